@@ -1,0 +1,123 @@
+package fakehttp
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/peakready/peakready/fakes/ledger"
+)
+
+// maxAdminBody bounds admin request bodies.
+const maxAdminBody = 8 << 20
+
+func (s *Server) routeAdmin() {
+	s.admin.HandleFunc("GET /_fake/{$}", s.serveIndex)
+	s.admin.HandleFunc("GET /_fake/ledger", s.serveLedger)
+	s.admin.HandleFunc("GET /_fake/stats", func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, http.StatusOK, s.Stats()) })
+	s.admin.HandleFunc("POST /_fake/reset", func(w http.ResponseWriter, _ *http.Request) {
+		s.Reset()
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+	})
+	s.admin.HandleFunc("GET /_fake/faults", func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, http.StatusOK, s.profileView()) })
+	s.admin.HandleFunc("PUT /_fake/faults", s.serveSetFaults)
+	s.admin.HandleFunc("/_fake/", func(w http.ResponseWriter, r *http.Request) {
+		AdminError(w, http.StatusNotFound, "no admin route "+r.Method+" "+r.URL.Path+"; GET /_fake/ lists them")
+	})
+}
+
+// AdminError writes {"error": message} with status.
+func AdminError(w http.ResponseWriter, status int, message string) {
+	WriteJSON(w, status, map[string]string{"error": message})
+}
+
+type profileView struct {
+	Limits any   `json:"limits"`
+	Faults []any `json:"faults"`
+}
+
+func (s *Server) profileView() profileView {
+	v := profileView{Limits: s.cfg.Platform.Limits(), Faults: []any{}}
+	for _, r := range s.injector.Rules() {
+		v.Faults = append(v.Faults, r)
+	}
+	return v
+}
+
+func (s *Server) serveSetFaults(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
+	if err != nil {
+		AdminError(w, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	p, err := ParseProfile(body, isYAML(r.Header.Get("Content-Type")))
+	if err != nil {
+		AdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := s.ApplyProfile(p); err != nil {
+		AdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.cfg.Logger.Info("profile changed", "platform", s.cfg.Name, "faults", len(s.injector.Rules()))
+	WriteJSON(w, http.StatusOK, s.profileView())
+}
+
+func isYAML(contentType string) bool {
+	switch contentType {
+	case "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml":
+		return true
+	}
+	return false
+}
+
+func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ledger == nil {
+		WriteJSON(w, http.StatusOK, ledger.Snapshot{})
+		return
+	}
+	q := ledger.Query{Record: r.URL.Query().Get("record")}
+	var err error
+	if q.Since, err = queryInt(r, "since"); err != nil {
+		AdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		AdminError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	q.Limit = int(limit)
+	q.NoEffects = r.URL.Query().Get("effects") == "false"
+	q.DuplicatesOnly = r.URL.Query().Get("duplicates") == "true"
+	WriteJSON(w, http.StatusOK, s.cfg.Ledger.Snapshot(q))
+}
+
+func queryInt(r *http.Request, key string) (int64, error) {
+	v := r.URL.Query().Get(key)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, &queryError{key: key, value: v}
+	}
+	return n, nil
+}
+
+type queryError struct{ key, value string }
+
+func (e *queryError) Error() string {
+	return "query parameter " + e.key + "=" + strconv.Quote(e.value) + " is not a non-negative integer"
+}
+
+func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {
+	routes := []string{
+		"GET /_fake/ledger?since=SEQ&limit=N&record=TYPE&effects=false&duplicates=true",
+		"GET /_fake/stats",
+		"POST /_fake/reset",
+		"GET /_fake/faults",
+		"PUT /_fake/faults (JSON, or YAML with Content-Type: application/yaml)",
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"platform": s.cfg.Name, "routes": append(routes, s.extra...)})
+}

@@ -1,0 +1,385 @@
+package netsuite
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
+	"github.com/peakready/peakready/fakes/latency"
+	"github.com/peakready/peakready/fakes/limits"
+)
+
+// Limits are the fake's governance, latency and behaviour knobs. The JSON names are the
+// command-line flag names with dashes turned into underscores; the same object is the
+// "limits" part of PUT /_fake/faults and of a --profile file. A zero field means its
+// default.
+type Limits struct {
+	// Tier is the service tier whose base concurrency applies: standard (5), premium (15),
+	// enterprise (20) or ultimate (20); the pre-2020 names shared, tier1 and tier2 are
+	// accepted too. Default premium.
+	Tier string `json:"tier"`
+	// TierBase overrides the tier's base limit (sources disagree on the ladder). 0 keeps
+	// the table's value.
+	TierBase int `json:"tier_base"`
+	// SuiteCloudPlus is the number of SuiteCloud Plus licences: +10 concurrency each.
+	SuiteCloudPlus int `json:"suitecloud_plus"`
+	// Concurrency, when positive, is the account limit itself and wins over tier and
+	// licences.
+	Concurrency int `json:"concurrency"`
+	// Held is the number of slots another integration occupies for as long as it is set.
+	Held int `json:"held"`
+	// Latency is the distribution of write latency (POST, PUT, PATCH, DELETE); "0" turns it
+	// off. Default lognormal(700ms,2.5s).
+	Latency string `json:"latency"`
+	// ReadLatency is the distribution of GET latency; "0" turns it off. Default
+	// lognormal(300ms,1.2s).
+	ReadLatency string `json:"read_latency"`
+	// OverLimit401Share is the share (0 to 1) of over-limit requests answered, after
+	// OverLimit401Delay, with 401 INVALID_LOGIN instead of 429. Default 0.
+	OverLimit401Share float64 `json:"overlimit_401_share"`
+	// OverLimit401Delay is how long such a 401 takes. Default 60s.
+	OverLimit401Delay string `json:"overlimit_401_delay"`
+	// DuplicateExternalID is the STATUS:CODE answered to a POST whose externalId exists.
+	// Default 400:DUP_RCRD.
+	DuplicateExternalID string `json:"duplicate_external_id"`
+	// TaxFields is what happens to tax fields in a sales-order body: reject (400
+	// INVALID_CONTENT, the default) or ignore.
+	TaxFields string `json:"tax_fields"`
+	// FulfillAfter is the distribution of the delay between a sales order becoming
+	// Pending Fulfillment and its item fulfillment, or "off". Default lognormal(2h,12h).
+	FulfillAfter string `json:"fulfill_after"`
+	// ReceiptsEvery is the platform-time interval between stock receipts, or "off" (the
+	// default).
+	ReceiptsEvery string `json:"receipts_every"`
+}
+
+// Defaults of the knobs whose zero value is not their default.
+const (
+	DefaultTier                = "premium"
+	DefaultLatency             = "lognormal(700ms,2.5s)"
+	DefaultReadLatency         = "lognormal(300ms,1.2s)"
+	DefaultOverLimit401Delay   = "60s"
+	DefaultDuplicateExternalID = "400:DUP_RCRD"
+	DefaultTaxFields           = "reject"
+	DefaultFulfillAfter        = "lognormal(2h,12h)"
+	DefaultReceiptsEvery       = "off"
+)
+
+// tierBases are the base account concurrency limits by service tier.
+var tierBases = map[string]int{"standard": 5, "premium": 15, "enterprise": 20, "ultimate": 20}
+
+var tierAliases = map[string]string{"shared": "standard", "tier1": "premium", "tier2": "enterprise"}
+
+// TierBase returns the base concurrency of a service tier and whether the tier is known.
+func TierBase(tier string) (int, bool) {
+	t := strings.ToLower(strings.TrimSpace(tier))
+	if a, ok := tierAliases[t]; ok {
+		t = a
+	}
+	b, ok := tierBases[t]
+	return b, ok
+}
+
+// AccountLimit is the account concurrency limit these knobs give: Concurrency if set,
+// otherwise base(tier) + 10 × SuiteCloudPlus.
+func (l Limits) AccountLimit() int {
+	if l.Concurrency > 0 {
+		return l.Concurrency
+	}
+	base := l.TierBase
+	if base <= 0 {
+		base, _ = TierBase(l.tierOrDefault())
+	}
+	return base + 10*l.SuiteCloudPlus
+}
+
+func (l Limits) tierOrDefault() string {
+	if strings.TrimSpace(l.Tier) == "" {
+		return DefaultTier
+	}
+	return l.Tier
+}
+
+// settings are Limits parsed and validated; a value is immutable once built.
+type settings struct {
+	limits        Limits // with every default filled in
+	accountLimit  int
+	writeLatency  latency.Distribution // nil: none
+	readLatency   latency.Distribution // nil: none
+	share401      float64
+	delay401      time.Duration
+	dupStatus     int
+	dupCode       string
+	acceptTax     bool
+	fulfillAfter  latency.Distribution // nil: off
+	receiptsEvery time.Duration        // 0: off
+}
+
+var errorCodePattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// resolve fills defaults and validates. Errors name the knob by its flag name.
+func (l Limits) resolve() (*settings, error) {
+	def := func(v *string, d string) {
+		if strings.TrimSpace(*v) == "" {
+			*v = d
+		}
+	}
+	def(&l.Tier, DefaultTier)
+	def(&l.Latency, DefaultLatency)
+	def(&l.ReadLatency, DefaultReadLatency)
+	def(&l.OverLimit401Delay, DefaultOverLimit401Delay)
+	def(&l.DuplicateExternalID, DefaultDuplicateExternalID)
+	def(&l.TaxFields, DefaultTaxFields)
+	def(&l.FulfillAfter, DefaultFulfillAfter)
+	def(&l.ReceiptsEvery, DefaultReceiptsEvery)
+
+	s := &settings{}
+	if _, ok := TierBase(l.Tier); !ok {
+		return nil, knobErrorf("tier", "%q: want standard, premium, enterprise or ultimate", l.Tier)
+	}
+	l.Tier = strings.ToLower(strings.TrimSpace(l.Tier))
+	if a, ok := tierAliases[l.Tier]; ok {
+		l.Tier = a
+	}
+	switch {
+	case l.TierBase < 0:
+		return nil, knobErrorf("tier_base", "%d must not be negative", l.TierBase)
+	case l.SuiteCloudPlus < 0:
+		return nil, knobErrorf("suitecloud_plus", "%d must not be negative", l.SuiteCloudPlus)
+	case l.Concurrency < 0:
+		return nil, knobErrorf("concurrency", "%d must not be negative (0 derives it from the tier and SuiteCloud Plus licences)", l.Concurrency)
+	case l.Held < 0:
+		return nil, knobErrorf("held", "%d must not be negative", l.Held)
+	case !(l.OverLimit401Share >= 0 && l.OverLimit401Share <= 1):
+		return nil, knobErrorf("overlimit_401_share", "%v must be between 0 and 1", l.OverLimit401Share)
+	}
+	s.accountLimit = l.AccountLimit()
+	s.share401 = l.OverLimit401Share
+	var err error
+	if s.writeLatency, err = parseLatency("latency", l.Latency); err != nil {
+		return nil, err
+	}
+	if s.readLatency, err = parseLatency("read_latency", l.ReadLatency); err != nil {
+		return nil, err
+	}
+	if s.delay401, err = parseDurationKnob("overlimit_401_delay", l.OverLimit401Delay, false); err != nil {
+		return nil, err
+	}
+	if s.dupStatus, s.dupCode, err = ParseStatusCode(l.DuplicateExternalID); err != nil {
+		return nil, knobErrorf("duplicate_external_id", "%v", err)
+	}
+	switch l.TaxFields {
+	case "reject":
+	case "ignore":
+		s.acceptTax = true
+	default:
+		return nil, knobErrorf("tax_fields", "%q: want reject or ignore", l.TaxFields)
+	}
+	if l.FulfillAfter != "off" {
+		d, err := latency.Parse(l.FulfillAfter)
+		if err != nil {
+			return nil, knobErrorf("fulfill_after", "%v (or off)", err)
+		}
+		s.fulfillAfter = d
+	}
+	if s.receiptsEvery, err = parseDurationKnob("receipts_every", l.ReceiptsEvery, true); err != nil {
+		return nil, err
+	}
+	s.limits = l
+	return s, nil
+}
+
+func parseLatency(knob, spec string) (latency.Distribution, error) {
+	if spec == "off" {
+		return nil, nil
+	}
+	d, err := latency.Parse(spec)
+	if err != nil {
+		return nil, knobErrorf(knob, "%v", err)
+	}
+	if f, ok := d.(latency.Fixed); ok && f.D == 0 {
+		return nil, nil
+	}
+	return d, nil
+}
+
+func parseDurationKnob(knob, v string, allowOff bool) (time.Duration, error) {
+	if allowOff && v == "off" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 0 {
+		if allowOff {
+			return 0, knobErrorf(knob, "%q: want a duration like 10m, or off", v)
+		}
+		return 0, knobErrorf(knob, "%q: want a non-negative duration like 60s", v)
+	}
+	return d, nil
+}
+
+// KnobError is an invalid value of one knob. Knob is the JSON name (read_latency); the
+// command-line flag is the same with dashes (--read-latency).
+type KnobError struct {
+	Knob string
+	Msg  string
+}
+
+func (e *KnobError) Error() string { return e.Knob + " " + e.Msg }
+
+// Flag is the command-line flag the knob is set with.
+func (e *KnobError) Flag() string { return "--" + strings.ReplaceAll(e.Knob, "_", "-") }
+
+func knobErrorf(knob, format string, a ...any) error {
+	return &KnobError{Knob: knob, Msg: fmt.Sprintf(format, a...)}
+}
+
+// ParseStatusCode reads "STATUS:CODE", e.g. "400:DUP_RCRD" or "409:DUP_RCRD".
+func ParseStatusCode(v string) (int, string, error) {
+	st, code, ok := strings.Cut(strings.TrimSpace(v), ":")
+	if !ok {
+		return 0, "", fmt.Errorf("%q: want STATUS:CODE, e.g. 400:DUP_RCRD", v)
+	}
+	n, err := strconv.Atoi(st)
+	if err != nil || n < 400 || n > 599 {
+		return 0, "", fmt.Errorf("%q: status %q must be an HTTP error status (400-599)", v, st)
+	}
+	if !errorCodePattern.MatchString(code) {
+		return 0, "", fmt.Errorf("%q: code %q must be upper-case letters, digits and _", v, code)
+	}
+	return n, code, nil
+}
+
+// limitsPatch is a partial Limits: absent fields keep their value.
+type limitsPatch struct {
+	Tier                *string  `json:"tier"`
+	TierBase            *int     `json:"tier_base"`
+	SuiteCloudPlus      *int     `json:"suitecloud_plus"`
+	Concurrency         *int     `json:"concurrency"`
+	Held                *int     `json:"held"`
+	Latency             *string  `json:"latency"`
+	ReadLatency         *string  `json:"read_latency"`
+	OverLimit401Share   *float64 `json:"overlimit_401_share"`
+	OverLimit401Delay   *string  `json:"overlimit_401_delay"`
+	DuplicateExternalID *string  `json:"duplicate_external_id"`
+	TaxFields           *string  `json:"tax_fields"`
+	FulfillAfter        *string  `json:"fulfill_after"`
+	ReceiptsEvery       *string  `json:"receipts_every"`
+}
+
+func (p limitsPatch) apply(l Limits) Limits {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setInt := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&l.Tier, p.Tier)
+	setInt(&l.TierBase, p.TierBase)
+	setInt(&l.SuiteCloudPlus, p.SuiteCloudPlus)
+	setInt(&l.Concurrency, p.Concurrency)
+	setInt(&l.Held, p.Held)
+	set(&l.Latency, p.Latency)
+	set(&l.ReadLatency, p.ReadLatency)
+	if p.OverLimit401Share != nil {
+		l.OverLimit401Share = *p.OverLimit401Share
+	}
+	set(&l.OverLimit401Delay, p.OverLimit401Delay)
+	set(&l.DuplicateExternalID, p.DuplicateExternalID)
+	set(&l.TaxFields, p.TaxFields)
+	set(&l.FulfillAfter, p.FulfillAfter)
+	set(&l.ReceiptsEvery, p.ReceiptsEvery)
+	return l
+}
+
+// platform is the fakehttp.Platform side of the Server.
+type platform struct{ s *Server }
+
+var _ fakehttp.Platform = platform{}
+
+func (p platform) Limits() any { return p.s.Limits() }
+
+func (p platform) ApplyLimits(raw json.RawMessage) error {
+	var patch limitsPatch
+	if err := fakehttp.DecodeLimits(raw, &patch); err != nil {
+		return err
+	}
+	return p.s.SetLimits(patch.apply(p.s.Limits()))
+}
+
+func (p platform) LimitStats() (any, int) {
+	st := p.s.GovernanceStats()
+	return st, st.Gate.MaxObserved
+}
+
+func (p platform) Reset() { p.s.resetState() }
+
+// GovernanceStats is the platform part of GET /_fake/stats.
+type GovernanceStats struct {
+	// AccountLimit is the account concurrency limit in force.
+	AccountLimit int `json:"account_limit"`
+	// Gate counts admissions and rejections; max_observed is the peak the account admitted
+	// at once (held slots excluded).
+	Gate limits.GateStats `json:"gate"`
+	// RejectedAs401 counts over-limit requests answered with the delayed 401 quirk.
+	RejectedAs401 int64 `json:"rejected_as_401"`
+	// PendingFulfillments counts sales orders waiting for their item fulfillment.
+	PendingFulfillments int `json:"pending_fulfillments"`
+	// Push reports change-notification deliveries.
+	Push PushStats `json:"push"`
+}
+
+// admit takes an account concurrency slot for r or answers the refusal: 429
+// CONCURRENCY_LIMIT_EXCEEDED, or for the configured share a 401 INVALID_LOGIN after a
+// delay spent without holding a slot.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, st *settings) (func(), bool) {
+	release, ok := s.gate.TryAcquire()
+	if ok {
+		return release, true
+	}
+	s.fake.Throttled(CodeConcurrencyLimitExceeded)
+	if st.share401 > 0 && s.dice.Float64() < st.share401 {
+		s.rejectedAs401.Add(1)
+		if s.clock.Sleep(r.Context(), st.delay401) != nil {
+			return nil, false
+		}
+		writeError(w, invalidLogin(s.opts.Account, isBearer(r)))
+		return nil, false
+	}
+	writeConcurrencyLimit(w)
+	return nil, false
+}
+
+func isBearer(r *http.Request) bool {
+	_, bearer := authenticate(r.Header.Get("Authorization"), "")
+	return bearer
+}
+
+// governanceLimits is GET /services/rest/system/v1/governanceLimits. The property names
+// follow the SOAP getAccountGovernanceInfo elements; NetSuite's REST names are unconfirmed.
+func (s *Server) serveGovernanceLimits(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeError(w, methodNotAllowed(r.Method, "governanceLimits"))
+		return
+	}
+	n := s.settings.Load().accountLimit
+	writeJSON(w, http.StatusOK, governanceLimitsView{
+		Links: selfLinks(baseURL(r) + governancePath), AccountConcurrencyLimit: n, UnallocatedConcurrencyLimit: n, LimitType: "accountLimit",
+	})
+}
+
+// governanceLimitsView is the body of GET /services/rest/system/v1/governanceLimits.
+type governanceLimitsView struct {
+	Links                       []link `json:"links"`
+	AccountConcurrencyLimit     int    `json:"accountConcurrencyLimit"`
+	UnallocatedConcurrencyLimit int    `json:"unallocatedConcurrencyLimit"`
+	LimitType                   string `json:"limitType"`
+}

@@ -1,0 +1,81 @@
+package netsuite
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPushRetriesWithBackoff(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	rc.fail.Store(2)
+	srv, b := setup(t, func(o *Options) { o.Push = PushOptions{URL: rc.srv.URL, Secret: pushSecret, Workers: 1} })
+	sku, _ := b.sku(0)
+	r := adminPost(t, b, "/_fake/inventory", `{"sku":"`+sku+`","set":7}`)
+	require.Equal(t, 200, r.status, "%s", r.body)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, b.clock.BlockUntil(ctx, 1), "first attempt failed, waiting 1s")
+	assert.Equal(t, int64(1), rc.calls.Load())
+	b.clock.Advance(999 * time.Millisecond)
+	assert.Equal(t, int64(1), rc.calls.Load())
+	b.clock.Advance(time.Millisecond)
+	require.Eventually(t, func() bool { return rc.calls.Load() == 2 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, b.clock.BlockUntil(ctx, 1), "second attempt failed, waiting 2s")
+	b.clock.Advance(2 * time.Second)
+
+	d := rc.next(t, EventInventoryChanged)
+	assert.Equal(t, "3", d.header.Get("X-NetSuite-Attempt"))
+	assert.True(t, VerifySignature(pushSecret, d.body, d.header.Get(SignatureHeader)))
+	assert.Equal(t, 7.0, d.data["quantityOnHand"])
+	assert.Equal(t, "adjustment", d.data["reason"])
+	require.Eventually(t, func() bool { return srv.GovernanceStats().Push.Delivered == 1 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, int64(2), srv.GovernanceStats().Push.Retries)
+}
+
+func TestPushGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	rc.fail.Store(100)
+	srv, b := setup(t, func(o *Options) { o.Push = PushOptions{URL: rc.srv.URL, Workers: 1, MaxAttempts: 2} })
+	sku, _ := b.sku(0)
+	require.Equal(t, 200, adminPost(t, b, "/_fake/inventory", `{"sku":"`+sku+`","delta":1}`).status)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, b.clock.BlockUntil(ctx, 1))
+	b.clock.Advance(time.Second)
+	require.Eventually(t, func() bool { return srv.GovernanceStats().Push.Failed == 1 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, int64(2), rc.calls.Load())
+}
+
+func TestPushQueueIsBounded(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t)
+	rc.fail.Store(1 << 30)
+	srv, b := setup(t, func(o *Options) { o.Push = PushOptions{URL: rc.srv.URL, Workers: 1, QueueSize: 2} })
+	sku, _ := b.sku(0)
+	for range 6 {
+		require.Equal(t, 200, adminPost(t, b, "/_fake/inventory", `{"sku":"`+sku+`","delta":1}`).status)
+	}
+	st := srv.GovernanceStats().Push
+	assert.GreaterOrEqual(t, st.Dropped, int64(3), "one in flight, two queued, the rest dropped")
+	assert.LessOrEqual(t, st.Queued, 2)
+}
+
+func TestVerifySignature(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"id":"x"}`)
+	// HMAC-SHA256 of body under "k", computed with Python's hmac module.
+	const want = "sha256=696b5110678d1f332918da752fc2089d305cf4caf658eb24939d7e1f0b0a7934"
+	assert.True(t, VerifySignature("k", body, want))
+	assert.True(t, VerifySignature("k", body, "SHA256="+want[len("sha256="):]), "the prefix is case-insensitive")
+	assert.False(t, VerifySignature("k2", body, want))
+	assert.False(t, VerifySignature("k", []byte(`{"id":"y"}`), want))
+	assert.False(t, VerifySignature("k", body, "md5=abc"))
+	assert.False(t, VerifySignature("k", body, "sha256=zz"))
+}

@@ -1,0 +1,327 @@
+package salesforce
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
+	"github.com/peakready/peakready/fakes/latency"
+	"github.com/peakready/peakready/fakes/limits"
+)
+
+// Limits are the fake's limit, latency and behaviour knobs. The JSON names are the
+// command-line flag names with dashes turned into underscores; the same object is the
+// "limits" part of PUT /_fake/faults and of a --profile file. A zero field means its
+// default; Server.Limits returns every default filled in.
+type Limits struct {
+	// Edition sets the daily allocation and long-running slots: developer (15,000 a day,
+	// 5 slots), enterprise or professional (base + 1,000 per licence, 25 slots),
+	// unlimited or performance (base + 5,000 per licence, 25 slots), sandbox (5,000,000,
+	// 25 slots). Default enterprise.
+	Edition string `json:"edition"`
+	// Licenses is the number of Salesforce user licences. Default 0.
+	Licenses int `json:"licenses"`
+	// BaseAllocation is the per-org base of the edition formula. Default 100,000 (one
+	// source says 500,000 for unlimited/performance).
+	BaseAllocation int64 `json:"base_allocation"`
+	// PerLicense is the calls each licence adds. Default 1,000 (enterprise,
+	// professional) or 5,000 (unlimited, performance).
+	PerLicense int64 `json:"per_license"`
+	// DailyLimit, when positive, is the allocation itself and wins over the formula.
+	DailyLimit int64 `json:"daily_limit"`
+	// DailyOverage lets usage run this many calls past the limit before refusals start
+	// (Salesforce lets usage exceed the limit by an unpublished margin). Default 0.
+	DailyOverage int64 `json:"daily_overage"`
+	// LongRunningLimit is how many requests running for LongRunningThreshold or more
+	// may exist before new requests are refused. Default 25 (5 for developer).
+	LongRunningLimit int `json:"long_running_limit"`
+	// LongRunningThreshold is when a running request starts to occupy a slot. Default 20s.
+	LongRunningThreshold string `json:"long_running_threshold"`
+	// SessionTimeout is how long an access token lives after it was issued. Default 2h.
+	SessionTimeout string `json:"session_timeout"`
+	// DuplicateRule is "on" (the standard Contact duplicate rule: same email,
+	// case-insensitively) or "off". Default on.
+	DuplicateRule string `json:"duplicate_rule"`
+	// ExternalIDFields lists the external-id fields, comma-separated: Field (of Contact)
+	// or Object.Field; "none" for none. Default Shopify_Customer_Id__c.
+	ExternalIDFields string `json:"external_id_fields"`
+	// UniqueExternalIDs makes external-id fields unique. Default true.
+	UniqueExternalIDs *bool `json:"unique_external_ids"`
+	// LockRowRate is the probability (0 to 1) that a write fails with 400
+	// UNABLE_TO_LOCK_ROW. Default 0.
+	LockRowRate float64 `json:"lock_row_rate"`
+	// Latency is the distribution of every data API call's service time; "0" or "off"
+	// turns it off. Default lognormal(150ms,2s).
+	Latency string `json:"latency"`
+	// APIVersions is the range of versions served. Default v20.0-v66.0.
+	APIVersions string `json:"api_versions"`
+	// QueryBatchSize is the most records one query response carries (200 to 2,000);
+	// a Sforce-Query-Options: batchSize=N header asks for fewer. Default 2,000.
+	QueryBatchSize int `json:"query_batch_size"`
+}
+
+// Defaults of the knobs whose zero value is not their default.
+const (
+	DefaultEdition              = "enterprise"
+	DefaultBaseAllocation       = 100_000
+	DefaultLongRunningLimit     = 25
+	DeveloperLongRunningLimit   = 5
+	DefaultLongRunningThreshold = "20s"
+	DefaultSessionTimeout       = "2h"
+	DefaultLatency              = "lognormal(150ms,2s)"
+	DefaultQueryBatchSize       = 2000
+)
+
+// editions are the allocation rules by edition: a flat allocation, or the per-licence
+// default of the base + licences formula.
+var editions = map[string]struct {
+	flat       int64
+	perLicense int64
+	slots      int
+}{
+	"developer":    {flat: 15_000, slots: DeveloperLongRunningLimit},
+	"enterprise":   {perLicense: 1_000, slots: DefaultLongRunningLimit},
+	"professional": {perLicense: 1_000, slots: DefaultLongRunningLimit},
+	"unlimited":    {perLicense: 5_000, slots: DefaultLongRunningLimit},
+	"performance":  {perLicense: 5_000, slots: DefaultLongRunningLimit},
+	"sandbox":      {flat: 5_000_000, slots: DefaultLongRunningLimit},
+}
+
+// settings are Limits parsed and validated; immutable once built.
+type settings struct {
+	limits     Limits // every default filled in
+	dailyLimit int64
+	threshold  time.Duration
+	session    time.Duration
+	duplicates bool
+	latency    latency.Distribution // nil: none
+	versions   Versions
+	// prefixes[v-versions.Min] is "/services/data/vV.0".
+	prefixes    []string
+	schema      *schema
+	lockRowRate float64
+}
+
+// resolve fills defaults and validates. Errors name the knob by its JSON name.
+func (l Limits) resolve() (*settings, error) {
+	def := func(v *string, d string) {
+		if strings.TrimSpace(*v) == "" {
+			*v = d
+		}
+	}
+	def(&l.Edition, DefaultEdition)
+	def(&l.LongRunningThreshold, DefaultLongRunningThreshold)
+	def(&l.SessionTimeout, DefaultSessionTimeout)
+	def(&l.DuplicateRule, "on")
+	def(&l.ExternalIDFields, DefaultExternalIDField)
+	def(&l.Latency, DefaultLatency)
+	def(&l.APIVersions, DefaultAPIVersions)
+	if l.UniqueExternalIDs == nil {
+		t := true
+		l.UniqueExternalIDs = &t
+	}
+	l.Edition = strings.ToLower(strings.TrimSpace(l.Edition))
+	ed, ok := editions[l.Edition]
+	if !ok {
+		return nil, fmt.Errorf("edition %q: want developer, enterprise, professional, unlimited, performance or sandbox", l.Edition)
+	}
+	switch {
+	case l.Licenses < 0:
+		return nil, fmt.Errorf("licenses %d must not be negative", l.Licenses)
+	case l.BaseAllocation < 0:
+		return nil, fmt.Errorf("base_allocation %d must not be negative", l.BaseAllocation)
+	case l.PerLicense < 0:
+		return nil, fmt.Errorf("per_license %d must not be negative", l.PerLicense)
+	case l.DailyLimit < 0:
+		return nil, fmt.Errorf("daily_limit %d must not be negative (0 derives it from edition and licenses)", l.DailyLimit)
+	case l.DailyOverage < 0:
+		return nil, fmt.Errorf("daily_overage %d must not be negative", l.DailyOverage)
+	case l.LongRunningLimit < 0:
+		return nil, fmt.Errorf("long_running_limit %d must not be negative", l.LongRunningLimit)
+	case !(l.LockRowRate >= 0 && l.LockRowRate <= 1):
+		return nil, fmt.Errorf("lock_row_rate %v must be between 0 and 1", l.LockRowRate)
+	case l.QueryBatchSize != 0 && (l.QueryBatchSize < 200 || l.QueryBatchSize > 2000):
+		return nil, fmt.Errorf("query_batch_size %d must be between 200 and 2000", l.QueryBatchSize)
+	}
+	if l.BaseAllocation == 0 {
+		l.BaseAllocation = DefaultBaseAllocation
+	}
+	if l.PerLicense == 0 {
+		l.PerLicense = ed.perLicense
+	}
+	if l.LongRunningLimit == 0 {
+		l.LongRunningLimit = ed.slots
+	}
+	if l.QueryBatchSize == 0 {
+		l.QueryBatchSize = DefaultQueryBatchSize
+	}
+	s := &settings{lockRowRate: l.LockRowRate}
+	switch {
+	case l.DailyLimit > 0:
+		s.dailyLimit = l.DailyLimit
+	case ed.flat > 0:
+		s.dailyLimit = ed.flat
+	default:
+		s.dailyLimit = l.BaseAllocation + int64(l.Licenses)*l.PerLicense
+	}
+	if s.dailyLimit <= 0 {
+		return nil, fmt.Errorf("daily allocation works out at %d; set daily_limit or base_allocation", s.dailyLimit)
+	}
+	var err error
+	if s.threshold, err = positiveDuration("long_running_threshold", l.LongRunningThreshold); err != nil {
+		return nil, err
+	}
+	if s.session, err = positiveDuration("session_timeout", l.SessionTimeout); err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(l.DuplicateRule) {
+	case "on", "true":
+		s.duplicates, l.DuplicateRule = true, "on"
+	case "off", "false":
+		l.DuplicateRule = "off"
+	default:
+		return nil, fmt.Errorf("duplicate_rule %q: want on or off", l.DuplicateRule)
+	}
+	if l.Latency != "off" {
+		d, err := latency.Parse(l.Latency)
+		if err != nil {
+			return nil, fmt.Errorf("latency: %w (or off)", err)
+		}
+		if f, ok := d.(latency.Fixed); !ok || f.D > 0 {
+			s.latency = d
+		}
+	}
+	if s.versions, err = ParseVersions(l.APIVersions); err != nil {
+		return nil, fmt.Errorf("api_versions: %w", err)
+	}
+	l.APIVersions = s.versions.String()
+	for v := s.versions.Min; v <= s.versions.Max; v++ {
+		s.prefixes = append(s.prefixes, fmt.Sprintf("%sv%d.0", dataPrefix, v))
+	}
+	var ext []ExternalIDField
+	if !strings.EqualFold(strings.TrimSpace(l.ExternalIDFields), "none") {
+		if ext, err = ParseExternalIDFields(l.ExternalIDFields); err != nil {
+			return nil, fmt.Errorf("external_id_fields: %w", err)
+		}
+	}
+	if s.schema, err = buildSchema(ext, *l.UniqueExternalIDs); err != nil {
+		return nil, fmt.Errorf("external_id_fields: %w", err)
+	}
+	s.limits = l
+	return s, nil
+}
+
+func positiveDuration(knob, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q: want a positive duration like 20s", knob, v)
+	}
+	return d, nil
+}
+
+// DailyAllocation is the daily API request limit these knobs give: DailyLimit if set,
+// otherwise the edition's formula.
+func (l Limits) DailyAllocation() (int64, error) {
+	s, err := l.resolve()
+	if err != nil {
+		return 0, err
+	}
+	return s.dailyLimit, nil
+}
+
+// limitsPatch is a partial Limits: absent fields keep their value.
+type limitsPatch struct {
+	Edition              *string  `json:"edition"`
+	Licenses             *int     `json:"licenses"`
+	BaseAllocation       *int64   `json:"base_allocation"`
+	PerLicense           *int64   `json:"per_license"`
+	DailyLimit           *int64   `json:"daily_limit"`
+	DailyOverage         *int64   `json:"daily_overage"`
+	LongRunningLimit     *int     `json:"long_running_limit"`
+	LongRunningThreshold *string  `json:"long_running_threshold"`
+	SessionTimeout       *string  `json:"session_timeout"`
+	DuplicateRule        *string  `json:"duplicate_rule"`
+	ExternalIDFields     *string  `json:"external_id_fields"`
+	UniqueExternalIDs    *bool    `json:"unique_external_ids"`
+	LockRowRate          *float64 `json:"lock_row_rate"`
+	Latency              *string  `json:"latency"`
+	APIVersions          *string  `json:"api_versions"`
+	QueryBatchSize       *int     `json:"query_batch_size"`
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// apply lays the patch over base. A patch that changes the edition without naming
+// per_license or long_running_limit lets those follow the new edition's defaults.
+func (p limitsPatch) apply(base Limits) Limits {
+	l := base
+	if p.Edition != nil && !strings.EqualFold(*p.Edition, base.Edition) {
+		l.PerLicense, l.LongRunningLimit = 0, 0
+	}
+	setIf(&l.Edition, p.Edition)
+	setIf(&l.Licenses, p.Licenses)
+	setIf(&l.BaseAllocation, p.BaseAllocation)
+	setIf(&l.PerLicense, p.PerLicense)
+	setIf(&l.DailyLimit, p.DailyLimit)
+	setIf(&l.DailyOverage, p.DailyOverage)
+	setIf(&l.LongRunningLimit, p.LongRunningLimit)
+	setIf(&l.LongRunningThreshold, p.LongRunningThreshold)
+	setIf(&l.SessionTimeout, p.SessionTimeout)
+	setIf(&l.DuplicateRule, p.DuplicateRule)
+	setIf(&l.ExternalIDFields, p.ExternalIDFields)
+	if p.UniqueExternalIDs != nil {
+		v := *p.UniqueExternalIDs
+		l.UniqueExternalIDs = &v
+	}
+	setIf(&l.LockRowRate, p.LockRowRate)
+	setIf(&l.Latency, p.Latency)
+	setIf(&l.APIVersions, p.APIVersions)
+	setIf(&l.QueryBatchSize, p.QueryBatchSize)
+	return l
+}
+
+// platform is the fakehttp.Platform side of the Server.
+type platform struct{ s *Server }
+
+var _ fakehttp.Platform = platform{}
+
+func (p platform) Limits() any { return p.s.Limits() }
+
+func (p platform) ApplyLimits(raw json.RawMessage) error {
+	var patch limitsPatch
+	if err := fakehttp.DecodeLimits(raw, &patch); err != nil {
+		return err
+	}
+	return p.s.SetLimits(patch.apply(p.s.Limits()))
+}
+
+func (p platform) LimitStats() (any, int) { return p.s.LimitStats(), -1 }
+
+func (p platform) Reset() { p.s.resetState() }
+
+// LimitStats is the platform part of GET /_fake/stats.
+type LimitStats struct {
+	Edition string `json:"edition"`
+	// APIUsage is what Sforce-Limit-Info reports: calls in the last 24 h and the limit.
+	APIUsage limits.Usage `json:"api_usage"`
+	// DailyRefused counts calls refused with TotalRequests Limit exceeded.
+	DailyRefused int64            `json:"daily_refused"`
+	LongRunning  LongRunningStats `json:"long_running"`
+	// Sessions counts live access tokens; SessionsIssued every token issued.
+	Sessions       int   `json:"sessions"`
+	SessionsIssued int64 `json:"sessions_issued"`
+	// SessionsRefused counts data API calls answered 401 INVALID_SESSION_ID.
+	SessionsRefused int64 `json:"sessions_refused"`
+	// LockRowFailures counts writes failed by lock_row_rate.
+	LockRowFailures int64 `json:"lock_row_failures"`
+	// DuplicatesDetected counts saves blocked by the duplicate rule.
+	DuplicatesDetected int64 `json:"duplicates_detected"`
+	// OpenQueryCursors counts query locators that can still be fetched.
+	OpenQueryCursors int `json:"open_query_cursors"`
+}

@@ -1,0 +1,283 @@
+// Package shopify is the fake Shopify store: a seeded shop (catalog, inventory,
+// customers, orders, fulfillments) served over Shopify's Admin GraphQL API, with the
+// real calculated-query-cost model and leaky bucket per plan, and over the legacy REST
+// Admin API, with its request bucket and call-limit header. Every store change emits the
+// webhook events Shopify would, through a WebhookRegistry.
+//
+// Use it in-process from Go tests:
+//
+//	srv, err := shopify.New(shopify.Options{Clock: clock.NewManual(start), Seed: 7})
+//	url, err := srv.Start("127.0.0.1:0")
+//	defer srv.Close()
+//	srv.Store().GenerateOrders(100, nil)
+//
+// or from the command line (peakready fake shopify). The admin API under /_fake/ creates
+// orders and other merchant actions and serves the ground truth a checker needs.
+//
+// A Server is safe for concurrent use.
+package shopify
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/fakes/fakehttp"
+	"github.com/peakready/peakready/fakes/faults"
+	"github.com/peakready/peakready/fakes/ledger"
+	"github.com/peakready/peakready/fakes/shopify/gql"
+	"github.com/peakready/peakready/fakes/shopify/store"
+)
+
+// Options configure a Server. Zero values mean the documented defaults.
+type Options struct {
+	// Shop is the myshopify.com domain (default peakready-demo.myshopify.com).
+	Shop string
+	// Clock is platform time (default wall time). Every limit and timestamp reads it.
+	Clock clock.Clock
+	// Seed makes generated data and fault dice reproducible.
+	Seed uint64
+	// Plan is standard, advanced, plus (default) or enterprise; it sets the GraphQL cost
+	// bucket (2000/100, 4000/200, 20000/1000, 40000/2000 points and points per second)
+	// and the REST request bucket (40/2, 80/4, 400/20, 800/40).
+	Plan string
+	// Bucket and RestoreRate override the plan's GraphQL bucket when non-zero.
+	Bucket      float64
+	RestoreRate float64
+	// RESTBucket and RESTLeakRate override the plan's REST bucket when non-zero.
+	RESTBucket   int
+	RESTLeakRate float64
+	// ThrottleStatus is the HTTP status of THROTTLED GraphQL responses: 200 (default) or 429.
+	ThrottleStatus int
+	// AccessToken is the X-Shopify-Access-Token the API accepts; empty accepts any
+	// non-empty token.
+	AccessToken string
+	// APIVersion is the version webhook payloads are written for (default LatestVersion).
+	APIVersion string
+	// CatalogSize, Locations and Customers size the seeded shop (see store.Config).
+	CatalogSize int
+	Locations   int
+	Customers   int
+	// Mix shapes generated orders (nil: store.DefaultMix()).
+	Mix *store.Mix
+	// Webhooks receives every event and keeps subscriptions. Nil records events (Events,
+	// GET /_fake/events) and keeps subscriptions without delivering anything.
+	Webhooks WebhookRegistry
+	// IdempotencyTTL is how long an @idempotent key is remembered (default 24h; Shopify's
+	// retention window is not documented).
+	IdempotencyTTL time.Duration
+	// Ledger records what API clients did (see Server.Ledger); nil makes one keeping
+	// LedgerRetain effects (ledger.DefaultRetain if 0). Share it with the webhook
+	// deliverer so subscription changes and undeliverable webhooks show in one ledger.
+	Ledger       *ledger.Ledger
+	LedgerRetain int
+	// Logger receives lifecycle and admin messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is one fake Shopify store.
+type Server struct {
+	opts      Options
+	log       *slog.Logger
+	http      *fakehttp.Server
+	store     *store.Store
+	ledger    *ledger.Ledger
+	limits    *limitState
+	registry  WebhookRegistry
+	executors map[versionRules]*gql.Executor
+	idem      *idempotency
+	docs      *gql.Cache
+	requests  atomic.Uint64
+}
+
+// New builds a server; call Start to listen, or use Handler.
+func New(o Options) (*Server, error) {
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.APIVersion == "" {
+		o.APIVersion = LatestVersion
+	}
+	if v, ok := resolveVersion(o.APIVersion); !ok || v != o.APIVersion {
+		return nil, fmt.Errorf("shopify: api version %q: want one of %s", o.APIVersion, strings.Join(Versions, ", "))
+	}
+	if o.IdempotencyTTL <= 0 {
+		o.IdempotencyTTL = 24 * time.Hour
+	}
+	lim, err := resolveLimits(o.Plan, o.Bucket, o.RestoreRate, o.RESTBucket, o.RESTLeakRate, o.ThrottleStatus)
+	if err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
+	}
+	s := &Server{opts: o, log: o.Logger, limits: newLimitState(o.Clock, lim)}
+	s.ledger = o.Ledger
+	if s.ledger == nil {
+		s.ledger = ledger.New(o.Clock, o.LedgerRetain)
+	}
+	s.registry = o.Webhooks
+	if s.registry == nil {
+		s.registry = newSubscriptionRegistry(o.Clock, s.ledger)
+	}
+	s.store, err = store.New(store.Config{
+		Shop: o.Shop, Seed: o.Seed, Clock: o.Clock, CatalogSize: o.CatalogSize, Locations: o.Locations,
+		Customers: o.Customers, Mix: o.Mix, Sink: s.registry,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
+	}
+	s.idem = newIdempotency(o.Clock, o.IdempotencyTTL)
+	s.docs = gql.NewCache(0)
+	if s.executors, err = buildExecutors(); err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
+	}
+	s.http = fakehttp.New(fakehttp.Config{
+		Name: "shopify", Clock: o.Clock, Seed: o.Seed, API: http.HandlerFunc(s.serveAPI),
+		Errors: errorWriter{}, Platform: platform{s}, Ledger: s.ledger, Logger: o.Logger,
+	})
+	s.routeAdmin()
+	return s, nil
+}
+
+// Start listens on addr ("127.0.0.1:0" picks a free port) and serves in the background.
+func (s *Server) Start(addr string) (string, error) { return s.http.Start(addr) }
+
+// URL is the base URL once started.
+func (s *Server) URL() string { return s.http.URL() }
+
+// Close stops the listener and drops open connections.
+func (s *Server) Close() error { return s.http.Close() }
+
+// Shutdown stops accepting and waits for in-flight requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+// Handler serves the API and the admin API, for use with your own listener or httptest.
+func (s *Server) Handler() http.Handler { return s.http.Handler() }
+
+// HTTP is the fakehttp shell underneath (faults, stats, admin routes).
+func (s *Server) HTTP() *fakehttp.Server { return s.http }
+
+// Store is the shop's state and ground truth.
+func (s *Server) Store() *store.Store { return s.store }
+
+// Ledger records what API clients did to the store: inventory sets and adjustments (with
+// their idempotency keys), fulfillments, tags and webhook subscriptions.
+func (s *Server) Ledger() *ledger.Ledger { return s.ledger }
+
+// Stats returns the request counters and limit state served at GET /_fake/stats.
+func (s *Server) Stats() fakehttp.Stats { return s.http.Stats() }
+
+// Limits returns the current limit configuration.
+func (s *Server) Limits() Limits { return s.limits.config() }
+
+// Webhooks is the registry events are published to.
+func (s *Server) Webhooks() WebhookRegistry { return s.registry }
+
+// Reset restores the seeded shop and full buckets and forgets idempotency keys, ledger,
+// counters and (if the registry can reset) subscriptions. Limits and faults stay.
+func (s *Server) Reset() { s.http.Reset() }
+
+// platform is the fakehttp.Platform view of the server.
+type platform struct{ s *Server }
+
+func (p platform) Limits() any                           { return p.s.limits.config() }
+func (p platform) ApplyLimits(raw json.RawMessage) error { return p.s.limits.apply(raw) }
+func (p platform) LimitStats() (any, int) {
+	l := p.s.limits
+	d := l.rest.Level()
+	return LimitStats{Limits: l.config(), GraphQL: l.cost.Status(), REST: strconv.Itoa(d.Used) + "/" + strconv.Itoa(d.Capacity)}, -1
+}
+func (p platform) Reset() {
+	p.s.store.Reset()
+	p.s.limits.reset()
+	p.s.idem.reset()
+	if r, ok := p.s.registry.(resetter); ok {
+		r.Reset()
+	}
+}
+
+// requestID makes the X-Request-Id of one API request: a UUID-shaped counter.
+func (s *Server) requestID() string {
+	n := s.requests.Add(1)
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(s.opts.Seed), uint16(n>>48), uint16(n>>36)&0xfff, uint16(n>>24)&0xfff, n&0xffffffffffff)
+}
+
+// authorized checks X-Shopify-Access-Token in constant time.
+func (s *Server) authorized(r *http.Request) bool {
+	tok := r.Header.Get("X-Shopify-Access-Token")
+	if tok == "" {
+		return false
+	}
+	if s.opts.AccessToken == "" {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.AccessToken)) == 1
+}
+
+const unauthorizedBody = `{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}`
+
+func writeRaw(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// serveAPI routes /admin/api/{version}/... to GraphQL or REST.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Request-Id", s.requestID())
+	rest, ok := strings.CutPrefix(r.URL.Path, "/admin/api/")
+	if !ok {
+		writeRaw(w, http.StatusNotFound, `{"errors":"Not Found"}`)
+		return
+	}
+	ver, path, _ := strings.Cut(rest, "/")
+	version, ok := resolveVersion(ver)
+	if !ok {
+		writeRaw(w, http.StatusNotFound, `{"errors":"Not Found"}`)
+		return
+	}
+	w.Header().Set("X-Shopify-API-Version", version)
+	if path == "graphql.json" {
+		s.serveGraphQL(w, r, version)
+		return
+	}
+	s.serveREST(w, r, version, path)
+}
+
+// errorWriter renders injected faults the way Shopify answers errors.
+type errorWriter struct{}
+
+func (errorWriter) WriteError(w http.ResponseWriter, _ *http.Request, e faults.Error) {
+	msg := e.Message
+	if msg == "" {
+		switch {
+		case e.Kind == "maintenance":
+			msg = "Service Unavailable"
+		case e.Kind == "timeout":
+			msg = "Gateway Timeout"
+		case e.Status == http.StatusTooManyRequests:
+			msg = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+		default:
+			msg = http.StatusText(e.Status)
+			if msg == "" {
+				msg = "Error"
+			}
+		}
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatFloat(e.RetryAfter.Seconds(), 'f', 1, 64))
+	} else if e.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "2.0")
+	}
+	b, _ := json.Marshal(map[string]string{"errors": msg})
+	writeRaw(w, e.Status, string(b))
+}
