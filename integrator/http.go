@@ -1,0 +1,298 @@
+package integrator
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/peakready/peakready/integrator/queue"
+)
+
+// Handler serves the replica's HTTP API:
+//
+//	POST /webhooks/shopify        Shopify webhooks (see package ingress)
+//	GET  /healthz                 the process is up
+//	GET  /readyz                  Redis answers (503 otherwise)
+//	GET  /metrics                 Prometheus metrics
+//	     /admin/...               the admin API (Authorization: Bearer <admin token>)
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/shopify", a.webhooks)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
+	admin := http.NewServeMux()
+	admin.HandleFunc("GET /admin/queue/stats", a.serveQueueStats)
+	admin.HandleFunc("GET /admin/dlq", a.serveDLQList)
+	admin.HandleFunc("GET /admin/dlq/{id}", a.serveDLQGet)
+	admin.HandleFunc("POST /admin/dlq/replay", a.serveDLQAction(true))
+	admin.HandleFunc("POST /admin/dlq/discard", a.serveDLQAction(false))
+	admin.HandleFunc("GET /admin/held", a.serveHeld)
+	admin.HandleFunc("POST /admin/held/{order_id}/release", a.serveRelease)
+	admin.HandleFunc("GET /admin/limits", a.serveLimits)
+	mux.Handle("/admin/", a.authenticate(admin))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// authenticate requires "Authorization: Bearer <admin token>", compared in constant time.
+// Without a configured token the admin API is off.
+func (a *App) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.AdminToken == "" {
+			writeError(w, http.StatusForbidden, "the admin API is disabled: start the integrator with --admin-token")
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.AdminToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="peakready admin"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong admin token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *App) serveReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := a.cfg.Redis.Ping(ctx).Err(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "redis unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// QueueStatsView is the JSON of GET /admin/queue/stats.
+type QueueStatsView struct {
+	Messages             int64   `json:"messages"`
+	GroupsReady          int64   `json:"groups_ready"`
+	GroupsDelayed        int64   `json:"groups_delayed"`
+	GroupsInFlight       int64   `json:"groups_in_flight"`
+	OldestMessageSeconds float64 `json:"oldest_message_age_seconds"`
+	DeadLetters          int64   `json:"dead_letters"`
+	Enqueued             int64   `json:"enqueued"`
+	Duplicates           int64   `json:"duplicates"`
+	Acked                int64   `json:"acked"`
+	Retried              int64   `json:"retried"`
+	Snoozed              int64   `json:"snoozed"`
+	DeadLettered         int64   `json:"dead_lettered"`
+	Recovered            int64   `json:"recovered"`
+	Replayed             int64   `json:"replayed"`
+	Held                 int     `json:"held_orders"`
+}
+
+// QueueStats reads the shared queue's state.
+func (a *App) QueueStats(ctx context.Context) (QueueStatsView, error) {
+	s, err := a.queue.Stats(ctx)
+	if err != nil {
+		return QueueStatsView{}, err
+	}
+	held, err := a.holds.List(ctx)
+	if err != nil {
+		return QueueStatsView{}, err
+	}
+	return QueueStatsView{Messages: s.Messages, GroupsReady: s.GroupsReady, GroupsDelayed: s.GroupsDelayed, GroupsInFlight: s.GroupsInFlight,
+		OldestMessageSeconds: s.OldestMessageAge.Seconds(), DeadLetters: s.DeadLetters, Enqueued: s.Enqueued, Duplicates: s.Duplicates,
+		Acked: s.Acked, Retried: s.Retried, Snoozed: s.Snoozed, DeadLettered: s.DeadLettered, Recovered: s.Recovered, Replayed: s.Replayed,
+		Held: len(held)}, nil
+}
+
+func (a *App) serveQueueStats(w http.ResponseWriter, r *http.Request) {
+	v, err := a.QueueStats(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// DeadLetterView is a dead letter as the admin API shows it; the payload is included
+// only by GET /admin/dlq/{id}.
+type DeadLetterView struct {
+	ID         string            `json:"id"`
+	MessageID  string            `json:"message_id"`
+	Key        string            `json:"key"`
+	Topic      string            `json:"topic"`
+	Reason     string            `json:"reason"`
+	Attempts   int               `json:"attempts"`
+	LastError  string            `json:"last_error"`
+	EnqueuedAt time.Time         `json:"enqueued_at"`
+	DeadAt     time.Time         `json:"dead_at"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Payload    json.RawMessage   `json:"payload,omitempty"`
+}
+
+func viewDeadLetter(d queue.DeadLetter, withPayload bool) DeadLetterView {
+	v := DeadLetterView{ID: d.ID, MessageID: d.Message.ID, Key: d.Message.Key, Topic: d.Message.Topic, Reason: d.Reason,
+		Attempts: d.Message.Attempt, LastError: d.Error, EnqueuedAt: d.Message.EnqueuedAt, DeadAt: d.At, Headers: d.Message.Headers}
+	if withPayload {
+		if json.Valid(d.Message.Payload) {
+			v.Payload = d.Message.Payload
+		} else {
+			b, _ := json.Marshal(string(d.Message.Payload))
+			v.Payload = b
+		}
+	}
+	return v
+}
+
+func filterFrom(r *http.Request) queue.DLQFilter {
+	q := r.URL.Query()
+	return queue.DLQFilter{ID: q.Get("id"), Key: q.Get("key"), Topic: q.Get("topic"), Reason: q.Get("reason"), MessageID: q.Get("message_id")}
+}
+
+func (a *App) serveDLQList(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "limit must be an integer from 1 to 10000")
+			return
+		}
+		limit = n
+	}
+	list, err := a.queue.DLQ().List(r.Context(), filterFrom(r), limit)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	out := make([]DeadLetterView, 0, len(list))
+	for _, d := range list {
+		out = append(out, viewDeadLetter(d, false))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out, "count": len(out)})
+}
+
+func (a *App) serveDLQGet(w http.ResponseWriter, r *http.Request) {
+	d, err := a.queue.DLQ().Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, queue.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no dead letter "+r.PathValue("id"))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, viewDeadLetter(d, true))
+}
+
+// DLQRequest selects dead letters to replay or discard: by fields, or all of them.
+// An empty request (no field, all false) is refused, so nothing is replayed by accident.
+type DLQRequest struct {
+	ID        string `json:"id,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	Key       string `json:"key,omitempty"`
+	Topic     string `json:"topic,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	All       bool   `json:"all,omitempty"`
+}
+
+func (a *App) serveDLQAction(replay bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req DLQRequest
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeError(w, http.StatusBadRequest, "body must be JSON like {\"key\":\"order:1\"} or {\"all\":true}: "+err.Error())
+			return
+		}
+		f := queue.DLQFilter{ID: req.ID, MessageID: req.MessageID, Key: req.Key, Topic: req.Topic, Reason: req.Reason}
+		if f == (queue.DLQFilter{}) && !req.All {
+			writeError(w, http.StatusBadRequest, "say which dead letters: id, message_id, key, topic, reason, or all:true")
+			return
+		}
+		var n int
+		var err error
+		if replay {
+			n, err = a.queue.DLQ().Replay(r.Context(), f)
+		} else {
+			n, err = a.queue.DLQ().Discard(r.Context(), f)
+		}
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		verb := "discarded"
+		if replay {
+			verb = "replayed"
+		}
+		a.log.Info("dead letters "+verb, "count", n, "filter", f)
+		writeJSON(w, http.StatusOK, map[string]int{verb: n})
+	}
+}
+
+func (a *App) serveHeld(w http.ResponseWriter, r *http.Request) {
+	held, err := a.holds.List(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	type view struct {
+		OrderID   string    `json:"order_id"`
+		Name      string    `json:"name"`
+		Risk      string    `json:"risk"`
+		Reason    string    `json:"reason"`
+		HeldAt    time.Time `json:"held_at"`
+		UpdatedAt time.Time `json:"updated_at"`
+	}
+	out := make([]view, 0, len(held))
+	for _, h := range held {
+		out = append(out, view{OrderID: strconv.FormatInt(h.OrderID, 10), Name: h.Name, Risk: h.Risk, Reason: h.Reason, HeldAt: h.HeldAt, UpdatedAt: h.UpdatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"held": out, "count": len(out)})
+}
+
+func (a *App) serveRelease(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("order_id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "order id must be a positive integer")
+		return
+	}
+	switch err := a.ReleaseHeld(r.Context(), id); {
+	case errors.Is(err, ErrNotHeld):
+		writeError(w, http.StatusNotFound, "order "+r.PathValue("order_id")+" is not held")
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	default:
+		a.log.Info("held order released", "order", id)
+		writeJSON(w, http.StatusOK, map[string]string{"released": r.PathValue("order_id")})
+	}
+}
+
+func (a *App) serveLimits(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{}
+	if s, err := a.gate.Stats(r.Context()); err == nil {
+		out["netsuite_concurrency"] = s
+	}
+	if s, err := a.breaker.Status(r.Context()); err == nil {
+		out["netsuite_breaker"] = s
+	}
+	if a.bucket != nil {
+		if s, err := a.bucket.Stats(r.Context()); err == nil {
+			out["shopify_cost_bucket"] = s
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}

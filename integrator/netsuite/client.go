@@ -1,0 +1,241 @@
+// Package netsuite is the integrator's client for NetSuite's SuiteTalk REST record API.
+// It classifies every failure once, at this boundary, into what the queue should do:
+//
+//	429 (CONCURRENCY_LIMIT_EXCEEDED)            throttled: snooze, no attempt spent
+//	5xx, 503 maintenance, 401 INVALID_LOGIN,
+//	timeouts, resets, truncated answers          transient: retry with backoff
+//	other 4xx (unknown item, invalid content)    permanent: dead-letter with NetSuite's message
+//
+// 401 is transient because NetSuite sometimes answers an over-limit request with
+// INVALID_LOGIN instead of 429; a truly wrong credential exhausts its attempts and lands
+// in the dead-letter queue with NetSuite's message.
+package netsuite
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/peakready/peakready/integrator/queue"
+)
+
+// Client calls one NetSuite account. It is safe for concurrent use.
+type Client struct {
+	base  string // https://{account}.suitetalk.api.netsuite.com
+	token string
+	http  *http.Client
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient replaces the HTTP client (default: 60 s timeout, keep-alive).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// DefaultTimeout bounds one NetSuite call. NetSuite itself allows 15 minutes; a sales order
+// write that takes a minute is failing, and the retry is idempotent.
+const DefaultTimeout = 60 * time.Second
+
+// New returns a client for the account at baseURL (the scheme and host, e.g.
+// https://123456.suitetalk.api.netsuite.com, or a fake's URL) sending
+// "Authorization: Bearer token".
+func New(baseURL, token string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("netsuite: base URL %q must be http(s)://host", baseURL)
+	}
+	if token == "" {
+		return nil, errors.New("netsuite: a token is required")
+	}
+	c := &Client{
+		base:  strings.TrimRight(baseURL, "/"),
+		token: token,
+		http: &http.Client{
+			Timeout: DefaultTimeout,
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				MaxIdleConnsPerHost: 64,
+				IdleConnTimeout:     90 * time.Second,
+				DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Error is a failed NetSuite call. It tells the queue what to do through Throttled and
+// RetryAfter; permanent errors are wrapped in queue.Permanent by the client.
+type Error struct {
+	Op     string // "upsert salesOrder eid:123"
+	Status int    // HTTP status, 0 for transport failures
+	Code   string // o:errorCode of the first detail, e.g. CONCURRENCY_LIMIT_EXCEEDED
+	Detail string // detail text
+	Path   string // o:errorPath, when NetSuite gave one
+	Err    error  // transport error, if any
+	retry  time.Duration
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("netsuite: %s: %v", e.Op, e.Err)
+	case e.Path != "":
+		return fmt.Sprintf("netsuite: %s: %d %s: %s (at %s)", e.Op, e.Status, e.Code, e.Detail, e.Path)
+	default:
+		return fmt.Sprintf("netsuite: %s: %d %s: %s", e.Op, e.Status, e.Code, e.Detail)
+	}
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Throttled reports that NetSuite asked us to slow down (concurrency governance).
+func (e *Error) Throttled() bool {
+	return e.Status == http.StatusTooManyRequests || e.Code == "CONCURRENCY_LIMIT_EXCEEDED"
+}
+
+// RetryAfter is NetSuite's Retry-After, when it sent one.
+func (e *Error) RetryAfter() time.Duration { return e.retry }
+
+// Transient reports a failure worth retrying that is not a throttle: it counts against
+// the upstream's circuit breaker.
+func (e *Error) Transient() bool {
+	return !e.Throttled() && (e.Status == 0 || e.Status >= 500 || e.Status == http.StatusUnauthorized || e.Status == http.StatusRequestTimeout)
+}
+
+// IsThrottled reports whether err is a NetSuite throttle.
+func IsThrottled(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Throttled()
+}
+
+// IsTransient reports whether err is a NetSuite outage-type failure.
+func IsTransient(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Transient()
+}
+
+// errorEnvelope is NetSuite's REST error body.
+type errorEnvelope struct {
+	Title   string `json:"title"`
+	Status  int    `json:"status"`
+	Details []struct {
+		Detail string `json:"detail"`
+		Code   string `json:"o:errorCode"`
+		Path   string `json:"o:errorPath"`
+	} `json:"o:errorDetails"`
+}
+
+// do sends one request and returns the response headers and body of a 2xx, or a
+// classified error.
+func (c *Client) do(ctx context.Context, op, method, path string, body any) (http.Header, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, nil, queue.Permanent(fmt.Errorf("netsuite: %s: encode: %w", op, err))
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, nil, queue.Permanent(fmt.Errorf("netsuite: %s: %w", op, err))
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, nil, fmt.Errorf("netsuite: %s: %w", op, ctx.Err())
+		}
+		return nil, nil, &Error{Op: op, Err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, nil, &Error{Op: op, Status: 0, Err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.Header, data, nil
+	}
+	e := &Error{Op: op, Status: resp.StatusCode}
+	var env errorEnvelope
+	if json.Unmarshal(data, &env) == nil && len(env.Details) > 0 {
+		e.Code, e.Detail, e.Path = env.Details[0].Code, env.Details[0].Detail, env.Details[0].Path
+	} else {
+		e.Detail = strings.TrimSpace(string(data[:min(len(data), 200)]))
+	}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if s, err := strconv.ParseFloat(ra, 64); err == nil && s > 0 {
+			e.retry = time.Duration(s * float64(time.Second))
+		}
+	}
+	if !e.Throttled() && !e.Transient() {
+		return nil, nil, queue.Permanent(e)
+	}
+	return nil, nil, e
+}
+
+// validExternalID enforces NetSuite's external id charset in URLs: letters, digits, _ and -.
+func validExternalID(id string) bool {
+	if id == "" || len(id) > 200 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// UpsertSalesOrder creates or updates the sales order with externalID (PUT
+// .../salesOrder/eid:{externalID}): the idempotent write that survives a lost response.
+func (c *Client) UpsertSalesOrder(ctx context.Context, externalID string, so SalesOrder) error {
+	op := "upsert salesOrder eid:" + externalID
+	if !validExternalID(externalID) {
+		return queue.Permanent(fmt.Errorf("netsuite: %s: external id may hold only letters, digits, _ and -", op))
+	}
+	so.ExternalID = externalID
+	_, _, err := c.do(ctx, op, http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+externalID, so)
+	return err
+}
+
+// GetSalesOrder reads the sales order with externalID. A missing order is an *Error with
+// Status 404 wrapped in queue.Permanent.
+func (c *Client) GetSalesOrder(ctx context.Context, externalID string) (SalesOrderRecord, error) {
+	op := "get salesOrder eid:" + externalID
+	var rec SalesOrderRecord
+	if !validExternalID(externalID) {
+		return rec, queue.Permanent(fmt.Errorf("netsuite: %s: invalid external id", op))
+	}
+	_, data, err := c.do(ctx, op, http.MethodGet, "/services/rest/record/v1/salesOrder/eid:"+externalID, nil)
+	if err != nil {
+		return rec, err
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return rec, &Error{Op: op, Status: 200, Err: fmt.Errorf("decoding the record: %w", err)}
+	}
+	return rec, nil
+}
+
+// IsNotFound reports whether err is NetSuite's 404.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}

@@ -1,0 +1,131 @@
+package netsuite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/integrator/queue"
+)
+
+const concurrencyBody = `{"type":"https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html","title":"Bad Request","status":429,"o:errorDetails":[{"detail":"Concurrent request limit exceeded. Request blocked.","o:errorCode":"CONCURRENCY_LIMIT_EXCEEDED"}]}`
+
+const invalidItemBody = `{"type":"https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1","title":"Bad Request","status":400,"o:errorDetails":[{"detail":"Error while accessing resource: You have entered an Invalid Field Value NOPE for the following field: item","o:errorCode":"INVALID_CONTENT","o:errorPath":"item.items[0].item"}]}`
+
+func answer(status int, body string, hdr map[string]string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range hdr {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+func client(t *testing.T, h http.Handler) *Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL, "tok", WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
+	require.NoError(t, err)
+	return c
+}
+
+func TestUpsertSendsTheOrderToItsExternalID(t *testing.T) {
+	t.Parallel()
+	var got SalesOrder
+	var path, auth string
+	c := client(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path, auth = r.Method+" "+r.URL.Path, r.Header.Get("Authorization")
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&got))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	so := SalesOrder{Item: Lines{Items: []Line{{Item: Ref{ExternalID: "AB1234-001"}, Quantity: 2, Rate: 19.99}}}, ShopifyOrderID: "820982911946154508"}
+	require.NoError(t, c.UpsertSalesOrder(context.Background(), "820982911946154508", so))
+	assert.Equal(t, "PUT /services/rest/record/v1/salesOrder/eid:820982911946154508", path)
+	assert.Equal(t, "Bearer tok", auth)
+	assert.Equal(t, "820982911946154508", got.ExternalID)
+	assert.Equal(t, 2, got.Item.Items[0].Quantity)
+}
+
+func TestErrorsAreClassifiedOnce(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		h         http.Handler
+		throttled bool
+		transient bool
+		permanent bool
+		retry     time.Duration
+	}{
+		{"429 concurrency", answer(429, concurrencyBody, map[string]string{"Retry-After": "2"}), true, false, false, 2 * time.Second},
+		{"503 maintenance", answer(503, `{"status":503,"o:errorDetails":[{"detail":"maintenance","o:errorCode":"SERVICE_UNAVAILABLE"}]}`, nil), false, true, false, 0},
+		{"500 html", answer(500, `<html>oops</html>`, nil), false, true, false, 0},
+		{"401 quirk", answer(401, `{"status":401,"o:errorDetails":[{"detail":"Invalid login attempt.","o:errorCode":"INVALID_LOGIN"}]}`, nil), false, true, false, 0},
+		{"400 unknown item", answer(400, invalidItemBody, nil), false, false, true, 0},
+		{"timeout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body) // the server notices a gone client only once the body is read
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}), false, true, false, 0},
+		{"reset", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, _, _ := http.NewResponseController(w).Hijack()
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}), false, true, false, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := client(t, tc.h).UpsertSalesOrder(context.Background(), "1001", SalesOrder{})
+			require.Error(t, err)
+			assert.Equal(t, tc.throttled, IsThrottled(err), err.Error())
+			assert.Equal(t, tc.transient, IsTransient(err), err.Error())
+			var pe *queue.PermanentError
+			assert.Equal(t, tc.permanent, errors.As(err, &pe), err.Error())
+			var ra interface{ RetryAfter() time.Duration }
+			if errors.As(err, &ra) {
+				assert.Equal(t, tc.retry, ra.RetryAfter())
+			}
+		})
+	}
+}
+
+func TestPermanentErrorKeepsNetSuitesMessage(t *testing.T) {
+	t.Parallel()
+	err := client(t, answer(400, invalidItemBody, nil)).UpsertSalesOrder(context.Background(), "1001", SalesOrder{})
+	assert.ErrorContains(t, err, "INVALID_CONTENT")
+	assert.ErrorContains(t, err, "Invalid Field Value NOPE")
+	assert.ErrorContains(t, err, "item.items[0].item")
+}
+
+func TestInvalidExternalIDIsPermanentWithoutACall(t *testing.T) {
+	t.Parallel()
+	called := false
+	c := client(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+	for _, id := range []string{"", "a|b", "a/b", "über"} {
+		err := c.UpsertSalesOrder(context.Background(), id, SalesOrder{})
+		var pe *queue.PermanentError
+		assert.True(t, errors.As(err, &pe), id)
+	}
+	assert.False(t, called)
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	_, err := New("ftp://x", "t")
+	assert.Error(t, err)
+	_, err = New("http://x", "")
+	assert.Error(t, err)
+}

@@ -1,0 +1,90 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A handler's returned error decides what happens to its message, checked in this order:
+//
+//	nil                                          ack
+//	Permanent(err) anywhere in the chain         dead-letter now, reason "permanent"
+//	Snooze(d) anywhere in the chain              snooze for d (no attempt spent)
+//	an error with Throttled() bool == true       snooze for its RetryAfter(), or the
+//	                                             Processor's ThrottleSnooze when absent or <= 0
+//	any other error                              retry after the queue's Backoff; an
+//	                                             error with RetryAfter() > that delay
+//	                                             waits RetryAfter() instead
+//
+// A panic in a handler is an ordinary error. Upstream clients classify their failures
+// once, at the client boundary: throttled (429, THROTTLED, CONCURRENCY_LIMIT_EXCEEDED,
+// REQUEST_LIMIT_EXCEEDED, circuit open) implements Throttled; invalid input is wrapped in
+// Permanent; anything else is transient.
+
+// Snooze returns an error telling the Processor to run the message again after d without
+// spending an attempt.
+func Snooze(d time.Duration) error { return &SnoozeError{Delay: d} }
+
+// SnoozeError is the error made by Snooze.
+type SnoozeError struct{ Delay time.Duration }
+
+func (e *SnoozeError) Error() string { return fmt.Sprintf("queue: snooze %v", e.Delay) }
+
+// Permanent wraps err to say retrying cannot help: the message is dead-lettered at once.
+// Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// PermanentError is the error made by Permanent.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Throttler is implemented by errors that mean the upstream asked us to slow down.
+type Throttler interface {
+	Throttled() bool
+}
+
+// RetryAfterer is implemented by errors that carry the upstream's Retry-After.
+type RetryAfterer interface {
+	RetryAfter() time.Duration
+}
+
+// verdict is what a handler's error asks for.
+type verdict struct {
+	kind  opKind
+	delay time.Duration // retry or snooze delay
+}
+
+// classify maps a handler error to a verdict; attempt is the delivery's Attempt.
+func classify(err error, attempt int, backoff BackoffFunc, throttleSnooze time.Duration) verdict {
+	if err == nil {
+		return verdict{kind: opAck}
+	}
+	if pe := (*PermanentError)(nil); errors.As(err, &pe) {
+		return verdict{kind: opDead}
+	}
+	if se := (*SnoozeError)(nil); errors.As(err, &se) {
+		return verdict{kind: opSnooze, delay: max(se.Delay, 0)}
+	}
+	var ra RetryAfterer
+	hasRA := errors.As(err, &ra)
+	if th := Throttler(nil); errors.As(err, &th) && th.Throttled() {
+		d := throttleSnooze
+		if hasRA && ra.RetryAfter() > 0 {
+			d = ra.RetryAfter()
+		}
+		return verdict{kind: opSnooze, delay: d}
+	}
+	d := backoff(attempt)
+	if hasRA && ra.RetryAfter() > d {
+		d = ra.RetryAfter()
+	}
+	return verdict{kind: opRetry, delay: d}
+}

@@ -1,0 +1,159 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/peakready/peakready/integrator/queue"
+	"github.com/peakready/peakready/integrator/queue/queuetest"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var factories = map[string]queuetest.Factory{"redis": realRedis, "miniredis": embedded}
+
+// waitSleepers waits until n goroutines sleep on clk: the Processor's loops are parked.
+func waitSleepers(t *testing.T, clk *queuetest.ManualClock, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for clk.Sleepers() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sleepers, want %d", clk.Sleepers(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func run(t *testing.T, p *queue.Processor) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- p.Run(ctx) }()
+	stopped := false
+	var err error
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			err = <-errc
+		}
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// With a clock that never moves, only the enqueue's wake-up signal can start the handler.
+func TestProcessorWakesOnEnqueue(t *testing.T) {
+	t.Parallel()
+	for name, newQueue := range factories {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clk := queuetest.NewManualClock(queuetest.BlackFriday)
+			q := newQueue(t, queue.WithClock(clk))
+			got := make(chan string, 1)
+			p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+				got <- m.ID
+				return nil
+			}), queue.WithLogger(quiet))
+			run(t, p)
+			waitSleepers(t, clk, 3) // fetcher idle, heartbeat, recoverer
+			_, err := q.Enqueue(context.Background(), queue.Message{ID: "m1", Key: "k"})
+			require.NoError(t, err)
+			assert.Equal(t, "m1", <-got)
+		})
+	}
+}
+
+// A message enqueued by another process (another Queue value) is found by polling: after
+// the idle interval, not before.
+func TestProcessorPollsForOtherProducers(t *testing.T) {
+	t.Parallel()
+	clk := queuetest.NewManualClock(queuetest.BlackFriday)
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	q, err := queue.New(rdb, queue.WithClock(clk))
+	require.NoError(t, err)
+	// Same Redis and prefix, different Queue value: no wake-up signal reaches p.
+	other, err := queue.New(rdb, queue.WithClock(clk))
+	require.NoError(t, err)
+	got := make(chan string, 1)
+	p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		got <- m.ID
+		return nil
+	}), queue.WithLogger(quiet), queue.PollInterval(50*time.Millisecond, 50*time.Millisecond))
+	run(t, p)
+	waitSleepers(t, clk, 3)
+
+	_, err = other.Enqueue(context.Background(), queue.Message{ID: "m1", Key: "k"})
+	require.NoError(t, err)
+	clk.Advance(49 * time.Millisecond)
+	select {
+	case id := <-got:
+		t.Fatalf("%s picked up before the poll interval", id)
+	case <-time.After(50 * time.Millisecond):
+	}
+	clk.Advance(time.Millisecond)
+	assert.Equal(t, "m1", <-got)
+}
+
+// A handler whose lease was recovered by another worker is cancelled with ErrLeaseLost at
+// the next heartbeat, and its outcome changes nothing.
+func TestProcessorLeaseLostCancelsHandler(t *testing.T) {
+	t.Parallel()
+	for name, newQueue := range factories {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clk := queuetest.NewManualClock(queuetest.BlackFriday)
+			q := newQueue(t, queue.WithClock(clk), queue.Lease(10*time.Second))
+			started, cause := make(chan struct{}), make(chan error, 1)
+			p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+				close(started)
+				<-ctx.Done()
+				cause <- context.Cause(ctx)
+				return nil // "success" after losing the lease: must not ack
+			}), queue.WithLogger(quiet), queue.Workers(1),
+				queue.HeartbeatInterval(20*time.Second), queue.RecoverInterval(time.Hour))
+			run(t, p)
+			ctx := context.Background()
+			_, err := q.Enqueue(ctx, queue.Message{ID: "m1", Key: "k"})
+			require.NoError(t, err)
+			_, err = q.Enqueue(ctx, queue.Message{ID: "m2", Key: "k"})
+			require.NoError(t, err)
+			<-started
+			waitSleepers(t, clk, 2) // heartbeat, recoverer; the fetcher waits for a worker
+
+			clk.Advance(10 * time.Second) // the lease expires; no heartbeat yet
+			n, err := q.RecoverExpired(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 1, n)
+			holder, err := q.Dequeue(ctx)
+			require.NoError(t, err)
+			require.Equal(t, "m1", holder.ID)
+
+			clk.Advance(10 * time.Second) // the heartbeat finds the lease lost
+			assert.ErrorIs(t, <-cause, queue.ErrLeaseLost)
+			require.NoError(t, q.Ack(ctx, holder), "the new holder still holds the group")
+			s, err := q.Stats(ctx)
+			require.NoError(t, err)
+			assert.EqualValues(t, 1, s.Acked, "the cancelled handler's nil did not ack")
+			assert.EqualValues(t, 1, s.Messages, "m2 is still queued")
+		})
+	}
+}
+
+func TestProcessorRunsOnce(t *testing.T) {
+	t.Parallel()
+	q := embedded(t)
+	p := queue.NewProcessor(q, queue.HandlerFunc(func(context.Context, *queue.Message) error { return nil }), queue.WithLogger(quiet))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, p.Run(ctx))
+	assert.True(t, errors.Is(p.Run(ctx), queue.ErrAlreadyRunning))
+}

@@ -1,0 +1,193 @@
+// Package redisserver obtains the Redis that peakready's queue, limiters and scenarios run
+// on: an in-process server for laptops and CI smoke runs, a throw-away container, or an
+// existing server given by URL.
+//
+// The spec string accepted by Start is what the CLI's --redis flag takes:
+//
+//	""  or "embedded"        in-process miniredis on 127.0.0.1:<free port>
+//	"docker"                 a container started with testcontainers-go
+//	"redis://…", "rediss://…" an existing server, used as given
+//
+// Embedded mode is for laptops and CI smoke runs only: miniredis keeps everything in the
+// Go process's memory, persists nothing (a crash or Close loses every queued message) and
+// runs Lua scripts one at a time in an interpreter that is far slower than Redis's. Use
+// a real Redis (docker or URL) for load tests and production.
+package redisserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Environment variables read by this package.
+const (
+	// EnvImage names the Redis image used for "docker" specs and by ForTest when no
+	// Image option is given. Air-gapped machines point it at a locally built image.
+	EnvImage = "PEAKREADY_REDIS_IMAGE"
+	// EnvURL, when set, makes ForTest use that Redis instead of starting a container.
+	EnvURL = "PEAKREADY_REDIS_URL"
+	// EnvRequireDocker set to "1" makes ForTest fail, instead of skip, when Docker is
+	// not available.
+	EnvRequireDocker = "PEAKREADY_REQUIRE_DOCKER"
+)
+
+// DefaultImage is the image started for "docker" when neither the Image option nor
+// PEAKREADY_REDIS_IMAGE says otherwise: the official Redis 7 image.
+const DefaultImage = "redis:7-alpine"
+
+// Mode says how a Server's Redis was obtained.
+type Mode string
+
+// The modes Start can return.
+const (
+	ModeEmbedded Mode = "embedded"
+	ModeDocker   Mode = "docker"
+	ModeExternal Mode = "external"
+)
+
+// ErrUnreachable is returned (wrapped) by Start when the Redis named by a URL does not
+// answer PING.
+var ErrUnreachable = errors.New("redisserver: redis unreachable")
+
+// ErrDockerUnavailable is returned (wrapped) by Start for "docker" when no Docker daemon
+// can be reached.
+var ErrDockerUnavailable = errors.New("redisserver: docker unavailable")
+
+// Option changes how Start obtains a Redis.
+type Option func(*options)
+
+type options struct {
+	image       string
+	pingTimeout time.Duration
+}
+
+// Image sets the container image for the "docker" spec. It wins over
+// PEAKREADY_REDIS_IMAGE; without either, DefaultImage is used.
+func Image(name string) Option { return func(o *options) { o.image = name } }
+
+// PingTimeout bounds how long Start waits for a URL-given Redis to answer PING.
+// The default is 5 seconds.
+func PingTimeout(d time.Duration) Option { return func(o *options) { o.pingTimeout = d } }
+
+// Server is a Redis obtained by Start. Its methods are safe for concurrent use.
+type Server struct {
+	mode   Mode
+	url    string
+	client *redis.Client
+	stop   func() error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start obtains the Redis described by spec (see the package comment). ctx bounds the
+// start-up only: a container or embedded server keeps running until Close.
+func Start(ctx context.Context, spec string, opts ...Option) (*Server, error) {
+	o := options{pingTimeout: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch {
+	case spec == "" || spec == "embedded":
+		return startEmbedded()
+	case spec == "docker":
+		return startDocker(ctx, o.imageName())
+	case strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://"):
+		return useURL(ctx, spec, o.pingTimeout)
+	default:
+		return nil, fmt.Errorf("redisserver: unknown redis spec %q (want \"embedded\", \"docker\" or a redis:// URL)", spec)
+	}
+}
+
+func (o options) imageName() string {
+	if o.image != "" {
+		return o.image
+	}
+	if img := os.Getenv(EnvImage); img != "" {
+		return img
+	}
+	return DefaultImage
+}
+
+// URL is the redis:// URL of the server, usable by any Redis client.
+func (s *Server) URL() string { return s.url }
+
+// Mode says how the server was obtained.
+func (s *Server) Mode() Mode { return s.mode }
+
+// Client is a client connected to the server, owned by the Server: Close closes it.
+func (s *Server) Client() *redis.Client { return s.client }
+
+// Close closes Client and stops what Start started: the embedded server or the
+// container. A URL-given server is left running. Close is idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		err := s.client.Close()
+		if s.stop != nil {
+			err = errors.Join(err, s.stop())
+		}
+		s.closeErr = err
+	})
+	return s.closeErr
+}
+
+func startEmbedded() (*Server, error) {
+	m := miniredis.NewMiniRedis()
+	// TTLs follow the wall clock, as on a real Redis; by default miniredis only expires
+	// keys when told to, so dedup marks would live forever.
+	m.ClockTTL(true)
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("redisserver: start embedded redis: %w", err)
+	}
+	url := "redis://" + m.Addr()
+	return &Server{
+		mode:   ModeEmbedded,
+		url:    url,
+		client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
+		stop:   func() error { m.Close(); return nil },
+	}, nil
+}
+
+func useURL(ctx context.Context, url string, timeout time.Duration) (*Server, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redisserver: parse %s: %w", redactURL(url), err)
+	}
+	c := redis.NewClient(opt)
+	if err := ping(ctx, c, timeout); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, redactURL(url), err)
+	}
+	return &Server{mode: ModeExternal, url: url, client: c}, nil
+}
+
+func ping(ctx context.Context, c *redis.Client, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return c.Ping(ctx).Err()
+}
+
+// redactURL hides a password in url so it can go into an error message.
+func redactURL(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return url
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return url
+	}
+	return scheme + "://" + user + ":xxxxx@" + rest[at+1:]
+}
