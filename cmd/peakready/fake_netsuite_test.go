@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/fakes/netsuite"
+)
+
+// netsuiteOutput is a stdout that tests can read while the command runs.
+type netsuiteOutput struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines chan string
+	part  string
+}
+
+func newNetsuiteOutput() *netsuiteOutput { return &netsuiteOutput{lines: make(chan string, 100)} }
+
+func (o *netsuiteOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	o.part += string(p)
+	for {
+		i := strings.IndexByte(o.part, '\n')
+		if i < 0 {
+			break
+		}
+		o.lines <- o.part[:i]
+		o.part = o.part[i+1:]
+	}
+	return len(p), nil
+}
+
+func (o *netsuiteOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// startNetSuite runs `peakready fake netsuite args...` in-process and returns its base URL
+// and a stop function that returns the exit code.
+func startNetSuite(t *testing.T, args ...string) (string, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := newNetsuiteOutput(), newNetsuiteOutput()
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, append([]string{"fake", "netsuite"}, args...), streams{out: out, err: errOut})
+	}()
+	var first string
+	select {
+	case first = <-out.lines:
+	case c := <-code:
+		cancel()
+		t.Fatalf("exited %d before listening; stderr: %s", c, errOut.String())
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("no output")
+	}
+	require.True(t, strings.HasPrefix(first, "listening on http://"), "first stdout line: %q", first)
+	url := strings.TrimPrefix(first, "listening on ")
+	stopped := false
+	stop := func() int {
+		if stopped {
+			return exitOK
+		}
+		stopped = true
+		cancel()
+		select {
+		case c := <-code:
+			return c
+		case <-time.After(10 * time.Second):
+			t.Fatal("did not stop")
+			return -1
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return url, stop
+}
+
+func netsuiteRequest(t *testing.T, method, url, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer anything")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, raw
+}
+
+func TestFakeNetSuiteServes(t *testing.T) {
+	t.Parallel()
+	url, stop := startNetSuite(t, "--latency", "0", "--read-latency", "0", "--catalog-size", "5", "--tier", "standard", "--suitecloud-plus", "2", "--seed", "3")
+
+	resp, body := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	var page struct {
+		TotalResults int `json:"totalResults"`
+	}
+	require.NoError(t, json.Unmarshal(body, &page))
+	assert.Equal(t, 5, page.TotalResults)
+
+	resp, body = netsuiteRequest(t, http.MethodPost, url+"/services/rest/record/v1/salesOrder",
+		`{"externalId":"5001","item":{"items":[{"item":{"id":"1001"},"quantity":1}]}}`)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s", body)
+	assert.Equal(t, url+"/services/rest/record/v1/salesOrder/10001", resp.Header.Get("Location"))
+
+	resp, body = netsuiteRequest(t, http.MethodGet, url+"/_fake/stats", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var stats struct {
+		Limits netsuite.GovernanceStats `json:"limits"`
+	}
+	require.NoError(t, json.Unmarshal(body, &stats))
+	assert.Equal(t, 25, stats.Limits.AccountLimit, "standard 5 + 2 × 10")
+	assert.Equal(t, exitOK, stop())
+}
+
+func TestFakeNetSuiteProfileAndToken(t *testing.T) {
+	t.Parallel()
+	profile := filepath.Join(t.TempDir(), "ns.yaml")
+	require.NoError(t, os.WriteFile(profile, []byte("limits:\n  concurrency: 3\n  latency: \"0\"\n  read_latency: \"0\"\nfaults:\n  - fault: maintenance\n    method: DELETE\n"), 0o600))
+	url, stop := startNetSuite(t, "--profile", profile, "--token", "s3cret")
+
+	resp, _ := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "--token restricts credentials")
+	req, _ := http.NewRequest(http.MethodGet, url+"/services/rest/system/v1/governanceLimits", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	r2, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer r2.Body.Close()
+	var gov map[string]any
+	require.NoError(t, json.NewDecoder(r2.Body).Decode(&gov))
+	assert.Equal(t, 3.0, gov["accountConcurrencyLimit"], "the profile's limits apply")
+	assert.Equal(t, exitOK, stop())
+}
+
+func TestFakeNetSuitePushSecretFromEnv(t *testing.T) {
+	t.Setenv("PEAKREADY_NETSUITE_PUSH_SECRET", "env-secret")
+	got := make(chan *http.Request, 10)
+	bodies := make(chan []byte, 10)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer recv.Close()
+	url, stop := startNetSuite(t, "--latency", "0", "--read-latency", "0", "--push-url", recv.URL)
+
+	resp, body := netsuiteRequest(t, http.MethodGet, url+"/_fake/catalog", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var cat struct {
+		Items []struct {
+			SKU string `json:"sku"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(body, &cat))
+	resp, body = netsuiteRequest(t, http.MethodPost, url+"/_fake/inventory", `{"sku":"`+cat.Items[0].SKU+`","delta":3}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	select {
+	case r := <-got:
+		b := <-bodies
+		assert.True(t, netsuite.VerifySignature("env-secret", b, r.Header.Get(netsuite.SignatureHeader)))
+	case <-time.After(10 * time.Second):
+		t.Fatal("no push")
+	}
+	assert.Equal(t, exitOK, stop())
+}
+
+func TestFakeNetSuiteTokenFromEnv(t *testing.T) {
+	t.Setenv("PEAKREADY_NETSUITE_TOKEN", "env-token")
+	url, stop := startNetSuite(t, "--latency", "0", "--read-latency", "0", "--account", "777_SB1")
+	resp, _ := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), `realm="777_SB1"`)
+	req, _ := http.NewRequest(http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", nil)
+	req.Header.Set("Authorization", "Bearer env-token")
+	ok, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = ok.Body.Close()
+	assert.Equal(t, http.StatusOK, ok.StatusCode)
+	assert.Equal(t, exitOK, stop())
+}
+
+func TestFakeNetSuiteBadFlags(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tier", "gold"}, "--tier"},
+		{[]string{"--latency", "fast"}, "--latency"},
+		{[]string{"--read-latency", "lognormal(2s,1s)"}, "--read-latency"},
+		{[]string{"--duplicate-external-id", "409"}, "--duplicate-external-id"},
+		{[]string{"--tax-fields", "keep"}, "--tax-fields"},
+		{[]string{"--fulfill-after", "later"}, "--fulfill-after"},
+		{[]string{"--receipts-every", "-1m"}, "--receipts-every"},
+		{[]string{"--overlimit-401-share", "2"}, "--overlimit-401-share"},
+		{[]string{"--held", "-1"}, "--held"},
+		{[]string{"--concurrency", "-5"}, "--concurrency"},
+		{[]string{"--locations", "9"}, "--locations"},
+		{[]string{"--catalog-size", "0"}, "--catalog-size"},
+		{[]string{"--push-url", "ftp://x"}, "push URL"},
+		{[]string{"--push-secret", "x"}, "--push-url"},
+		{[]string{"--speed", "0"}, "--speed"},
+		{[]string{"--suitecloud-plus", "many"}, "suitecloud-plus"},
+		{[]string{"--profile", "/nonexistent/profile.json"}, "profile.json"},
+		{[]string{"extra"}, "unexpected argument"},
+	}
+	for _, tc := range cases {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"fake", "netsuite", "--push-url", ""}, tc.args...), streams{out: &out, err: &errOut})
+		assert.Equal(t, exitUsage, code, "%v", tc.args)
+		assert.Contains(t, errOut.String(), tc.want, "%v", tc.args)
+		assert.NotContains(t, out.String(), "listening on", "%v", tc.args)
+	}
+}
+
+func TestFakeNetSuiteHelp(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"fake", "netsuite", "--help"}, streams{out: &out, err: &errOut})
+	assert.Equal(t, exitOK, code)
+	for _, flag := range []string{"-tier", "-suitecloud-plus", "-concurrency", "-held", "-latency", "-token", "-duplicate-external-id",
+		"-catalog-size", "-locations", "-fulfill-after", "-receipts-every", "-push-url", "-push-secret", "-account"} {
+		assert.Contains(t, out.String(), flag)
+	}
+}

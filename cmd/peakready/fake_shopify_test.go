@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// shopifyOutput is a stdout the test reads line by line while the command runs.
+type shopifyOutput struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	part  string
+	lines chan string
+}
+
+func newShopifyOutput() *shopifyOutput { return &shopifyOutput{lines: make(chan string, 100)} }
+
+func (o *shopifyOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	o.part += string(p)
+	for {
+		i := strings.IndexByte(o.part, '\n')
+		if i < 0 {
+			break
+		}
+		select {
+		case o.lines <- o.part[:i]:
+		default:
+		}
+		o.part = o.part[i+1:]
+	}
+	return len(p), nil
+}
+
+func (o *shopifyOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// startShopify runs `peakready fake shopify args...` in-process and returns its base URL;
+// the command is stopped (and must exit 0) when the test ends.
+func startShopify(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := newShopifyOutput(), newShopifyOutput()
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, append([]string{"fake", "shopify", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), streams{out: out, err: errOut})
+	}()
+	var first string
+	select {
+	case first = <-out.lines:
+	case c := <-code:
+		cancel()
+		t.Fatalf("exited %d before listening; stderr: %s", c, errOut.String())
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("no output")
+	}
+	require.True(t, strings.HasPrefix(first, "listening on http://"), "first stdout line: %q", first)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case c := <-code:
+			assert.Equal(t, exitOK, c, "stderr: %s", errOut.String())
+		case <-time.After(10 * time.Second):
+			t.Error("did not stop")
+		}
+	})
+	return strings.TrimPrefix(first, "listening on ")
+}
+
+func shopifyDo(t *testing.T, method, url, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, raw
+}
+
+func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
+	t.Parallel()
+	url := startShopify(t, "--plan", "standard", "--seed", "9", "--catalog-size", "20", "--locations", "3", "--access-token", "shpat_x")
+	resp, body := shopifyDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name plan { displayName } } locations(first: 5) { nodes { name } } }"}`,
+		"X-Shopify-Access-Token", "shpat_x", "Content-Type", "application/json")
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	assert.Equal(t, "2026-01", resp.Header.Get("X-Shopify-API-Version"))
+	assert.Contains(t, string(body), `"plan":{"displayName":"Basic"}`)
+	assert.Contains(t, string(body), `{"name":"West Coast DC"}`)
+	assert.Contains(t, string(body), `"maximumAvailable":2000.0`)
+	resp, _ = shopifyDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "other")
+	assert.Equal(t, 401, resp.StatusCode)
+
+	resp, body = shopifyDo(t, "POST", url+"/_fake/orders", `{"count": 3}`)
+	require.Equal(t, 201, resp.StatusCode, string(body))
+	resp, body = shopifyDo(t, "GET", url+"/admin/api/2026-10/orders.json?fields=id", "", "X-Shopify-Access-Token", "shpat_x")
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "1/40", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
+	var l struct {
+		Orders []map[string]any `json:"orders"`
+	}
+	require.NoError(t, json.Unmarshal(body, &l))
+	assert.Len(t, l.Orders, 3)
+
+	resp, body = shopifyDo(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2,"bogus":1}}`)
+	assert.Equal(t, 400, resp.StatusCode)
+	assert.Contains(t, string(body), "bogus")
+	resp, _ = shopifyDo(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
+	assert.Equal(t, 200, resp.StatusCode)
+	resp, _ = shopifyDo(t, "GET", url+"/_fake/webhooks/stats", "")
+	assert.Equal(t, 200, resp.StatusCode, "the deliverer's admin routes are mounted")
+}
+
+// --webhook-url subscribes every store topic; deliveries are signed with --client-secret.
+func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
+	t.Parallel()
+	type delivery struct {
+		topic, hmac string
+		body        []byte
+	}
+	got := make(chan delivery, 100)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- delivery{topic: r.Header.Get("X-Shopify-Topic"), hmac: r.Header.Get("X-Shopify-Hmac-Sha256"), body: b}
+	}))
+	defer recv.Close()
+	url := startShopify(t, "--webhook-url", recv.URL+"/hooks", "--client-secret", "s3cret", "--customers", "0")
+	resp, body := shopifyDo(t, "POST", url+"/_fake/orders", `{"count": 1}`)
+	require.Equal(t, 201, resp.StatusCode, string(body))
+	seen := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for !seen["orders/create"] || !seen["customers/create"] {
+		select {
+		case d := <-got:
+			seen[d.topic] = true
+			mac := hmac.New(sha256.New, []byte("s3cret"))
+			mac.Write(d.body)
+			assert.Equal(t, base64.StdEncoding.EncodeToString(mac.Sum(nil)), d.hmac, d.topic)
+		case <-deadline:
+			t.Fatalf("deliveries seen: %v", seen)
+		}
+	}
+}
+
+func TestFakeShopifyTokenFromEnvAndLatency(t *testing.T) {
+	t.Setenv(envShopifyToken, "from-env")
+	url := startShopify(t, "--latency", "1ms", "--speed", "1000")
+	resp, _ := shopifyDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "nope")
+	assert.Equal(t, 401, resp.StatusCode)
+	resp, _ = shopifyDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "from-env")
+	assert.Equal(t, 200, resp.StatusCode)
+	_, body := shopifyDo(t, "GET", url+"/_fake/faults", "")
+	assert.Contains(t, string(body), `"fault":"latency"`)
+}
+
+func TestFakeShopifyBadFlagsExit2(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	badProfile := filepath.Join(dir, "p.json")
+	require.NoError(t, os.WriteFile(badProfile, []byte(`{"limits":{"plan":"gold"}}`), 0o600))
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--plan", "gold"}, "plan"},
+		{[]string{"--throttle-status", "503"}, "--throttle-status"},
+		{[]string{"--returning-share", "1.5"}, "--returning-share"},
+		{[]string{"--high-risk-share", "-0.1"}, "--high-risk-share"},
+		{[]string{"--bucket", "-5"}, "--bucket"},
+		{[]string{"--locations", "9"}, "--locations"},
+		{[]string{"--catalog-size", "0"}, "--catalog-size"},
+		{[]string{"--customers", "-1"}, "--customers"},
+		{[]string{"--latency", "lognormal(2s,1s)"}, "--latency"},
+		{[]string{"--api-version", "2023-13"}, "api version"},
+		{[]string{"--webhook-url", "ftp://x"}, "webhook-url"},
+		{[]string{"--speed", "0"}, "--speed"},
+		{[]string{"--webhook-timeout", "soon"}, "webhook-timeout"},
+		{[]string{"--profile", badProfile}, "gold"},
+		{[]string{"--nope"}, "nope"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"fake", "shopify", "--addr", "127.0.0.1:0"}, c.args...), streams{out: &out, err: &errOut})
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Contains(t, errOut.String(), c.msg, "%v", c.args)
+		assert.NotContains(t, out.String(), "listening on", "%v", c.args)
+	}
+}
+
+func TestFakeShopifyHelp(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"fake", "shopify", "--help"}, streams{out: &out, err: &errOut})
+	assert.Equal(t, exitOK, code)
+	for _, flag := range []string{"-plan", "-bucket", "-restore-rate", "-rest-bucket", "-rest-leak-rate", "-throttle-status", "-access-token",
+		"-api-version", "-catalog-size", "-locations", "-customers", "-returning-share", "-high-risk-share", "-latency",
+		"-webhook-url", "-client-secret", "-previous-client-secret", "-webhook-duplicate-share", "-shop"} {
+		assert.Contains(t, out.String(), flag+" ", flag)
+	}
+	out.Reset()
+	run(context.Background(), []string{"fake", "--help"}, streams{out: &out, err: &errOut})
+	assert.Contains(t, out.String(), "shopify")
+}

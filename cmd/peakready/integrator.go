@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/peakready/peakready/integrator"
+	"github.com/peakready/peakready/integrator/redisserver"
+)
+
+func init() {
+	register("integrator", "run the reference integrator (webhook ingress, Redis queue, NetSuite sync)", runIntegrator)
+}
+
+// integratorSettings are the integrator's settings, each from (highest first) a flag, an
+// environment variable, the --config file, or its default.
+type integratorSettings struct {
+	Addr                  string        `yaml:"addr"`
+	Redis                 string        `yaml:"redis"`
+	Prefix                string        `yaml:"prefix"`
+	WebhookSecret         string        `yaml:"webhook_secret"`
+	PreviousWebhookSecret string        `yaml:"previous_webhook_secret"`
+	NetSuiteURL           string        `yaml:"netsuite_url"`
+	NetSuiteToken         string        `yaml:"netsuite_token"`
+	NetSuiteConcurrency   int           `yaml:"netsuite_concurrency"`
+	ShopifyURL            string        `yaml:"shopify_url"`
+	ShopifyToken          string        `yaml:"shopify_token"`
+	ShopifyAPIVersion     string        `yaml:"shopify_api_version"`
+	AdminToken            string        `yaml:"admin_token"`
+	Workers               int           `yaml:"workers"`
+	Partitions            int           `yaml:"partitions"`
+	Lease                 time.Duration `yaml:"lease"`
+	MaxAttempts           int           `yaml:"max_attempts"`
+	DedupWindow           time.Duration `yaml:"dedup_window"`
+	HoldRisk              string        `yaml:"hold_risk"`
+	LogLevel              string        `yaml:"log_level"`
+}
+
+// setting binds one setting to its flag and environment variable.
+type setting struct {
+	flag, env, help string
+	secret          bool
+	str             *string
+	num             *int
+	dur             *time.Duration
+}
+
+func (s *integratorSettings) table() []setting {
+	return []setting{
+		{flag: "addr", env: "PEAKREADY_ADDR", help: "listen address; 127.0.0.1:0 picks a free port", str: &s.Addr},
+		{flag: "redis", env: "PEAKREADY_REDIS", help: "Redis: 'embedded' (in-process, not durable), 'docker' (a container), or redis://host:port/db", str: &s.Redis},
+		{flag: "prefix", env: "PEAKREADY_PREFIX", help: "Redis key prefix shared by cooperating replicas", str: &s.Prefix},
+		{flag: "webhook-secret", env: "PEAKREADY_WEBHOOK_SECRET", help: "Shopify app client secret used to verify webhook HMACs (required; prefer the env var or PEAKREADY_WEBHOOK_SECRET_FILE)", secret: true, str: &s.WebhookSecret},
+		{flag: "previous-webhook-secret", env: "PEAKREADY_PREVIOUS_WEBHOOK_SECRET", help: "previous client secret, accepted during a rotation", secret: true, str: &s.PreviousWebhookSecret},
+		{flag: "netsuite-url", env: "PEAKREADY_NETSUITE_URL", help: "NetSuite base URL, e.g. https://123456.suitetalk.api.netsuite.com or a fake's URL (required)", str: &s.NetSuiteURL},
+		{flag: "netsuite-token", env: "PEAKREADY_NETSUITE_TOKEN", help: "NetSuite OAuth 2.0 bearer token (required)", secret: true, str: &s.NetSuiteToken},
+		{flag: "netsuite-concurrency", env: "PEAKREADY_NETSUITE_CONCURRENCY", help: "this integration's share of the NetSuite account concurrency limit, shared by all replicas", num: &s.NetSuiteConcurrency},
+		{flag: "shopify-url", env: "PEAKREADY_SHOPIFY_URL", help: "Shopify shop URL for risk and transaction look-ups (empty: no risk check)", str: &s.ShopifyURL},
+		{flag: "shopify-token", env: "PEAKREADY_SHOPIFY_TOKEN", help: "Shopify Admin API access token", secret: true, str: &s.ShopifyToken},
+		{flag: "shopify-api-version", env: "PEAKREADY_SHOPIFY_API_VERSION", help: "Shopify Admin API version", str: &s.ShopifyAPIVersion},
+		{flag: "admin-token", env: "PEAKREADY_ADMIN_TOKEN", help: "bearer token for the /admin/ API (empty: admin API off)", secret: true, str: &s.AdminToken},
+		{flag: "workers", env: "PEAKREADY_WORKERS", help: "queue workers in this replica", num: &s.Workers},
+		{flag: "partitions", env: "PEAKREADY_PARTITIONS", help: "queue partitions (all replicas must agree; drain before changing)", num: &s.Partitions},
+		{flag: "lease", env: "PEAKREADY_LEASE", help: "queue lease: how long a crashed worker's message waits before another takes it", dur: &s.Lease},
+		{flag: "max-attempts", env: "PEAKREADY_MAX_ATTEMPTS", help: "attempts before a message is dead-lettered (snoozes do not count)", num: &s.MaxAttempts},
+		{flag: "dedup-window", env: "PEAKREADY_DEDUP_WINDOW", help: "how long a webhook id is remembered for deduplication", dur: &s.DedupWindow},
+		{flag: "hold-risk", env: "PEAKREADY_HOLD_RISK", help: "comma-separated Shopify risk levels held for review", str: &s.HoldRisk},
+		{flag: "log-level", env: "PEAKREADY_LOG_LEVEL", help: "debug, info, warn or error", str: &s.LogLevel},
+	}
+}
+
+func defaultIntegratorSettings() integratorSettings {
+	return integratorSettings{Addr: "127.0.0.1:8080", Redis: "embedded", Prefix: integrator.DefaultPrefix,
+		NetSuiteConcurrency: integrator.DefaultNetSuiteConcurrency, Workers: integrator.DefaultWorkers, HoldRisk: "HIGH", LogLevel: "info"}
+}
+
+// loadIntegratorSettings applies, in order, defaults, the config file, the environment
+// (NAME or NAME_FILE for secrets) and the flags the user set.
+func loadIntegratorSettings(args []string, s streams) (integratorSettings, int, bool) {
+	set := defaultIntegratorSettings()
+	fs := newFlagSet("integrator", "Runs one replica of the reference integrator. Several replicas on one Redis (same --prefix) share\nthe queue and the upstream limits. Each setting also reads the environment variable shown.", s)
+	configPath := fs.String("config", os.Getenv("PEAKREADY_CONFIG"), "YAML file of settings (keys like netsuite_url); env PEAKREADY_CONFIG")
+	flagVals := map[string]*string{}
+	for _, st := range set.table() {
+		v := new(string)
+		flagVals[st.flag] = v
+		def := ""
+		switch {
+		case st.str != nil && !st.secret:
+			def = *st.str
+		case st.num != nil:
+			def = fmt.Sprint(*st.num)
+		case st.dur != nil && *st.dur > 0:
+			def = st.dur.String()
+		}
+		help := st.help + " (env " + st.env + ")"
+		if def != "" {
+			help += " (default " + def + ")"
+		}
+		fs.StringVar(v, st.flag, "", help)
+	}
+	if code, done := parse(fs, args); done {
+		return set, code, true
+	}
+	if *configPath != "" {
+		data, err := os.ReadFile(*configPath)
+		if err != nil {
+			return set, fail(s, "integrator", exitUsage, "config: %v", err), true
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&set); err != nil && !errors.Is(err, io.EOF) {
+			return set, fail(s, "integrator", exitUsage, "config %s: %v", *configPath, err), true
+		}
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	for _, st := range set.table() {
+		val, from := "", ""
+		if explicit[st.flag] {
+			val, from = *flagVals[st.flag], "--"+st.flag
+		} else if v, ok := os.LookupEnv(st.env); ok {
+			val, from = v, st.env
+		} else if p, ok := os.LookupEnv(st.env + "_FILE"); ok && st.secret {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return set, fail(s, "integrator", exitUsage, "%s_FILE: %v", st.env, err), true
+			}
+			val, from = strings.TrimSpace(string(b)), st.env+"_FILE"
+		} else {
+			continue
+		}
+		if err := st.assign(val); err != nil {
+			return set, fail(s, "integrator", exitUsage, "%s: %v", from, err), true
+		}
+	}
+	return set, exitOK, false
+}
+
+func (st setting) assign(v string) error {
+	switch {
+	case st.str != nil:
+		*st.str = v
+	case st.num != nil:
+		var n int
+		if _, err := fmt.Sscan(v, &n); err != nil || n < 0 {
+			return fmt.Errorf("%q is not a non-negative integer", v)
+		}
+		*st.num = n
+	case st.dur != nil:
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration like 30s", v)
+		}
+		*st.dur = d
+	}
+	return nil
+}
+
+func runIntegrator(ctx context.Context, args []string, s streams) int {
+	set, code, done := loadIntegratorSettings(args, s)
+	if done {
+		return code
+	}
+	lvl, err := parseLogLevel(set.LogLevel)
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
+	logger := newLogger(s.err, lvl)
+
+	var missing []string
+	for name, v := range map[string]string{"--webhook-secret": set.WebhookSecret, "--netsuite-url": set.NetSuiteURL, "--netsuite-token": set.NetSuiteToken} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fail(s, "integrator", exitUsage, "missing %s (or their PEAKREADY_* environment variables); see --help", strings.Join(sortedStrings(missing), ", "))
+	}
+
+	rs, err := redisserver.Start(ctx, set.Redis)
+	if err != nil {
+		return fail(s, "integrator", exitRuntime, "redis: %v", err)
+	}
+	defer rs.Close()
+	if rs.Mode() == "embedded" {
+		logger.Warn("using embedded Redis: in-process and not durable; use --redis redis://... in production", "url", rs.URL())
+	}
+
+	var holdRisk []string
+	for _, r := range strings.Split(set.HoldRisk, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			holdRisk = append(holdRisk, strings.ToUpper(r))
+		}
+	}
+	app, err := integrator.New(integrator.Config{
+		Redis: rs.Client(), Prefix: set.Prefix,
+		WebhookSecret: set.WebhookSecret, PreviousWebhookSecret: set.PreviousWebhookSecret, DedupWindow: set.DedupWindow,
+		NetSuiteURL: set.NetSuiteURL, NetSuiteToken: set.NetSuiteToken, NetSuiteConcurrency: set.NetSuiteConcurrency,
+		ShopifyURL: set.ShopifyURL, ShopifyToken: set.ShopifyToken, ShopifyAPIVersion: set.ShopifyAPIVersion, HoldRisk: holdRisk,
+		AdminToken: set.AdminToken, Workers: set.Workers, Partitions: set.Partitions, Lease: set.Lease, MaxAttempts: set.MaxAttempts,
+		Logger: logger,
+	})
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", set.Addr)
+	if err != nil {
+		return fail(s, "integrator", exitRuntime, "listen on %s: %v", set.Addr, err)
+	}
+	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	fmt.Fprintf(s.out, "listening on http://%s\n", ln.Addr())
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	runErr := make(chan error, 1)
+	go func() { runErr <- app.Run(runCtx) }()
+
+	exit := exitOK
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-serveErr:
+		logger.Error("http server stopped", "err", err)
+		exit = exitRuntime
+	case err := <-runErr:
+		logger.Error("workers stopped", "err", err)
+		exit = exitRuntime
+	}
+	// Stop taking webhooks first, then let the workers finish what they hold.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	stopRun()
+	select {
+	case err := <-runErr:
+		if err != nil && exit == exitOK {
+			logger.Error("workers", "err", err)
+		}
+	case <-shutdownCtx.Done():
+	}
+	return exit
+}

@@ -1,0 +1,145 @@
+// Command peakready proves, before Black Friday, that a Shopify ↔ ERP/CRM integration
+// loses nothing, duplicates nothing and survives the platforms' limits and failures.
+// It is a thin layer over the library packages: flags in, library calls out.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // the job ran and something it checks failed
+	exitUsage   = 2 // bad flags or config, or a component could not start
+	exitRuntime = 2
+)
+
+// streams are where a command writes; tests swap them.
+type streams struct {
+	out, err io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, s streams) int
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(ctx context.Context, args []string, s streams) int) {
+	commands[name] = command{summary: summary, run: run}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], streams{out: os.Stdout, err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, s streams) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(s.out)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(s.err, "peakready: unknown command %q\n\n", args[0])
+		usage(s.err)
+		return exitUsage
+	}
+	return cmd.run(ctx, args[1:], s)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "peakready proves that a Shopify ↔ ERP/CRM integration survives peak traffic.")
+	fmt.Fprintln(w, "\nUsage: peakready COMMAND [flags]   (peakready COMMAND --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	}
+}
+
+func init() {
+	register("version", "print the version", func(_ context.Context, args []string, s streams) int {
+		fs := newFlagSet("version", "", s)
+		if code, done := parse(fs, args); done {
+			return code
+		}
+		fmt.Fprintf(s.out, "peakready %s\n", version)
+		return exitOK
+	})
+}
+
+// newFlagSet returns a flag set whose --help prints a synopsis and the flags to stdout.
+func newFlagSet(name, synopsis string, s streams) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() {
+		fs.SetOutput(s.out)
+		fmt.Fprintf(s.out, "Usage: peakready %s [flags]\n", name)
+		if synopsis != "" {
+			fmt.Fprintf(s.out, "\n%s\n", synopsis)
+		}
+		fmt.Fprintln(s.out, "\nFlags:")
+		fs.PrintDefaults()
+		fs.SetOutput(s.err)
+	}
+	return fs
+}
+
+// parse parses args; done reports that the command should return code at once
+// (--help: 0, bad flags: 2).
+func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK, true
+	}
+	if err != nil {
+		return exitUsage, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "peakready %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, true
+	}
+	return exitOK, false
+}
+
+// fail prints a message prefixed with the command name and returns code.
+func fail(s streams, cmd string, code int, format string, a ...any) int {
+	fmt.Fprintf(s.err, "peakready %s: %s\n", cmd, fmt.Sprintf(format, a...))
+	return code
+}
+
+// newLogger returns a text logger on w at lvl.
+func newLogger(w io.Writer, lvl slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+func sortedStrings(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
+}
