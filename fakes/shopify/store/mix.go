@@ -32,6 +32,9 @@ type Mix struct {
 	// LineItems is the distribution of the number of lines per order
 	// (default 1:45,2:30,3:15,4:6,5:4).
 	LineItems LineCounts `json:"line_items"`
+	// SKUs restricts generated orders to the first SKUs items of the catalog (a flash
+	// sale of a few products); 0 means the whole catalog.
+	SKUs int `json:"skus,omitempty"`
 }
 
 // DefaultMix is the mix of a BFCM day: mostly one- and two-line orders, a third from
@@ -68,6 +71,9 @@ func (m Mix) Validate() error {
 	}
 	if len(m.LineItems) == 0 {
 		return fmt.Errorf("line_items: empty distribution")
+	}
+	if m.SKUs < 0 {
+		return fmt.Errorf("skus %d must not be negative", m.SKUs)
 	}
 	return nil
 }

@@ -94,10 +94,14 @@ func (s *Store) drawPlacement(m *Mix) placement {
 		p.newCustomer = true
 		p.abroad = r.Float64() < m.InternationalShare
 	}
-	count := min(m.LineItems.draw(r), len(s.cat.Items))
+	skus := len(s.cat.Items)
+	if m.SKUs > 0 && m.SKUs < skus {
+		skus = m.SKUs
+	}
+	count := min(m.LineItems.draw(r), skus)
 	p.lines = make([]line, 0, count)
 	for len(p.lines) < count {
-		item := int32(r.IntN(len(s.cat.Items)))
+		item := int32(r.IntN(skus))
 		dup := false
 		for _, l := range p.lines {
 			dup = dup || l.item == item

@@ -561,3 +561,25 @@ func TestConcurrentChangesPublishInRecordedOrder(t *testing.T) {
 	}
 	assert.Equal(t, 100, s.OrderCount())
 }
+
+func TestGeneratedOrdersKeepToTheSaleSKUs(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t, Config{Seed: 9, Mix: &Mix{LineItems: mustLines(t, "1:1,3:1,5:1"), SKUs: 3}})
+	b, err := s.GenerateOrders(300, nil)
+	require.NoError(t, err)
+	allowed := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		allowed[s.Catalog().Items[i].SKU] = true
+	}
+	seen := map[string]bool{}
+	for _, id := range b.Orders {
+		o, _ := s.Order(id)
+		assert.LessOrEqual(t, len(o.Lines), 3, "an order cannot have more distinct lines than the sale has SKUs")
+		for _, l := range o.Lines {
+			assert.True(t, allowed[l.SKU], "order %d has %s, outside the sale", id, l.SKU)
+			seen[l.SKU] = true
+		}
+	}
+	assert.Len(t, seen, 3, "every sale SKU sells")
+	require.Error(t, Mix{LineItems: mustLines(t, "1"), SKUs: -1}.Validate())
+}

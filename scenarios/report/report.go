@@ -1,0 +1,172 @@
+// Package report holds the outcome of one scenario run and renders it for people and for
+// CI systems: a live progress line per phase, a terminal summary, JSON, JUnit XML, and a
+// self-contained HTML page with charts that opens offline.
+package report
+
+import "time"
+
+// Report is everything a scenario run established. It is what --json writes.
+type Report struct {
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	// File is the scenario file, empty for a built-in.
+	File      string    `json:"file,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	// Wall is how long the run took in wall time; Platform is the same span in platform
+	// time (Wall × Speed).
+	Wall     Duration `json:"wall"`
+	Platform Duration `json:"platform"`
+	Speed    float64  `json:"speed"`
+	Seed     uint64   `json:"seed"`
+	// SUT describes the system under test: "builtin: 2 replicas" or "external: http://...".
+	SUT string `json:"sut"`
+	// Passed is true when every assertion held.
+	Passed bool `json:"passed"`
+	// Error is set when the scenario could not run (exit 2); assertions are then empty.
+	Error string `json:"error,omitempty"`
+
+	Phases     []Phase     `json:"phases"`
+	Assertions []Assertion `json:"assertions"`
+	// Violations names orders that broke an invariant, capped (see ViolationCounts for
+	// the full counts by kind).
+	Violations      []Violation    `json:"violations"`
+	ViolationCounts map[string]int `json:"violation_counts"`
+	// ViolationsCapped is true when more violations existed than are listed.
+	ViolationsCapped bool `json:"violations_capped,omitempty"`
+
+	Totals    Totals     `json:"totals"`
+	Latency   Latency    `json:"ack_latency"`
+	Upstreams []Upstream `json:"upstreams"`
+	// Series is the run over time, one point per interval of wall time.
+	Series []Point `json:"series"`
+	// SeriesThinnedFrom is set on the copy embedded in the HTML report when Series was
+	// merged into fewer points: it is how many points the run recorded.
+	SeriesThinnedFrom int `json:"series_thinned_from,omitempty"`
+	// Notes are remarks for people (e.g. "external SUT: queue depth unknown").
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Phase is one traffic phase as planned and as it ran.
+type Phase struct {
+	Name string `json:"name"`
+	// Kind is constant, ramp, step, spike, sine or replay.
+	Kind string `json:"kind"`
+	// Rate describes the planned rate in events per second of platform time, e.g.
+	// "50/s", "10/s → 200/s", "sine 100±80/s every 10m".
+	Rate     string   `json:"rate"`
+	Planned  Duration `json:"planned"` // platform time
+	Ran      Duration `json:"ran"`     // platform time actually run (less if interrupted)
+	Events   int64    `json:"events"`  // store events produced
+	Sent     int64    `json:"sent"`    // webhook delivery attempts
+	Acked    int64    `json:"acked"`   // 2xx answers
+	Failed   int64    `json:"failed"`  // non-2xx, timeouts, resets
+	AckP99   Duration `json:"ack_p99"`
+	Throttle int64    `json:"upstream_throttled"`
+}
+
+// Assertion is one check of the scenario with its verdict.
+type Assertion struct {
+	// Name is stable and short, e.g. "no_lost_orders", "ack_p99".
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	// Measured and Budget are human-readable: "812ms" vs "≤ 1s", "0" vs "= 0".
+	Measured string `json:"measured"`
+	Budget   string `json:"budget"`
+	// Detail explains a failure in a sentence (and names examples).
+	Detail string `json:"detail,omitempty"`
+	// Kinds are the violation kinds this assertion counts (e.g. [missing] for
+	// no_lost_orders). The JUnit and HTML reports list those violations under the
+	// assertion; when empty they guess the kinds from the name.
+	Kinds []string `json:"violation_kinds,omitempty"`
+}
+
+// Violation kinds.
+const (
+	Missing     = "missing"      // no ERP record and no accounted outcome
+	Duplicated  = "duplicated"   // more than one ERP record
+	Stale       = "stale"        // the ERP holds an older state than Shopify's latest
+	WrongLines  = "wrong_lines"  // lines, quantities or prices differ
+	WrongTotals = "wrong_totals" // totals differ
+	WrongStatus = "wrong_status" // e.g. cancelled in Shopify, open in the ERP
+	Unexpected  = "unexpected"   // an ERP record for an order that should not be there (held)
+	DupContact  = "duplicate_contact"
+)
+
+// Violation is one order (or contact) that broke an invariant.
+type Violation struct {
+	// Subject is the Shopify order id (or customer email for contacts).
+	Subject string `json:"subject"`
+	Name    string `json:"name,omitempty"` // order name, e.g. "#1042"
+	Kind    string `json:"kind"`
+	// Count is how many ERP records exist, for duplicated.
+	Count  int    `json:"count,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// Totals count the run's traffic and outcomes.
+type Totals struct {
+	Orders       int64 `json:"orders"`        // orders the store created
+	Events       int64 `json:"events"`        // store events (webhook-worthy changes)
+	Deliveries   int64 `json:"deliveries"`    // delivery attempts sent to the SUT
+	Acked        int64 `json:"acked"`         // answered 2xx
+	Failed       int64 `json:"failed"`        // answered otherwise or not at all
+	Retries      int64 `json:"retries"`       // redeliveries after a failure
+	Duplicates   int64 `json:"duplicates"`    // duplicate deliveries injected
+	Reordered    int64 `json:"reordered"`     // deliveries held back so later ones overtook
+	Late         int64 `json:"late"`          // deliveries delayed on purpose
+	Dropped      int64 `json:"dropped"`       // deliveries never sent (reconciliation must find them)
+	ERPRecords   int64 `json:"erp_records"`   // sales orders in the ERP
+	Synced       int64 `json:"synced"`        // orders whose ERP state matches Shopify's latest
+	Held         int64 `json:"held"`          // orders held for review (accounted)
+	DeadLettered int64 `json:"dead_lettered"` // orders in the SUT's DLQ (accounted when allowed)
+	// DrainTime is how long, after the last phase ended, the SUT took to finish its work.
+	DrainTime Duration `json:"drain_time"`
+	// MemoryBytesPerOrder is the harness's ground-truth memory per order at the end.
+	MemoryBytesPerOrder float64 `json:"memory_bytes_per_order,omitempty"`
+}
+
+// Latency is the distribution of ack latency over every delivery.
+type Latency struct {
+	P50  Duration `json:"p50"`
+	P90  Duration `json:"p90"`
+	P95  Duration `json:"p95"`
+	P99  Duration `json:"p99"`
+	Max  Duration `json:"max"`
+	Mean Duration `json:"mean"`
+}
+
+// Upstream summarises one fake platform's view of the run.
+type Upstream struct {
+	Name     string `json:"name"` // netsuite, shopify, salesforce
+	Requests int64  `json:"requests"`
+	// Throttled counts refusals for a limit; ThrottledShare is Throttled/Requests.
+	Throttled      int64   `json:"throttled"`
+	ThrottledShare float64 `json:"throttled_share"`
+	// MaxConcurrency observed, and the limit it had (0 when not applicable).
+	MaxConcurrency int              `json:"max_concurrency"`
+	Limit          int              `json:"limit,omitempty"`
+	Faults         map[string]int64 `json:"faults_injected,omitempty"`
+}
+
+// Point is the run during one interval. Rates are per second of wall time; a value of -1
+// means unknown (e.g. queue depth of an external SUT).
+type Point struct {
+	// T is the end of the interval, from the start of the run, in wall time.
+	T          Duration `json:"t"`
+	Phase      string   `json:"phase"`
+	Arrivals   float64  `json:"arrivals"`   // store events per second
+	Deliveries float64  `json:"deliveries"` // delivery attempts per second
+	Acks       float64  `json:"acks"`       // 2xx per second
+	Failures   float64  `json:"failures"`   // failed attempts per second
+	AckP50     Duration `json:"ack_p50"`
+	AckP90     Duration `json:"ack_p90"`
+	AckP99     Duration `json:"ack_p99"`
+	QueueDepth int64    `json:"queue_depth"`
+	DLQ        int64    `json:"dlq"`
+	ERPWrites  float64  `json:"erp_writes"` // ERP write requests per second
+	ERPInUse   int      `json:"erp_in_use"` // ERP concurrency in use at the sample
+	ERPLimit   int      `json:"erp_limit"`  // ERP concurrency limit at the sample
+	Throttled  float64  `json:"throttled"`  // upstream throttles per second
+	Retries    float64  `json:"retries"`    // SUT retries per second (-1 unknown)
+	Snoozes    float64  `json:"snoozes"`    // SUT snoozes per second (-1 unknown)
+}
