@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -404,4 +405,60 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// Override applies command-line overrides (zero values keep the scenario's) and checks
+// them as the file's values are checked.
+func (s *Scenario) Override(speed float64, seed uint64, redisSpec string) error {
+	if speed != 0 {
+		if !(speed > 0 && speed <= MaxSpeed) {
+			return fmt.Errorf("--speed %v must be above 0 and at most %v", speed, MaxSpeed)
+		}
+		if wall := s.peakRate() * speed; wall > MaxWallRate {
+			return fmt.Errorf("--speed %v: the peak rate %s is then %s of wall time, above the %s one machine can drive",
+				speed, FormatRate(s.peakRate()), FormatRate(wall), FormatRate(MaxWallRate))
+		}
+		s.Speed = speed
+	}
+	if seed != 0 {
+		s.Seed = seed
+	}
+	if redisSpec != "" {
+		switch {
+		case redisSpec == "embedded", redisSpec == "docker":
+		case strings.HasPrefix(redisSpec, "redis://"), strings.HasPrefix(redisSpec, "rediss://"):
+			if _, err := url.Parse(redisSpec); err != nil {
+				return fmt.Errorf("--redis: %v", err)
+			}
+		default:
+			return fmt.Errorf("--redis %q must be embedded, docker, or a redis:// URL", redisSpec)
+		}
+		if s.SUT.External != nil {
+			return errors.New("--redis: the scenario tests an external system, which brings its own Redis")
+		}
+		s.Redis = redisSpec
+	}
+	return nil
+}
+
+// peakRate is the highest platform rate of the scenario's phases (replays excluded).
+func (s *Scenario) peakRate() float64 {
+	m := 0.0
+	for _, p := range s.Traffic.Phases {
+		switch {
+		case p.Constant != nil:
+			m = max(m, p.Constant.Rate.PerSecond)
+		case p.Ramp != nil:
+			m = max(m, p.Ramp.From.PerSecond, p.Ramp.To.PerSecond)
+		case p.Steps != nil:
+			for _, r := range p.Steps.Rates {
+				m = max(m, r.PerSecond)
+			}
+		case p.Spike != nil:
+			m = max(m, p.Spike.Peak.PerSecond)
+		case p.Sine != nil:
+			m = max(m, p.Sine.Mean.PerSecond+p.Sine.Amplitude.PerSecond)
+		}
+	}
+	return m
 }

@@ -141,20 +141,41 @@ func (s *Server) Close() error {
 
 func startEmbedded() (*Server, error) {
 	m := miniredis.NewMiniRedis()
-	// TTLs follow the wall clock, as on a real Redis; by default miniredis only expires
-	// keys when told to, so dedup marks would live forever.
-	m.ClockTTL(true)
 	if err := m.StartAddr("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("redisserver: start embedded redis: %w", err)
 	}
+	// TTLs follow the wall clock, as on a real Redis; by default miniredis only expires
+	// keys when told to, so dedup marks would live forever. Its own wall-clock mode
+	// (ClockTTL) walks every key on every command, which makes a busy queue quadratic;
+	// advancing the clock a few times a second costs one walk per tick instead.
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(embeddedTTLTick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
 	url := "redis://" + m.Addr()
 	return &Server{
 		mode:   ModeEmbedded,
 		url:    url,
 		client: redis.NewClient(&redis.Options{Addr: m.Addr()}),
-		stop:   func() error { m.Close(); return nil },
+		stop:   func() error { close(done); <-stopped; m.Close(); return nil },
 	}, nil
 }
+
+// embeddedTTLTick is how often the embedded server expires keys.
+const embeddedTTLTick = 250 * time.Millisecond
 
 func useURL(ctx context.Context, url string, timeout time.Duration) (*Server, error) {
 	opt, err := redis.ParseURL(url)

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/peakready/peakready/scenarios"
+	"github.com/peakready/peakready/scenarios/report"
+)
+
+func init() {
+	register("run", "run a scenario (built-in NAME or FILE) and check the integration", runScenario)
+	register("scenarios", "list the built-in scenarios, or show one: scenarios show NAME",
+		func(ctx context.Context, args []string, s streams) int {
+			if len(args) > 0 && args[0] == "show" {
+				return showScenario(args[1:], s)
+			}
+			return listScenarios(ctx, args, s)
+		})
+}
+
+// splitPositional separates a leading NAME from the flags, so that both
+// `run smoke --json x` and `run --json x smoke` work.
+func splitPositional(fs *flag.FlagSet, args []string) (string, int, bool) {
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", exitOK, true
+		}
+		return "", exitUsage, true
+	}
+	rest := fs.Args()
+	if name == "" && len(rest) > 0 {
+		name, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(fs.Output(), "peakready %s: unexpected argument %q\n", fs.Name(), rest[0])
+		return "", exitUsage, true
+	}
+	return name, exitOK, false
+}
+
+func runScenario(ctx context.Context, args []string, s streams) int {
+	fs := newFlagSet("run", `Runs a scenario: starts Redis, the fake Shopify and NetSuite and the system under test,
+drives the traffic phases, waits for the system to drain, checks every order against the
+store's ground truth, and reports. NAME is a built-in (see: peakready scenarios); anything
+with a "/" or ending in .yaml/.yml is a file.
+
+Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could not run.`, s)
+	jsonPath := fs.String("json", "", "write the report as JSON to `FILE`")
+	junitPath := fs.String("junit", "", "write JUnit XML (one test case per assertion) to `FILE`")
+	htmlPath := fs.String("html", "", "write a self-contained HTML report with charts to `FILE`")
+	resultsPath := fs.String("results", "", "write every webhook delivery as vegeta results (gob) to `FILE`")
+	redisSpec := fs.String("redis", "", "override the scenario's Redis: `embedded`, docker or redis://...")
+	speed := fs.Float64("speed", 0, "override the scenario's speed factor")
+	seed := fs.Uint64("seed", 0, "override the scenario's seed")
+	quiet := fs.Bool("quiet", false, "no live progress")
+	logLevel := fs.String("log-level", "error", "log level of the fakes and the integrator (debug, info, warn, error), to stderr")
+	name, code, done := splitPositional(fs, args)
+	if done {
+		return code
+	}
+	if name == "" {
+		return fail(s, "run", exitUsage, "name a built-in scenario or a scenario file (see: peakready scenarios)")
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fail(s, "run", exitUsage, "--log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	sc, err := loadScenario(name)
+	if err != nil {
+		return fail(s, "run", exitUsage, "%v", err)
+	}
+	if err := sc.Override(*speed, *seed, *redisSpec); err != nil {
+		return fail(s, "run", exitUsage, "%v", err)
+	}
+
+	outputs := []struct {
+		path  string
+		write func(io.Writer, *report.Report) error
+	}{
+		{*jsonPath, report.WriteJSON}, {*junitPath, report.WriteJUnit}, {*htmlPath, report.WriteHTML},
+	}
+	for _, o := range outputs {
+		if o.path != "" {
+			if err := checkWritable(o.path); err != nil {
+				return fail(s, "run", exitUsage, "%v", err)
+			}
+		}
+	}
+	opts := scenarios.Options{Logger: newLogger(s.err, lvl)}
+	if *resultsPath != "" {
+		f, err := os.Create(*resultsPath)
+		if err != nil {
+			return fail(s, "run", exitUsage, "--results: %v", err)
+		}
+		defer f.Close()
+		w := bufio.NewWriterSize(f, 256<<10)
+		defer w.Flush()
+		opts.Results = w
+	}
+	if !*quiet {
+		opts.Progress = report.NewProgress(s.err, report.ProgressOptions{})
+	}
+	fmt.Fprintf(s.err, "peakready run %s: %s (speed %v, seed %d)\n", sc.Name, sc.Description, sc.Speed, sc.Seed)
+	rep, runErr := scenarios.Run(ctx, sc, opts)
+
+	sumOpts := report.SummaryOptions{}
+	if f, ok := s.out.(*os.File); ok {
+		sumOpts = report.SummaryOptionsFor(f)
+	}
+	report.WriteSummary(s.out, rep, sumOpts)
+	for _, o := range outputs {
+		if o.path == "" {
+			continue
+		}
+		if err := writeFile(o.path, func(w io.Writer) error { return o.write(w, rep) }); err != nil {
+			fmt.Fprintf(s.err, "peakready run: %v\n", err)
+			runErr = errors.Join(runErr, err)
+		}
+	}
+	switch {
+	case runErr != nil:
+		fmt.Fprintf(s.err, "peakready run: %v\n", runErr)
+		return exitRuntime
+	case !rep.Passed:
+		return exitFailed
+	}
+	return exitOK
+}
+
+// loadScenario reads a built-in by name or a file by path.
+func loadScenario(name string) (*scenarios.Scenario, error) {
+	if strings.ContainsRune(name, filepath.Separator) || strings.ContainsRune(name, '/') ||
+		strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		return scenarios.Load(name)
+	}
+	sc, err := scenarios.Builtin(name)
+	if err != nil {
+		if _, statErr := os.Stat(name); statErr == nil {
+			return scenarios.Load(name)
+		}
+	}
+	return sc, err
+}
+
+// checkWritable fails early, before a long run, when a report file cannot be written.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("report %s: %s is not a directory", path, dir)
+	}
+	return nil
+}
+
+// writeFile writes through a temporary file and renames it, so a reader never sees a
+// half-written report.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	if err := write(w); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func listScenarios(_ context.Context, args []string, s streams) int {
+	fs := newFlagSet("scenarios", `Lists the built-in scenarios.
+"peakready scenarios show NAME" prints one as YAML, a starting point for your own file.`, s)
+	sub, code, done := splitPositional(fs, args)
+	if done {
+		return code
+	}
+	switch sub {
+	case "", "list":
+		for _, b := range scenarios.Builtins() {
+			fmt.Fprintf(s.out, "%-30s %s\n", b.Name, b.Description)
+		}
+		return exitOK
+	case "show":
+		return fail(s, "scenarios", exitUsage, "usage: peakready scenarios show NAME")
+	}
+	return fail(s, "scenarios", exitUsage, "unknown subcommand %q: use list, or show NAME", sub)
+}
+
+// showScenario prints a built-in's YAML: peakready scenarios show NAME.
+func showScenario(args []string, s streams) int {
+	fs := newFlagSet("scenarios show", "Prints a built-in scenario's YAML.", s)
+	name, code, done := splitPositional(fs, args)
+	if done {
+		return code
+	}
+	if name == "" {
+		return fail(s, "scenarios", exitUsage, "usage: peakready scenarios show NAME")
+	}
+	src, err := scenarios.BuiltinSource(name)
+	if err != nil {
+		return fail(s, "scenarios", exitUsage, "%v", err)
+	}
+	_, _ = s.out.Write(src)
+	return exitOK
+}
