@@ -55,7 +55,7 @@ type latencyHistogram struct {
 	count   atomic.Int64
 	sum     atomic.Int64 // nanoseconds; saturates rather than wraps
 	max     atomic.Int64
-	min     atomic.Int64 // stored as value+1 so that zero means "none yet"
+	min     atomic.Uint64 // stored as value+1 so that zero means "none yet"
 }
 
 // Observe adds one duration (negative durations count as zero).
@@ -74,9 +74,7 @@ func (h *latencyHistogram) Observe(d time.Duration) {
 			break
 		}
 	}
-	// min holds value+1; the largest Duration is stored as itself (off by one
-	// nanosecond) rather than wrapping to a negative number that nothing would replace.
-	m1 := min(int64(d), math.MaxInt64-1) + 1
+	m1 := uint64(d) + 1 // at most 2^63: no wrap
 	for {
 		m := h.min.Load()
 		if (m != 0 && m1 >= m) || h.min.CompareAndSwap(m, m1) {
@@ -93,7 +91,7 @@ func (h *latencyHistogram) Snapshot() histogramSnapshot {
 	}
 	s.count, s.sum, s.max = h.count.Load(), h.sum.Load(), h.max.Load()
 	if m := h.min.Load(); m > 0 {
-		s.min = m - 1
+		s.min = int64(m - 1)
 	}
 	return s
 }
@@ -115,7 +113,7 @@ func (h *latencyHistogram) Take(s *histogramSnapshot) {
 	s.max = h.max.Swap(0)
 	s.min = 0
 	if m := h.min.Swap(0); m > 0 {
-		s.min = m - 1
+		s.min = int64(m - 1)
 	}
 }
 

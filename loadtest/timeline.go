@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Limits of a timeline.
@@ -249,14 +250,15 @@ func parseDecimal(s string) (whole, frac int64, ok bool) {
 type timelineReader struct {
 	b     timelineBuilder
 	kind  instantKind
-	first time.Time
+	first time.Time // the first timestamp
+	last  time.Time // the previous timestamp
 }
 
 func (r *timelineReader) add(in instant, count int64) error {
 	if r.kind == kindUnknown {
 		r.kind = in.kind
 		if in.kind == kindTimestamp {
-			r.first = in.at
+			r.first, r.last = in.at, in.at
 			r.b.start = in.at
 		}
 	} else if in.kind != r.kind {
@@ -264,10 +266,12 @@ func (r *timelineReader) add(in instant, count int64) error {
 	}
 	off := in.off
 	if in.kind == kindTimestamp {
-		if in.at.Before(r.first) {
-			return fmt.Errorf("%s is before the first arrival %s: arrivals must be in time order",
-				in.at.UTC().Format(time.RFC3339Nano), r.first.UTC().Format(time.RFC3339Nano))
+		// Said in timestamps, as the file has them (in UTC: epoch numbers have no zone).
+		if in.at.Before(r.last) {
+			return fmt.Errorf("%s is before the previous arrival's %s: arrivals must be in time order",
+				in.at.UTC().Format(time.RFC3339Nano), r.last.UTC().Format(time.RFC3339Nano))
 		}
+		r.last = in.at
 		d := in.at.Sub(r.first)
 		if d == math.MaxInt64 {
 			return errors.New("the timeline spans more than 292 years")
@@ -482,9 +486,13 @@ func parseJSONInstant(e json.RawMessage) (instant, error) {
 	return instant{}, fmt.Errorf("%s is not a time: want a string or a number", truncate(string(e), 40))
 }
 
+// truncate cuts s to at most n bytes, at a character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

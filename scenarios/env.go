@@ -264,7 +264,10 @@ func (e *env) startDeliverer() error {
 	}
 	deliv, err := webhooks.New(webhooks.Config{
 		Clock: e.clock, Logger: e.log, Seed: e.sc.Seed, ClientSecret: e.secret, Workers: d.Workers,
-		Faults: f, Subscriptions: subs, Ledger: e.shop.Ledger(),
+		// The system under test answers in real time, so Shopify's 5 s timeout holds in
+		// wall time whatever the speed: compressing it would fail a healthy integrator.
+		ResponseTimeout: time.Duration(float64(webhooks.DefaultResponseTimeout) * e.sc.Speed),
+		Faults:          f, Subscriptions: subs, Ledger: e.shop.Ledger(),
 		OnAttempt: func(a webhooks.Attempt) {
 			if fn := e.onAttempt.Load(); fn != nil {
 				(*fn)(a)

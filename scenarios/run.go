@@ -578,7 +578,7 @@ func examples(vs []report.Violation, kinds []string) string {
 		} else {
 			out += ", "
 		}
-		out += v.Label()
+		out += v.Who() + " (" + v.Label() + ")"
 		n++
 	}
 	return out

@@ -320,14 +320,14 @@ func renderChart(spec chartSpec, d chartData) template.HTML {
 	}
 	b.WriteString(`</g>`)
 
-	// Hover slices: each shows the values of the point nearest its middle.
+	// Hover slices: each shows the values of the interval its middle falls in.
 	if n > 0 {
 		cols := min(hoverColumns, n)
 		colW := plotW / float64(cols)
 		b.WriteString(`<g class="hover">`)
 		for c := 0; c < cols; c++ {
 			mid := (float64(c) + 0.5) / float64(cols) * d.xMax
-			i := nearest(d.xs, mid)
+			i := covering(d.xs, mid)
 			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s"><title>%s</title></rect>`,
 				num(chartLeft+float64(c)*colW), num(chartTop), num(colW), num(plotH), esc(hoverText(spec, d.pts[i])))
 		}
@@ -386,18 +386,12 @@ func hoverText(spec chartSpec, p Point) string {
 	return b.String()
 }
 
-// nearest returns the index of the x in xs (sorted) closest to v.
-func nearest(xs []float64, v float64) int {
-	i := sort.SearchFloat64s(xs, v)
-	switch {
-	case i == 0:
-		return 0
-	case i == len(xs):
-		return len(xs) - 1
-	case v-xs[i-1] <= xs[i]-v:
-		return i - 1
-	}
-	return i
+// covering returns the index of the point whose interval holds time v: a point's x is
+// the end of its interval, so that is the first x at or after v (the last point for a
+// v past the end). Taking the nearest x instead would show, halfway through an
+// interval, the previous interval's values, and never the last one's.
+func covering(xs []float64, v float64) int {
+	return min(sort.SearchFloat64s(xs, v), len(xs)-1)
 }
 
 // niceScale returns an axis top at or above maxV and a tick step giving 2 to 5 ticks,

@@ -1,0 +1,127 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/scenarios/internal/brokensut"
+	"github.com/peakready/peakready/scenarios/report"
+)
+
+// freeAddr picks a loopback address for a fake the external SUT must know in advance.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// runBroken runs a short scenario against a broken integrator and returns the report.
+func runBroken(t *testing.T, mode brokensut.Mode, extra string) (*report.Report, *brokensut.SUT) {
+	t.Helper()
+	nsAddr := freeAddr(t)
+	const secret = "broken-sut-secret"
+	t.Setenv("PEAKREADY_TEST_BROKEN_SECRET", secret)
+	sut, err := brokensut.Start(mode, secret, "http://"+nsAddr)
+	require.NoError(t, err)
+	t.Cleanup(sut.Close)
+	sc := parseString(t, fmt.Sprintf(`
+name: broken-%d
+speed: 20
+seed: 7
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 6/s, duration: 60s}}
+  mix: {new_order: 60, pay: 10, edit: 25, cancel: 5}
+  orders: {paid_share: 0.8}
+fakes:
+  shopify: {addr: %q}
+  netsuite: {addr: %q, concurrency: 100, latency: "lognormal(200ms,800ms)"}
+sut:
+  external: {webhook_url: %q, secret_env: PEAKREADY_TEST_BROKEN_SECRET}
+drain: {timeout: 2m, quiet: 20s}
+assertions:
+  max_violations_listed: 100000
+%s`, mode, freeAddr(t), nsAddr, sut.URL(), extra))
+	rep, err := Run(context.Background(), sc, Options{})
+	require.NoError(t, err)
+	require.False(t, rep.Passed, "a broken integrator must fail the run")
+	return rep, sut
+}
+
+func named(rep *report.Report, kinds ...string) map[int64]int {
+	out := map[int64]int{}
+	for _, v := range rep.Violations {
+		for _, k := range kinds {
+			if v.Kind == k {
+				id, _ := strconv.ParseInt(v.Subject, 10, 64)
+				out[id] = v.Count
+			}
+		}
+	}
+	return out
+}
+
+func failed(rep *report.Report, name string) bool {
+	for _, a := range rep.Assertions {
+		if a.Name == name {
+			return !a.Passed
+		}
+	}
+	return false
+}
+
+func TestRunFailsNamingOrdersAnIntegratorDropped(t *testing.T) {
+	rep, sut := runBroken(t, brokensut.DropOnePercent, "")
+	dropped := sut.Dropped()
+	require.NotEmpty(t, dropped, "the run must be long enough to hit the 1%")
+	missing := named(rep, report.Missing)
+	assert.Len(t, missing, len(dropped), "exactly the dropped orders are missing")
+	for id := range dropped {
+		assert.Contains(t, missing, id, "dropped order %d is named", id)
+	}
+	assert.Equal(t, len(dropped), rep.ViolationCounts[report.Missing])
+	assert.True(t, failed(rep, "no_lost_orders"))
+	assert.False(t, failed(rep, "no_duplicates"))
+	assert.False(t, failed(rep, "no_stale_overwrites"))
+}
+
+func TestRunFailsNamingOrdersAnIntegratorDuplicated(t *testing.T) {
+	rep, sut := runBroken(t, brokensut.PostWithoutExternalID, "")
+	posts, created := sut.Posts()
+	dups := named(rep, report.Duplicated)
+	require.NotEmpty(t, dups)
+	assert.True(t, failed(rep, "no_duplicates"))
+	for id, count := range dups {
+		assert.GreaterOrEqual(t, posts[id], count, "order %d: %d ERP records from %d POSTs", id, count, posts[id])
+		assert.GreaterOrEqual(t, count, 2)
+	}
+	for id, n := range created {
+		if n >= 2 {
+			assert.Contains(t, dups, id, "order %d was created %d times and must be named", id, n)
+			assert.GreaterOrEqual(t, dups[id], n)
+		}
+	}
+}
+
+func TestRunFailsNamingOrdersAnIntegratorLeftStale(t *testing.T) {
+	rep, sut := runBroken(t, brokensut.ArrivalOrder, `
+delivery: {reorder_share: 0.3, reorder_window: 30s}`)
+	stale := sut.StaleOrders()
+	require.NotEmpty(t, stale, "reordering must have overtaken some edits")
+	names := named(rep, report.Stale, report.WrongStatus)
+	require.NotEmpty(t, names)
+	assert.True(t, failed(rep, "no_stale_overwrites"))
+	for id := range names {
+		assert.Contains(t, stale, id, "order %d is named stale but the integrator applied its newest state", id)
+	}
+	t.Logf("wall %s, %d stale named of %d the integrator left stale; totals %+v", rep.Wall, len(names), len(stale), rep.Totals)
+}
