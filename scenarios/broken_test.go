@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/peakready/peakready/scenarios/internal/brokensut"
+	"github.com/peakready/peakready/scenarios/brokensut"
 	"github.com/peakready/peakready/scenarios/report"
 )
 

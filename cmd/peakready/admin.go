@@ -129,6 +129,10 @@ func runDLQ(ctx context.Context, args []string, s streams) int {
 	}
 	var showID string
 	if sub == "show" {
+		if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "-help" || rest[0] == "--help") {
+			fs.Usage()
+			return exitOK
+		}
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 			return fail(s, "dlq show", exitUsage, "usage: peakready dlq show ID [flags]")
 		}

@@ -16,6 +16,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/peakready/peakready/integrator"
+	"github.com/peakready/peakready/integrator/ingress"
+	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/redisserver"
 )
 
@@ -82,7 +84,8 @@ func (s *integratorSettings) table() []setting {
 
 func defaultIntegratorSettings() integratorSettings {
 	return integratorSettings{Addr: "127.0.0.1:8080", Redis: "embedded", Prefix: integrator.DefaultPrefix,
-		NetSuiteConcurrency: integrator.DefaultNetSuiteConcurrency, Workers: integrator.DefaultWorkers, HoldRisk: "HIGH", LogLevel: "info"}
+		NetSuiteConcurrency: integrator.DefaultNetSuiteConcurrency, Workers: integrator.DefaultWorkers, HoldRisk: "HIGH", LogLevel: "info",
+		Partitions: queue.DefaultPartitions, Lease: queue.DefaultLease, MaxAttempts: queue.DefaultMaxAttempts, DedupWindow: ingress.DefaultDedupWindow}
 }
 
 // loadIntegratorSettings applies, in order, defaults, the config file, the environment

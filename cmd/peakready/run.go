@@ -188,6 +188,10 @@ func writeFile(path string, write func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
+	// CreateTemp makes the file private; a report is for CI artifacts and colleagues.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
 	return os.Rename(tmp.Name(), path)
 }
 

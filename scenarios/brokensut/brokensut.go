@@ -1,6 +1,7 @@
-// Package brokensut runs deliberately broken integrators for the runner's own tests: a
-// checker that cannot fail is worthless, so the tests point scenarios at systems that
-// lose, duplicate or reorder work and require the run to fail naming the right orders.
+// Package brokensut runs deliberately broken integrators, for the tests of the runner
+// and the CLI (it is test support, not a product): a checker that cannot fail is
+// worthless, so the tests point scenarios at systems that lose, duplicate or reorder
+// work and require the run to fail naming the right orders.
 // Each one verifies Shopify's webhook signature and answers like a real integrator; each
 // records what it did so a test can tell which orders it broke.
 package brokensut

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/peakready/peakready/scenarios"
+	"github.com/peakready/peakready/scenarios/brokensut"
+	"github.com/peakready/peakready/scenarios/report"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, streams{out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scenario.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+	return path
+}
+
+func TestRunPassesAndWritesEveryReport(t *testing.T) {
+	path := writeScenario(t, `
+name: cli-pass
+description: a short healthy run
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 4/s, duration: 30s}}
+fakes:
+  netsuite: {latency: "lognormal(300ms,1s)"}
+sut:
+  builtin: {replicas: 1}
+assertions:
+  allow: [held]
+`)
+	dir := t.TempDir()
+	js, ju, ht, res := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.html"), filepath.Join(dir, "r.bin")
+	code, stdout, stderr := runCLI(t, "run", path, "--json", js, "--junit", ju, "--html", ht, "--results", res, "--quiet")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "PASS")
+
+	f, err := os.Open(js)
+	require.NoError(t, err)
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	require.NoError(t, err)
+	assert.True(t, rep.Passed)
+	assert.Equal(t, "cli-pass", rep.Scenario)
+	assert.Positive(t, rep.Totals.Orders)
+	assert.Equal(t, rep.Totals.Orders, rep.Totals.Synced+rep.Totals.Held)
+
+	raw, err := os.ReadFile(ju)
+	require.NoError(t, err)
+	var suites struct {
+		Cases []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testsuite>testcase"`
+	}
+	require.NoError(t, xml.Unmarshal(raw, &suites))
+	assert.Len(t, suites.Cases, len(rep.Assertions), "one JUnit test case per assertion")
+
+	page, err := os.ReadFile(ht)
+	require.NoError(t, err)
+	back, err := report.ReadHTML(bytes.NewReader(page))
+	require.NoError(t, err)
+	assert.Equal(t, rep.Totals, back.Totals)
+	st, err := os.Stat(ht)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), st.Mode().Perm(), "reports are readable by CI artifact uploaders")
+
+	bin, err := os.Open(res)
+	require.NoError(t, err)
+	defer bin.Close()
+	dec := vegeta.NewDecoder(bin)
+	n := int64(0)
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err != nil {
+			require.True(t, errors.Is(err, io.EOF), "decode: %v", err)
+			break
+		}
+		n++
+	}
+	assert.Equal(t, rep.Totals.Deliveries, n, "every delivery attempt is a vegeta result")
+}
+
+func TestRunExitsOneNamingTheOrdersABrokenIntegratorLost(t *testing.T) {
+	nsAddr, shopAddr := freeLoopback(t), freeLoopback(t)
+	t.Setenv("PEAKREADY_CLI_TEST_SECRET", "cli-secret")
+	sut, err := brokensut.Start(brokensut.DropOnePercent, "cli-secret", "http://"+nsAddr)
+	require.NoError(t, err)
+	defer sut.Close()
+	path := writeScenario(t, fmt.Sprintf(`
+name: cli-broken
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 8/s, duration: 60s}}
+fakes:
+  shopify: {addr: %q}
+  netsuite: {addr: %q, concurrency: 100, latency: "lognormal(200ms,800ms)"}
+sut:
+  external: {webhook_url: %q, secret_env: PEAKREADY_CLI_TEST_SECRET}
+drain: {timeout: 2m, quiet: 20s}
+`, shopAddr, nsAddr, sut.URL()))
+	junit := filepath.Join(t.TempDir(), "r.xml")
+	code, stdout, stderr := runCLI(t, "run", path, "--quiet", "--junit", junit)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	dropped := sut.Dropped()
+	require.NotEmpty(t, dropped)
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	for id := range dropped {
+		s := strconv.FormatInt(id, 10)
+		assert.Contains(t, stdout, s, "the summary names lost order %d", id)
+		assert.Contains(t, string(raw), s, "the JUnit failure names lost order %d", id)
+	}
+	assert.Contains(t, stdout, "FAIL")
+	assert.Contains(t, stdout, "no_lost_orders")
+}
+
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestRunRefusesBadInputWithExitTwo(t *testing.T) {
+	bad := writeScenario(t, "name: x\ntraffic:\n  phases:\n    - {name: a, constant: {rate: 5/s, duration: 1m}}\n  bogus: 1\n")
+	code, _, stderr := runCLI(t, "run", bad)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, bad+":5:", "the error names the file and line")
+	assert.Contains(t, stderr, "bogus")
+
+	code, _, stderr = runCLI(t, "run", "no-such-scenario")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "smoke", "the error lists the built-ins")
+
+	code, _, _ = runCLI(t, "run")
+	assert.Equal(t, exitUsage, code)
+	code, _, stderr = runCLI(t, "run", "smoke", "--speed", "-3")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--speed")
+	code, _, stderr = runCLI(t, "run", "smoke", "--redis", "memcached://x")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--redis")
+	code, _, stderr = runCLI(t, "run", "smoke", "--json", filepath.Join(t.TempDir(), "missing", "r.json"))
+	assert.Equal(t, exitUsage, code, "an unwritable report fails before the run")
+	assert.Contains(t, stderr, "r.json")
+	code, stdout, _ := runCLI(t, "run", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "-junit")
+}
+
+func TestScenariosListsAndShowsBuiltins(t *testing.T) {
+	code, stdout, _ := runCLI(t, "scenarios")
+	require.Equal(t, exitOK, code)
+	for _, b := range scenarios.Builtins() {
+		assert.Contains(t, stdout, b.Name)
+		assert.Contains(t, stdout, b.Description)
+	}
+	code, stdout, _ = runCLI(t, "scenarios", "show", "flash-sale")
+	require.Equal(t, exitOK, code)
+	sc, err := scenarios.Parse("shown.yaml", strings.NewReader(stdout))
+	require.NoError(t, err, "what show prints is a valid scenario to start from")
+	assert.Equal(t, "flash-sale", sc.Name)
+	code, _, stderr := runCLI(t, "scenarios", "show", "nope")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nope")
+	code, _, _ = runCLI(t, "scenarios", "show")
+	assert.Equal(t, exitUsage, code)
+	code, _, _ = runCLI(t, "scenarios", "frobnicate")
+	assert.Equal(t, exitUsage, code)
+}
