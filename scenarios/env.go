@@ -292,6 +292,8 @@ type builtinSUT struct {
 	url      string
 	mu       sync.Mutex
 	next     atomic.Uint64
+	// dying are crashed replicas whose goroutines are still winding down.
+	dying sync.WaitGroup
 }
 
 type sutReplica struct {
@@ -402,8 +404,14 @@ func (b *builtinSUT) crash(i int) {
 	_ = r.rdb.Close()
 	_ = r.srv.Close()
 	r.cancel()
-	<-r.done
-	r.app.Close()
+	// A dead process waits for nothing: its workers wind down in the background, unable
+	// to acknowledge what they hold.
+	b.dying.Add(1)
+	go func() {
+		defer b.dying.Done()
+		<-r.done
+		r.app.Close()
+	}()
 }
 
 // restart brings replica i back as a new process would.
@@ -437,6 +445,7 @@ func (b *builtinSUT) stop() {
 		r.app.Close()
 		_ = r.rdb.Close()
 	}
+	b.dying.Wait()
 }
 
 // live returns a replica that is alive, for reading the shared queue's state.

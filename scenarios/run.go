@@ -192,6 +192,9 @@ type runner struct {
 	draining   bool
 	drainBegan time.Time
 	drainState report.DrainState
+	// shownDone is set once the drain's final progress line is shown: later samples
+	// only record the series.
+	shownDone bool
 }
 
 // drive runs the phases in order; it reports whether ctx cut them short.
@@ -266,12 +269,12 @@ func (r *runner) drain(ctx context.Context) bool {
 			r.drainState = report.Drained
 			r.mu.Unlock()
 			r.rep.Totals.DrainTime = report.Duration(loadtest.PlatformDuration(max(end.Sub(r.drainBegan), 0), r.sc.Speed))
-			r.opts.Progress.PhaseDone(r.snapshot())
+			r.finishProgress()
 			return true
 		}
 		if time.Now().After(deadline) {
 			r.rep.Totals.DrainTime = report.Duration(loadtest.PlatformDuration(time.Since(r.drainBegan), r.sc.Speed))
-			r.opts.Progress.PhaseDone(r.snapshot())
+			r.finishProgress()
 			return false
 		}
 		select {
@@ -282,12 +285,29 @@ func (r *runner) drain(ctx context.Context) bool {
 	}
 }
 
+// note adds a remark for people to the report.
+func (r *runner) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Notes = append(r.rep.Notes, s)
+}
+
+// finishProgress shows the drain's last progress line; nothing is shown after it.
+func (r *runner) finishProgress() {
+	snap := r.snapshot()
+	r.mu.Lock()
+	r.shownDone = true
+	r.mu.Unlock()
+	r.opts.Progress.PhaseDone(snap)
+}
+
 // schedule arms the scenario's timed events (competing load on NetSuite's pool, replica
 // crashes and restarts), in platform time from the start of the run. The returned
 // function disarms what has not fired.
 func (r *runner) schedule() func() {
 	var mu sync.Mutex
 	var timers []*time.Timer
+	var running sync.WaitGroup
 	stopped := false
 	at := func(platform time.Duration, fn func()) {
 		mu.Lock()
@@ -298,8 +318,12 @@ func (r *runner) schedule() func() {
 		timers = append(timers, time.AfterFunc(loadtest.WallDuration(platform, r.sc.Speed), func() {
 			mu.Lock()
 			live := !stopped
+			if live {
+				running.Add(1)
+			}
 			mu.Unlock()
 			if live {
+				defer running.Done()
 				fn()
 			}
 		}))
@@ -333,13 +357,16 @@ func (r *runner) schedule() func() {
 		c := *b.Crash
 		at(c.At.D(), func() {
 			r.opts.Logger.Info("crashing integrator replica", "replica", c.Replica)
+			r.note(fmt.Sprintf("integrator replica %d crashed at %s", c.Replica, c.At))
 			r.e.sut.crash(c.Replica)
 		})
 		if c.RestartAfter > 0 {
 			at(c.At.D()+c.RestartAfter.D(), func() {
 				if err := r.e.sut.restart(c.Replica); err != nil {
-					r.rep.Notes = append(r.rep.Notes, "replica restart failed: "+err.Error())
+					r.note(fmt.Sprintf("integrator replica %d could not restart: %v", c.Replica, err))
+					return
 				}
+				r.note(fmt.Sprintf("integrator replica %d restarted at %s", c.Replica, c.At+c.RestartAfter))
 			})
 		}
 	}
@@ -352,6 +379,7 @@ func (r *runner) schedule() func() {
 		for _, t := range ts {
 			t.Stop()
 		}
+		running.Wait() // an event already firing finishes before the run reports
 	}
 }
 
@@ -365,8 +393,8 @@ func (r *runner) snapshot() report.Snapshot {
 		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: r.e.ns.Stats().ThrottledTotal, Drain: state}
 	if draining {
 		s.Phase = "drain"
-		s.Elapsed = loadtest.PlatformDuration(time.Since(drainBegan), r.sc.Speed)
 		s.Total = r.sc.Drain.Timeout.D()
+		s.Elapsed = min(loadtest.PlatformDuration(time.Since(drainBegan), r.sc.Speed), s.Total)
 	} else if idx < len(r.phases) {
 		s.Phase = r.phases[idx].name
 		s.Elapsed = min(loadtest.PlatformDuration(time.Since(began), r.sc.Speed), r.phases[idx].platform)
@@ -430,7 +458,7 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		holds = sc.SUT.Builtin.RiskCheck == nil || *sc.SUT.Builtin.RiskCheck
 	} else {
 		holds = sc.SUT.External.HoldsHighRisk
-		rep.Notes = append(rep.Notes, "external system under test: its queue depth, held orders and dead letters are not visible; orders it accounts for must be in the ERP")
+		r.note("external system under test: its queue depth, held orders and dead letters are not visible; orders it accounts for must be in the ERP")
 	}
 	res := Check(e.shop.Store(), e.ns, acc, CheckOptions{
 		ExpectHeld: holds && slices.Contains(a.Allow, "held"), AllowDeadLettered: slices.Contains(a.Allow, "dead_lettered"),
@@ -632,7 +660,13 @@ func (s *sampler) run(every time.Duration) func() {
 
 // sample adds one point to the series and updates the progress display.
 func (s *sampler) sample() {
-	if s.record() {
+	if !s.record() {
+		return
+	}
+	s.r.mu.Lock()
+	done := s.r.shownDone
+	s.r.mu.Unlock()
+	if !done {
 		s.r.opts.Progress.Update(s.r.snapshot())
 	}
 }

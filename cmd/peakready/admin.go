@@ -90,7 +90,11 @@ func (c *adminClient) call(ctx context.Context, method, path string, body, out a
 	if out == nil {
 		return nil
 	}
-	return json.Unmarshal(data, out)
+	// Numbers stay as sent: Shopify ids exceed 2^53, and a float64 would print a count of
+	// 1200000 as 1.2e+06.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(out)
 }
 
 func printJSON(w io.Writer, v any) {
@@ -175,7 +179,7 @@ func runDLQ(ctx context.Context, args []string, s streams) int {
 		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tKEY\tTOPIC\tREASON\tATTEMPTS\tDEAD AT\tLAST ERROR")
 		for _, d := range out.DeadLetters {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Key, d.Topic, d.Reason, d.Attempts, d.DeadAt.Format(time.RFC3339), truncate(d.LastError, 100))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Key, d.Topic, d.Reason, d.Attempts, d.DeadAt.Format(time.RFC3339), lastChars(d.LastError, 100))
 		}
 		_ = tw.Flush()
 	case "show":
@@ -203,11 +207,14 @@ func runDLQ(ctx context.Context, args []string, s streams) int {
 	return exitOK
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
+// lastChars shortens s to its last n characters. An error wrapped on its way up reads
+// from context to cause, so the end holds the cause (NetSuite's message) worth seeing.
+func lastChars(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return "…" + string(r[len(r)-n:])
 }
 
 func runQueue(ctx context.Context, args []string, s streams) int {

@@ -53,6 +53,7 @@ type integratorSettings struct {
 type setting struct {
 	flag, env, help string
 	secret          bool
+	required        bool
 	str             *string
 	num             *int
 	dur             *time.Duration
@@ -63,10 +64,10 @@ func (s *integratorSettings) table() []setting {
 		{flag: "addr", env: "PEAKREADY_ADDR", help: "listen address; 127.0.0.1:0 picks a free port", str: &s.Addr},
 		{flag: "redis", env: "PEAKREADY_REDIS", help: "Redis: 'embedded' (in-process, not durable), 'docker' (a container), or redis://host:port/db", str: &s.Redis},
 		{flag: "prefix", env: "PEAKREADY_PREFIX", help: "Redis key prefix shared by cooperating replicas", str: &s.Prefix},
-		{flag: "webhook-secret", env: "PEAKREADY_WEBHOOK_SECRET", help: "Shopify app client secret used to verify webhook HMACs (required; prefer the env var or PEAKREADY_WEBHOOK_SECRET_FILE)", secret: true, str: &s.WebhookSecret},
+		{flag: "webhook-secret", required: true, env: "PEAKREADY_WEBHOOK_SECRET", help: "Shopify app client secret used to verify webhook HMACs (required; prefer the env var or PEAKREADY_WEBHOOK_SECRET_FILE)", secret: true, str: &s.WebhookSecret},
 		{flag: "previous-webhook-secret", env: "PEAKREADY_PREVIOUS_WEBHOOK_SECRET", help: "previous client secret, accepted during a rotation", secret: true, str: &s.PreviousWebhookSecret},
-		{flag: "netsuite-url", env: "PEAKREADY_NETSUITE_URL", help: "NetSuite base URL, e.g. https://123456.suitetalk.api.netsuite.com or a fake's URL (required)", str: &s.NetSuiteURL},
-		{flag: "netsuite-token", env: "PEAKREADY_NETSUITE_TOKEN", help: "NetSuite OAuth 2.0 bearer token (required)", secret: true, str: &s.NetSuiteToken},
+		{flag: "netsuite-url", required: true, env: "PEAKREADY_NETSUITE_URL", help: "NetSuite base URL, e.g. https://123456.suitetalk.api.netsuite.com or a fake's URL (required)", str: &s.NetSuiteURL},
+		{flag: "netsuite-token", required: true, env: "PEAKREADY_NETSUITE_TOKEN", help: "NetSuite OAuth 2.0 bearer token (required)", secret: true, str: &s.NetSuiteToken},
 		{flag: "netsuite-concurrency", env: "PEAKREADY_NETSUITE_CONCURRENCY", help: "this integration's share of the NetSuite account concurrency limit, shared by all replicas", num: &s.NetSuiteConcurrency},
 		{flag: "shopify-url", env: "PEAKREADY_SHOPIFY_URL", help: "Shopify shop URL for risk and transaction look-ups (empty: no risk check)", str: &s.ShopifyURL},
 		{flag: "shopify-token", env: "PEAKREADY_SHOPIFY_TOKEN", help: "Shopify Admin API access token", secret: true, str: &s.ShopifyToken},
@@ -182,14 +183,20 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	}
 	logger := newLogger(s.err, lvl)
 
+	// Name every missing setting the way the user can give it: flag, variable, file.
 	var missing []string
-	for name, v := range map[string]string{"--webhook-secret": set.WebhookSecret, "--netsuite-url": set.NetSuiteURL, "--netsuite-token": set.NetSuiteToken} {
-		if v == "" {
-			missing = append(missing, name)
+	for _, st := range set.table() {
+		if !st.required || *st.str != "" {
+			continue
 		}
+		from := "--" + st.flag + " (env " + st.env
+		if st.secret {
+			from += " or " + st.env + "_FILE"
+		}
+		missing = append(missing, from+")")
 	}
 	if len(missing) > 0 {
-		return fail(s, "integrator", exitUsage, "missing %s (or their PEAKREADY_* environment variables); see --help", strings.Join(sortedStrings(missing), ", "))
+		return fail(s, "integrator", exitUsage, "missing required setting: %s; see --help", strings.Join(missing, ", "))
 	}
 
 	rs, err := redisserver.Start(ctx, set.Redis)

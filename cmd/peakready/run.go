@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/peakready/peakready/scenarios"
 	"github.com/peakready/peakready/scenarios/report"
 )
@@ -99,7 +101,11 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 			}
 		}
 	}
-	opts := scenarios.Options{Logger: newLogger(s.err, lvl)}
+	logger := newLogger(s.err, lvl)
+	// go-redis reports dropped connections on its own logger; a crash scenario drops
+	// them on purpose, so they go to the run's log at debug level.
+	redis.SetLogger(redisLog{logger})
+	opts := scenarios.Options{Logger: logger}
 	if *resultsPath != "" {
 		f, err := os.Create(*resultsPath)
 		if err != nil {
@@ -138,6 +144,13 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 		return exitFailed
 	}
 	return exitOK
+}
+
+// redisLog sends go-redis's own messages to a structured logger.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // loadScenario reads a built-in by name or a file by path.

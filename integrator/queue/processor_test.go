@@ -157,3 +157,34 @@ func TestProcessorRunsOnce(t *testing.T) {
 	require.NoError(t, p.Run(ctx))
 	assert.True(t, errors.Is(p.Run(ctx), queue.ErrAlreadyRunning))
 }
+
+// A process whose Redis connection dies for good (a crash, a partition) still shuts
+// down: outcomes it cannot write stop being retried once Run's context ends, and the
+// messages wait for their leases to expire.
+func TestProcessorShutsDownWhenRedisIsGone(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	q, err := queue.New(rdb)
+	require.NoError(t, err)
+	started := make(chan struct{})
+	finish := make(chan struct{})
+	p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		close(started)
+		<-finish
+		return nil
+	}), queue.WithLogger(quiet))
+	stop := run(t, p)
+	_, err = q.Enqueue(context.Background(), queue.Message{ID: "m1", Key: "k"})
+	require.NoError(t, err)
+	<-started
+	require.NoError(t, rdb.Close()) // the handler's ack can never be written now
+	close(finish)
+	time.Sleep(50 * time.Millisecond) // let the settler start retrying the ack
+	done := make(chan error, 1)
+	go func() { done <- stop() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after its context ended with Redis gone")
+	}
+}

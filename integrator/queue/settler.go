@@ -51,6 +51,17 @@ func (p *Processor) settle(ctx context.Context) {
 			retry = p.cfg.minPoll
 		}
 	}
+	// While running, a flush that keeps failing (Redis down for good) must not hide the
+	// shutdown: the stop signal ends its retries, and the final flush gets its 5 s.
+	running, stopRunning := context.WithCancel(ctx)
+	defer stopRunning()
+	go func() {
+		select {
+		case <-p.stopSettling():
+			stopRunning()
+		case <-running.Done():
+		}
+	}()
 	for {
 		select {
 		case j := <-p.settles:
@@ -65,7 +76,7 @@ func (p *Processor) settle(ctx context.Context) {
 			return
 		}
 		pending = append(pending, p.drainSettles()...)
-		flush(ctx)
+		flush(running)
 	}
 }
 
