@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -213,10 +212,9 @@ func TestAdminCommandErrors(t *testing.T) {
 	p := startInteg(t, integArgs(nsURL, "--webhook-secret", integWebhookSecret, "--admin-token", integAdminToken)...)
 	noAdmin := startInteg(t, integArgs(nsURL, "--webhook-secret", integWebhookSecret)...)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	unreachable := "http://" + ln.Addr().String()
-	require.NoError(t, ln.Close())
+	// Port 1 on loopback: nothing listens there, and no parallel test can take it (a port
+	// freed by closing a listener could be).
+	unreachable := "http://127.0.0.1:1"
 
 	cases := []struct {
 		name string
