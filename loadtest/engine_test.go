@@ -206,3 +206,21 @@ func TestEditForChoosesAValidEdit(t *testing.T) {
 	single := store.Order{Lines: []store.LineItem{{ID: 9, SKU: cat.Items[0].SKU, CurrentQuantity: 1}}}
 	assert.Empty(t, editFor(single, 0, 2, cat, 0).Remove, "the last line is never removed")
 }
+
+// BenchmarkAttack measures store actions per second through vegeta's attacker and the
+// in-process transport, with the default mix (reported as actions/s).
+func BenchmarkAttack(b *testing.B) {
+	s, err := store.New(store.Config{Seed: 1, CatalogSize: 200, Customers: 1000})
+	require.NoError(b, err)
+	e, err := New(Config{Store: s, Seed: 1})
+	require.NoError(b, err)
+	b.ResetTimer()
+	began := time.Now()
+	res, err := e.Attack(context.Background(), Phase{Name: "bench", Pacer: countPacer{n: uint64(b.N)}})
+	require.NoError(b, err)
+	b.ReportMetric(float64(res.Hits)/time.Since(began).Seconds(), "actions/s")
+	idx := e.Index()
+	if idx.Orders > 0 {
+		b.ReportMetric(float64(idx.Bytes)/float64(idx.Orders), "index-B/order")
+	}
+}
