@@ -86,8 +86,9 @@ type Engine struct {
 	deliveries, acked, failed, retries atomic.Int64
 	duplicates, late, reordered        atomic.Int64
 
-	total  latencyHistogram
-	window latencyHistogram
+	total   latencyHistogram
+	window  latencyHistogram
+	inPhase latencyHistogram // since the current phase began
 
 	resMu  sync.Mutex
 	enc    vegeta.Encoder
@@ -148,6 +149,9 @@ type PhaseResult struct {
 	Ran    time.Duration // wall time from the first to the end of the phase
 	// Interrupted is true when ctx ended the phase early.
 	Interrupted bool
+	// Latency is the ack latency (wall time) of the delivery attempts answered while the
+	// phase ran.
+	Latency LatencySummary
 }
 
 // Attack runs one phase: vegeta's attacker paces hits, each one store action. It
@@ -174,6 +178,8 @@ func (e *Engine) Attack(ctx context.Context, p Phase) (PhaseResult, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
+	var lat histogramSnapshot
+	e.inPhase.Take(&lat) // attempts before this phase belong to the one before
 	began := time.Now()
 	var res PhaseResult
 	for r := range atk.Attack(targets, p.Pacer, p.Duration, p.Name) {
@@ -184,6 +190,8 @@ func (e *Engine) Attack(ctx context.Context, p Phase) (PhaseResult, error) {
 	}
 	res.Ran = time.Since(began)
 	res.Interrupted = ctx.Err() != nil
+	e.inPhase.Take(&lat)
+	res.Latency = lat.Summary()
 	return res, nil
 }
 
@@ -416,6 +424,7 @@ func (e *Engine) ObserveAttempt(a webhooks.Attempt) {
 	if a.Status != 0 || a.Error == "timeout" {
 		e.total.Observe(wall)
 		e.window.Observe(wall)
+		e.inPhase.Observe(wall)
 	}
 	if e.enc == nil {
 		return

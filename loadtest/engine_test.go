@@ -24,6 +24,21 @@ type countPacer struct{ n uint64 }
 func (p countPacer) Pace(_ time.Duration, hits uint64) (time.Duration, bool) { return 0, hits >= p.n }
 func (p countPacer) Rate(time.Duration) float64                              { return 0 }
 
+// observingPacer observes one 300 ms (platform) answered attempt before each of its n hits.
+type observingPacer struct {
+	n uint64
+	e *Engine
+}
+
+func (p observingPacer) Pace(_ time.Duration, hits uint64) (time.Duration, bool) {
+	if hits >= p.n {
+		return 0, true
+	}
+	p.e.ObserveAttempt(webhooks.Attempt{Attempt: 1, Status: 200, Latency: 300 * time.Millisecond})
+	return 0, false
+}
+func (p observingPacer) Rate(time.Duration) float64 { return 0 }
+
 func newStore(t *testing.T, mix *store.Mix) *store.Store {
 	t.Helper()
 	s, err := store.New(store.Config{Seed: 3, Clock: clock.NewManual(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)),
@@ -44,6 +59,7 @@ func TestAttackPerformsEveryHitAsAStoreAction(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 1000, res.Hits)
 	assert.False(t, res.Interrupted)
+	assert.Zero(t, res.Latency.Count, "no delivery attempt was observed during the phase")
 
 	c := e.Counters()
 	var sum int64
@@ -187,6 +203,18 @@ func TestObserveAttemptCountsAndSavesVegetaResults(t *testing.T) {
 	}
 	m.Close()
 	assert.InDelta(t, 0.5, m.Success, 1e-9, "vegeta's own metrics read the saved attempts")
+}
+
+func TestAttackReportsThePhasesOwnAckLatency(t *testing.T) {
+	t.Parallel()
+	e, err := New(Config{Store: newStore(t, nil), Speed: 10})
+	require.NoError(t, err)
+	e.ObserveAttempt(webhooks.Attempt{Attempt: 1, Status: 200, Latency: 5 * time.Second})
+	res, err := e.Attack(context.Background(), Phase{Name: "next", Pacer: observingPacer{n: 2, e: e}})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, res.Latency.Count, "the attempt before the phase is not the phase's")
+	assert.Equal(t, 30*time.Millisecond, res.Latency.Max)
+	assert.EqualValues(t, 3, e.Latency().Count)
 }
 
 func TestEditForChoosesAValidEdit(t *testing.T) {

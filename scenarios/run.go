@@ -213,7 +213,7 @@ func (r *runner) drive(ctx context.Context) bool {
 			Acked: after.Acked - before.Acked, Failed: after.Failed - before.Failed,
 			Throttle: r.e.ns.Stats().ThrottledTotal - nsBefore,
 		}
-		ph.AckP99 = report.Duration(r.sampler.phaseP99(p.name))
+		ph.AckP99 = report.Duration(res.Latency.P99)
 		r.rep.Phases = append(r.rep.Phases, ph)
 		r.opts.Progress.PhaseDone(r.snapshot())
 		if err != nil || res.Interrupted || ctx.Err() != nil {
@@ -624,7 +624,6 @@ type sampler struct {
 	depth     int64
 	erp       int64
 	limitPeak int
-	phaseP99s map[string]time.Duration
 }
 
 type netsuiteCounters struct{ requests, throttled int64 }
@@ -634,7 +633,7 @@ type queueCounters struct {
 }
 
 func newSampler(r *runner) *sampler {
-	return &sampler{r: r, last: r.began, depth: -1, phaseP99s: map[string]time.Duration{}}
+	return &sampler{r: r, last: r.began, depth: -1}
 }
 
 // run samples every interval until the returned function is called.
@@ -721,9 +720,6 @@ func (s *sampler) record() bool {
 	n := int64(0)
 	r.e.ns.EachSalesOrder(func(netsuite.SalesOrderRecord) bool { n++; return true })
 	s.erp = n
-	if win.Count > 0 && phase != "" {
-		s.phaseP99s[phase] = max(s.phaseP99s[phase], win.P99)
-	}
 	s.prev, s.prevNS, s.last = c, ns, now
 	r.rep.Series = append(r.rep.Series, p)
 	return true
@@ -745,12 +741,4 @@ func (s *sampler) maxLimit() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.limitPeak
-}
-
-// phaseP99 is the highest per-interval p99 seen during the phase (an upper bound of the
-// phase's p99 at the sampling resolution).
-func (s *sampler) phaseP99(phase string) time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.phaseP99s[phase]
 }
