@@ -50,7 +50,7 @@ var cat = catalog.Generate(7, 50, 2)
 // env is one system under test: a fake NetSuite, one or more integrator replicas on one
 // Redis, and their HTTP servers.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	ns       *netsuite.Server
 	nsURL    string
 	rdb      redis.UniversalClient
@@ -76,7 +76,7 @@ type envOptions struct {
 	rdb         redis.UniversalClient
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	if o.nsLimits.Latency == "" {
 		o.nsLimits.Latency = "2ms"
