@@ -134,6 +134,7 @@ func runDLQ(ctx context.Context, args []string, s streams) int {
 	var showID string
 	if sub == "show" {
 		if len(rest) > 0 && (rest[0] == "-h" || rest[0] == "-help" || rest[0] == "--help") {
+			showHelpOnStdout(fs)
 			fs.Usage()
 			return exitOK
 		}
@@ -273,9 +274,12 @@ func runHeld(ctx context.Context, args []string, s streams) int {
 	case "list":
 	case "release":
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return fail(s, "held release", exitUsage, "usage: peakready held release ORDER_ID [flags]")
+			if !wantsHelp(rest) {
+				return fail(s, "held release", exitUsage, "usage: peakready held release ORDER_ID [flags]")
+			}
+		} else {
+			orderID, rest = rest[0], rest[1:]
 		}
-		orderID, rest = rest[0], rest[1:]
 	default:
 		return fail(s, "held", exitUsage, "unknown subcommand %q (list, release)", sub)
 	}

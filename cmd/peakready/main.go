@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"sync"
 	"syscall"
 )
 
@@ -93,27 +94,66 @@ func init() {
 	})
 }
 
-// newFlagSet returns a flag set whose --help prints a synopsis and the flags to stdout.
+// usageArgs are the positional arguments commands take, for their usage line.
+var usageArgs = map[string]string{
+	"run": " NAME|FILE", "scenarios": " [list | show NAME]", "scenarios show": " NAME",
+	"dlq show": " ID", "held release": " ORDER_ID",
+}
+
+// helpOut remembers each flag set's stdout: --help prints there, while the usage that
+// follows a flag error goes to stderr with the error.
+var helpOut sync.Map // *flag.FlagSet → io.Writer
+
+// newFlagSet returns a flag set whose --help prints a synopsis and the flags to stdout,
+// and whose flag errors print the same to stderr.
 func newFlagSet(name, synopsis string, s streams) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	fs.Usage = func() {
-		fs.SetOutput(s.out)
-		fmt.Fprintf(s.out, "Usage: peakready %s [flags]\n", name)
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: peakready %s%s [flags]\n", name, usageArgs[name])
 		if synopsis != "" {
-			fmt.Fprintf(s.out, "\n%s\n", synopsis)
+			fmt.Fprintf(w, "\n%s\n", synopsis)
 		}
-		fmt.Fprintln(s.out, "\nFlags:")
+		fmt.Fprintln(w, "\nFlags:")
 		fs.PrintDefaults()
-		fs.SetOutput(s.err)
 	}
+	helpOut.Store(fs, s.out)
 	return fs
+}
+
+// parseFlags parses args, sending the usage to stdout when help was asked for.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if wantsHelp(args) {
+		showHelpOnStdout(fs)
+	}
+	return fs.Parse(args)
+}
+
+// showHelpOnStdout makes the flag set's usage go to stdout.
+func showHelpOnStdout(fs *flag.FlagSet) {
+	if w, ok := helpOut.Load(fs); ok {
+		fs.SetOutput(w.(io.Writer))
+	}
+}
+
+// wantsHelp reports whether args ask for help before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--h", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // parse parses args; done reports that the command should return code at once
 // (--help: 0, bad flags: 2).
 func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
-	err := fs.Parse(args)
+	err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK, true
 	}

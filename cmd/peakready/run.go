@@ -36,7 +36,7 @@ func splitPositional(fs *flag.FlagSet, args []string) (string, int, bool) {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return "", exitOK, true
 		}
