@@ -285,6 +285,10 @@ func runHeld(ctx context.Context, args []string, s streams) int {
 	}
 	fs := newFlagSet("held "+sub, "", s)
 	base, token := adminFlags(fs)
+	asJSON := new(bool)
+	if sub == "list" {
+		asJSON = fs.Bool("json", false, "print JSON")
+	}
 	if code, done := parse(fs, rest); done {
 		return code
 	}
@@ -297,6 +301,14 @@ func runHeld(ctx context.Context, args []string, s streams) int {
 			return fail(s, "held release", exitRuntime, "%v", err)
 		}
 		fmt.Fprintf(s.out, "released order %s: it is queued for sync\n", orderID)
+		return exitOK
+	}
+	if *asJSON {
+		var raw json.RawMessage
+		if err := c.call(ctx, http.MethodGet, "/admin/held", nil, &raw); err != nil {
+			return fail(s, "held list", exitRuntime, "%v", err)
+		}
+		_, _ = s.out.Write(append(raw, '\n'))
 		return exitOK
 	}
 	var out struct {

@@ -191,6 +191,18 @@ func TestAdminHeldListAndRelease(t *testing.T) {
 	assert.Regexp(t, `^ORDER ID\s+NAME\s+RISK\s+HELD AT$`, lines[0])
 	assert.Regexp(t, `^`+strconv.FormatInt(risky, 10)+`\s+#\d+\s+HIGH\s+\d{4}-`, lines[1])
 	assert.Zero(t, salesOrdersFor(ns, risky), "held, not synced")
+	var asJSON struct {
+		Held []struct {
+			OrderID json.Number `json:"order_id"`
+			Risk    string      `json:"risk"`
+		} `json:"held"`
+	}
+	dec := json.NewDecoder(strings.NewReader(adminOK(t, p.url, "held", "list", "--json")))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&asJSON))
+	require.Len(t, asJSON.Held, 1)
+	assert.Equal(t, strconv.FormatInt(risky, 10), asJSON.Held[0].OrderID.String(), "the id is exact")
+	assert.Equal(t, "HIGH", asJSON.Held[0].Risk)
 
 	code, _, errOut := adminCmd(t, "held", "release", strconv.FormatInt(safe, 10), "--url", p.url, "--admin-token", integAdminToken)
 	assert.Equal(t, exitRuntime, code)

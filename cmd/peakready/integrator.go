@@ -195,6 +195,9 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		}
 		missing = append(missing, from+")")
 	}
+	if set.ShopifyURL != "" && set.ShopifyToken == "" {
+		missing = append(missing, "--shopify-token (env PEAKREADY_SHOPIFY_TOKEN or PEAKREADY_SHOPIFY_TOKEN_FILE), needed with --shopify-url")
+	}
 	if len(missing) > 0 {
 		return fail(s, "integrator", exitUsage, "missing required setting: %s; see --help", strings.Join(missing, ", "))
 	}

@@ -336,7 +336,7 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--lease", "30"}, "--lease"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--redis", "memcached://x"}, "memcached"},
-		{[]string{"--shopify-url", "http://127.0.0.1:1"}, "Shopify access token"},
+		{[]string{"--shopify-url", "http://127.0.0.1:1"}, "--shopify-token (env PEAKREADY_SHOPIFY_TOKEN"},
 		{[]string{"--no-such-flag"}, "no-such-flag"},
 		{[]string{"extra"}, "unexpected argument"},
 	}
