@@ -396,8 +396,13 @@ func TestGateHandsOffToOtherReplicaWithoutPolling(t *testing.T) {
 		}
 		require.NoError(t, p.Release(ctx))
 		sa, sr := gateStats(t, a), gateStats(t, r)
-		assert.Equal(t, int64(20), sa.HandOffsSignal+sr.HandOffsSignal, "every hand-off came by signal")
-		assert.Zero(t, sa.HandOffsPolled+sr.HandOffsPolled+sa.HandOffsLocal+sr.HandOffsLocal)
+		// With an hour's poll interval and a clock that never moves, only the signal (or
+		// the one poll each gate makes when its subscription is confirmed, which on a busy
+		// machine can land after the first rounds began) can wake the other replica.
+		polled := sa.HandOffsPolled + sr.HandOffsPolled
+		assert.Equal(t, int64(20), sa.HandOffsSignal+sr.HandOffsSignal+polled, "every hand-off reached the other replica")
+		assert.LessOrEqual(t, polled, int64(2), "at most the subscription's first poll per gate")
+		assert.Zero(t, sa.HandOffsLocal+sr.HandOffsLocal)
 	})
 }
 
