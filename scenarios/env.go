@@ -420,8 +420,11 @@ func (b *builtinSUT) restart(i int) error {
 	if err != nil {
 		return err
 	}
+	// Copy on write: the balancer reads the slice it loaded without holding the lock.
 	b.mu.Lock()
-	b.replicas[i] = r
+	reps := append([]*sutReplica(nil), b.replicas...)
+	reps[i] = r
+	b.replicas = reps
 	b.mu.Unlock()
 	return nil
 }
