@@ -1,16 +1,20 @@
 package scenarios
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,15 +60,19 @@ type env struct {
 	// onAttempt forwards delivery attempts to the load engine once it exists.
 	onAttempt atomic.Pointer[func(webhooks.Attempt)]
 
-	sut     *builtinSUT // nil for an external SUT
-	sutURL  string
-	secret  string
-	closers []func()
+	sut        *builtinSUT // nil for an external SUT
+	executable string      // peakready, for replicas run as processes
+	sutURL     string
+	secret     string
+	closers    []func()
 }
 
 // start brings everything up; on error it stops what it started.
-func start(ctx context.Context, sc *Scenario, redisOverride string, log *slog.Logger) (e *env, err error) {
-	e = &env{sc: sc, clock: clock.NewScaled(sc.Speed), log: log}
+func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) {
+	redisOverride, log := opts.Redis, opts.Logger
+	// One origin for platform time, so that integrator processes started with it tell the
+	// same time as the fakes.
+	e = &env{sc: sc, clock: clock.NewScaledFrom(sc.Speed, time.Now()), log: log, executable: opts.Executable}
 	defer func() {
 		if err != nil {
 			e.close()
@@ -294,9 +302,15 @@ type builtinSUT struct {
 	next     atomic.Uint64
 	// dying are crashed replicas whose goroutines are still winding down.
 	dying sync.WaitGroup
+	// observer reads the replicas' shared state in Redis (queue, dead letters, held
+	// orders) without taking any work: the runner's view, whether replicas are in this
+	// process or not.
+	observer    *integrator.App
+	observerRdb *redis.Client
 }
 
 type sutReplica struct {
+	proc   *exec.Cmd // a replica run as a process; app, rdb and srv are then nil
 	app    *integrator.App
 	rdb    *redis.Client
 	srv    *http.Server
@@ -309,6 +323,24 @@ type sutReplica struct {
 
 func startBuiltin(e *env, cfg *BuiltinSUT) (*builtinSUT, error) {
 	b := &builtinSUT{e: e, cfg: cfg, prefix: "peakready-run-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	if cfg.Processes && e.executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("sut builtin processes: cannot find the peakready executable: %w", err)
+		}
+		e.executable = exe
+	}
+	opt, err := redis.ParseURL(e.redis.URL())
+	if err != nil {
+		return nil, err
+	}
+	b.observerRdb = redis.NewClient(opt)
+	b.observer, err = integrator.New(integrator.Config{Redis: b.observerRdb, Prefix: b.prefix, WebhookSecret: e.secret,
+		NetSuiteURL: e.nsURL, NetSuiteToken: netsuiteToken, Clock: e.clock, Logger: e.log})
+	if err != nil {
+		_ = b.observerRdb.Close()
+		return nil, err
+	}
 	for i := 0; i < cfg.Replicas; i++ {
 		r, err := b.startReplica()
 		if err != nil {
@@ -328,9 +360,88 @@ func startBuiltin(e *env, cfg *BuiltinSUT) (*builtinSUT, error) {
 	return b, nil
 }
 
-// startReplica starts one integrator in this process, with its own Redis connections
-// (so a crash can cut them) and its own HTTP server.
+// startReplica starts one integrator replica, as a process or in this one.
 func (b *builtinSUT) startReplica() (*sutReplica, error) {
+	if b.cfg.Processes {
+		return b.startProcess()
+	}
+	return b.startInProcess()
+}
+
+// startProcess runs `peakready integrator` on the run's Redis and fakes, with the run's
+// clock; secrets go through the environment, never the command line.
+func (b *builtinSUT) startProcess() (*sutReplica, error) {
+	e := b.e
+	args := []string{"integrator", "--addr", "127.0.0.1:0", "--redis", e.redis.URL(), "--prefix", b.prefix,
+		"--netsuite-url", e.nsURL, "--log-level", "error",
+		"--speed", strconv.FormatFloat(e.sc.Speed, 'f', -1, 64), "--clock-start", e.clock.Start().UTC().Format(time.RFC3339Nano)}
+	if b.cfg.Workers > 0 {
+		args = append(args, "--workers", strconv.Itoa(b.cfg.Workers))
+	}
+	if b.cfg.NetSuiteConcurrency > 0 {
+		args = append(args, "--netsuite-concurrency", strconv.Itoa(b.cfg.NetSuiteConcurrency))
+	}
+	if b.cfg.RiskCheck == nil || *b.cfg.RiskCheck {
+		args = append(args, "--shopify-url", e.shopURL)
+	}
+	cmd := exec.Command(e.executable, args...)
+	cmd.Env = append(os.Environ(), "PEAKREADY_WEBHOOK_SECRET="+e.secret, "PEAKREADY_NETSUITE_TOKEN="+netsuiteToken,
+		"PEAKREADY_SHOPIFY_TOKEN="+shopifyToken)
+	cmd.Stderr = logWriter{e.log}
+	dieWithParent(cmd)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s integrator: %w", e.executable, err)
+	}
+	r := &sutReplica{proc: cmd, done: make(chan struct{})}
+	first := make(chan string, 1)
+	go func() {
+		br := bufio.NewReader(stdout)
+		line, _ := br.ReadString('\n')
+		first <- strings.TrimSpace(line)
+		_, _ = io.Copy(io.Discard, br)
+	}()
+	go func() {
+		_ = cmd.Wait()
+		close(r.done)
+	}()
+	var line string
+	select {
+	case line = <-first:
+	case <-time.After(30 * time.Second):
+	}
+	raw, ok := strings.CutPrefix(line, "listening on ")
+	u, err := url.Parse(raw)
+	if !ok || err != nil || u.Host == "" {
+		_ = cmd.Process.Kill()
+		<-r.done
+		return nil, fmt.Errorf("peakready integrator did not start (first line %q); see the log", line)
+	}
+	r.url = u
+	r.proxy = httputil.NewSingleHostReverseProxy(u)
+	r.proxy.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
+	r.alive.Store(true)
+	return r, nil
+}
+
+// logWriter passes a process's stderr lines to the run's logger.
+type logWriter struct{ log *slog.Logger }
+
+func (l logWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line != "" {
+			l.log.Warn("integrator process: " + line)
+		}
+	}
+	return len(p), nil
+}
+
+// startInProcess starts one integrator in this process, with its own Redis connections
+// (so a crash can cut them) and its own HTTP server.
+func (b *builtinSUT) startInProcess() (*sutReplica, error) {
 	e := b.e
 	opt, err := redis.ParseURL(e.redis.URL())
 	if err != nil {
@@ -401,6 +512,15 @@ func (b *builtinSUT) crash(i int) {
 	if !r.alive.CompareAndSwap(true, false) {
 		return
 	}
+	if r.proc != nil {
+		_ = r.proc.Process.Kill() // SIGKILL: nothing is handed back, leases must expire
+		b.dying.Add(1)
+		go func() {
+			defer b.dying.Done()
+			<-r.done
+		}()
+		return
+	}
 	_ = r.rdb.Close()
 	_ = r.srv.Close()
 	r.cancel()
@@ -440,6 +560,16 @@ func (b *builtinSUT) stop() {
 		if !r.alive.CompareAndSwap(true, false) {
 			continue
 		}
+		if r.proc != nil {
+			_ = r.proc.Process.Signal(os.Interrupt)
+			select {
+			case <-r.done:
+			case <-time.After(20 * time.Second):
+				_ = r.proc.Process.Kill()
+				<-r.done
+			}
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = r.srv.Shutdown(ctx)
 		cancel()
@@ -449,35 +579,23 @@ func (b *builtinSUT) stop() {
 		_ = r.rdb.Close()
 	}
 	b.dying.Wait()
-}
-
-// live returns a replica that is alive, for reading the shared queue's state.
-func (b *builtinSUT) live() *sutReplica {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, r := range b.replicas {
-		if r.alive.Load() {
-			return r
-		}
+	if b.observer != nil {
+		b.observer.Close()
+		_ = b.observerRdb.Close()
 	}
-	return nil
 }
 
 // accounted reads what the bundled integrator held and dead-lettered.
 func (b *builtinSUT) accounted(ctx context.Context) (Accounted, error) {
-	r := b.live()
-	if r == nil {
-		return Accounted{}, errors.New("no integrator replica is alive to ask")
-	}
 	acc := Accounted{Held: map[int64]bool{}, DeadLettered: map[int64]string{}}
-	held, err := r.app.Held(ctx)
+	held, err := b.observer.Held(ctx)
 	if err != nil {
 		return acc, err
 	}
 	for _, h := range held {
 		acc.Held[h.OrderID] = true
 	}
-	dead, err := r.app.Queue().DLQ().List(ctx, queue.DLQFilter{}, 1_000_000)
+	dead, err := b.observer.Queue().DLQ().List(ctx, queue.DLQFilter{}, 1_000_000)
 	if err != nil {
 		return acc, err
 	}

@@ -30,6 +30,9 @@ type Options struct {
 	// SampleEvery is the wall time between two points of the report's series and two
 	// progress updates (default 1s).
 	SampleEvery time.Duration
+	// Executable is the peakready binary that runs replicas as processes (sut builtin
+	// processes: true); default this program's own executable.
+	Executable string
 }
 
 // ErrInterrupted is returned when ctx ends the run before its checks.
@@ -61,7 +64,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	if err != nil {
 		return fail(err)
 	}
-	e, err := start(ctx, sc, opts.Redis, opts.Logger)
+	e, err := start(ctx, sc, opts)
 	if err != nil {
 		return fail(err)
 	}
@@ -425,16 +428,15 @@ func (e *env) describeSUT() string {
 	if n != 1 {
 		s += "s"
 	}
+	if e.sut.cfg.Processes {
+		s += " as processes"
+	}
 	return s + ", redis " + string(e.redis.Mode())
 }
 
 // queueDepth is the bundled integrator's queue depth: messages waiting or in flight.
 func (e *env) queueDepth(ctx context.Context) (int64, error) {
-	rep := e.sut.live()
-	if rep == nil {
-		return -1, errors.New("no replica alive")
-	}
-	st, err := rep.app.Queue().Stats(ctx)
+	st, err := e.sut.observer.Queue().Stats(ctx)
 	if err != nil {
 		return -1, err
 	}
@@ -701,9 +703,9 @@ func (s *sampler) record() bool {
 		p.AckP50, p.AckP90, p.AckP99 = -1, -1, -1
 	}
 	if r.e.sut != nil {
-		if rep := r.e.sut.live(); rep != nil {
+		{
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			st, err := rep.app.Queue().Stats(ctx)
+			st, err := r.e.sut.observer.Queue().Stats(ctx)
 			cancel()
 			if err == nil {
 				p.QueueDepth, p.DLQ = st.Messages, st.DeadLetters

@@ -197,6 +197,9 @@ type BuiltinSUT struct {
 	// NetSuiteConcurrency is the integrator's share of NetSuite's pool (default: the
 	// account limit).
 	NetSuiteConcurrency int `yaml:"netsuite_concurrency"`
+	// Processes runs each replica as a `peakready integrator` process on the run's Redis
+	// instead of in this process; a crash is then a SIGKILL.
+	Processes bool `yaml:"processes"`
 	// Crash kills a replica mid-run.
 	Crash *Crash `yaml:"crash"`
 	// RiskCheck enables holding high-risk orders (default true).

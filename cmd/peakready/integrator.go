@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/peakready/peakready/fakes/clock"
 	"github.com/peakready/peakready/integrator"
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/queue"
@@ -47,6 +49,8 @@ type integratorSettings struct {
 	DedupWindow           time.Duration `yaml:"dedup_window"`
 	HoldRisk              string        `yaml:"hold_risk"`
 	LogLevel              string        `yaml:"log_level"`
+	Speed                 string        `yaml:"speed"`
+	ClockStart            string        `yaml:"clock_start"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -80,6 +84,8 @@ func (s *integratorSettings) table() []setting {
 		{flag: "dedup-window", env: "PEAKREADY_DEDUP_WINDOW", help: "how long a webhook id is remembered for deduplication", dur: &s.DedupWindow},
 		{flag: "hold-risk", env: "PEAKREADY_HOLD_RISK", help: "comma-separated Shopify risk levels held for review", str: &s.HoldRisk},
 		{flag: "log-level", env: "PEAKREADY_LOG_LEVEL", help: "debug, info, warn or error", str: &s.LogLevel},
+		{flag: "speed", env: "PEAKREADY_SPEED", help: "run the integrator's timers (leases, backoff, breaker) N times faster, to match fakes run with the same --speed; 1 in production", str: &s.Speed},
+		{flag: "clock-start", env: "PEAKREADY_CLOCK_START", help: "with --speed: the RFC 3339 instant the sped-up clock starts from, shared by every replica and fake of one run", str: &s.ClockStart},
 	}
 }
 
@@ -182,6 +188,10 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
 	logger := newLogger(s.err, lvl)
+	clk, err := integratorClock(set.Speed, set.ClockStart)
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 
 	// Name every missing setting the way the user can give it: flag, variable, file.
 	var missing []string
@@ -223,7 +233,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		NetSuiteURL: set.NetSuiteURL, NetSuiteToken: set.NetSuiteToken, NetSuiteConcurrency: set.NetSuiteConcurrency,
 		ShopifyURL: set.ShopifyURL, ShopifyToken: set.ShopifyToken, ShopifyAPIVersion: set.ShopifyAPIVersion, HoldRisk: holdRisk,
 		AdminToken: set.AdminToken, Workers: set.Workers, Partitions: set.Partitions, Lease: set.Lease, MaxAttempts: set.MaxAttempts,
-		Logger: logger,
+		Clock: clk, Logger: logger,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
@@ -267,4 +277,26 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	case <-shutdownCtx.Done():
 	}
 	return exit
+}
+
+// integratorClock is the clock of --speed and --clock-start: wall time by default.
+func integratorClock(speed, start string) (clock.Clock, error) {
+	if speed == "" {
+		if start != "" {
+			return nil, errors.New("--clock-start needs --speed")
+		}
+		return clock.Real(), nil
+	}
+	v, err := strconv.ParseFloat(speed, 64)
+	if err != nil || !(v > 0 && v <= 10000) {
+		return nil, fmt.Errorf("--speed %q must be a number above 0 and at most 10000", speed)
+	}
+	if start == "" {
+		return clock.NewScaled(v), nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, start)
+	if err != nil {
+		return nil, fmt.Errorf("--clock-start %q must be an RFC 3339 time like 2026-11-27T09:00:00.123Z", start)
+	}
+	return clock.NewScaledFrom(v, at), nil
 }

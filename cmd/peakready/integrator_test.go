@@ -339,6 +339,10 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--shopify-url", "http://127.0.0.1:1"}, "--shopify-token (env PEAKREADY_SHOPIFY_TOKEN"},
 		{[]string{"--no-such-flag"}, "no-such-flag"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"--speed", "0"}, "--speed"},
+		{[]string{"--speed", "fast"}, "--speed"},
+		{[]string{"--clock-start", "2026-11-27T09:00:00Z"}, "--clock-start needs --speed"},
+		{[]string{"--speed", "20", "--clock-start", "yesterday"}, "--clock-start"},
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer

@@ -51,6 +51,20 @@ func NewScaled(speed float64) *Scaled {
 	return &Scaled{speed: speed, wallStart: time.Now()}
 }
 
+// NewScaledFrom returns a clock running speed times faster than wall time whose
+// platform time started at start (platform and wall time were equal then). Clocks made
+// with the same speed and start agree, in one process or in several, which is how
+// cooperating processes share one sped-up platform time.
+func NewScaledFrom(speed float64, start time.Time) *Scaled {
+	if speed <= 0 {
+		speed = 1
+	}
+	return &Scaled{speed: speed, wallStart: start.Round(0)}
+}
+
+// Start is the wall instant the clock's platform time started from.
+func (c *Scaled) Start() time.Time { return c.wallStart }
+
 // Speed is the factor platform time runs faster than wall time.
 func (c *Scaled) Speed() float64 { return c.speed }
 

@@ -76,3 +76,15 @@ func TestScaledCompressesWallTime(t *testing.T) {
 	assert.GreaterOrEqual(t, c.Now().Sub(start), 2*time.Second)
 	assert.Equal(t, 1.0, NewScaled(0).Speed(), "non-positive speed means wall time")
 }
+
+func TestScaledFromTheSameStartAgree(t *testing.T) {
+	t.Parallel()
+	start := time.Now().Add(-time.Second)
+	a := NewScaledFrom(20, start)
+	b := NewScaledFrom(20, start.Round(0)) // as another process parses it
+	assert.Equal(t, a.Start(), b.Start())
+	ta, tb := a.Now(), b.Now()
+	assert.InDelta(t, 0, tb.Sub(ta).Seconds(), 0.05, "two clocks from one start tell one platform time")
+	assert.InDelta(t, 20, ta.Sub(start).Seconds(), 1, "a second of wall time since the start is 20 s of platform time")
+	assert.Equal(t, 1.0, NewScaledFrom(-3, start).Speed())
+}
