@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,44 +19,12 @@ import (
 	"github.com/peakready/peakready/fakes/netsuite"
 )
 
-// netsuiteOutput is a stdout that tests can read while the command runs.
-type netsuiteOutput struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	lines chan string
-	part  string
-}
-
-func newNetsuiteOutput() *netsuiteOutput { return &netsuiteOutput{lines: make(chan string, 100)} }
-
-func (o *netsuiteOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	o.part += string(p)
-	for {
-		i := strings.IndexByte(o.part, '\n')
-		if i < 0 {
-			break
-		}
-		o.lines <- o.part[:i]
-		o.part = o.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func (o *netsuiteOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
 // startNetSuite runs `peakready fake netsuite args...` in-process and returns its base URL
 // and a stop function that returns the exit code.
 func startNetSuite(t *testing.T, args ...string) (string, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut := newNetsuiteOutput(), newNetsuiteOutput()
+	out, errOut := newLineOutput(), newLineOutput()
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, append([]string{"fake", "netsuite"}, args...), streams{out: out, err: errOut})

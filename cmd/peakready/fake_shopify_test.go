@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,47 +20,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// shopifyOutput is a stdout the test reads line by line while the command runs.
-type shopifyOutput struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	part  string
-	lines chan string
-}
-
-func newShopifyOutput() *shopifyOutput { return &shopifyOutput{lines: make(chan string, 100)} }
-
-func (o *shopifyOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	o.part += string(p)
-	for {
-		i := strings.IndexByte(o.part, '\n')
-		if i < 0 {
-			break
-		}
-		select {
-		case o.lines <- o.part[:i]:
-		default:
-		}
-		o.part = o.part[i+1:]
-	}
-	return len(p), nil
-}
-
-func (o *shopifyOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
 // startShopify runs `peakready fake shopify args...` in-process and returns its base URL;
 // the command is stopped (and must exit 0) when the test ends.
 func startShopify(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut := newShopifyOutput(), newShopifyOutput()
+	out, errOut := newLineOutput(), newLineOutput()
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, append([]string{"fake", "shopify", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), streams{out: out, err: errOut})

@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,41 +35,11 @@ const (
 // integCatalog is the item master of every fake NetSuite these tests start.
 var integCatalog = catalog.Generate(11, 10, 1)
 
-// integOutput is a stdout or stderr that a test reads while the integrator runs. It keeps
-// everything and hands the first complete line to first; it never blocks the writer.
-type integOutput struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	first chan string
-	sent  bool
-}
-
-func newIntegOutput() *integOutput { return &integOutput{first: make(chan string, 1)} }
-
-func (o *integOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	if !o.sent {
-		if line, _, ok := strings.Cut(o.buf.String(), "\n"); ok {
-			o.sent = true
-			o.first <- line
-		}
-	}
-	return len(p), nil
-}
-
-func (o *integOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
 // integProc is one `peakready integrator` running in-process.
 type integProc struct {
 	url       string // http://HOST:PORT
 	firstLine string
-	out, err  *integOutput
+	out, err  *lineOutput
 	stop      func() int // cancels its ctx and returns the exit code
 }
 
@@ -78,11 +47,11 @@ type integProc struct {
 func startInteg(t *testing.T, args ...string) *integProc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &integProc{out: newIntegOutput(), err: newIntegOutput()}
+	p := &integProc{out: newLineOutput(), err: newLineOutput()}
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, append([]string{"integrator"}, args...), streams{out: p.out, err: p.err}) }()
 	select {
-	case p.firstLine = <-p.out.first:
+	case p.firstLine = <-p.out.lines:
 	case c := <-code:
 		cancel()
 		t.Fatalf("integrator exited %d before listening; stderr:\n%s", c, p.err.String())
