@@ -12,7 +12,6 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/loadtest"
 	"github.com/peakready/peakready/scenarios/report"
 )
@@ -719,9 +718,7 @@ func (s *sampler) record() bool {
 	}
 	s.depth = p.QueueDepth
 	s.limitPeak = max(s.limitPeak, gov.AccountLimit)
-	n := int64(0)
-	r.e.ns.EachSalesOrder(func(netsuite.SalesOrderRecord) bool { n++; return true })
-	s.erp = n
+	s.erp = int64(r.e.ns.SalesOrderCount())
 	s.prev, s.prevNS, s.last = c, ns, now
 	r.rep.Series = append(r.rep.Series, p)
 	return true

@@ -55,6 +55,13 @@ func (s *Server) EachSalesOrder(fn func(SalesOrderRecord) bool) {
 	}
 }
 
+// SalesOrderCount is the number of stored sales orders, without copying any.
+func (s *Server) SalesOrderCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.st.orders.byID)
+}
+
 func recordOf(o *salesOrder) SalesOrderRecord {
 	r := SalesOrderRecord{
 		ID: o.ID, TranID: o.TranID, ExternalID: o.ExternalID, NaturalKey: o.NaturalKey, Status: o.Status,

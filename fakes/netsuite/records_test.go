@@ -27,6 +27,7 @@ func TestEachSalesOrderCopiesTheStoredState(t *testing.T) {
 	s.Handler().ServeHTTP(w, req)
 	require.Equal(t, http.StatusNoContent, w.Code, w.Body.String())
 
+	assert.Equal(t, 1, s.SalesOrderCount(), "one sales order stored")
 	var got []SalesOrderRecord
 	s.EachSalesOrder(func(r SalesOrderRecord) bool { got = append(got, r); return true })
 	require.Len(t, got, 1)
