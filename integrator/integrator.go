@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -77,6 +78,12 @@ type Config struct {
 	// AdminToken protects /admin/ (Bearer). Empty disables the admin API.
 	AdminToken string
 
+	// ShutdownTimeout, ReadHeaderTimeout and ReadTimeout configure Serve's HTTP server
+	// (defaults DefaultShutdownTimeout, DefaultReadHeaderTimeout, DefaultReadTimeout).
+	ShutdownTimeout   time.Duration
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+
 	Workers     int
 	Partitions  int
 	Lease       time.Duration
@@ -106,6 +113,7 @@ type App struct {
 	orders    *flows.Orders
 	lookup    flows.OrderLookup
 	log       *slog.Logger
+	closeOnce sync.Once
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -332,9 +340,12 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// Close releases the limiters' background loops. Call it after Run returned.
+// Close releases the limiters' background loops. Call it after Run returned; Serve
+// calls it itself. Calling it again does nothing.
 func (a *App) Close() {
-	if a.gate != nil {
-		_ = a.gate.Close()
-	}
+	a.closeOnce.Do(func() {
+		if a.gate != nil {
+			_ = a.gate.Close()
+		}
+	})
 }

@@ -24,15 +24,10 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// runBroken runs a short scenario against a broken integrator and returns the report.
+// runBroken runs a short scenario against a broken integrator, through the same seam as
+// any system under test, and returns the report.
 func runBroken(t *testing.T, mode brokensut.Mode, extra string) (*report.Report, *brokensut.SUT) {
 	t.Helper()
-	nsAddr := freeAddr(t)
-	const secret = "broken-sut-secret"
-	t.Setenv("PEAKREADY_TEST_BROKEN_SECRET", secret)
-	sut, err := brokensut.Start(mode, secret, "http://"+nsAddr)
-	require.NoError(t, err)
-	t.Cleanup(sut.Close)
 	sc := parseString(t, fmt.Sprintf(`
 name: broken-%d
 speed: 20
@@ -43,18 +38,18 @@ traffic:
   mix: {new_order: 60, pay: 10, edit: 25, cancel: 5}
   orders: {paid_share: 0.8}
 fakes:
-  shopify: {addr: %q}
-  netsuite: {addr: %q, concurrency: 100, latency: "lognormal(200ms,800ms)"}
-sut:
-  external: {webhook_url: %q, secret_env: PEAKREADY_TEST_BROKEN_SECRET}
+  netsuite: {concurrency: 100, latency: "lognormal(200ms,800ms)"}
 drain: {timeout: 2m, quiet: 20s}
 assertions:
   max_violations_listed: 100000
-%s`, mode, freeAddr(t), nsAddr, sut.URL(), extra))
-	rep, err := Run(context.Background(), sc, Options{})
+%s`, mode, extra))
+	starter := &brokensut.Starter{Mode: mode}
+	rep, err := Run(context.Background(), sc, Options{SUT: starter})
 	require.NoError(t, err)
 	require.False(t, rep.Passed, "a broken integrator must fail the run")
-	return rep, sut
+	require.NotNil(t, starter.SUT)
+	assert.Equal(t, "broken: "+mode.String(), rep.SUT)
+	return rep, starter.SUT
 }
 
 func named(rep *report.Report, kinds ...string) map[int64]int {

@@ -11,6 +11,7 @@ import (
 	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/scenarios/report"
+	"github.com/peakready/peakready/scenarios/sut"
 )
 
 // Truth is the ground truth the checker reads: the fake store's record of every order.
@@ -22,13 +23,6 @@ type Truth interface {
 // ERP is the fake ERP's final state.
 type ERP interface {
 	EachSalesOrder(fn func(netsuite.SalesOrderRecord) bool)
-}
-
-// Accounted says which orders the system under test accounted for without syncing
-// them: held for review, or dead-lettered with a reason. Nil maps mean unknown.
-type Accounted struct {
-	Held         map[int64]bool
-	DeadLettered map[int64]string // order id → reason
 }
 
 // CheckOptions are the rules of one check.
@@ -67,7 +61,7 @@ type erpOrder struct {
 // A record holding an older state of the order is "stale"; other differences are
 // "wrong_lines", "wrong_status" or "wrong_totals". ERP records for unknown orders are
 // "unexpected".
-func Check(truth Truth, erp ERP, acc Accounted, opt CheckOptions) CheckResult {
+func Check(truth Truth, erp ERP, acc sut.Accounted, opt CheckOptions) CheckResult {
 	if opt.MaxListed <= 0 {
 		opt.MaxListed = DefaultMaxListed
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/scenarios/report"
+	"github.com/peakready/peakready/scenarios/sut"
 )
 
 type fakeTruth map[int64]store.OrderTruth
@@ -84,7 +85,7 @@ func TestCheckNamesEveryBrokenOrder(t *testing.T) {
 		rec(10, "B", 1000, line("A", 1, 1000)),
 		rec(99, "B", 100, line("A", 1, 100)),
 	}
-	res := Check(truth, erp, Accounted{DeadLettered: map[int64]string{9: "permanent"}}, CheckOptions{ExpectHeld: true, AllowDeadLettered: true})
+	res := Check(truth, erp, sut.Accounted{DeadLettered: map[int64]string{9: "permanent"}}, CheckOptions{ExpectHeld: true, AllowDeadLettered: true})
 	assert.Equal(t, int64(10), res.Orders)
 	assert.Equal(t, int64(1), res.Synced)
 	assert.Equal(t, int64(1), res.Held)
@@ -107,7 +108,7 @@ func TestCheckNamesEveryBrokenOrder(t *testing.T) {
 func TestCheckDeadLetteredNotAllowedIsMissingWithReason(t *testing.T) {
 	t.Parallel()
 	truth := fakeTruth{1: order(1, "LOW", version(0, false, "10.00", a1))}
-	res := Check(truth, fakeERP{}, Accounted{DeadLettered: map[int64]string{1: "max-attempts"}}, CheckOptions{})
+	res := Check(truth, fakeERP{}, sut.Accounted{DeadLettered: map[int64]string{1: "max-attempts"}}, CheckOptions{})
 	require.Len(t, res.Violations, 1)
 	assert.Equal(t, report.Missing, res.Violations[0].Kind)
 	assert.Contains(t, res.Violations[0].Detail, "max-attempts")
@@ -116,9 +117,9 @@ func TestCheckDeadLetteredNotAllowedIsMissingWithReason(t *testing.T) {
 func TestCheckHeldUnknownWithoutExpectation(t *testing.T) {
 	t.Parallel()
 	truth := fakeTruth{1: order(1, "HIGH", version(0, false, "10.00", a1))}
-	res := Check(truth, fakeERP{}, Accounted{}, CheckOptions{ExpectHeld: false})
+	res := Check(truth, fakeERP{}, sut.Accounted{}, CheckOptions{ExpectHeld: false})
 	assert.Equal(t, 1, res.Counts[report.Missing], "when the SUT does not hold orders, a HIGH order must still reach the ERP")
-	res = Check(truth, fakeERP{}, Accounted{Held: map[int64]bool{}}, CheckOptions{ExpectHeld: true})
+	res = Check(truth, fakeERP{}, sut.Accounted{Held: map[int64]bool{}}, CheckOptions{ExpectHeld: true})
 	assert.Equal(t, 1, res.Counts[report.Missing], "expected held but not in the SUT's held list")
 }
 
@@ -128,7 +129,7 @@ func TestCheckCapsTheListButNotTheCounts(t *testing.T) {
 	for i := int64(1); i <= 120; i++ {
 		truth[i] = order(i, "LOW", version(0, false, "10.00", a1))
 	}
-	res := Check(truth, fakeERP{}, Accounted{}, CheckOptions{MaxListed: 10})
+	res := Check(truth, fakeERP{}, sut.Accounted{}, CheckOptions{MaxListed: 10})
 	assert.Len(t, res.Violations, 10)
 	assert.True(t, res.Capped)
 	assert.Equal(t, 120, res.Counts[report.Missing])

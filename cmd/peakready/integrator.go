@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -51,6 +50,7 @@ type integratorSettings struct {
 	LogLevel              string        `yaml:"log_level"`
 	Speed                 string        `yaml:"speed"`
 	ClockStart            string        `yaml:"clock_start"`
+	ListenFD              int           `yaml:"-"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -66,6 +66,7 @@ type setting struct {
 func (s *integratorSettings) table() []setting {
 	return []setting{
 		{flag: "addr", env: "PEAKREADY_ADDR", help: "listen address; 127.0.0.1:0 picks a free port", str: &s.Addr},
+		{flag: "listen-fd", env: "PEAKREADY_LISTEN_FD", help: "serve on this inherited listening socket (a descriptor number from 3) instead of --addr, as a supervisor that opened the socket passes it", num: &s.ListenFD},
 		{flag: "redis", env: "PEAKREADY_REDIS", help: "Redis: 'embedded' (in-process, not durable), 'docker' (a container), or redis://host:port/db", str: &s.Redis},
 		{flag: "prefix", env: "PEAKREADY_PREFIX", help: "Redis key prefix shared by cooperating replicas", str: &s.Prefix},
 		{flag: "webhook-secret", required: true, env: "PEAKREADY_WEBHOOK_SECRET", help: "Shopify app client secret used to verify webhook HMACs (required; prefer the env var or PEAKREADY_WEBHOOK_SECRET_FILE)", secret: true, str: &s.WebhookSecret},
@@ -109,7 +110,7 @@ func loadIntegratorSettings(args []string, s streams) (integratorSettings, int, 
 		switch {
 		case st.str != nil && !st.secret:
 			def = *st.str
-		case st.num != nil:
+		case st.num != nil && *st.num != 0:
 			def = fmt.Sprint(*st.num)
 		case st.dur != nil && *st.dur > 0:
 			def = st.dur.String()
@@ -240,43 +241,38 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	}
 	defer app.Close()
 
-	ln, err := net.Listen("tcp", set.Addr)
+	ln, err := integratorListener(set)
 	if err != nil {
-		return fail(s, "integrator", exitRuntime, "listen on %s: %v", set.Addr, err)
+		return fail(s, "integrator", exitRuntime, "%v", err)
 	}
-	srv := &http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	fmt.Fprintf(s.out, "listening on http://%s\n", ln.Addr())
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	runErr := make(chan error, 1)
-	go func() { runErr <- app.Run(runCtx) }()
-
-	exit := exitOK
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case err := <-serveErr:
-		logger.Error("http server stopped", "err", err)
-		exit = exitRuntime
-	case err := <-runErr:
-		logger.Error("workers stopped", "err", err)
-		exit = exitRuntime
+	if err := app.Serve(ctx, ln); err != nil {
+		logger.Error("stopped", "err", err)
+		return exitRuntime
 	}
-	// Stop taking webhooks first, then let the workers finish what they hold.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
-	stopRun()
-	select {
-	case err := <-runErr:
-		if err != nil && exit == exitOK {
-			logger.Error("workers", "err", err)
+	return exitOK
+}
+
+// integratorListener is the listener of --listen-fd (a socket the parent process opened
+// and passed down, so it knows the address before the replica starts), or else of --addr.
+func integratorListener(set integratorSettings) (net.Listener, error) {
+	if set.ListenFD == 0 {
+		ln, err := net.Listen("tcp", set.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", set.Addr, err)
 		}
-	case <-shutdownCtx.Done():
+		return ln, nil
 	}
-	return exit
+	if set.ListenFD < 3 {
+		return nil, fmt.Errorf("--listen-fd %d: descriptors 0 to 2 are stdin, stdout and stderr", set.ListenFD)
+	}
+	f := os.NewFile(uintptr(set.ListenFD), "listen-fd")
+	defer f.Close()
+	ln, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("--listen-fd %d: not a listening socket: %w", set.ListenFD, err)
+	}
+	return ln, nil
 }
 
 // integratorClock is the clock of --speed and --clock-start: wall time by default.

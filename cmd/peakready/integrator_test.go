@@ -312,6 +312,8 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--speed", "fast"}, "--speed"},
 		{[]string{"--clock-start", "2026-11-27T09:00:00Z"}, "--clock-start needs --speed"},
 		{[]string{"--speed", "20", "--clock-start", "yesterday"}, "--clock-start"},
+		{[]string{"--listen-fd", "2"}, "--listen-fd 2: descriptors 0 to 2"},
+		{[]string{"--listen-fd", "987"}, "--listen-fd 987: not a listening socket"},
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer

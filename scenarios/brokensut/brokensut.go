@@ -3,7 +3,9 @@
 // worthless, so the tests point scenarios at systems that lose, duplicate or reorder
 // work and require the run to fail naming the right orders.
 // Each one verifies Shopify's webhook signature and answers like a real integrator; each
-// records what it did so a test can tell which orders it broke.
+// records what it did so a test can tell which orders it broke. A broken integrator is
+// a system under test like any other: Starter puts it behind the runner's sut seam, and
+// Start runs it on its own for a scenario that names its URL.
 package brokensut
 
 import (
@@ -26,10 +28,24 @@ import (
 	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/netsuite"
 	"github.com/peakready/peakready/integrator/queue"
+	"github.com/peakready/peakready/scenarios/sut"
 )
 
 // Mode is how the integrator is broken.
 type Mode int
+
+// String names the mode.
+func (m Mode) String() string {
+	switch m {
+	case ArrivalOrder:
+		return "arrival-order"
+	case DropOnePercent:
+		return "drop-one-percent"
+	case PostWithoutExternalID:
+		return "post-without-external-id"
+	}
+	return "mode-" + strconv.Itoa(int(m))
+}
 
 const (
 	// ArrivalOrder applies every event in the order it arrives, with no last-writer-wins
@@ -92,7 +108,42 @@ func Start(mode Mode, secret, netsuiteURL string) (*SUT, error) {
 func (s *SUT) URL() string { return s.url }
 
 // Close stops the server.
-func (s *SUT) Close() { _ = s.srv.Close() }
+func (s *SUT) Close() error { return s.srv.Close() }
+
+var _ sut.SUT = (*SUT)(nil)
+
+// Webhooks implements sut.SUT.
+func (s *SUT) Webhooks() sut.Webhooks { return sut.Webhooks{URL: s.url, Secret: string(s.secret)} }
+
+// Traits implements sut.SUT.
+func (s *SUT) Traits() sut.Traits { return sut.Traits{Description: "broken: " + s.mode.String()} }
+
+// Accounted implements sut.SUT: a broken integrator holds and dead-letters nothing.
+func (s *SUT) Accounted(context.Context) (sut.Accounted, error) {
+	return sut.Accounted{Held: map[int64]bool{}, DeadLettered: map[int64]string{}}, nil
+}
+
+// Starter starts a broken integrator as a run's system under test, against the run's
+// fake NetSuite; after the run, SUT is the one it started.
+type Starter struct {
+	Mode Mode
+	SUT  *SUT
+}
+
+var _ sut.Starter = (*Starter)(nil)
+
+// Credentials implements sut.Starter: the fakes accept the broken integrator's token.
+func (*Starter) Credentials() sut.Credentials { return sut.Credentials{} }
+
+// Start implements sut.Starter.
+func (st *Starter) Start(_ context.Context, up sut.Upstreams) (sut.SUT, error) {
+	s, err := Start(st.Mode, "broken-sut-secret", up.NetSuiteURL)
+	if err != nil {
+		return nil, err
+	}
+	st.SUT = s
+	return s, nil
+}
 
 func (s *SUT) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))

@@ -1,4 +1,4 @@
-package scenarios
+package sut
 
 import (
 	"os/exec"

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package scenarios
+package sut
 
 import "os/exec"
 

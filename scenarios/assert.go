@@ -1,0 +1,168 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/peakready/peakready/scenarios/report"
+	"github.com/peakready/peakready/scenarios/sut"
+)
+
+// check runs the invariant checker and the budgets, filling the report.
+func (r *runner) check(ctx context.Context, drained bool) error {
+	sc, e, rep := r.sc, r.e, r.rep
+	a := sc.Assertions
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	acc, err := e.sut.Accounted(cctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("reading what the system under test held and dead-lettered: %w", err)
+	}
+	if !acc.Known() {
+		r.note("the system under test does not say which orders it held or dead-lettered: every order it accounts for must be in the ERP")
+	}
+	if _, ok := e.sut.(sut.QueueObserver); !ok {
+		r.note("the system under test does not show its queue: it counted as drained once the ERP was quiet for drain.quiet")
+	}
+	holds := e.sut.Traits().HoldsHighRisk
+	res := Check(e.shop.Store(), e.ns, acc, CheckOptions{
+		ExpectHeld: holds && slices.Contains(a.Allow, "held"), AllowDeadLettered: slices.Contains(a.Allow, "dead_lettered"),
+		MaxListed: a.MaxViolationsListed,
+	})
+	rep.Violations, rep.ViolationsCapped = res.Violations, res.Capped
+	if rep.Violations == nil {
+		rep.Violations = []report.Violation{}
+	}
+	for k, n := range res.Counts {
+		rep.ViolationCounts[k] = n
+	}
+
+	c := r.engine.Counters()
+	ds := e.deliv.Stats()
+	rep.Totals = report.Totals{
+		Orders: res.Orders, Events: c.Events, Deliveries: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
+		Retries: c.Retries, Duplicates: ds.DuplicatesSent, Reordered: ds.Reordered, Late: ds.Late, Dropped: ds.Dropped,
+		ERPRecords: res.ERPRecords, Synced: res.Synced, Held: res.Held, DeadLettered: int64(len(acc.DeadLettered)),
+		DrainTime: rep.Totals.DrainTime,
+	}
+	// Per-order memory is only meaningful once the index's fixed-size chunks are full.
+	if res.Orders >= 100_000 {
+		idx := r.engine.Index()
+		rep.Totals.MemoryBytesPerOrder = float64(idx.Bytes) / float64(res.Orders)
+	}
+	lat := r.engine.Latency()
+	rep.Latency = report.Latency{P50: report.Duration(lat.P50), P90: report.Duration(lat.P90), P95: report.Duration(lat.P95),
+		P99: report.Duration(lat.P99), Max: report.Duration(lat.Max), Mean: report.Duration(lat.Mean)}
+	nsStats := e.ns.Stats()
+	limit := max(r.sampler.maxLimit(), sc.NetSuiteLimit())
+	share := 0.0
+	if nsStats.Requests > 0 {
+		share = float64(nsStats.ThrottledTotal) / float64(nsStats.Requests)
+	}
+	rep.Upstreams = []report.Upstream{{Name: "netsuite", Requests: nsStats.Requests, Throttled: nsStats.ThrottledTotal,
+		ThrottledShare: share, MaxConcurrency: int(nsStats.MaxInFlight), Limit: limit, Faults: nsStats.FaultsInjected}}
+	if st := e.shop.Stats(); st.Requests > 0 {
+		sh := float64(st.ThrottledTotal) / float64(st.Requests)
+		rep.Upstreams = append(rep.Upstreams, report.Upstream{Name: "shopify", Requests: st.Requests, Throttled: st.ThrottledTotal,
+			ThrottledShare: sh, MaxConcurrency: st.MaxConcurrency, Faults: st.FaultsInjected})
+	}
+
+	count := func(kinds ...string) int {
+		n := 0
+		for _, k := range kinds {
+			n += res.Counts[k]
+		}
+		return n
+	}
+	invariant := func(name string, budget int, what string, kinds ...string) {
+		n := count(kinds...)
+		as := report.Assertion{Name: name, Passed: n <= budget, Measured: fmt.Sprint(n), Budget: "≤ " + fmt.Sprint(budget), Kinds: kinds}
+		if budget == 0 {
+			as.Budget = "= 0"
+		}
+		if !as.Passed {
+			as.Detail = fmt.Sprintf("%d orders %s", n, what) + examples(res.Violations, kinds)
+		}
+		rep.Assertions = append(rep.Assertions, as)
+	}
+	invariant("no_lost_orders", *a.Lost, "never reached the ERP and were not accounted for", report.Missing)
+	invariant("no_duplicates", *a.Duplicated, "have more than one ERP sales order", report.Duplicated)
+	invariant("no_stale_overwrites", *a.Stale, "hold an older state in the ERP than Shopify's latest", report.Stale, report.WrongStatus)
+	invariant("right_lines_and_totals", *a.WrongLines, "have wrong lines, quantities, prices or totals in the ERP", report.WrongLines, report.WrongTotals)
+	invariant("no_unexpected_records", 0, "have ERP records that should not exist (held for review, or unknown to the store)", report.Unexpected)
+
+	drainBudget := sc.Drain.Timeout.D()
+	dr := report.Assertion{Name: "drained", Passed: drained, Measured: report.FormatDuration(rep.Totals.DrainTime.D()),
+		Budget: "≤ " + report.FormatDuration(drainBudget) + " (drain.timeout)"}
+	if !drained {
+		dr.Detail = r.drainDetail(ctx)
+	}
+	rep.Assertions = append(rep.Assertions, dr)
+	if a.DrainTime > 0 {
+		ok := drained && rep.Totals.DrainTime.D() <= a.DrainTime.D()
+		as := report.Assertion{Name: "drain_time", Passed: ok, Measured: report.FormatDuration(rep.Totals.DrainTime.D()),
+			Budget: "≤ " + report.FormatDuration(a.DrainTime.D())}
+		if !ok {
+			as.Detail = "the system under test took longer than the budget to finish its work after the traffic ended (platform time)"
+		}
+		rep.Assertions = append(rep.Assertions, as)
+	}
+	if a.AckP99 > 0 {
+		ok := lat.Count > 0 && lat.P99 <= a.AckP99.D()
+		as := report.Assertion{Name: "ack_p99", Passed: ok, Measured: report.FormatDuration(lat.P99), Budget: "≤ " + report.FormatDuration(a.AckP99.D())}
+		switch {
+		case lat.Count == 0:
+			as.Measured, as.Detail = "none", "no webhook delivery got an answer"
+		case !ok:
+			as.Detail = fmt.Sprintf("99%% of webhook deliveries were answered within %s (max %s)", report.FormatDuration(lat.P99), report.FormatDuration(lat.Max))
+		}
+		rep.Assertions = append(rep.Assertions, as)
+	}
+	if a.MaxThrottledShare != nil {
+		ok := share <= *a.MaxThrottledShare
+		as := report.Assertion{Name: "netsuite_throttled_share", Passed: ok, Measured: report.FormatShare(share),
+			Budget: "≤ " + report.FormatShare(*a.MaxThrottledShare)}
+		if !ok {
+			as.Detail = fmt.Sprintf("NetSuite refused %d of %d requests for its concurrency limit", nsStats.ThrottledTotal, nsStats.Requests)
+		}
+		rep.Assertions = append(rep.Assertions, as)
+	}
+	if *a.NetSuiteWithinLimit {
+		peak := int(nsStats.MaxInFlight)
+		ok := peak <= limit
+		as := report.Assertion{Name: "netsuite_within_limit", Passed: ok, Measured: fmt.Sprint(peak), Budget: "≤ " + fmt.Sprint(limit)}
+		if !ok {
+			as.Detail = fmt.Sprintf("the system under test had %d requests open on NetSuite at once; the account allows %d", peak, limit)
+		}
+		rep.Assertions = append(rep.Assertions, as)
+	}
+	rep.Passed = true
+	for _, as := range rep.Assertions {
+		rep.Passed = rep.Passed && as.Passed
+	}
+	return nil
+}
+
+// examples names the first few violations of the kinds.
+func examples(vs []report.Violation, kinds []string) string {
+	out := ""
+	n := 0
+	for _, v := range vs {
+		if !slices.Contains(kinds, v.Kind) {
+			continue
+		}
+		if n == 5 {
+			return out + ", …"
+		}
+		if n == 0 {
+			out = ", e.g. "
+		} else {
+			out += ", "
+		}
+		out += v.Who() + " (" + v.Label() + ")"
+		n++
+	}
+	return out
+}

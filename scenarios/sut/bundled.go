@@ -1,0 +1,304 @@
+package sut
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/integrator"
+	"github.com/peakready/peakready/integrator/queue"
+	"github.com/peakready/peakready/integrator/redisserver"
+)
+
+// Credentials the runner sets up between the fakes and the bundled integrator.
+const (
+	bundledNetSuiteToken = "peakready-scenario-netsuite-token"
+	bundledShopifyToken  = "shpat_peakready_scenario"
+	// bundledSecret signs webhooks to the bundled integrator.
+	bundledSecret = "peakready-scenario-webhook-secret"
+)
+
+// BundledConfig configures the bundled integrator under test.
+type BundledConfig struct {
+	// Replicas run behind one load balancer, on one Redis (default 1).
+	Replicas int
+	// Workers per replica and the integration's share of NetSuite's concurrency (0: the
+	// integrator's defaults).
+	Workers             int
+	NetSuiteConcurrency int
+	// RiskCheck holds high-risk orders for review (it reads each order's risk from the
+	// fake Shopify).
+	RiskCheck bool
+	// Processes runs each replica as a `peakready integrator` process of Executable
+	// (default: this program) instead of in this process; a crash is then a SIGKILL.
+	Processes  bool
+	Executable string
+	// Redis is where the replicas share their queue and limits: embedded, docker or a
+	// redis:// URL (see redisserver.Start).
+	Redis string
+}
+
+// Bundled returns a Starter for the bundled integrator.
+func Bundled(cfg BundledConfig) Starter {
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	return bundledStarter{cfg: cfg}
+}
+
+type bundledStarter struct{ cfg BundledConfig }
+
+func (bundledStarter) Credentials() Credentials {
+	return Credentials{ShopifyToken: bundledShopifyToken, NetSuiteToken: bundledNetSuiteToken}
+}
+
+// bundled is the bundled integrator under test: replicas on one Redis behind a load
+// balancer, and an observer that reads their shared state in Redis (queue, dead
+// letters, held orders) without taking any work: the runner's view, whether the
+// replicas run in this process or not, and whichever of them are alive.
+type bundled struct {
+	cfg   BundledConfig
+	up    Upstreams
+	log   *slog.Logger
+	redis *redisserver.Server
+	// prefix keeps this run's keys apart from anything else on the same Redis.
+	prefix string
+
+	lb       *balancer
+	lbServer *http.Server
+	url      string
+
+	mu       sync.Mutex
+	replicas []replica
+	// dying are crashed replicas still winding down.
+	dying sync.WaitGroup
+
+	observer    *integrator.App
+	observerRdb *redis.Client
+}
+
+var (
+	_ SUT           = (*bundled)(nil)
+	_ QueueObserver = (*bundled)(nil)
+	_ Crasher       = (*bundled)(nil)
+)
+
+func (s bundledStarter) Start(ctx context.Context, up Upstreams) (_ SUT, err error) {
+	if up.Logger == nil {
+		up.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &bundled{cfg: s.cfg, up: up, log: up.Logger, lb: &balancer{},
+		prefix: "peakready-run-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	defer func() {
+		if err != nil {
+			_ = b.Close()
+		}
+	}()
+	if b.cfg.Processes && b.cfg.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("bundled integrator as processes: cannot find the peakready executable: %w", err)
+		}
+		b.cfg.Executable = exe
+	}
+	b.redis, err = redisserver.Start(ctx, b.cfg.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	b.observerRdb, err = b.newRedisClient()
+	if err != nil {
+		return nil, err
+	}
+	b.observer, err = integrator.New(b.integratorConfig(b.observerRdb))
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < b.cfg.Replicas; i++ {
+		r, err := b.startReplica()
+		if err != nil {
+			return nil, fmt.Errorf("integrator replica %d: %w", i, err)
+		}
+		b.replicas = append(b.replicas, r)
+		b.lb.add(r)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	b.lbServer = &http.Server{Handler: b.lb, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = b.lbServer.Serve(ln) }()
+	b.url = "http://" + ln.Addr().String()
+	return b, nil
+}
+
+func (b *bundled) newRedisClient() (*redis.Client, error) {
+	opt, err := redis.ParseURL(b.redis.URL())
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	return redis.NewClient(opt), nil
+}
+
+// integratorConfig is one in-process replica's configuration (the observer's too).
+func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config {
+	cfg := integrator.Config{
+		Redis: rdb, Prefix: b.prefix, WebhookSecret: bundledSecret,
+		NetSuiteURL: b.up.NetSuiteURL, NetSuiteToken: b.up.Credentials.NetSuiteToken, NetSuiteConcurrency: b.cfg.NetSuiteConcurrency,
+		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log,
+	}
+	if b.cfg.RiskCheck {
+		cfg.ShopifyURL, cfg.ShopifyToken = b.up.ShopifyURL, b.up.Credentials.ShopifyToken
+	}
+	return cfg
+}
+
+func (b *bundled) startReplica() (replica, error) {
+	if b.cfg.Processes {
+		return startProcessReplica(b)
+	}
+	return startInProcessReplica(b)
+}
+
+func (b *bundled) Webhooks() Webhooks {
+	return Webhooks{URL: b.url + "/webhooks/shopify", Secret: bundledSecret}
+}
+
+func (b *bundled) Traits() Traits {
+	s := fmt.Sprintf("builtin: %d replica", b.cfg.Replicas)
+	if b.cfg.Replicas != 1 {
+		s += "s"
+	}
+	if b.cfg.Processes {
+		s += " as processes"
+	}
+	return Traits{Description: s + ", redis " + string(b.redis.Mode()), HoldsHighRisk: b.cfg.RiskCheck}
+}
+
+func (b *bundled) Replicas() int { return b.cfg.Replicas }
+
+// Crash kills replica i: a process gets SIGKILL; an in-process replica loses its Redis
+// connections at once (so it can neither acknowledge nor hand back what it holds) and
+// stops. Its remains wind down in the background.
+func (b *bundled) Crash(i int) error {
+	b.mu.Lock()
+	if i < 0 || i >= len(b.replicas) {
+		b.mu.Unlock()
+		return fmt.Errorf("no replica %d: the system runs %d", i, len(b.replicas))
+	}
+	r := b.replicas[i]
+	b.mu.Unlock()
+	if !b.lb.remove(r) {
+		return nil // already dead
+	}
+	r.crash()
+	b.dying.Add(1)
+	go func() {
+		defer b.dying.Done()
+		<-r.done()
+	}()
+	return nil
+}
+
+// Restart starts replica i anew; it takes webhooks once it is ready.
+func (b *bundled) Restart(i int) error {
+	r, err := b.startReplica()
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if i < 0 || i >= len(b.replicas) {
+		b.mu.Unlock()
+		r.stop()
+		return fmt.Errorf("no replica %d: the system runs %d", i, b.cfg.Replicas)
+	}
+	old := b.replicas[i]
+	b.replicas[i] = r
+	b.mu.Unlock()
+	if b.lb.remove(old) {
+		// Restarting a live replica: it stops as a deployment would roll it.
+		old.stop()
+	}
+	b.lb.add(r)
+	return nil
+}
+
+func (b *bundled) QueueStats(ctx context.Context) (QueueStats, error) {
+	st, err := b.observer.Queue().Stats(ctx)
+	if err != nil {
+		return QueueStats{}, err
+	}
+	return QueueStats{Messages: st.Messages, DeadLetters: st.DeadLetters, Retried: st.Retried, Snoozed: st.Snoozed}, nil
+}
+
+// Accounted reads the held orders and the dead letters from Redis.
+func (b *bundled) Accounted(ctx context.Context) (Accounted, error) {
+	acc := Accounted{Held: map[int64]bool{}, DeadLettered: map[int64]string{}}
+	held, err := b.observer.Held(ctx)
+	if err != nil {
+		return acc, fmt.Errorf("held orders: %w", err)
+	}
+	for _, h := range held {
+		acc.Held[h.OrderID] = true
+	}
+	dead, err := b.observer.Queue().DLQ().List(ctx, queue.DLQFilter{}, 1_000_000)
+	if err != nil {
+		return acc, fmt.Errorf("dead letters: %w", err)
+	}
+	for _, d := range dead {
+		if id, ok := OrderIDOfKey(d.Message.Key); ok {
+			acc.DeadLettered[id] = d.Reason + ": " + d.Error
+		}
+	}
+	return acc, nil
+}
+
+// Close stops the load balancer, then every live replica (gracefully), waits for the
+// crashed ones, and stops Redis.
+func (b *bundled) Close() error {
+	if b.lbServer != nil {
+		_ = b.lbServer.Close()
+	}
+	b.mu.Lock()
+	reps := b.replicas
+	b.replicas = nil
+	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range reps {
+		if b.lb.remove(r) {
+			wg.Go(r.stop)
+		}
+	}
+	wg.Wait()
+	b.dying.Wait()
+	if b.observer != nil {
+		b.observer.Close()
+	}
+	var errs []error
+	if b.observerRdb != nil {
+		errs = append(errs, b.observerRdb.Close())
+	}
+	if b.redis != nil {
+		errs = append(errs, b.redis.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// OrderIDOfKey reads the Shopify order id of a queue key "order:ID".
+func OrderIDOfKey(key string) (int64, bool) {
+	rest, ok := strings.CutPrefix(key, "order:")
+	if !ok || rest == "" {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil
+}
