@@ -52,6 +52,11 @@ type Config struct {
 	PreviousWebhookSecret string
 	DedupWindow           time.Duration
 	MaxBody               int64
+	// MaxConcurrentWebhooks caps the webhook deliveries handled at once, and
+	// WebhookBodyTimeout the time a delivery's body may take to arrive (defaults
+	// ingress.DefaultMaxConcurrent and ingress.DefaultBodyTimeout).
+	MaxConcurrentWebhooks int
+	WebhookBodyTimeout    time.Duration
 
 	// NetSuiteURL and NetSuiteToken address the ERP. Required.
 	NetSuiteURL   string
@@ -176,7 +181,8 @@ func New(cfg Config) (*App, error) {
 
 	a.webhooks, err = ingress.NewShopify(ingress.Config{
 		Secret: []byte(cfg.WebhookSecret), PreviousSecret: []byte(cfg.PreviousWebhookSecret),
-		DedupWindow: cfg.DedupWindow, MaxBody: cfg.MaxBody, Observer: a.metrics, Logger: cfg.Logger,
+		DedupWindow: cfg.DedupWindow, MaxBody: cfg.MaxBody, MaxConcurrent: cfg.MaxConcurrentWebhooks, BodyTimeout: cfg.WebhookBodyTimeout,
+		Observer: a.metrics, Logger: cfg.Logger,
 	}, q)
 	if err != nil {
 		return nil, fmt.Errorf("integrator: %w", err)

@@ -9,11 +9,20 @@
 //	400  malformed JSON, a missing required header, a payload without its resource id
 //	401  missing or wrong X-Shopify-Hmac-Sha256
 //	405  not a POST
+//	408  the body did not arrive within BodyTimeout
 //	413  body over the limit
 //	415  not application/json
-//	503  the queue could not store it (Retry-After set); Shopify will retry
+//	500  the handler failed unexpectedly (a bug; the delivery is not stored)
+//	503  the queue could not store it, or MaxConcurrent deliveries are already being
+//	     handled (Retry-After set); Shopify will retry
 //
 // A 200 is never sent for a message that is not stored.
+//
+// Nothing a sender controls is trusted before it is bounded: the signature header's
+// shape is checked before the body is read, the body is read into a pooled buffer that
+// grows with the bytes that actually arrive (never to the announced Content-Length) while
+// its HMAC is computed, and the number of deliveries being read at once is capped, so
+// slow or oversized unsigned requests cost a goroutine each, not memory.
 package ingress
 
 import (
@@ -56,6 +65,8 @@ const (
 	DefaultDedupWindow    = 48 * time.Hour
 	DefaultEnqueueTimeout = 2 * time.Second
 	DefaultRetryAfter     = 10 * time.Second
+	DefaultMaxConcurrent  = 256
+	DefaultBodyTimeout    = 10 * time.Second
 )
 
 // Config configures the Shopify webhook handler.
@@ -75,8 +86,14 @@ type Config struct {
 	EnqueueTimeout time.Duration
 	// RetryAfter is sent with 503 answers (default 10 s).
 	RetryAfter time.Duration
-	Observer   Observer
-	Logger     *slog.Logger
+	// MaxConcurrent caps the deliveries handled at once (default 256); one more is
+	// answered 503 with Retry-After at once, before its body is read.
+	MaxConcurrent int
+	// BodyTimeout bounds the time to receive a delivery's body once its headers are in
+	// (default 10 s; Shopify itself gives up after 5 s); a slower body is answered 408.
+	BodyTimeout time.Duration
+	Observer    Observer
+	Logger      *slog.Logger
 }
 
 // Shopify is the http.Handler for POST /webhooks/shopify.
@@ -85,6 +102,7 @@ type Shopify struct {
 	queue Enqueuer
 	macs  []*sync.Pool // one pool of HMAC states per accepted secret
 	bufs  sync.Pool
+	slots chan struct{} // one per delivery being handled
 }
 
 // ErrNoSecret is returned by NewShopify without a secret.
@@ -107,10 +125,16 @@ func NewShopify(cfg Config, q Enqueuer) (*Shopify, error) {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = DefaultRetryAfter
 	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Shopify{cfg: cfg, queue: q}
+	h := &Shopify{cfg: cfg, queue: q, slots: make(chan struct{}, cfg.MaxConcurrent)}
 	for _, secret := range [][]byte{cfg.Secret, cfg.PreviousSecret} {
 		if len(secret) == 0 {
 			continue
@@ -133,10 +157,23 @@ func header(r *http.Request, name string) string {
 
 func (h *Shopify) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	topic, status := h.serve(w, r)
+	topic, status := h.serveSafely(w, r)
 	if h.cfg.Observer != nil {
 		h.cfg.Observer.ObserveWebhook(topic, status, time.Since(start))
 	}
+}
+
+// serveSafely turns a panic into a 500 that is counted like any other answer; the
+// delivery is not stored, so Shopify retries it.
+func (h *Shopify) serveSafely(w http.ResponseWriter, r *http.Request) (topic string, status int) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.cfg.Logger.Error("webhook handler failed", "panic", fmt.Sprint(v))
+			refuse(w, http.StatusInternalServerError, "internal error")
+			topic, status = "", http.StatusInternalServerError
+		}
+	}()
+	return h.serve(w, r)
 }
 
 func reply(w http.ResponseWriter, status int, body string) {
@@ -150,46 +187,59 @@ func refuse(w http.ResponseWriter, status int, reason string) {
 	reply(w, status, string(b))
 }
 
+// refuseUnread answers before the body was read. The connection is closed afterwards,
+// and its read deadline set to now, so the server neither waits for the rest of a body
+// nobody will use (it would otherwise try to drain up to 256 KiB of it to reuse the
+// connection) nor lets a slow sender hold it.
+func refuseUnread(w http.ResponseWriter, status int, reason string) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	refuse(w, status, reason)
+}
+
 func (h *Shopify) serve(w http.ResponseWriter, r *http.Request) (topic string, status int) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		refuse(w, http.StatusMethodNotAllowed, "webhooks are delivered with POST")
+		refuseUnread(w, http.StatusMethodNotAllowed, "webhooks are delivered with POST")
 		return "", http.StatusMethodNotAllowed
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		refuse(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		refuseUnread(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		return "", http.StatusUnsupportedMediaType
 	}
 	if r.ContentLength > h.cfg.MaxBody {
-		refuse(w, http.StatusRequestEntityTooLarge, "body exceeds "+strconv.FormatInt(h.cfg.MaxBody, 10)+" bytes")
+		refuseUnread(w, http.StatusRequestEntityTooLarge, "body exceeds "+strconv.FormatInt(h.cfg.MaxBody, 10)+" bytes")
 		return "", http.StatusRequestEntityTooLarge
+	}
+	// A delivery without a well-formed signature cannot be authentic: refuse it before
+	// reading a byte of its body.
+	want, ok := decodeSignature(header(r, "Hmac-Sha256"))
+	if !ok {
+		refuseUnread(w, http.StatusUnauthorized, "missing or invalid X-Shopify-Hmac-Sha256")
+		return "", http.StatusUnauthorized
+	}
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.RetryAfter.Seconds())))
+		refuseUnread(w, http.StatusServiceUnavailable, "too many deliveries at once; retry later")
+		return "", http.StatusServiceUnavailable
 	}
 
-	buf := h.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 4*int(DefaultMaxBody) {
-			h.bufs.Put(buf)
-		}
-	}()
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(r.Body, h.cfg.MaxBody+1)); err != nil {
-		refuse(w, http.StatusBadRequest, "could not read the body")
-		return "", http.StatusBadRequest
-	}
-	body := buf.Bytes()
-	if int64(len(body)) > h.cfg.MaxBody {
-		refuse(w, http.StatusRequestEntityTooLarge, "body exceeds "+strconv.FormatInt(h.cfg.MaxBody, 10)+" bytes")
-		return "", http.StatusRequestEntityTooLarge
+	body, macs, status, reason := h.readBody(w, r)
+	defer h.release(body, macs)
+	if status != 0 {
+		refuse(w, status, reason)
+		return "", status
 	}
 
 	// Authenticate before looking at anything the sender controls.
-	if !h.verify(body, header(r, "Hmac-Sha256")) {
+	if !h.verify(macs, want) {
 		refuse(w, http.StatusUnauthorized, "missing or invalid X-Shopify-Hmac-Sha256")
 		return "", http.StatusUnauthorized
 	}
+	data := body.Bytes()
 
 	topic = header(r, "Topic")
 	webhookID := header(r, "Webhook-Id")
@@ -208,11 +258,11 @@ func (h *Shopify) serve(w http.ResponseWriter, r *http.Request) (topic string, s
 		refuse(w, http.StatusBadRequest, "missing X-Shopify-Shop-Domain")
 		return topic, http.StatusBadRequest
 	}
-	if !json.Valid(body) {
+	if !json.Valid(data) {
 		refuse(w, http.StatusBadRequest, "body is not valid JSON")
 		return topic, http.StatusBadRequest
 	}
-	key, ok := messageKey(topic, body, webhookID)
+	key, ok := messageKey(topic, data, webhookID)
 	if !ok {
 		refuse(w, http.StatusBadRequest, "payload has no resource id for "+topic)
 		return topic, http.StatusBadRequest
@@ -222,7 +272,7 @@ func (h *Shopify) serve(w http.ResponseWriter, r *http.Request) (topic string, s
 		ID:      webhookID,
 		Key:     key,
 		Topic:   topic,
-		Payload: body,
+		Payload: data,
 		Headers: map[string]string{
 			"webhook_id":   webhookID,
 			"shop_domain":  shop,
@@ -248,27 +298,90 @@ func (h *Shopify) serve(w http.ResponseWriter, r *http.Request) (topic string, s
 	return topic, http.StatusOK
 }
 
-// verify checks the base64 HMAC-SHA256 of body against every accepted secret, in
-// constant time.
-func (h *Shopify) verify(body []byte, signature string) bool {
-	if signature == "" || len(signature) > 128 {
-		return false
+// readBody reads the body, within MaxBody and BodyTimeout, into a pooled buffer while
+// every accepted secret's HMAC is computed over it. The buffer grows only with the bytes
+// that arrive. A non-zero status says why the body was refused; body and macs are to be
+// released either way.
+func (h *Shopify) readBody(w http.ResponseWriter, r *http.Request) (body *bytes.Buffer, macs []hash.Hash, status int, reason string) {
+	body = h.bufs.Get().(*bytes.Buffer)
+	body.Reset()
+	macs = make([]hash.Hash, len(h.macs))
+	for i, pool := range h.macs {
+		macs[i] = pool.Get().(hash.Hash)
+		macs[i].Reset()
 	}
-	var want [64]byte
-	n, err := base64.StdEncoding.Decode(want[:], []byte(signature))
+	// Not every ResponseWriter can set a deadline (a test recorder cannot): then the
+	// server's own ReadTimeout is the bound.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout))
+	sink := signingWriter{buf: body, macs: macs}
+	n, err := io.Copy(sink, io.LimitReader(r.Body, h.cfg.MaxBody+1))
+	switch {
+	case n > h.cfg.MaxBody:
+		return body, macs, http.StatusRequestEntityTooLarge, "body exceeds " + strconv.FormatInt(h.cfg.MaxBody, 10) + " bytes"
+	case isTimeout(err):
+		return body, macs, http.StatusRequestTimeout, "the body did not arrive in time"
+	case err != nil:
+		return body, macs, http.StatusBadRequest, "could not read the body"
+	}
+	return body, macs, 0, ""
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// release returns the buffer and HMAC states to their pools.
+func (h *Shopify) release(body *bytes.Buffer, macs []hash.Hash) {
+	if body.Cap() <= 4*int(DefaultMaxBody) {
+		h.bufs.Put(body)
+	}
+	for i, mac := range macs {
+		h.macs[i].Put(mac)
+	}
+}
+
+// signingWriter stores what it is given and feeds it to every HMAC.
+type signingWriter struct {
+	buf  *bytes.Buffer
+	macs []hash.Hash
+}
+
+func (s signingWriter) Write(p []byte) (int, error) {
+	for _, m := range s.macs {
+		m.Write(p)
+	}
+	return s.buf.Write(p)
+}
+
+// signatureLen is the length of a base64 (padded) HMAC-SHA256.
+var signatureLen = base64.StdEncoding.EncodedLen(sha256.Size)
+
+// decodeSignature decodes X-Shopify-Hmac-Sha256: exactly the 44 characters of a padded
+// base64 SHA-256 digest. Its length is checked before it is decoded.
+func decodeSignature(signature string) ([sha256.Size]byte, bool) {
+	var want [sha256.Size]byte
+	if len(signature) != signatureLen {
+		return want, false
+	}
+	var buf [sha256.Size + 3]byte // DecodedLen(44) is 33
+	n, err := base64.StdEncoding.Decode(buf[:], []byte(signature))
 	if err != nil || n != sha256.Size {
-		return false
+		return want, false
 	}
+	copy(want[:], buf[:n])
+	return want, true
+}
+
+// verify compares the HMAC computed with every accepted secret against want, in constant
+// time.
+func (h *Shopify) verify(macs []hash.Hash, want [sha256.Size]byte) bool {
 	ok := false
 	var sum [sha256.Size]byte
-	for _, pool := range h.macs {
-		mac := pool.Get().(hash.Hash)
-		mac.Reset()
-		mac.Write(body)
+	for _, mac := range macs {
 		got := mac.Sum(sum[:0])
-		pool.Put(mac)
 		// Check every secret, even after a match, so timing does not tell which matched.
-		if hmac.Equal(got, want[:n]) {
+		if hmac.Equal(got, want[:]) {
 			ok = true
 		}
 	}

@@ -132,6 +132,11 @@ func TestAnswers(t *testing.T) {
 		{"missing signature", delivery(orderBody, func(h http.Header) { h.Del("X-Shopify-Hmac-Sha256") }), 401},
 		{"wrong secret", delivery(orderBody, func(h http.Header) { h.Set("X-Shopify-Hmac-Sha256", sign("other", orderBody)) }), 401},
 		{"hex instead of base64", delivery(orderBody, func(h http.Header) { h.Set("X-Shopify-Hmac-Sha256", strings.Repeat("ab", 32)) }), 401},
+		{"signature decoding to 96 bytes", delivery(orderBody, func(h http.Header) { h.Set("X-Shopify-Hmac-Sha256", strings.Repeat("A", 128)) }), 401},
+		{"signature decoding to 33 bytes", delivery(orderBody, func(h http.Header) { h.Set("X-Shopify-Hmac-Sha256", strings.Repeat("A", 44)) }), 401},
+		{"signature without padding", delivery(orderBody, func(h http.Header) {
+			h.Set("X-Shopify-Hmac-Sha256", strings.TrimRight(sign(secret, orderBody), "="))
+		}), 401},
 		{"signature over other bytes", delivery(orderBody, func(h http.Header) { h.Set("X-Shopify-Hmac-Sha256", sign(secret, orderBody+" ")) }), 401},
 		{"missing topic", delivery(orderBody, func(h http.Header) { h.Del("X-Shopify-Topic") }), 400},
 		{"bad topic", delivery(orderBody, func(h http.Header) { h.Set("X-Shopify-Topic", "orders create") }), 400},
@@ -247,25 +252,28 @@ func TestNewShopifyNeedsASecret(t *testing.T) {
 // FuzzWebhook throws arbitrary bodies and headers at the handler: it never panics, only
 // answers with the documented statuses, and a 200 always means the message was stored.
 func FuzzWebhook(f *testing.F) {
-	f.Add(orderBody, "orders/create", true, "wh-1")
-	f.Add(`{"id":1}`, "customers/create", false, "")
-	f.Add(`[1,2]`, "orders/paid", true, "x")
-	f.Add(`{"id":"1"`, "a/b", true, "id")
-	f.Fuzz(func(t *testing.T, body, topic string, signed bool, webhookID string) {
+	f.Add(orderBody, "orders/create", "", "wh-1", "application/json", "s.myshopify.com", -1)
+	f.Add(`{"id":1}`, "customers/create", "x", "", "application/json; charset=utf-8", "", 0)
+	f.Add(`[1,2]`, "orders/paid", strings.Repeat("A", 128), "x", "text/plain", "s", 3)
+	f.Add(`{"id":"1"`, "a/b", strings.Repeat("=", 44), "id", "", "s", 1<<30)
+	f.Fuzz(func(t *testing.T, body, topic, signature, webhookID, contentType, shop string, contentLength int) {
 		q := &recordingQueue{}
 		h, err := NewShopify(Config{Secret: []byte(secret), MaxBody: 1 << 16}, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := httptest.NewRequest(http.MethodPost, "/webhooks/shopify", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Content-Type", contentType)
 		r.Header.Set("X-Shopify-Topic", topic)
-		r.Header.Set("X-Shopify-Shop-Domain", "s.myshopify.com")
+		r.Header.Set("X-Shopify-Shop-Domain", shop)
 		r.Header.Set("X-Shopify-Webhook-Id", webhookID)
+		signed := signature == ""
 		if signed {
-			r.Header.Set("X-Shopify-Hmac-Sha256", sign(secret, body))
-		} else {
-			r.Header.Set("X-Shopify-Hmac-Sha256", sign("nope", body))
+			signature = sign(secret, body)
+		}
+		r.Header.Set("X-Shopify-Hmac-Sha256", signature)
+		if contentLength >= 0 {
+			r.ContentLength = int64(contentLength) // what the sender announces, true or not
 		}
 		w := serve(h, r)
 		switch w.Code {
@@ -273,15 +281,15 @@ func FuzzWebhook(f *testing.F) {
 			if len(q.msgs) != 1 || string(q.msgs[0].Payload) != body {
 				t.Fatalf("200 without the message stored")
 			}
-		case 400, 401, 413:
+		case 400, 401, 408, 413, 415:
 			if len(q.msgs) != 0 {
 				t.Fatalf("%d but stored", w.Code)
 			}
 		default:
 			t.Fatalf("unexpected status %d", w.Code)
 		}
-		if !signed && w.Code != 401 {
-			t.Fatalf("unsigned delivery answered %d", w.Code)
+		if !signed && signature != sign(secret, body) && w.Code != 401 && w.Code != 413 && w.Code != 415 {
+			t.Fatalf("a delivery with a wrong signature answered %d", w.Code)
 		}
 	})
 }
