@@ -164,6 +164,12 @@ func (a *action) emit(topic string, resource int64, payload []byte, hash uint64,
 	}
 }
 
+// emitJSON emits an event whose payload is v as JSON. Callers hold mu.
+func (s *Store) emitJSON(a *action, topic string, resource int64, v any) {
+	p := marshal(v)
+	a.emit(topic, resource, p, payloadHash64(p), nil)
+}
+
 func payloadHash64(p []byte) uint64 {
 	sum := sha256.Sum256(p)
 	return binary.BigEndian.Uint64(sum[:8])
