@@ -14,6 +14,7 @@ import (
 
 	"github.com/peakready/peakready/fakes/clock"
 	"github.com/peakready/peakready/fakes/ledger"
+	"github.com/peakready/peakready/fakes/pagedlog"
 )
 
 // Defaults of Config: what an empty (zero) field means.
@@ -291,7 +292,7 @@ type Deliverer struct {
 
 	counters counters
 	acks     histogram
-	attempts attemptLog
+	attempts *pagedlog.Log[Attempt]
 
 	secrets signers
 
@@ -339,7 +340,7 @@ func New(cfg Config) (*Deliverer, error) {
 	d.subs.init()
 	d.sched.init(d)
 	d.fresh.init()
-	d.attempts.init(cfg.AttemptLogSize)
+	d.attempts = pagedlog.New(cfg.AttemptLogSize, func(a *Attempt, seq int64) { a.Seq = seq })
 	if err := d.flow.init(d, cfg.Flow); err != nil {
 		return nil, fmt.Errorf("flow: %w", err)
 	}
@@ -586,7 +587,7 @@ drainReady:
 	}
 	d.counters.reset()
 	d.acks.reset()
-	d.attempts.reset()
+	d.attempts.Reset()
 	d.fresh.reset()
 	d.flow.reset()
 	d.genMu.Unlock()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/ledger"
+	"github.com/peakready/peakready/fakes/pagedlog"
 )
 
 // Flow triggers (Workflow.Trigger).
@@ -391,16 +392,15 @@ type flowEngine struct {
 	workflows []*compiledWorkflow
 	source    []Workflow
 
-	runMu sync.Mutex
-	runs  []*flowRun // ring
-	start int
-	seq   int64
+	runMu sync.Mutex // guards the runs' fields; taken before the log's own lock
+	runs  *pagedlog.Log[*flowRun]
 
 	runsTotal, conditionNotMet, requests, retried, succeeded, failed, ignored, refused atomic.Int64
 }
 
 func (e *flowEngine) init(d *Deliverer, cfg FlowConfig) error {
 	e.d, e.cfg = d, cfg
+	e.runs = pagedlog.New(cfg.RunLogSize, func(r **flowRun, id int64) { (*r).ID = id })
 	return e.set(cfg.Workflows)
 }
 
@@ -438,7 +438,7 @@ func (d *Deliverer) SetWorkflows(ws []Workflow) error {
 
 func (e *flowEngine) reset() {
 	e.runMu.Lock()
-	e.runs, e.start, e.seq = nil, 0, 0
+	e.runs.Reset()
 	e.runMu.Unlock()
 	for _, c := range []*atomic.Int64{&e.runsTotal, &e.conditionNotMet, &e.requests, &e.retried, &e.succeeded, &e.failed, &e.ignored, &e.refused} {
 		c.Store(0)
@@ -456,17 +456,8 @@ func (e *flowEngine) stats() FlowStats {
 	}
 }
 
-// logRun adds a run to the ring; callers hold runMu.
-func (e *flowEngine) logRunLocked(r *flowRun) {
-	e.seq++
-	r.ID = e.seq
-	if len(e.runs) < e.cfg.RunLogSize {
-		e.runs = append(e.runs, r)
-		return
-	}
-	e.runs[e.start] = r
-	e.start = (e.start + 1) % len(e.runs)
-}
+// logRunLocked adds a run to the log, which gives it its ID; callers hold runMu.
+func (e *flowEngine) logRunLocked(r *flowRun) { e.runs.Append(r) }
 
 // trigger runs the workflows an inventory event triggers; called from Publish.
 func (e *flowEngine) trigger(ev *event, now time.Time, gen uint64, waitUntil time.Time) {
@@ -686,20 +677,18 @@ func (d *Deliverer) FlowRuns(q FlowRunQuery) FlowRunPage {
 	if q.Limit > MaxAttemptLimit {
 		q.Limit = MaxAttemptLimit
 	}
+	var match func(*flowRun) bool
+	if q.Workflow != "" || q.Status != "" {
+		match = func(r *flowRun) bool {
+			return (q.Workflow == "" || r.Workflow == q.Workflow) && (q.Status == "" || r.Status == q.Status)
+		}
+	}
 	e := &d.flow
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
-	p := FlowRunPage{Runs: []FlowRun{}, Total: e.seq, Retained: len(e.runs), NextSince: q.Since}
-	n := len(e.runs)
-	for i := range n {
-		r := e.runs[(e.start+i)%n]
-		if r.ID <= q.Since {
-			continue
-		}
-		p.NextSince = r.ID
-		if (q.Workflow != "" && r.Workflow != q.Workflow) || (q.Status != "" && r.Status != q.Status) {
-			continue
-		}
+	lp := e.runs.Page(pagedlog.Query[*flowRun]{Since: q.Since, Limit: q.Limit, Match: match})
+	p := FlowRunPage{Runs: make([]FlowRun, 0, len(lp.Entries)), Total: lp.Total, Retained: lp.Retained, NextSince: lp.NextSince}
+	for _, r := range lp.Entries {
 		fr := r.FlowRun
 		fr.Attempts = append([]FlowAttempt{}, r.Attempts...)
 		if r.Request != nil {
@@ -707,9 +696,6 @@ func (d *Deliverer) FlowRuns(q FlowRunQuery) FlowRunPage {
 			fr.Request = &rq
 		}
 		p.Runs = append(p.Runs, fr)
-		if len(p.Runs) >= q.Limit {
-			break
-		}
 	}
 	return p
 }

@@ -501,3 +501,45 @@ func TestFlowRequestsIgnoreDeliveryFaults(t *testing.T) {
 	require.NoError(t, d.Drain(context.Background()), "no burst tick holds Flow requests back")
 	assert.Equal(t, 3, rc.count())
 }
+
+func TestFlowRunLogKeepsTheNewestAndPages(t *testing.T) {
+	t.Parallel()
+	d, _ := setup(t, func(c *Config) {
+		c.Flow.RunLogSize = 2
+		c.Flow.Workflows = []Workflow{
+			{Name: "never", Condition: "false", Action: HTTPRequestAction{Method: "POST", URL: "http://flow.test/"}},
+			{Name: "also-never", Condition: "current > 1000", Action: HTTPRequestAction{Method: "POST", URL: "http://flow.test/"}},
+		}
+	})
+	for range 2 {
+		d.Publish(inventoryEvent(5, 4))
+	}
+	require.NoError(t, d.Drain(context.Background()))
+	ids := func(p FlowRunPage) []int64 {
+		out := []int64{}
+		for _, r := range p.Runs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	p := d.FlowRuns(FlowRunQuery{})
+	assert.Equal(t, []int64{3, 4}, ids(p))
+	assert.Equal(t, int64(4), p.Total)
+	assert.Equal(t, 2, p.Retained)
+	assert.Equal(t, int64(4), p.NextSince)
+
+	p = d.FlowRuns(FlowRunQuery{Workflow: "never"})
+	assert.Equal(t, []int64{3}, ids(p))
+	assert.Equal(t, int64(4), p.NextSince)
+	p = d.FlowRuns(FlowRunQuery{Since: 3, Status: RunConditionNotMet})
+	assert.Equal(t, []int64{4}, ids(p))
+	p = d.FlowRuns(FlowRunQuery{Limit: 1})
+	assert.Equal(t, []int64{3}, ids(p))
+	assert.Equal(t, int64(3), p.NextSince)
+
+	b, err := json.Marshal(d.FlowRuns(FlowRunQuery{Since: 9}))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"runs":[],"total":4,"retained":2,"next_since":9}`, string(b))
+	d.Reset()
+	assert.Equal(t, FlowRunPage{Runs: []FlowRun{}}, d.FlowRuns(FlowRunQuery{}))
+}

@@ -301,7 +301,7 @@ func (d *Deliverer) record(a *Attempt, ok bool) {
 		c.failed.Add(1)
 		c.countFailure(a.Status, a.Error)
 	}
-	a.Seq = d.attempts.add(a)
+	a.Seq = d.attempts.Append(*a)
 }
 
 // abandon finishes a job whose subscription is gone.
