@@ -1,6 +1,6 @@
 package store
 
-import "github.com/peakready/peakready/fakes/shopify/webhooks"
+import "github.com/peakready/peakready/fakes/shopify/flow"
 
 // stockMoves applies quantity changes and emits inventory_levels/update for every level
 // whose available quantity changed, with the variant's total before and after for Flow.
@@ -63,7 +63,7 @@ func (m *stockMoves) emit(a *action, out *Change) {
 		snap := s.levelSnap(t.item, t.loc)
 		p := marshal(s.InventoryLevelJSON(&snap))
 		it := &s.cat.Items[t.item]
-		a.emit(TopicInventoryLevelsUpdate, snap.InventoryItemID, p, payloadHash64(p), &webhooks.InventoryChange{
+		a.emit(TopicInventoryLevelsUpdate, snap.InventoryItemID, p, payloadHash64(p), &flow.InventoryChange{
 			ProductID: productID(t.item), VariantID: variantID(t.item), InventoryItemID: snap.InventoryItemID,
 			LocationID: snap.LocationID, SKU: it.SKU, ProductTitle: it.Title, Prior: t.priorTotal, Current: m.total(t.item),
 		})

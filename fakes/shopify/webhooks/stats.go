@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/pagedlog"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 // Attempt is one delivery attempt, as OnAttempt receives it and
@@ -155,11 +156,11 @@ type Stats struct {
 	FailedByStatus map[string]int64 `json:"failed_by_status"`
 	FailedByError  map[string]int64 `json:"failed_by_error"`
 	// AckLatency percentiles of 2xx attempts, platform time, within 1/32 (about 3%).
-	AckLatencyP50MS float64   `json:"ack_latency_p50_ms"`
-	AckLatencyP99MS float64   `json:"ack_latency_p99_ms"`
-	AckLatencyMaxMS float64   `json:"ack_latency_max_ms"`
-	Subscriptions   int       `json:"subscriptions"`
-	Flow            FlowStats `json:"flow"`
+	AckLatencyP50MS float64    `json:"ack_latency_p50_ms"`
+	AckLatencyP99MS float64    `json:"ack_latency_p99_ms"`
+	AckLatencyMaxMS float64    `json:"ack_latency_max_ms"`
+	Subscriptions   int        `json:"subscriptions"`
+	Flow            flow.Stats `json:"flow"`
 }
 
 // Stats returns the counters and gauges.
@@ -189,7 +190,7 @@ func (d *Deliverer) Stats() Stats {
 		AckLatencyP99MS: ms(d.acks.quantile(0.99)),
 		AckLatencyMaxMS: ms(time.Duration(d.acks.max.Load())),
 		Subscriptions:   len(d.subs.list()),
-		Flow:            d.flow.stats(),
+		Flow:            d.flow.Stats(),
 	}
 	return s
 }
