@@ -115,10 +115,7 @@ func (c *Call) Result(resp Response) (retryAt time.Time, retry bool) {
 	case PolicyRetry:
 		wait := retryAfter
 		if wait < 0 {
-			wait = e.cfg.RetryBase << min(n, 40)
-			if wait > e.cfg.RetryMax || wait <= 0 {
-				wait = e.cfg.RetryMax
-			}
+			wait = e.cfg.backoff(n)
 		}
 		next = doneAt.Add(wait)
 		if next.Sub(r.first) > e.cfg.RetryFor {

@@ -54,6 +54,15 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// backoff is the wait after the (n+1)th failed attempt: RetryBase doubled n times, at
+// most RetryMax. The doubling is checked before it is made, so it never wraps around.
+func (c Config) backoff(n int) time.Duration {
+	if n < 63 && c.RetryBase <= c.RetryMax>>n {
+		return c.RetryBase << n
+	}
+	return c.RetryMax
+}
+
 // Validate reports the first impossible setting, workflows included. A message names
 // the setting as its flag does, without the "flow-" prefix (webhooks.Config.Validate
 // adds it): "timeout -1s must be positive".

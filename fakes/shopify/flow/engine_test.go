@@ -416,3 +416,32 @@ func TestNewRefusesABadConfig(t *testing.T) {
 	_, err = New(Config{Workflows: []Workflow{{Name: "x"}}}, "", nil, nil)
 	assert.ErrorContains(t, err, "workflows: workflow \"x\"")
 }
+
+func TestEngineRetryWaitNeverWrapsAround(t *testing.T) {
+	t.Parallel()
+	// A base whose doubling overflows int64 after 24 retries to 2^24 ns (17 ms): the
+	// wait must stay at RetryMax, not become the wrapped value.
+	base := time.Duration(1<<40 + 1)
+	e, _ := newEngine(t, Config{Workflows: []Workflow{post("w")}, RetryBase: base, RetryMax: 100 * time.Hour, RetryFor: 10_000 * time.Hour})
+	x := newExecutor(func(int, *http.Request) Response { return Response{Status: 503} })
+	x.latency = 0
+	e.Trigger(change(5, 4), x.dispatch)
+	x.advance(t, 10_000*time.Hour)
+	require.Greater(t, len(x.sent), 30)
+	for i := 1; i < len(x.sent); i++ {
+		want := min(base<<(i-1), 100*time.Hour)
+		if i-1 > 10 {
+			want = 100 * time.Hour
+		}
+		require.Equal(t, want, x.sent[i].at.Sub(x.sent[i-1].at), "wait before attempt %d", i+1)
+	}
+}
+
+func TestWorkflowValidationNamesTheFirstBadPolicy(t *testing.T) {
+	t.Parallel()
+	w := Workflow{Name: "a", Action: HTTPRequestAction{Method: "GET", URL: "http://x/", OnClientError: "maybe", OnServerError: "perhaps"}}
+	for range 50 {
+		_, err := compileWorkflow(w)
+		require.EqualError(t, err, `action on_client_error "maybe" must be retry, fail or ignore`)
+	}
+}

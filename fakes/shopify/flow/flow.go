@@ -179,9 +179,9 @@ func compileWorkflow(w Workflow) (*compiledWorkflow, error) {
 	if a.OnServerError == "" {
 		a.OnServerError = PolicyRetry
 	}
-	for name, p := range map[string]string{"on_client_error": a.OnClientError, "on_server_error": a.OnServerError} {
-		if p != PolicyRetry && p != PolicyFail && p != PolicyIgnore {
-			return nil, fmt.Errorf("action %s %q must be retry, fail or ignore", name, p)
+	for _, p := range []struct{ name, policy string }{{"on_client_error", a.OnClientError}, {"on_server_error", a.OnServerError}} {
+		if p.policy != PolicyRetry && p.policy != PolicyFail && p.policy != PolicyIgnore {
+			return nil, fmt.Errorf("action %s %q must be retry, fail or ignore", p.name, p.policy)
 		}
 	}
 	if c.url, err = parseTemplate(a.URL); err != nil {
