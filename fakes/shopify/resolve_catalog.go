@@ -23,6 +23,8 @@ func handleOf(title string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
+// registerCatalog registers products, variants, inventory items, levels and quantities,
+// and locations.
 func registerCatalog(e *gql.Executor) {
 	register(e, "Product", typeResolvers{
 		"id": func(_ *gql.ResolveContext, p any) (any, error) {
@@ -199,4 +201,122 @@ func registerCatalog(e *gql.Executor) {
 			})
 		},
 	})
+}
+
+// variants resolves QueryRoot.productVariants.
+func (r *gqlRequest) variants(rc *gql.ResolveContext) (any, error) {
+	req, err := pageRequest(rc, false)
+	if err != nil {
+		return nil, err
+	}
+	q, _ := rc.Args.String("query")
+	st := r.s.store
+	if sku, ok := singleTerm(q, "sku"); ok {
+		// The SKU lookup integrators make for every inventory update: served from the
+		// SKU index.
+		var items []*store.Variant
+		if v, ok := st.VariantBySKU(sku); ok {
+			items = append(items, &v)
+		}
+		return variantPage(items, req), nil
+	}
+	pred, warn := compileSearch(q, variantSearchFields(), variantSearchText)
+	r.warn(rc, q, warn)
+	var items []*store.Variant
+	for i := 0; i < st.VariantCount(); i++ {
+		v, _ := st.VariantAt(i)
+		if pred == nil || pred(&v) {
+			items = append(items, &v)
+		}
+	}
+	return variantPage(items, req), nil
+}
+
+// variantPage pages variants by id.
+func variantPage(items []*store.Variant, req store.PageRequest) *gql.Connection {
+	page := store.Paginate(len(items), func(i int) (store.Pos, bool) {
+		return store.Pos{Key: items[i].VariantID, ID: items[i].VariantID}, true
+	}, req)
+	nodes := make([]any, len(page.Items))
+	for k, i := range page.Items {
+		nodes[k] = variantValue{items[i]}
+	}
+	return connection(nodes, page.Positions, false, page.HasPrevious, page.HasNext)
+}
+
+// locations resolves QueryRoot.locations.
+func (r *gqlRequest) locations(rc *gql.ResolveContext) (any, error) {
+	q, _ := rc.Args.String("query")
+	pred, warn := compileSearch(q, locationSearchFields(), nil)
+	r.warn(rc, q, warn)
+	var locs []*store.Location
+	for _, l := range r.s.store.Locations() {
+		if pred == nil || pred(&l) {
+			locs = append(locs, &l)
+		}
+	}
+	return sliceConnection(rc, len(locs), func(i int) int64 { return locs[i].ID }, func(i int) any { return locs[i] })
+}
+
+// registerInventoryAdjustments registers the outcome of an inventory mutation: the
+// adjustment group and its changes.
+func registerInventoryAdjustments(e *gql.Executor) {
+	register(e, "InventoryAdjustmentGroup", typeResolvers{
+		"id": func(_ *gql.ResolveContext, p any) (any, error) {
+			return store.GID("InventoryAdjustmentGroup", p.(*store.AdjustmentGroup).ID), nil
+		},
+		"createdAt": func(_ *gql.ResolveContext, p any) (any, error) {
+			return gqlTime(p.(*store.AdjustmentGroup).CreatedAt), nil
+		},
+		"reason": func(_ *gql.ResolveContext, p any) (any, error) { return p.(*store.AdjustmentGroup).Reason, nil },
+		"referenceDocumentUri": func(_ *gql.ResolveContext, p any) (any, error) {
+			return nonEmpty(p.(*store.AdjustmentGroup).ReferenceDocumentURI), nil
+		},
+		"changes": func(rc *gql.ResolveContext, p any) (any, error) {
+			g := p.(*store.AdjustmentGroup)
+			items, _ := rc.Args.Strings("inventoryItemIds")
+			locs, _ := rc.Args.Strings("locationIds")
+			names, _ := rc.Args.Strings("quantityNames")
+			out := []any{}
+			for i := range g.Changes {
+				c := &g.Changes[i]
+				if len(items) > 0 && !containsStr(items, store.GID("InventoryItem", c.InventoryItemID)) ||
+					len(locs) > 0 && !containsStr(locs, store.GID("Location", c.LocationID)) ||
+					len(names) > 0 && !containsStr(names, c.Name) {
+					continue
+				}
+				out = append(out, c)
+			}
+			return out, nil
+		},
+	})
+	register(e, "InventoryChange", typeResolvers{
+		"name":                func(_ *gql.ResolveContext, p any) (any, error) { return p.(*store.QuantityDelta).Name, nil },
+		"delta":               func(_ *gql.ResolveContext, p any) (any, error) { return p.(*store.QuantityDelta).Delta, nil },
+		"quantityAfterChange": func(_ *gql.ResolveContext, p any) (any, error) { return p.(*store.QuantityDelta).QuantityAfter, nil },
+		"ledgerDocumentUri": func(_ *gql.ResolveContext, p any) (any, error) {
+			return nonEmpty(p.(*store.QuantityDelta).LedgerDocumentURI), nil
+		},
+		"item": func(rc *gql.ResolveContext, p any) (any, error) {
+			if v, ok := reqOf(rc).s.store.VariantByInventoryItem(p.(*store.QuantityDelta).InventoryItemID); ok {
+				return itemValue{&v}, nil
+			}
+			return nil, nil
+		},
+		"location": func(rc *gql.ResolveContext, p any) (any, error) {
+			if l, ok := reqOf(rc).s.store.Location(p.(*store.QuantityDelta).LocationID); ok {
+				return &l, nil
+			}
+			return nil, nil
+		},
+	})
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,8 @@ import (
 	"github.com/peakready/peakready/fakes/shopify/store"
 )
 
+// registerFulfillment registers fulfillment orders, fulfillments and their lines and
+// tracking.
 func registerFulfillment(e *gql.Executor) {
 	register(e, "FulfillmentOrder", typeResolvers{
 		"id": func(_ *gql.ResolveContext, p any) (any, error) {

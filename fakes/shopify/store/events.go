@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/peakready/peakready/fakes/shopify/flow"
 	"github.com/peakready/peakready/fakes/shopify/webhooks"
 )
 
@@ -145,7 +146,7 @@ func (s *Store) begin(out *Change) *action {
 }
 
 // emit records an event and queues it for the sink. Callers hold mu.
-func (a *action) emit(topic string, resource int64, payload []byte, hash uint64, inv *webhooks.InventoryChange) {
+func (a *action) emit(topic string, resource int64, payload []byte, hash uint64, inv *flow.InventoryChange) {
 	s := a.s
 	seq := s.events.add(eventRec{
 		hash: hash, res: resourcePos(topic, resource), action: uint32(a.n),
@@ -162,6 +163,12 @@ func (a *action) emit(topic string, resource int64, payload []byte, hash uint64,
 			Topic: topic, EventID: a.id, ResourceID: resource, TriggeredAt: a.at, Payload: payload, Inventory: inv,
 		})
 	}
+}
+
+// emitJSON emits an event whose payload is v as JSON. Callers hold mu.
+func (s *Store) emitJSON(a *action, topic string, resource int64, v any) {
+	p := marshal(v)
+	a.emit(topic, resource, p, payloadHash64(p), nil)
 }
 
 func payloadHash64(p []byte) uint64 {

@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/fakehttp"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 // AdminRoute is one admin route; the store mounts each with fakehttp.Server.HandleAdmin.
@@ -41,11 +43,11 @@ const DefaultDrainTimeout = 30 * time.Second
 //	PUT    /_fake/flow/workflows                  replace them
 //	GET    /_fake/flow/runs                       ?since=&limit=&workflow=&status=
 //
-// Errors are {"error": "..."} with 400 (bad input), 404 (unknown id) or 504 (drain
-// timeout).
+// The /_fake/flow/ routes are the Flow engine's (flow.Engine.AdminRoutes). Errors are
+// {"error": "..."} with 400 (bad input), 404 (unknown id) or 504 (drain timeout).
 func (d *Deliverer) AdminRoutes() []AdminRoute {
 	h := func(pattern string, f http.HandlerFunc) AdminRoute { return AdminRoute{Pattern: pattern, Handler: f} }
-	return []AdminRoute{
+	routes := []AdminRoute{
 		h("GET /_fake/webhooks/subscriptions", d.serveSubscriptions),
 		h("POST /_fake/webhooks/subscriptions", d.serveSubscribe),
 		h("DELETE /_fake/webhooks/subscriptions", d.serveUnsubscribe),
@@ -56,10 +58,11 @@ func (d *Deliverer) AdminRoutes() []AdminRoute {
 		h("PUT /_fake/webhooks/faults", d.serveSetFaults),
 		h("POST /_fake/webhooks/events", d.servePublish),
 		h("POST /_fake/webhooks/drain", d.serveDrain),
-		h("GET /_fake/flow/workflows", d.serveWorkflows),
-		h("PUT /_fake/flow/workflows", d.serveSetWorkflows),
-		h("GET /_fake/flow/runs", d.serveRuns),
 	}
+	for _, r := range d.flow.AdminRoutes() {
+		routes = append(routes, AdminRoute(r))
+	}
+	return routes
 }
 
 // Handler serves AdminRoutes on their own, for a receiver-side test or a process that
@@ -88,6 +91,19 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 
 func (d *Deliverer) serveSubscriptions(w http.ResponseWriter, _ *http.Request) {
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"subscriptions": d.SubscriptionStates()})
+}
+
+// decodeStrict decodes one JSON value; unknown fields and trailing data are errors.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
 }
 
 // subscribeRequest is the body of POST /_fake/webhooks/subscriptions.
@@ -179,11 +195,11 @@ func (d *Deliverer) serveSetFaults(w http.ResponseWriter, r *http.Request) {
 
 // testEvent is the body of POST /_fake/webhooks/events.
 type testEvent struct {
-	Topic      string           `json:"topic"`
-	Payload    json.RawMessage  `json:"payload"`
-	ResourceID int64            `json:"resource_id"`
-	EventID    string           `json:"event_id"`
-	Inventory  *InventoryChange `json:"inventory"`
+	Topic      string                `json:"topic"`
+	Payload    json.RawMessage       `json:"payload"`
+	ResourceID int64                 `json:"resource_id"`
+	EventID    string                `json:"event_id"`
+	Inventory  *flow.InventoryChange `json:"inventory"`
 }
 
 func (d *Deliverer) servePublish(w http.ResponseWriter, r *http.Request) {
@@ -228,40 +244,4 @@ func (d *Deliverer) serveDrain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"status": "drained", "stats": d.Stats()})
-}
-
-func (d *Deliverer) serveWorkflows(w http.ResponseWriter, _ *http.Request) {
-	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"workflows": d.Workflows()})
-}
-
-func (d *Deliverer) serveSetWorkflows(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
-	ws, err := ParseWorkflows(body)
-	if err != nil {
-		fakehttp.AdminError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if err := d.SetWorkflows(ws); err != nil {
-		fakehttp.AdminError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"workflows": d.Workflows()})
-}
-
-func (d *Deliverer) serveRuns(w http.ResponseWriter, r *http.Request) {
-	since, ok := queryInt(w, r, "since")
-	if !ok {
-		return
-	}
-	limit, ok := queryInt(w, r, "limit")
-	if !ok {
-		return
-	}
-	q := r.URL.Query()
-	fakehttp.WriteJSON(w, http.StatusOK, d.FlowRuns(FlowRunQuery{
-		Since: since, Limit: int(min(limit, MaxAttemptLimit)), Workflow: q.Get("workflow"), Status: q.Get("status"),
-	}))
 }

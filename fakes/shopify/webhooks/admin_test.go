@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/fakes/fakehttp"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 type adminCall struct {
@@ -136,19 +137,19 @@ func TestAdminRoutesThroughTheFakeShell(t *testing.T) {
 	assert.Equal(t, []any{}, wf["workflows"])
 	wf = call(t, base, adminCall{"PUT", "/_fake/flow/workflows", `{"workflows":[{"name":"low","condition":"current < 5","action":{"method":"post","url":"` + hook.URL + `/flow/{{ productVariant.sku | url_encode }}"}}]}`, 200})
 	w := wf["workflows"].([]any)[0].(map[string]any)
-	assert.Equal(t, TriggerInventoryQuantityChanged, w["trigger"])
+	assert.Equal(t, flow.TriggerInventoryQuantityChanged, w["trigger"])
 	assert.Equal(t, "POST", w["action"].(map[string]any)["method"])
-	assert.Equal(t, PolicyFail, w["action"].(map[string]any)["on_client_error"])
-	assert.Equal(t, PolicyRetry, w["action"].(map[string]any)["on_server_error"])
+	assert.Equal(t, flow.PolicyFail, w["action"].(map[string]any)["on_client_error"])
+	assert.Equal(t, flow.PolicyRetry, w["action"].(map[string]any)["on_server_error"])
 	call(t, base, adminCall{"PUT", "/_fake/flow/workflows", `{"workflows":[{"name":"x","condition":"current <","action":{"method":"POST","url":"http://x/"}}]}`, 400})
-	assert.Len(t, d.Workflows(), 1, "a refused change changes nothing")
+	assert.Len(t, d.Flow().Workflows(), 1, "a refused change changes nothing")
 
 	call(t, base, adminCall{"POST", "/_fake/webhooks/events", `{"topic":"inventory_levels/update","inventory":{"sku":"A B","prior":9,"current":2}}`, 202})
 	require.NoError(t, d.Drain(context.Background()))
 	runs := call(t, base, adminCall{"GET", "/_fake/flow/runs?since=0&limit=5&workflow=low", "", 200})
 	require.Len(t, runs["runs"], 1)
 	run := runs["runs"].([]any)[0].(map[string]any)
-	assert.Equal(t, RunSucceeded, run["status"])
+	assert.Equal(t, flow.RunSucceeded, run["status"])
 	assert.Equal(t, hook.URL+"/flow/A+B", run["request"].(map[string]any)["url"])
 	assert.Len(t, call(t, base, adminCall{"GET", "/_fake/flow/runs?status=failed", "", 200})["runs"], 0)
 	call(t, base, adminCall{"GET", "/_fake/flow/runs?limit=abc", "", 400})

@@ -14,6 +14,8 @@ import (
 
 	"github.com/peakready/peakready/fakes/clock"
 	"github.com/peakready/peakready/fakes/ledger"
+	"github.com/peakready/peakready/fakes/pagedlog"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 // Defaults of Config: what an empty (zero) field means.
@@ -122,8 +124,8 @@ type Config struct {
 	// Faults are the delivery faults (all off by default); SetFaults changes them at run
 	// time.
 	Faults Faults
-	// Flow configures Shopify Flow workflows.
-	Flow FlowConfig
+	// Flow configures Shopify Flow workflows; the deliverer sends their requests.
+	Flow flow.Config
 	// Subscriptions are made by New with Source "flag" (and so restored by Reset), in
 	// order, as if Subscribe had been called with each.
 	Subscriptions []Subscription
@@ -191,7 +193,6 @@ func (c Config) withDefaults() Config {
 	if c.AttemptLogSize == 0 {
 		c.AttemptLogSize = DefaultAttemptLogSize
 	}
-	c.Flow = c.Flow.withDefaults()
 	return c
 }
 
@@ -252,7 +253,8 @@ func (c Config) Validate() error {
 var ErrClosed = errors.New("webhooks: deliverer closed")
 
 // Deliverer delivers the store's events to webhook subscriptions the way Shopify does,
-// and runs the merchant's Flow workflows on inventory changes.
+// and is the executor of the merchant's Flow workflows: it hands inventory changes to
+// its flow.Engine (Flow) and sends the requests of the runs they trigger.
 //
 // Every method is safe for concurrent use. Publish returns once the deliveries are queued
 // or scheduled; attempts run on a fixed pool of Config.Workers goroutines sharing one
@@ -277,7 +279,7 @@ type Deliverer struct {
 	subs  subscriptionSet
 	sched scheduler
 	fresh freshPayloads
-	flow  flowEngine
+	flow  *flow.Engine
 
 	genMu     sync.RWMutex // Reset against recording outcomes
 	gen       uint64
@@ -291,7 +293,7 @@ type Deliverer struct {
 
 	counters counters
 	acks     histogram
-	attempts attemptLog
+	attempts *pagedlog.Log[Attempt]
 
 	secrets signers
 
@@ -339,8 +341,9 @@ func New(cfg Config) (*Deliverer, error) {
 	d.subs.init()
 	d.sched.init(d)
 	d.fresh.init()
-	d.attempts.init(cfg.AttemptLogSize)
-	if err := d.flow.init(d, cfg.Flow); err != nil {
+	d.attempts = pagedlog.New(cfg.AttemptLogSize, func(a *Attempt, seq int64) { a.Seq = seq })
+	var err error
+	if d.flow, err = flow.New(cfg.Flow, cfg.ShopDomain, d.ledger, d.log); err != nil {
 		return nil, fmt.Errorf("flow: %w", err)
 	}
 	d.genCtx, d.genCancel = context.WithCancel(context.Background())
@@ -365,6 +368,9 @@ func New(cfg Config) (*Deliverer, error) {
 // Ledger is where subscription changes and dropped, refused, exhausted and abandoned
 // deliveries are recorded.
 func (d *Deliverer) Ledger() *ledger.Ledger { return d.ledger }
+
+// Flow is the Shopify Flow engine whose requests the deliverer sends.
+func (d *Deliverer) Flow() *flow.Engine { return d.flow }
 
 // Clock is the deliverer's platform clock.
 func (d *Deliverer) Clock() clock.Clock { return d.clock }
@@ -472,7 +478,14 @@ func (d *Deliverer) Publish(e Event) {
 	}
 	d.fresh.observe(ev)
 	if e.Inventory != nil {
-		d.flow.trigger(ev, now, gen, waitUntil)
+		d.flow.Trigger(flow.Event{EventID: e.EventID, TriggeredAt: e.TriggeredAt, Inventory: e.Inventory}, func(c *flow.Call) bool {
+			if !d.admit(waitUntil) {
+				d.counters.overflowed.Add(1)
+				return false
+			}
+			d.sched.release(&job{call: c, gen: gen, due: now.UnixNano()}, now)
+			return true
+		})
 	}
 }
 
@@ -586,9 +599,9 @@ drainReady:
 	}
 	d.counters.reset()
 	d.acks.reset()
-	d.attempts.reset()
+	d.attempts.Reset()
 	d.fresh.reset()
-	d.flow.reset()
+	d.flow.Reset()
 	d.genMu.Unlock()
 	d.subs.reset(d)
 	d.log.Info("webhook deliverer reset", "subscriptions", len(d.subs.list()))

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/fakes/ledger"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 var (
@@ -675,7 +676,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Faults.BurstSize = 5 }, "webhook-burst-size and burst-interval"},
 		{func(c *Config) { c.Flow.Timeout = -1 }, "flow-timeout"},
 		{func(c *Config) { c.Flow.RetryMax = time.Second }, "flow-retry-max"},
-		{func(c *Config) { c.Flow.Workflows = []Workflow{{Name: "x"}} }, "flow-workflows"},
+		{func(c *Config) { c.Flow.Workflows = []flow.Workflow{{Name: "x"}} }, "flow-workflows"},
 		{func(c *Config) { c.Subscriptions = []Subscription{{Topic: "bad", URL: "http://x/"}} }, "webhook bad=http://x/"},
 		{func(c *Config) { c.UserAgent = "a\nb" }, "webhook-user-agent"},
 	} {

@@ -1,11 +1,16 @@
 // Package webhooks delivers the fake Shopify store's events the way Shopify does: signed
 // HTTPS-style POSTs with every real header, at least once, with retries, duplicates,
 // reordering and late delivery, and subscription removal after repeated failure. It also
-// runs the Shopify Flow workflows a merchant configures ("Send HTTP request" on an
-// inventory change).
+// sends the requests of the Shopify Flow workflows a merchant configures ("Send HTTP
+// request" on an inventory change): the engine in fakes/shopify/flow decides them, the
+// deliverer feeds it inventory events and sends them on its workers.
 package webhooks
 
-import "time"
+import (
+	"time"
+
+	"github.com/peakready/peakready/fakes/shopify/flow"
+)
 
 // Event is one thing that happened in the store that Shopify announces by webhook.
 type Event struct {
@@ -22,20 +27,7 @@ type Event struct {
 	Payload []byte
 	// Inventory is set on inventory changes so Flow's "Product variant inventory quantity
 	// changed" trigger can run; nil otherwise.
-	Inventory *InventoryChange
-}
-
-// InventoryChange is the data of Flow's inventory trigger.
-type InventoryChange struct {
-	ProductID       int64  `json:"product_id"`
-	VariantID       int64  `json:"variant_id"`
-	InventoryItemID int64  `json:"inventory_item_id"`
-	LocationID      int64  `json:"location_id"`
-	SKU             string `json:"sku"`
-	ProductTitle    string `json:"product_title"`
-	// Prior and Current are the variant's total available quantity before and after.
-	Prior   int `json:"prior"`
-	Current int `json:"current"`
+	Inventory *flow.InventoryChange
 }
 
 // Subscription is one webhook subscription.

@@ -66,19 +66,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&f.BurstInterval, "webhook-burst-interval", f.BurstInterval, "time between bursts")
 	fs.BoolVar(&f.FreshRetries, "webhook-fresh-retries", f.FreshRetries, "retries carry the newest payload of the resource (Shopify does not: its retries carry the original)")
 
-	fl := &c.Flow
-	fs.Func("flow-workflows", "JSON file of Flow workflows ([...] or {\"workflows\": [...]})", func(v string) error {
-		ws, err := LoadWorkflows(v)
-		if err != nil {
-			return err
-		}
-		fl.Workflows = ws
-		return nil
-	})
-	fs.DurationVar(&fl.Timeout, "flow-timeout", fl.Timeout, "Flow HTTP request timeout")
-	fs.DurationVar(&fl.RetryFor, "flow-retry-for", fl.RetryFor, "how long Flow retries a request after its first attempt")
-	fs.DurationVar(&fl.RetryBase, "flow-retry-base", fl.RetryBase, "wait before Flow's first retry (doubling after)")
-	fs.DurationVar(&fl.RetryMax, "flow-retry-max", fl.RetryMax, "longest wait between Flow retries")
+	c.Flow.RegisterFlags(fs)
 }
 
 // distFlag binds a latency-spec flag.

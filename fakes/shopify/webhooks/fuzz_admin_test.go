@@ -39,6 +39,6 @@ func FuzzAdminBodies(f *testing.F) {
 			}
 		}
 		_ = d.SetFaults(Faults{})
-		_ = d.SetWorkflows(nil)
+		_ = d.Flow().SetWorkflows(nil)
 	})
 }

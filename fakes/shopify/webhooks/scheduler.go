@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"sync"
 	"time"
+
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 // event is a published Event shared by every delivery of it: the payload bytes are held
@@ -41,7 +43,7 @@ type job struct {
 	flags       uint8
 	fresh       *freshEntry // set while a FreshRetries retry is pending
 
-	run *flowRun // set for Flow requests
+	call *flow.Call // set for Flow requests
 }
 
 // jobHeap orders jobs by due time, then by scheduling order.
@@ -99,7 +101,7 @@ func (s *scheduler) release(j *job, now time.Time) {
 	s.seq++
 	j.seq = s.seq
 	if j.due <= now.UnixNano() {
-		if f := s.d.faults.Load(); f.burstOn() && j.flags&flagBurstSlotted == 0 && j.run == nil {
+		if f := s.d.faults.Load(); f.burstOn() && j.flags&flagBurstSlotted == 0 && j.call == nil {
 			j.due = s.burstSlotLocked(now.UnixNano(), f.BurstSize, f.BurstInterval)
 			j.flags |= flagBurstSlotted
 		}

@@ -5,9 +5,11 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/peakready/peakready/fakes/pagedlog"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 // Attempt is one delivery attempt, as OnAttempt receives it and
@@ -154,11 +156,11 @@ type Stats struct {
 	FailedByStatus map[string]int64 `json:"failed_by_status"`
 	FailedByError  map[string]int64 `json:"failed_by_error"`
 	// AckLatency percentiles of 2xx attempts, platform time, within 1/32 (about 3%).
-	AckLatencyP50MS float64   `json:"ack_latency_p50_ms"`
-	AckLatencyP99MS float64   `json:"ack_latency_p99_ms"`
-	AckLatencyMaxMS float64   `json:"ack_latency_max_ms"`
-	Subscriptions   int       `json:"subscriptions"`
-	Flow            FlowStats `json:"flow"`
+	AckLatencyP50MS float64    `json:"ack_latency_p50_ms"`
+	AckLatencyP99MS float64    `json:"ack_latency_p99_ms"`
+	AckLatencyMaxMS float64    `json:"ack_latency_max_ms"`
+	Subscriptions   int        `json:"subscriptions"`
+	Flow            flow.Stats `json:"flow"`
 }
 
 // Stats returns the counters and gauges.
@@ -188,7 +190,7 @@ func (d *Deliverer) Stats() Stats {
 		AckLatencyP99MS: ms(d.acks.quantile(0.99)),
 		AckLatencyMaxMS: ms(time.Duration(d.acks.max.Load())),
 		Subscriptions:   len(d.subs.list()),
-		Flow:            d.flow.stats(),
+		Flow:            d.flow.Stats(),
 	}
 	return s
 }
@@ -273,40 +275,6 @@ func (h *histogram) reset() {
 	h.max.Store(0)
 }
 
-// attemptLog keeps the last size attempts in a ring.
-type attemptLog struct {
-	mu    sync.Mutex
-	size  int
-	ring  []Attempt
-	start int
-	seq   int64
-}
-
-func (l *attemptLog) init(size int) { l.size = max(size, 0) }
-
-func (l *attemptLog) add(a *Attempt) int64 {
-	if l.size == 0 {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.seq++
-	a.Seq = l.seq
-	if len(l.ring) < l.size {
-		l.ring = append(l.ring, *a)
-	} else {
-		l.ring[l.start] = *a
-		l.start = (l.start + 1) % l.size
-	}
-	return l.seq
-}
-
-func (l *attemptLog) reset() {
-	l.mu.Lock()
-	l.ring, l.start, l.seq = nil, 0, 0
-	l.mu.Unlock()
-}
-
 // AttemptQuery selects attempts from the log.
 type AttemptQuery struct {
 	// Since returns attempts with Seq > Since.
@@ -341,34 +309,14 @@ func (d *Deliverer) Attempts(q AttemptQuery) AttemptPage {
 	if q.Limit > MaxAttemptLimit {
 		q.Limit = MaxAttemptLimit
 	}
-	l := &d.attempts
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	p := AttemptPage{Attempts: []Attempt{}, Total: l.seq, Retained: len(l.ring), NextSince: q.Since}
-	n := len(l.ring)
-	// Seqs in the ring are consecutive, so skip straight to Since.
-	first := 0
-	if n > 0 {
-		oldest := l.ring[l.start%n].Seq
-		if q.Since >= oldest {
-			first = int(q.Since - oldest + 1)
+	var match func(Attempt) bool
+	if q.Topic != "" || q.WebhookID != "" {
+		match = func(a Attempt) bool {
+			return (q.Topic == "" || a.Topic == q.Topic) && (q.WebhookID == "" || a.WebhookID == q.WebhookID)
 		}
 	}
-	for i := first; i < n; i++ {
-		a := l.ring[(l.start+i)%n]
-		p.NextSince = a.Seq
-		if (q.Topic != "" && a.Topic != q.Topic) || (q.WebhookID != "" && a.WebhookID != q.WebhookID) {
-			continue
-		}
-		p.Attempts = append(p.Attempts, a)
-		if len(p.Attempts) >= q.Limit {
-			break
-		}
-	}
-	if p.NextSince < q.Since {
-		p.NextSince = q.Since
-	}
-	return p
+	p := d.attempts.Page(pagedlog.Query[Attempt]{Since: q.Since, Limit: q.Limit, Match: match})
+	return AttemptPage{Attempts: p.Entries, Total: p.Total, Retained: p.Retained, NextSince: p.NextSince}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

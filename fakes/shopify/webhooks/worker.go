@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/ledger"
+	"github.com/peakready/peakready/fakes/shopify/flow"
 )
 
 // maxResponseBody is how much of a receiver's response body is read (and discarded) so
@@ -98,8 +99,8 @@ func (d *Deliverer) process(j *job) {
 		d.finish(j)
 		return
 	}
-	if j.run != nil {
-		d.flow.attempt(ctx, j)
+	if j.call != nil {
+		d.sendFlow(ctx, j)
 		return
 	}
 	if j.sub.removed.Load() {
@@ -284,6 +285,37 @@ func (d *Deliverer) deliver(ctx context.Context, j *job) {
 	}
 }
 
+// sendFlow makes one attempt of a Flow run's request and schedules the next, if any.
+// Flow requests carry only their own headers and are not signed; no delivery fault
+// applies to them.
+func (d *Deliverer) sendFlow(ctx context.Context, j *job) {
+	req, timeout, ok := j.call.Request()
+	if !ok {
+		d.finish(j)
+		return
+	}
+	sentAt := d.clock.Now()
+	d.counters.inFlight.Add(1)
+	status, hdr, _, class := d.exchange(ctx, req, timeout, true)
+	d.counters.inFlight.Add(-1)
+	doneAt := d.clock.Now()
+
+	d.genMu.RLock()
+	defer d.genMu.RUnlock()
+	if !d.current(j.gen) {
+		d.finish(j)
+		return
+	}
+	next, retry := j.call.Result(flow.Response{SentAt: sentAt, DoneAt: doneAt, Status: status, Header: hdr, Error: class})
+	if !retry {
+		d.finish(j)
+		return
+	}
+	j.due = next.UnixNano()
+	j.flags &^= flagBurstSlotted
+	d.sched.release(j, doneAt)
+}
+
 // record counts an attempt and keeps it in the log; callers hold genMu for reading.
 func (d *Deliverer) record(a *Attempt, ok bool) {
 	c := &d.counters
@@ -301,7 +333,7 @@ func (d *Deliverer) record(a *Attempt, ok bool) {
 		c.failed.Add(1)
 		c.countFailure(a.Status, a.Error)
 	}
-	a.Seq = d.attempts.add(a)
+	a.Seq = d.attempts.Append(*a)
 }
 
 // abandon finishes a job whose subscription is gone.

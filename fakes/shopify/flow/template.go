@@ -1,4 +1,4 @@
-package webhooks
+package flow
 
 import (
 	"encoding/json"
@@ -31,7 +31,7 @@ var ErrTemplate = errors.New("invalid flow template")
 
 const maxTemplateLen = 64 << 10
 
-var templateVars = map[string]flowVar{
+var templateVars = map[string]variable{
 	"product.id":                                    varProductID,
 	"product.legacyResourceId":                      varProductLegacyID,
 	"product.title":                                 varProductTitle,
@@ -55,7 +55,7 @@ const (
 // templatePart is literal text (v == 0) or an output tag.
 type templatePart struct {
 	text    string
-	v       flowVar
+	v       variable
 	filters []templateFilter
 }
 
@@ -151,7 +151,7 @@ func parseOutput(inner string, at int) (templatePart, error) {
 }
 
 // render writes the template with data.
-func (t template) render(f *flowData) string {
+func (t template) render(f *triggerData) string {
 	var b strings.Builder
 	for _, p := range t {
 		if p.v == 0 {

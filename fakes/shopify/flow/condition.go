@@ -1,4 +1,4 @@
-package webhooks
+package flow
 
 import (
 	"errors"
@@ -46,11 +46,11 @@ const (
 	kindString
 )
 
-// flowVar is a variable of the inventory trigger, usable in conditions and templates.
-type flowVar uint8
+// variable is a variable of the inventory trigger, usable in conditions and templates.
+type variable uint8
 
 const (
-	varCurrent flowVar = iota + 1
+	varCurrent variable = iota + 1
 	varPrior
 	varDelta
 	varThreshold
@@ -66,7 +66,7 @@ const (
 )
 
 // conditionVars names the variables a condition may use.
-var conditionVars = map[string]flowVar{
+var conditionVars = map[string]variable{
 	"current": varCurrent, "productVariant.inventoryQuantity": varCurrent,
 	"prior": varPrior, "inventoryQuantityPrior": varPrior,
 	"delta":     varDelta,
@@ -75,7 +75,7 @@ var conditionVars = map[string]flowVar{
 	"product.title": varProductTitle,
 }
 
-func (v flowVar) kind() valueKind {
+func (v variable) kind() valueKind {
 	switch v {
 	case varSKU, varProductTitle, varProductID, varVariantID, varInventoryItemID, varShopDomain:
 		return kindString
@@ -83,14 +83,14 @@ func (v flowVar) kind() valueKind {
 	return kindInt
 }
 
-// flowData is what one trigger provides.
-type flowData struct {
+// triggerData is what one trigger provides.
+type triggerData struct {
 	inv       *InventoryChange
 	threshold int64
 	shop      string
 }
 
-func (f *flowData) intVar(v flowVar) int64 {
+func (f *triggerData) intVar(v variable) int64 {
 	switch v {
 	case varCurrent:
 		return int64(f.inv.Current)
@@ -110,7 +110,7 @@ func (f *flowData) intVar(v flowVar) int64 {
 	return 0
 }
 
-func (f *flowData) stringVar(v flowVar) string {
+func (f *triggerData) stringVar(v variable) string {
 	switch v {
 	case varSKU:
 		return f.inv.SKU
@@ -130,41 +130,41 @@ func (f *flowData) stringVar(v flowVar) string {
 
 // condition is a parsed expression tree.
 type condition interface {
-	eval(*flowData) bool
+	eval(*triggerData) bool
 }
 
 type constCond bool
 
-func (c constCond) eval(*flowData) bool { return bool(c) }
+func (c constCond) eval(*triggerData) bool { return bool(c) }
 
 type notCond struct{ x condition }
 
-func (c notCond) eval(f *flowData) bool { return !c.x.eval(f) }
+func (c notCond) eval(f *triggerData) bool { return !c.x.eval(f) }
 
 type andCond struct{ l, r condition }
 
-func (c andCond) eval(f *flowData) bool { return c.l.eval(f) && c.r.eval(f) }
+func (c andCond) eval(f *triggerData) bool { return c.l.eval(f) && c.r.eval(f) }
 
 type orCond struct{ l, r condition }
 
-func (c orCond) eval(f *flowData) bool { return c.l.eval(f) || c.r.eval(f) }
+func (c orCond) eval(f *triggerData) bool { return c.l.eval(f) || c.r.eval(f) }
 
 // operand is a literal or a variable.
 type operand struct {
 	kind valueKind
-	v    flowVar // 0 for a literal
+	v    variable // 0 for a literal
 	i    int64
 	s    string
 }
 
-func (o operand) intValue(f *flowData) int64 {
+func (o operand) intValue(f *triggerData) int64 {
 	if o.v != 0 {
 		return f.intVar(o.v)
 	}
 	return o.i
 }
 
-func (o operand) stringValue(f *flowData) string {
+func (o operand) stringValue(f *triggerData) string {
 	if o.v != 0 {
 		return f.stringVar(o.v)
 	}
@@ -176,7 +176,7 @@ type cmpCond struct {
 	l, r operand
 }
 
-func (c cmpCond) eval(f *flowData) bool {
+func (c cmpCond) eval(f *triggerData) bool {
 	if c.l.kind == kindString {
 		eq := c.l.stringValue(f) == c.r.stringValue(f)
 		if c.op == "==" {
