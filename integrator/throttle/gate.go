@@ -127,7 +127,9 @@ func NewConcurrencyGate(rdb redis.UniversalClient, cfg GateConfig) (*Concurrency
 	if cfg.Limit < 1 {
 		return nil, fmt.Errorf("throttle: gate %q: Limit must be at least 1, got %d", cfg.Name, cfg.Limit)
 	}
-	if cfg.DecreaseFactor < 0 || cfg.DecreaseFactor >= 1 {
+	// Written so NaN fails too: stored as the shared effective limit, it would stop every
+	// replica from ever being granted a slot again.
+	if !(cfg.DecreaseFactor >= 0 && cfg.DecreaseFactor < 1) {
 		return nil, fmt.Errorf("throttle: gate %q: DecreaseFactor must be in (0, 1), got %v", cfg.Name, cfg.DecreaseFactor)
 	}
 	for _, d := range []struct {
