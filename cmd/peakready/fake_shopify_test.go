@@ -20,39 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// startShopify runs `peakready fake shopify args...` in-process and returns its base URL;
-// the command is stopped (and must exit 0) when the test ends.
-func startShopify(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut := newLineOutput(), newLineOutput()
-	code := make(chan int, 1)
-	go func() {
-		code <- run(ctx, append([]string{"fake", "shopify", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), streams{out: out, err: errOut})
-	}()
-	var first string
-	select {
-	case first = <-out.lines:
-	case c := <-code:
-		cancel()
-		t.Fatalf("exited %d before listening; stderr: %s", c, errOut.String())
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatal("no output")
-	}
-	require.True(t, strings.HasPrefix(first, "listening on http://"), "first stdout line: %q", first)
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case c := <-code:
-			assert.Equal(t, exitOK, c, "stderr: %s", errOut.String())
-		case <-time.After(10 * time.Second):
-			t.Error("did not stop")
-		}
-	})
-	return strings.TrimPrefix(first, "listening on ")
-}
-
 func shopifyDo(t *testing.T, method, url, body string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -70,7 +37,7 @@ func shopifyDo(t *testing.T, method, url, body string, headers ...string) (*http
 
 func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	t.Parallel()
-	url := startShopify(t, "--plan", "standard", "--seed", "9", "--catalog-size", "20", "--locations", "3", "--access-token", "shpat_x")
+	url := startFake(t, "shopify", "--plan", "standard", "--seed", "9", "--catalog-size", "20", "--locations", "3", "--access-token", "shpat_x").URL
 	resp, body := shopifyDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name plan { displayName } } locations(first: 5) { nodes { name } } }"}`,
 		"X-Shopify-Access-Token", "shpat_x", "Content-Type", "application/json")
 	require.Equal(t, 200, resp.StatusCode, string(body))
@@ -92,9 +59,6 @@ func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &l))
 	assert.Len(t, l.Orders, 3)
 
-	resp, body = shopifyDo(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2,"bogus":1}}`)
-	assert.Equal(t, 400, resp.StatusCode)
-	assert.Contains(t, string(body), "bogus")
 	resp, _ = shopifyDo(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
 	assert.Equal(t, 200, resp.StatusCode)
 	resp, _ = shopifyDo(t, "GET", url+"/_fake/webhooks/stats", "")
@@ -114,7 +78,7 @@ func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 		got <- delivery{topic: r.Header.Get("X-Shopify-Topic"), hmac: r.Header.Get("X-Shopify-Hmac-Sha256"), body: b}
 	}))
 	defer recv.Close()
-	url := startShopify(t, "--webhook-url", recv.URL+"/hooks", "--client-secret", "s3cret", "--customers", "0")
+	url := startFake(t, "shopify", "--webhook-url", recv.URL+"/hooks", "--client-secret", "s3cret", "--customers", "0").URL
 	resp, body := shopifyDo(t, "POST", url+"/_fake/orders", `{"count": 1}`)
 	require.Equal(t, 201, resp.StatusCode, string(body))
 	seen := map[string]bool{}
@@ -134,7 +98,7 @@ func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 
 func TestFakeShopifyTokenFromEnvAndLatency(t *testing.T) {
 	t.Setenv(envShopifyToken, "from-env")
-	url := startShopify(t, "--latency", "1ms", "--speed", "1000")
+	url := startFake(t, "shopify", "--latency", "1ms", "--speed", "1000").URL
 	resp, _ := shopifyDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "nope")
 	assert.Equal(t, 401, resp.StatusCode)
 	resp, _ = shopifyDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "from-env")
@@ -163,11 +127,8 @@ func TestFakeShopifyBadFlagsExit2(t *testing.T) {
 		{[]string{"--latency", "lognormal(2s,1s)"}, "--latency"},
 		{[]string{"--api-version", "2023-13"}, "api version"},
 		{[]string{"--webhook-url", "ftp://x"}, "webhook-url"},
-		{[]string{"--speed", "0"}, "--speed"},
 		{[]string{"--webhook-timeout", "soon"}, "webhook-timeout"},
 		{[]string{"--profile", badProfile}, "gold"},
-		{[]string{"--nope"}, "nope"},
-		{[]string{"extra"}, "unexpected argument"},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), append([]string{"fake", "shopify", "--addr", "127.0.0.1:0"}, c.args...), streams{out: &out, err: &errOut})
@@ -187,7 +148,4 @@ func TestFakeShopifyHelp(t *testing.T) {
 		"-webhook-url", "-client-secret", "-previous-client-secret", "-webhook-duplicate-share", "-shop"} {
 		assert.Contains(t, out.String(), flag+" ", flag)
 	}
-	out.Reset()
-	run(context.Background(), []string{"fake", "--help"}, streams{out: &out, err: &errOut})
-	assert.Contains(t, out.String(), "shopify")
 }

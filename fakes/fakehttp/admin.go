@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/peakready/peakready/fakes/ledger"
 )
@@ -21,9 +22,33 @@ func (s *Server) routeAdmin() {
 	})
 	s.admin.HandleFunc("GET /_fake/faults", func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, http.StatusOK, s.profileView()) })
 	s.admin.HandleFunc("PUT /_fake/faults", s.serveSetFaults)
-	s.admin.HandleFunc("/_fake/", func(w http.ResponseWriter, r *http.Request) {
+	s.admin.HandleFunc("/_fake/", s.serveNoRoute)
+}
+
+// adminMethods are the methods an admin route may be registered for.
+var adminMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// serveNoRoute answers an admin request no route took: 405 with Allow when the path has
+// routes for other methods, 404 otherwise. (The catch-all route that keeps these answers
+// in JSON also matches every method, so the mux's own 405 never happens.)
+func (s *Server) serveNoRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range adminMethods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.admin.Handler(probe); pattern != "" && pattern != "/_fake/" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) == 0 {
 		AdminError(w, http.StatusNotFound, "no admin route "+r.Method+" "+r.URL.Path+"; GET /_fake/ lists them")
-	})
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	AdminError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+" is not allowed; use "+strings.Join(allow, " or "))
 }
 
 // AdminError writes {"error": message} with status.

@@ -207,3 +207,29 @@ func TestParseProfileYAMLReportsLines(t *testing.T) {
 	assert.JSONEq(t, `{"concurrency":5}`, string(p.Limits))
 	assert.Equal(t, "1s", p.Faults[0].Params["dist"])
 }
+
+func TestAdminWrongMethodIs405(t *testing.T) {
+	t.Parallel()
+	p, url := newToy(t)
+	p.srv.HandleAdmin("POST /_fake/things", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	for _, c := range []struct{ method, path, allow string }{
+		{"DELETE", "/_fake/stats", "GET, HEAD"},
+		{"GET", "/_fake/reset", "POST"},
+		{"POST", "/_fake/faults", "GET, HEAD, PUT"},
+		{"PUT", "/_fake/", "GET, HEAD"},
+		{"GET", "/_fake/things", "POST"},
+	} {
+		req, err := http.NewRequest(c.method, url+c.path, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "%s %s", c.method, c.path)
+		assert.Equal(t, c.allow, resp.Header.Get("Allow"), "%s %s", c.method, c.path)
+		assert.Contains(t, string(body), `"error"`, "%s %s", c.method, c.path)
+	}
+	status, body := do(t, "GET", url+"/_fake/nothing", "")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, body, "GET /_fake/ lists them")
+}

@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -562,6 +563,7 @@ func TestGateConfigErrors(t *testing.T) {
 		{GateConfig{Name: "n"}, "Limit must be at least 1"},
 		{GateConfig{Name: "n", Limit: 1, DecreaseFactor: 1}, "DecreaseFactor"},
 		{GateConfig{Name: "n", Limit: 1, DecreaseFactor: -0.5}, "DecreaseFactor"},
+		{GateConfig{Name: "n", Limit: 1, DecreaseFactor: math.NaN()}, "DecreaseFactor"},
 		{GateConfig{Name: "n", Limit: 1, Lease: -time.Second}, "Lease must not be negative"},
 		{GateConfig{Name: "n", Limit: 1, Lease: time.Microsecond}, "Lease must be at least 1ms"},
 		{GateConfig{Name: "n", Limit: 1, IncreaseAfter: -1}, "IncreaseAfter"},

@@ -1,0 +1,87 @@
+// Package netsuitetest runs the fake NetSuite against the fakes' conformance suite,
+// fakehttptest. It imports testing: only test code may import it.
+package netsuitetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
+	"github.com/peakready/peakready/fakes/netsuite"
+)
+
+const salesOrderPath = "/services/rest/record/v1/salesOrder"
+
+// Target is the fake NetSuite for fakehttptest.Run, in-process, with latency, automatic
+// fulfilments and stock receipts off (Args turn them off on the command line too). Set
+// Command, and clear New, to run the command-line form.
+//
+// Its Effect is a sales order POSTed with the key as externalId; its tight limit is an
+// account concurrency of 1.
+func Target() fakehttptest.Target {
+	return fakehttptest.Target{
+		Name: "netsuite",
+		New: func(t *testing.T) fakehttptest.Server {
+			srv, err := netsuite.New(netsuite.Options{
+				Seed:   1,
+				Limits: netsuite.Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off", ReceiptsEvery: "off"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return srv
+		},
+		Args:          []string{"--latency", "0", "--read-latency", "0", "--fulfill-after", "off", "--receipts-every", "off"},
+		Effect:        salesOrder,
+		EffectCreates: true,
+		Unauthorized: fakehttptest.Unauthorized{
+			Request: func(t *testing.T, baseURL string) *http.Request {
+				return newRequest(t, http.MethodGet, baseURL+"/services/rest/record/v1/inventoryItem", "")
+			},
+			Status: http.StatusUnauthorized,
+			Body:   invalidLogin,
+		},
+		TightLimits: `{"concurrency":1}`,
+	}
+}
+
+// salesOrder is a one-line sales order for the seeded catalog's first item.
+func salesOrder(t *testing.T, baseURL, key string) *http.Request {
+	body, _ := json.Marshal(map[string]any{
+		"externalId": key,
+		"item":       map[string]any{"items": []any{map[string]any{"item": map[string]any{"id": "1001"}, "quantity": 1}}},
+	})
+	req := newRequest(t, http.MethodPost, baseURL+salesOrderPath, string(body))
+	req.Header.Set("Authorization", "Bearer conformance")
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// invalidLogin checks NetSuite's answer to a request without credentials: its error
+// envelope with INVALID_LOGIN, and a Bearer challenge naming the account.
+func invalidLogin(header http.Header, body []byte) error {
+	var e netsuite.ErrorBody
+	if err := json.Unmarshal(body, &e); err != nil {
+		return err
+	}
+	switch {
+	case e.Status != http.StatusUnauthorized || e.Type == "" || e.Title == "":
+		return fmt.Errorf("envelope %+v: want status 401, a type and a title", e)
+	case len(e.Details) != 1 || e.Details[0].Code != netsuite.CodeInvalidLogin:
+		return fmt.Errorf("o:errorDetails %+v: want one %s", e.Details, netsuite.CodeInvalidLogin)
+	case !strings.HasPrefix(header.Get("WWW-Authenticate"), `Bearer realm="`+netsuite.DefaultAccount+`"`):
+		return fmt.Errorf("WWW-Authenticate %q: want a Bearer challenge for the account", header.Get("WWW-Authenticate"))
+	}
+	return nil
+}
+
+func newRequest(t *testing.T, method, url, body string) *http.Request {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
