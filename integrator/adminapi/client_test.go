@@ -231,7 +231,7 @@ func TestHeldAndRelease(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, held)
 
-	require.NoError(t, b.holds.Hold(ctx, flows.HeldOrder{OrderID: bigID, Name: "#1001", Risk: "HIGH", Reason: "risk level HIGH",
+	require.NoError(t, b.holds.Hold(ctx, flows.HeldOrder{OrderID: bigID, Name: "#1001", Risk: "HIGH", Reason: "risk HIGH",
 		Topic: "orders/create", HeldAt: heldAt, UpdatedAt: heldAt.Add(-time.Minute), Payload: []byte(`{"id":820982911946154508}`)}))
 	require.NoError(t, b.holds.Hold(ctx, flows.HeldOrder{OrderID: 5, Name: "#1002", Risk: "HIGH", Topic: "orders/create",
 		HeldAt: heldAt.Add(time.Second), Payload: []byte(`{"id":5}`)}))
@@ -239,7 +239,7 @@ func TestHeldAndRelease(t *testing.T) {
 	held, err = c.Held(ctx)
 	require.NoError(t, err)
 	require.Len(t, held, 2)
-	assert.Equal(t, adminapi.HeldOrder{OrderID: bigID, Name: "#1001", Risk: "HIGH", Reason: "risk level HIGH", HeldAt: heldAt,
+	assert.Equal(t, adminapi.HeldOrder{OrderID: bigID, Name: "#1001", Risk: "HIGH", Reason: "risk HIGH", HeldAt: heldAt,
 		UpdatedAt: heldAt.Add(-time.Minute)}, held[0], "oldest hold first, the id exact")
 	assert.Equal(t, int64(5), held[1].OrderID)
 	assert.Contains(t, b.raw(t, "/admin/held"), `"order_id": "820982911946154508"`, "a string on the wire")
