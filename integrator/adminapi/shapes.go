@@ -9,6 +9,9 @@
 //
 // Ids that can exceed 2^53 (Shopify order ids) are JSON strings, or sit inside a payload
 // kept as raw JSON, so no client that decodes numbers as float64 can round them.
+//
+// Field order is wire order: the integrator's answers are byte for byte what they were
+// before these types existed (a list's count comes before the list), so keep it.
 package adminapi
 
 import (
