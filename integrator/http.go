@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/peakready/peakready/integrator/adminapi"
 	"github.com/peakready/peakready/integrator/queue"
 )
 
@@ -22,7 +23,7 @@ import (
 //	GET  /healthz                 the process is up
 //	GET  /readyz                  Redis answers (503 otherwise)
 //	GET  /metrics                 Prometheus metrics
-//	     /admin/...               the admin API (Authorization: Bearer <admin token>)
+//	     /admin/...               the admin API (see package adminapi)
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/shopify", a.webhooks)
@@ -53,7 +54,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	writeJSON(w, status, adminapi.Error{Message: msg})
 }
 
 // authenticate requires "Authorization: Bearer <admin token>", compared in constant time.
@@ -84,36 +85,22 @@ func (a *App) serveReady(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// QueueStatsView is the JSON of GET /admin/queue/stats.
-type QueueStatsView struct {
-	Messages             int64   `json:"messages"`
-	GroupsReady          int64   `json:"groups_ready"`
-	GroupsDelayed        int64   `json:"groups_delayed"`
-	GroupsInFlight       int64   `json:"groups_in_flight"`
-	OldestMessageSeconds float64 `json:"oldest_message_age_seconds"`
-	DeadLetters          int64   `json:"dead_letters"`
-	Enqueued             int64   `json:"enqueued"`
-	Duplicates           int64   `json:"duplicates"`
-	Acked                int64   `json:"acked"`
-	Retried              int64   `json:"retried"`
-	Snoozed              int64   `json:"snoozed"`
-	DeadLettered         int64   `json:"dead_lettered"`
-	Recovered            int64   `json:"recovered"`
-	Replayed             int64   `json:"replayed"`
-	Held                 int     `json:"held_orders"`
-}
+// QueueStatsView is the queue stats the admin API answers with.
+//
+// Deprecated: use adminapi.QueueStats, which it is.
+type QueueStatsView = adminapi.QueueStats
 
 // QueueStats reads the shared queue's state.
-func (a *App) QueueStats(ctx context.Context) (QueueStatsView, error) {
+func (a *App) QueueStats(ctx context.Context) (adminapi.QueueStats, error) {
 	s, err := a.queue.Stats(ctx)
 	if err != nil {
-		return QueueStatsView{}, err
+		return adminapi.QueueStats{}, err
 	}
 	held, err := a.holds.List(ctx)
 	if err != nil {
-		return QueueStatsView{}, err
+		return adminapi.QueueStats{}, err
 	}
-	return QueueStatsView{Messages: s.Messages, GroupsReady: s.GroupsReady, GroupsDelayed: s.GroupsDelayed, GroupsInFlight: s.GroupsInFlight,
+	return adminapi.QueueStats{Messages: s.Messages, GroupsReady: s.GroupsReady, GroupsDelayed: s.GroupsDelayed, GroupsInFlight: s.GroupsInFlight,
 		OldestMessageSeconds: s.OldestMessageAge.Seconds(), DeadLetters: s.DeadLetters, Enqueued: s.Enqueued, Duplicates: s.Duplicates,
 		Acked: s.Acked, Retried: s.Retried, Snoozed: s.Snoozed, DeadLettered: s.DeadLettered, Recovered: s.Recovered, Replayed: s.Replayed,
 		Held: len(held)}, nil
@@ -128,24 +115,8 @@ func (a *App) serveQueueStats(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// DeadLetterView is a dead letter as the admin API shows it; the payload is included
-// only by GET /admin/dlq/{id}.
-type DeadLetterView struct {
-	ID         string            `json:"id"`
-	MessageID  string            `json:"message_id"`
-	Key        string            `json:"key"`
-	Topic      string            `json:"topic"`
-	Reason     string            `json:"reason"`
-	Attempts   int               `json:"attempts"`
-	LastError  string            `json:"last_error"`
-	EnqueuedAt time.Time         `json:"enqueued_at"`
-	DeadAt     time.Time         `json:"dead_at"`
-	Headers    map[string]string `json:"headers,omitempty"`
-	Payload    json.RawMessage   `json:"payload,omitempty"`
-}
-
-func viewDeadLetter(d queue.DeadLetter, withPayload bool) DeadLetterView {
-	v := DeadLetterView{ID: d.ID, MessageID: d.Message.ID, Key: d.Message.Key, Topic: d.Message.Topic, Reason: d.Reason,
+func viewDeadLetter(d queue.DeadLetter, withPayload bool) adminapi.DeadLetter {
+	v := adminapi.DeadLetter{ID: d.ID, MessageID: d.Message.ID, Key: d.Message.Key, Topic: d.Message.Topic, Reason: d.Reason,
 		Attempts: d.Message.Attempt, LastError: d.Error, EnqueuedAt: d.Message.EnqueuedAt, DeadAt: d.At, Headers: d.Message.Headers}
 	if withPayload {
 		if json.Valid(d.Message.Payload) {
@@ -164,11 +135,11 @@ func filterFrom(r *http.Request) queue.DLQFilter {
 }
 
 func (a *App) serveDLQList(w http.ResponseWriter, r *http.Request) {
-	limit := 100
+	limit := adminapi.DefaultDeadLetterLimit
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, "limit must be an integer from 1 to 10000")
+		if err != nil || n < 1 || n > adminapi.MaxDeadLetterLimit {
+			writeError(w, http.StatusBadRequest, "limit must be an integer from 1 to "+strconv.Itoa(adminapi.MaxDeadLetterLimit))
 			return
 		}
 		limit = n
@@ -178,11 +149,12 @@ func (a *App) serveDLQList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	out := make([]DeadLetterView, 0, len(list))
+	out := adminapi.DeadLetterList{DeadLetters: make([]adminapi.DeadLetter, 0, len(list))}
 	for _, d := range list {
-		out = append(out, viewDeadLetter(d, false))
+		out.DeadLetters = append(out.DeadLetters, viewDeadLetter(d, false))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": out, "count": len(out)})
+	out.Count = len(out.DeadLetters)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *App) serveDLQGet(w http.ResponseWriter, r *http.Request) {
@@ -198,20 +170,9 @@ func (a *App) serveDLQGet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, viewDeadLetter(d, true))
 }
 
-// DLQRequest selects dead letters to replay or discard: by fields, or all of them.
-// An empty request (no field, all false) is refused, so nothing is replayed by accident.
-type DLQRequest struct {
-	ID        string `json:"id,omitempty"`
-	MessageID string `json:"message_id,omitempty"`
-	Key       string `json:"key,omitempty"`
-	Topic     string `json:"topic,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	All       bool   `json:"all,omitempty"`
-}
-
 func (a *App) serveDLQAction(replay bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var req DLQRequest
+		var req adminapi.DLQFilter
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
@@ -234,12 +195,13 @@ func (a *App) serveDLQAction(replay bool) http.HandlerFunc {
 			writeError(w, http.StatusServiceUnavailable, err.Error())
 			return
 		}
-		verb := "discarded"
 		if replay {
-			verb = "replayed"
+			a.log.Info("dead letters replayed", "count", n, "filter", f)
+			writeJSON(w, http.StatusOK, adminapi.ReplayResult{Replayed: n})
+		} else {
+			a.log.Info("dead letters discarded", "count", n, "filter", f)
+			writeJSON(w, http.StatusOK, adminapi.DiscardResult{Discarded: n})
 		}
-		a.log.Info("dead letters "+verb, "count", n, "filter", f)
-		writeJSON(w, http.StatusOK, map[string]int{verb: n})
 	}
 }
 
@@ -249,19 +211,11 @@ func (a *App) serveHeld(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	type view struct {
-		OrderID   string    `json:"order_id"`
-		Name      string    `json:"name"`
-		Risk      string    `json:"risk"`
-		Reason    string    `json:"reason"`
-		HeldAt    time.Time `json:"held_at"`
-		UpdatedAt time.Time `json:"updated_at"`
-	}
-	out := make([]view, 0, len(held))
+	out := adminapi.HeldList{Count: len(held), Held: make([]adminapi.HeldOrder, 0, len(held))}
 	for _, h := range held {
-		out = append(out, view{OrderID: strconv.FormatInt(h.OrderID, 10), Name: h.Name, Risk: h.Risk, Reason: h.Reason, HeldAt: h.HeldAt, UpdatedAt: h.UpdatedAt})
+		out.Held = append(out.Held, adminapi.HeldOrder{OrderID: h.OrderID, Name: h.Name, Risk: h.Risk, Reason: h.Reason, HeldAt: h.HeldAt, UpdatedAt: h.UpdatedAt})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"held": out, "count": len(out)})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *App) serveRelease(w http.ResponseWriter, r *http.Request) {
@@ -277,21 +231,21 @@ func (a *App) serveRelease(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	default:
 		a.log.Info("held order released", "order", id)
-		writeJSON(w, http.StatusOK, map[string]string{"released": r.PathValue("order_id")})
+		writeJSON(w, http.StatusOK, adminapi.ReleaseResult{Released: r.PathValue("order_id")})
 	}
 }
 
 func (a *App) serveLimits(w http.ResponseWriter, r *http.Request) {
-	out := map[string]any{}
+	var out adminapi.Limits
 	if s, err := a.gate.Stats(r.Context()); err == nil {
-		out["netsuite_concurrency"] = s
+		out.NetSuiteConcurrency = &s
 	}
 	if s, err := a.breaker.Status(r.Context()); err == nil {
-		out["netsuite_breaker"] = s
+		out.NetSuiteBreaker = &s
 	}
 	if a.bucket != nil {
 		if s, err := a.bucket.Stats(r.Context()); err == nil {
-			out["shopify_cost_bucket"] = s
+			out.ShopifyCostBucket = &s
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/peakready/peakready/integrator/adminapi"
 )
 
 // The dlq, queue and held commands are clients of a running integrator's admin API.
@@ -21,12 +25,6 @@ func init() {
 	register("dlq", "list, show, replay or discard dead letters of a running integrator", runDLQ)
 	register("queue", "show the integrator queue's state (queue stats)", runQueue)
 	register("held", "list held high-risk orders, or release one for sync", runHeld)
-}
-
-// adminClient talks to /admin/ of an integrator.
-type adminClient struct {
-	base, token string
-	http        *http.Client
 }
 
 func adminFlags(fs *flag.FlagSet) (*string, *string) {
@@ -42,65 +40,55 @@ func envOr(name, def string) string {
 	return def
 }
 
-func newAdminClient(base, token string) (*adminClient, error) {
+// newAdminClient returns a client of the integrator at base, with the token from the
+// flag or else PEAKREADY_ADMIN_TOKEN.
+func newAdminClient(base, token string) (*adminapi.Client, error) {
 	if token == "" {
 		token = os.Getenv("PEAKREADY_ADMIN_TOKEN")
 	}
 	if token == "" {
-		return nil, fmt.Errorf("an admin token is required (--admin-token or PEAKREADY_ADMIN_TOKEN)")
+		return nil, errors.New("an admin token is required (--admin-token or PEAKREADY_ADMIN_TOKEN)")
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	c, err := adminapi.New(base, token)
+	if err != nil {
+		// The token is set, so what New refused is the URL.
 		return nil, fmt.Errorf("--url %q must be http(s)://host:port", base)
 	}
-	return &adminClient{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}, nil
-}
-
-// call sends a request and decodes a 2xx JSON answer into out; other answers become an
-// error carrying the integrator's message.
-func (c *adminClient) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s %s: %d: %s", method, path, resp.StatusCode, e.Error)
-		}
-		return fmt.Errorf("%s %s: %d", method, path, resp.StatusCode)
-	}
-	if out == nil {
-		return nil
-	}
-	// Numbers stay as sent: Shopify ids exceed 2^53, and a float64 would print a count of
-	// 1200000 as 1.2e+06.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return dec.Decode(out)
+	return c, nil
 }
 
 func printJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// sortedJSON is v as the generic JSON value that printJSON prints with every object's
+// keys sorted and numbers as encoded: the form queue stats and dlq show have always
+// printed, since they once decoded the answer into a map.
+func sortedJSON(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// dlqListed is a dead letter as dlq list --json prints it: the table's columns.
+type dlqListed struct {
+	ID        string    `json:"id"`
+	Key       string    `json:"key"`
+	Topic     string    `json:"topic"`
+	Reason    string    `json:"reason"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error"`
+	DeadAt    time.Time `json:"dead_at"`
 }
 
 func runDLQ(ctx context.Context, args []string, s streams) int {
@@ -152,58 +140,51 @@ func runDLQ(ctx context.Context, args []string, s streams) int {
 	}
 	switch sub {
 	case "list":
-		q := url.Values{}
-		for k, v := range map[string]string{"key": *key, "topic": *topic, "reason": *reason} {
-			if v != "" {
-				q.Set(k, v)
-			}
-		}
-		q.Set("limit", fmt.Sprint(limit))
-		var out struct {
-			DeadLetters []struct {
-				ID        string    `json:"id"`
-				Key       string    `json:"key"`
-				Topic     string    `json:"topic"`
-				Reason    string    `json:"reason"`
-				Attempts  int       `json:"attempts"`
-				LastError string    `json:"last_error"`
-				DeadAt    time.Time `json:"dead_at"`
-			} `json:"dead_letters"`
-		}
-		if err := c.call(ctx, http.MethodGet, "/admin/dlq?"+q.Encode(), nil, &out); err != nil {
+		list, err := c.DeadLetters(ctx, adminapi.DLQFilter{Key: *key, Topic: *topic, Reason: *reason}, limit)
+		if err != nil {
 			return fail(s, "dlq list", exitRuntime, "%v", err)
 		}
 		if *asJSON {
+			out := struct {
+				DeadLetters []dlqListed `json:"dead_letters"`
+			}{make([]dlqListed, 0, len(list))}
+			for _, d := range list {
+				out.DeadLetters = append(out.DeadLetters, dlqListed{ID: d.ID, Key: d.Key, Topic: d.Topic, Reason: d.Reason,
+					Attempts: d.Attempts, LastError: d.LastError, DeadAt: d.DeadAt})
+			}
 			printJSON(s.out, out)
 			return exitOK
 		}
 		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tKEY\tTOPIC\tREASON\tATTEMPTS\tDEAD AT\tLAST ERROR")
-		for _, d := range out.DeadLetters {
+		for _, d := range list {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.Key, d.Topic, d.Reason, d.Attempts, d.DeadAt.Format(time.RFC3339), lastChars(d.LastError, 100))
 		}
 		_ = tw.Flush()
 	case "show":
-		var out map[string]any
-		if err := c.call(ctx, http.MethodGet, "/admin/dlq/"+url.PathEscape(showID), nil, &out); err != nil {
+		d, err := c.DeadLetter(ctx, showID)
+		if err != nil {
+			return fail(s, "dlq show", exitRuntime, "%v", err)
+		}
+		out, err := sortedJSON(d)
+		if err != nil {
 			return fail(s, "dlq show", exitRuntime, "%v", err)
 		}
 		printJSON(s.out, out)
 	default:
-		req := map[string]any{"key": *key, "topic": *topic, "reason": *reason, "id": *id, "all": *all}
-		for k, v := range req {
-			if v == "" || v == false {
-				delete(req, k)
-			}
-		}
-		if len(req) == 0 {
+		f := adminapi.DLQFilter{ID: *id, Key: *key, Topic: *topic, Reason: *reason, All: *all}
+		if f == (adminapi.DLQFilter{}) {
 			return fail(s, "dlq "+sub, exitUsage, "say which dead letters: --id, --key, --topic, --reason, or --all")
 		}
-		var out map[string]int
-		if err := c.call(ctx, http.MethodPost, "/admin/dlq/"+sub, req, &out); err != nil {
+		action := c.Replay
+		if sub == "discard" {
+			action = c.Discard
+		}
+		n, err := action(ctx, f)
+		if err != nil {
 			return fail(s, "dlq "+sub, exitRuntime, "%v", err)
 		}
-		fmt.Fprintf(s.out, "%s %d dead letter(s)\n", sub+"ed", out[sub+"ed"])
+		fmt.Fprintf(s.out, "%s %d dead letter(s)\n", sub+"ed", n)
 	}
 	return exitOK
 }
@@ -236,28 +217,27 @@ func runQueue(ctx context.Context, args []string, s streams) int {
 	if err != nil {
 		return fail(s, "queue stats", exitUsage, "%v", err)
 	}
-	var out map[string]any
-	if err := c.call(ctx, http.MethodGet, "/admin/queue/stats", nil, &out); err != nil {
+	stats, err := c.QueueStats(ctx)
+	if err != nil {
+		return fail(s, "queue stats", exitRuntime, "%v", err)
+	}
+	// One line per JSON field, named and formatted as in the JSON (a backlog of 1200000
+	// is not 1.2e+06), sorted by name.
+	v, err := sortedJSON(stats)
+	if err != nil {
 		return fail(s, "queue stats", exitRuntime, "%v", err)
 	}
 	if *asJSON {
-		printJSON(s.out, out)
+		printJSON(s.out, v)
 		return exitOK
 	}
+	fields := v.(map[string]any)
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-	for _, k := range sortedKeys(out) {
-		fmt.Fprintf(tw, "%s\t%v\n", k, out[k])
+	for _, k := range sortedStrings(slices.Collect(maps.Keys(fields))) {
+		fmt.Fprintf(tw, "%s\t%v\n", k, fields[k])
 	}
 	_ = tw.Flush()
 	return exitOK
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return sortedStrings(keys)
 }
 
 func runHeld(ctx context.Context, args []string, s streams) int {
@@ -292,40 +272,39 @@ func runHeld(ctx context.Context, args []string, s streams) int {
 	if code, done := parse(fs, rest); done {
 		return code
 	}
+	var id int64
+	if sub == "release" {
+		var err error
+		if id, err = strconv.ParseInt(orderID, 10, 64); err != nil || id <= 0 {
+			return fail(s, "held release", exitUsage, "order id %q must be a positive integer", orderID)
+		}
+	}
 	c, err := newAdminClient(*base, *token)
 	if err != nil {
 		return fail(s, "held "+sub, exitUsage, "%v", err)
 	}
 	if sub == "release" {
-		if err := c.call(ctx, http.MethodPost, "/admin/held/"+url.PathEscape(orderID)+"/release", nil, nil); err != nil {
+		if err := c.Release(ctx, id); err != nil {
 			return fail(s, "held release", exitRuntime, "%v", err)
 		}
 		fmt.Fprintf(s.out, "released order %s: it is queued for sync\n", orderID)
 		return exitOK
 	}
-	if *asJSON {
-		var raw json.RawMessage
-		if err := c.call(ctx, http.MethodGet, "/admin/held", nil, &raw); err != nil {
-			return fail(s, "held list", exitRuntime, "%v", err)
-		}
-		_, _ = s.out.Write(append(raw, '\n'))
-		return exitOK
-	}
-	var out struct {
-		Held []struct {
-			OrderID string    `json:"order_id"`
-			Name    string    `json:"name"`
-			Risk    string    `json:"risk"`
-			HeldAt  time.Time `json:"held_at"`
-		} `json:"held"`
-	}
-	if err := c.call(ctx, http.MethodGet, "/admin/held", nil, &out); err != nil {
+	held, err := c.Held(ctx)
+	if err != nil {
 		return fail(s, "held list", exitRuntime, "%v", err)
+	}
+	if *asJSON {
+		if held == nil {
+			held = []adminapi.HeldOrder{}
+		}
+		printJSON(s.out, adminapi.HeldList{Count: len(held), Held: held})
+		return exitOK
 	}
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ORDER ID\tNAME\tRISK\tHELD AT")
-	for _, h := range out.Held {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.OrderID, h.Name, h.Risk, h.HeldAt.Format(time.RFC3339))
+	for _, h := range held {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.OrderID, h.Name, h.Risk, h.HeldAt.Format(time.RFC3339))
 	}
 	_ = tw.Flush()
 	return exitOK

@@ -251,8 +251,10 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"unknown subcommand", []string{"dlq", "purge", "--url", p.url}, exitUsage, []string{`unknown subcommand "purge"`}},
 		{"show without id", []string{"dlq", "show", "--url", p.url}, exitUsage, []string{"dlq show ID"}},
 		{"release without id", []string{"held", "release"}, exitUsage, []string{"held release ORDER_ID"}},
-		{"release a bad id", []string{"held", "release", "abc", "--url", p.url, "--admin-token", integAdminToken}, exitRuntime,
-			[]string{"400", "positive integer"}},
+		{"release a bad id", []string{"held", "release", "abc", "--url", p.url, "--admin-token", integAdminToken}, exitUsage,
+			[]string{`order id "abc" must be a positive integer`}},
+		{"release id 0", []string{"held", "release", "0", "--url", p.url, "--admin-token", integAdminToken}, exitUsage,
+			[]string{`order id "0" must be a positive integer`}},
 	}
 	for _, tc := range cases {
 		code, out, errOut := adminCmd(t, tc.args...)
