@@ -6,10 +6,13 @@ import (
 	"net"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/integrator"
+	"github.com/peakready/peakready/integrator/redisserver"
 	"github.com/peakready/peakready/scenarios/brokensut"
 	"github.com/peakready/peakready/scenarios/report"
 )
@@ -119,4 +122,58 @@ delivery: {reorder_share: 0.3, reorder_window: 30s}`)
 		assert.Contains(t, stale, id, "order %d is named stale but the integrator applied its newest state", id)
 	}
 	t.Logf("wall %s, %d stale named of %d the integrator left stale; totals %+v", rep.Wall, len(names), len(stale), rep.Totals)
+}
+
+// A peakready integrator deployed on its own is an external system whose admin API the
+// runner reads: the drain waits for its queue, and what it held is accounted for.
+func TestRunExternalIntegratorThroughItsAdminAPI(t *testing.T) {
+	nsAddr, shopAddr := freeAddr(t), freeAddr(t)
+	const secret, adminToken = "external-admin-secret", "external-admin-token-0123456789"
+	t.Setenv("PEAKREADY_TEST_EXT_SECRET", secret)
+	t.Setenv("PEAKREADY_TEST_EXT_ADMIN", adminToken)
+	rs, err := redisserver.Start(context.Background(), "embedded")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rs.Close() })
+	app, err := integrator.New(integrator.Config{Redis: rs.Client(), WebhookSecret: secret, AdminToken: adminToken,
+		NetSuiteURL: "http://" + nsAddr, NetSuiteToken: "team-token", ShopifyURL: "http://" + shopAddr, ShopifyToken: "team-token"})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-served })
+	base := "http://" + ln.Addr().String()
+
+	sc := parseString(t, fmt.Sprintf(`
+name: external-admin
+speed: 10
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 4/s, duration: 30s}}
+fakes:
+  shopify: {addr: %q}
+  netsuite: {addr: %q, latency: "lognormal(100ms,300ms)"}
+sut:
+  external:
+    webhook_url: %s/webhooks/shopify
+    secret_env: PEAKREADY_TEST_EXT_SECRET
+    holds_high_risk: true
+    admin: {url: %s, token_env: PEAKREADY_TEST_EXT_ADMIN}
+drain: {timeout: 2m, quiet: 1h}
+assertions:
+  allow: [held]
+`, shopAddr, nsAddr, base, base))
+	rep, err := Run(context.Background(), sc, Options{SampleEvery: 100 * time.Millisecond})
+	require.NoError(t, err)
+	for _, a := range rep.Assertions {
+		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
+	}
+	assert.Equal(t, rep.Totals.Orders, rep.Totals.Synced+rep.Totals.Held, "held orders are accounted for through the admin API")
+	assert.Empty(t, rep.Notes, "the runner sees the queue and the accounting")
+	sawQueue := false
+	for _, p := range rep.Series {
+		sawQueue = sawQueue || p.QueueDepth >= 0
+	}
+	assert.True(t, sawQueue, "the queue depth is sampled through the admin API")
 }

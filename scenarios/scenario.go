@@ -225,6 +225,16 @@ type ExternalSUT struct {
 	// HoldsHighRisk says the SUT holds high-risk orders: the checker then expects them
 	// absent from the ERP instead of present.
 	HoldsHighRisk bool `yaml:"holds_high_risk"`
+	// Admin is the admin API of a peakready integrator deployed on its own; the runner
+	// then watches its queue and reads what it held and dead-lettered.
+	Admin *ExternalAdmin `yaml:"admin"`
+}
+
+// ExternalAdmin addresses a peakready integrator's admin API.
+type ExternalAdmin struct {
+	URL string `yaml:"url"`
+	// TokenEnv names the environment variable holding the admin token.
+	TokenEnv string `yaml:"token_env"`
 }
 
 // Drain bounds the wait, after the last phase, for the system to finish.

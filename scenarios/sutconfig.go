@@ -14,7 +14,15 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 		if secret == "" {
 			return nil, fmt.Errorf("sut external: environment variable %s (secret_env) is empty: it must hold the webhook secret your integrator verifies", x.SecretEnv)
 		}
-		return sut.External(sut.ExternalConfig{WebhookURL: x.WebhookURL, Secret: secret, Topics: x.Topics, HoldsHighRisk: x.HoldsHighRisk}), nil
+		cfg := sut.ExternalConfig{WebhookURL: x.WebhookURL, Secret: secret, Topics: x.Topics, HoldsHighRisk: x.HoldsHighRisk}
+		if a := x.Admin; a != nil {
+			token := os.Getenv(a.TokenEnv)
+			if token == "" {
+				return nil, fmt.Errorf("sut external admin: environment variable %s (token_env) is empty: it must hold the integrator's admin token", a.TokenEnv)
+			}
+			cfg.Admin = &sut.AdminAPI{URL: a.URL, Token: token}
+		}
+		return sut.External(cfg), nil
 	}
 	b := sc.SUT.Builtin
 	if b == nil {

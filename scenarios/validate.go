@@ -296,6 +296,15 @@ func (s *Scenario) validateSUT(c *checker) {
 		if e.SecretEnv == "" {
 			c.at("sut external: secret_env must name the environment variable holding the webhook secret", "sut", "external")
 		}
+		if a := e.Admin; a != nil {
+			u, err := url.Parse(a.URL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				c.at(fmt.Sprintf("sut external admin: url %q must be an http(s) URL", a.URL), "sut", "external", "admin", "url")
+			}
+			if a.TokenEnv == "" {
+				c.at("sut external admin: token_env must name the environment variable holding the admin token", "sut", "external", "admin")
+			}
+		}
 		if s.Fakes.NetSuite.Addr == "" || s.Fakes.Shopify.Addr == "" {
 			c.at("sut external: pin fakes.netsuite.addr and fakes.shopify.addr so your integrator can be configured to call them", "fakes")
 		}

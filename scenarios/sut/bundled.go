@@ -2,6 +2,8 @@ package sut
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +18,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peakready/peakready/integrator"
-	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/redisserver"
 )
 
@@ -83,8 +84,12 @@ type bundled struct {
 	// dying are crashed replicas still winding down.
 	dying sync.WaitGroup
 
+	// observer serves the admin API over the replicas' shared Redis without running any
+	// workers; the runner reads the system through it, as it would a deployed integrator.
 	observer    *integrator.App
 	observerRdb *redis.Client
+	observerSrv *http.Server
+	admin       adminObserver
 }
 
 var (
@@ -119,8 +124,19 @@ func (s bundledStarter) Start(ctx context.Context, up Upstreams) (_ SUT, err err
 	if err != nil {
 		return nil, err
 	}
-	b.observer, err = integrator.New(b.integratorConfig(b.observerRdb))
+	ocfg := b.integratorConfig(b.observerRdb)
+	ocfg.AdminToken = randomToken()
+	b.observer, err = integrator.New(ocfg)
 	if err != nil {
+		return nil, err
+	}
+	oln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	b.observerSrv = &http.Server{Handler: b.observer.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = b.observerSrv.Serve(oln) }()
+	if b.admin, err = newAdminObserver("http://"+oln.Addr().String(), ocfg.AdminToken); err != nil {
 		return nil, err
 	}
 	for i := 0; i < b.cfg.Replicas; i++ {
@@ -232,35 +248,10 @@ func (b *bundled) Restart(i int) error {
 	return nil
 }
 
-func (b *bundled) QueueStats(ctx context.Context) (QueueStats, error) {
-	st, err := b.observer.Queue().Stats(ctx)
-	if err != nil {
-		return QueueStats{}, err
-	}
-	return QueueStats{Messages: st.Messages, DeadLetters: st.DeadLetters, Retried: st.Retried, Snoozed: st.Snoozed}, nil
-}
+func (b *bundled) QueueStats(ctx context.Context) (QueueStats, error) { return b.admin.QueueStats(ctx) }
 
-// Accounted reads the held orders and the dead letters from Redis.
-func (b *bundled) Accounted(ctx context.Context) (Accounted, error) {
-	acc := Accounted{Held: map[int64]bool{}, DeadLettered: map[int64]string{}}
-	held, err := b.observer.Held(ctx)
-	if err != nil {
-		return acc, fmt.Errorf("held orders: %w", err)
-	}
-	for _, h := range held {
-		acc.Held[h.OrderID] = true
-	}
-	dead, err := b.observer.Queue().DLQ().List(ctx, queue.DLQFilter{}, 1_000_000)
-	if err != nil {
-		return acc, fmt.Errorf("dead letters: %w", err)
-	}
-	for _, d := range dead {
-		if id, ok := OrderIDOfKey(d.Message.Key); ok {
-			acc.DeadLettered[id] = d.Reason + ": " + d.Error
-		}
-	}
-	return acc, nil
-}
+// Accounted reads the held orders and the dead letters through the admin API.
+func (b *bundled) Accounted(ctx context.Context) (Accounted, error) { return b.admin.accounted(ctx) }
 
 // Close stops the load balancer, then every live replica (gracefully), waits for the
 // crashed ones, and stops Redis.
@@ -280,6 +271,9 @@ func (b *bundled) Close() error {
 	}
 	wg.Wait()
 	b.dying.Wait()
+	if b.observerSrv != nil {
+		_ = b.observerSrv.Close()
+	}
 	if b.observer != nil {
 		b.observer.Close()
 	}
@@ -291,6 +285,13 @@ func (b *bundled) Close() error {
 		errs = append(errs, b.redis.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// randomToken is a throw-away admin token for the observer.
+func randomToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // OrderIDOfKey reads the Shopify order id of a queue key "order:ID".

@@ -3,6 +3,7 @@ package sut
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 )
 
@@ -16,6 +17,16 @@ type ExternalConfig struct {
 	Topics []string
 	// HoldsHighRisk says it keeps high-risk orders out of the ERP.
 	HoldsHighRisk bool
+	// Admin, when set, is a peakready integrator's admin API (the reference integrator
+	// deployed on its own, e.g. in a staging cluster): the runner then sees its queue and
+	// what it held and dead-lettered.
+	Admin *AdminAPI
+}
+
+// AdminAPI addresses a peakready integrator's admin API.
+type AdminAPI struct {
+	URL   string
+	Token string
 }
 
 // External returns a Starter for an integrator that runs on its own: the runner only
@@ -34,6 +45,13 @@ func (x external) Start(context.Context, Upstreams) (SUT, error) {
 	if x.cfg.Secret == "" {
 		return nil, errors.New("external system: a webhook secret is required")
 	}
+	if a := x.cfg.Admin; a != nil {
+		obs, err := newAdminObserver(a.URL, a.Token)
+		if err != nil {
+			return nil, fmt.Errorf("external system: admin API: %w", err)
+		}
+		return externalAdmin{external: x, admin: obs}, nil
+	}
 	return x, nil
 }
 
@@ -49,3 +67,17 @@ func (x external) Traits() Traits {
 func (external) Accounted(context.Context) (Accounted, error) { return Accounted{}, nil }
 
 func (external) Close() error { return nil }
+
+// externalAdmin is an external peakready integrator whose admin API the runner reads.
+type externalAdmin struct {
+	external
+	admin adminObserver
+}
+
+var _ QueueObserver = externalAdmin{}
+
+func (x externalAdmin) QueueStats(ctx context.Context) (QueueStats, error) {
+	return x.admin.QueueStats(ctx)
+}
+
+func (x externalAdmin) Accounted(ctx context.Context) (Accounted, error) { return x.admin.accounted(ctx) }

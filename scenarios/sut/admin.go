@@ -1,0 +1,59 @@
+package sut
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/peakready/peakready/integrator/adminapi"
+)
+
+// adminObserver sees a peakready integrator's queue and what it held and dead-lettered
+// through its admin API: the bundled integrator's, and a deployed one's (an external
+// system with an admin section).
+type adminObserver struct {
+	client *adminapi.Client
+}
+
+var _ QueueObserver = adminObserver{}
+
+func newAdminObserver(url, token string) (adminObserver, error) {
+	c, err := adminapi.New(url, token)
+	if err != nil {
+		return adminObserver{}, err
+	}
+	return adminObserver{client: c}, nil
+}
+
+func (o adminObserver) QueueStats(ctx context.Context) (QueueStats, error) {
+	st, err := o.client.QueueStats(ctx)
+	if err != nil {
+		return QueueStats{}, err
+	}
+	return QueueStats{Messages: st.Messages, DeadLetters: st.DeadLetters, Retried: st.Retried, Snoozed: st.Snoozed}, nil
+}
+
+// accounted reads the held orders and the dead letters. The admin API lists at most
+// adminapi.MaxDeadLetterLimit dead letters; more is an error rather than a silent gap.
+func (o adminObserver) accounted(ctx context.Context) (Accounted, error) {
+	acc := Accounted{Held: map[int64]bool{}, DeadLettered: map[int64]string{}}
+	held, err := o.client.Held(ctx)
+	if err != nil {
+		return acc, fmt.Errorf("held orders: %w", err)
+	}
+	for _, h := range held {
+		acc.Held[h.OrderID] = true
+	}
+	dead, err := o.client.DeadLetters(ctx, adminapi.DLQFilter{}, adminapi.MaxDeadLetterLimit)
+	if err != nil {
+		return acc, fmt.Errorf("dead letters: %w", err)
+	}
+	if len(dead) >= adminapi.MaxDeadLetterLimit {
+		return acc, fmt.Errorf("dead letters: more than %d, which the admin API lists at most: account for them by hand", adminapi.MaxDeadLetterLimit)
+	}
+	for _, d := range dead {
+		if id, ok := OrderIDOfKey(d.Key); ok {
+			acc.DeadLettered[id] = d.Reason + ": " + d.LastError
+		}
+	}
+	return acc, nil
+}
