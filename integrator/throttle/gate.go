@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 //go:embed lua/gate.lua
@@ -67,8 +69,8 @@ type GateConfig struct {
 	IncreaseAfter int
 	// Prefix of the gate's Redis keys (default DefaultPrefix).
 	Prefix string
-	// Clock tells time (default the wall clock). See Clock.
-	Clock Clock
+	// Clock tells time (default the wall clock); the heartbeat and ticks wait on it.
+	Clock clock.Clock
 	// Logger receives warnings (lost leases, Redis failures in the background loops).
 	Logger *slog.Logger
 
@@ -613,7 +615,7 @@ func (g *ConcurrencyGate) pollLoop() {
 // alive when the clock runs faster than the wall-time PollInterval.
 func (g *ConcurrencyGate) tick() {
 	defer g.wg.Done()
-	for sleep(g.ctx, g.clock, g.cfg.WaiterTTL/3) == nil {
+	for g.clock.Sleep(g.ctx, g.cfg.WaiterTTL/3) == nil {
 		g.poke()
 	}
 }
@@ -695,7 +697,7 @@ func (g *ConcurrencyGate) flushOrphans(ctx context.Context) {
 // heartbeat extends the leases of the permits this replica holds every Heartbeat.
 func (g *ConcurrencyGate) heartbeat() {
 	defer g.wg.Done()
-	for sleep(g.ctx, g.clock, g.cfg.Heartbeat) == nil {
+	for g.clock.Sleep(g.ctx, g.cfg.Heartbeat) == nil {
 		g.extendHeld(g.ctx)
 		if g.cfg.onHeartbeat != nil {
 			g.cfg.onHeartbeat()
