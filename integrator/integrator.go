@@ -217,7 +217,7 @@ func New(cfg Config) (*App, error) {
 			a.Close()
 			return nil, fmt.Errorf("integrator: %w", err)
 		}
-		a.lookup = sc
+		a.lookup = shopifyLookup{client: sc}
 	}
 
 	a.holds = flows.NewRedisHolds(cfg.Redis, cfg.Prefix+":orders:")
