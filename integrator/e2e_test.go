@@ -27,12 +27,12 @@ import (
 	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/integrator"
 	"github.com/peakready/peakready/integrator/queue"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 func TestMain(m *testing.M) {
 	redis.SetLogger(quietRedis{}) // the Redis-outage test makes go-redis log every refused dial
-	redisserver.Main(m)
+	redisservertest.Main(m)
 }
 
 type quietRedis struct{}
@@ -100,13 +100,13 @@ func newEnv(t testing.TB, o envOptions) *env {
 
 	e := &env{t: t, ns: ns, nsURL: nsURL, rdb: o.rdb}
 	if e.rdb == nil {
-		url := redisserver.ForTest(t)
+		url := redisservertest.URL(t)
 		opt, err := redis.ParseURL(url)
 		require.NoError(t, err)
 		c := redis.NewClient(opt)
 		t.Cleanup(func() { _ = c.Close() })
 		e.rdb = c
-		e.prefix = redisserver.KeyPrefix(t, url)
+		e.prefix = redisservertest.KeyPrefix(t, url)
 	} else {
 		e.prefix = fmt.Sprintf("t%d", time.Now().UnixNano())
 	}

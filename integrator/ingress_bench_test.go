@@ -20,7 +20,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/peakready/peakready/integrator"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 // BenchmarkIngressVsBare finds, in one run against one real Redis, the highest webhook
@@ -29,7 +29,7 @@ import (
 // HMAC and does one XADD. Run it once: go test -run '^$' -bench IngressVsBare -benchtime 1x
 // ./integrator/ (with PEAKREADY_REDIS_URL or Docker). It reports both rates and their ratio.
 func BenchmarkIngressVsBare(b *testing.B) {
-	url := redisserver.ForTest(b)
+	url := redisservertest.URL(b)
 	opt, err := redis.ParseURL(url)
 	require.NoError(b, err)
 	rdb := redis.NewClient(opt)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/netsuite"
@@ -97,8 +98,9 @@ type Config struct {
 	// BreakerFailures and BreakerOpenFor tune NetSuite's circuit breaker.
 	BreakerFailures int
 	BreakerOpenFor  time.Duration
-	// Clock drives the queue and limits (default wall time); tests compress it.
-	Clock interface{ Now() time.Time }
+	// Clock drives the queue and limits: their scores, leases and waits (default
+	// clock.Real(), wall time); tests and scenarios compress it.
+	Clock clock.Clock
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -188,16 +190,12 @@ func New(cfg Config) (*App, error) {
 		return nil, fmt.Errorf("integrator: %w", err)
 	}
 
-	var clk throttle.Clock
-	if c, ok := cfg.Clock.(throttle.Clock); ok {
-		clk = c
-	}
 	limitPrefix := cfg.Prefix + ":limits"
-	a.gate, err = throttle.NewConcurrencyGate(cfg.Redis, throttle.GateConfig{Name: "netsuite", Limit: cfg.NetSuiteConcurrency, Prefix: limitPrefix, Clock: clk, Logger: cfg.Logger})
+	a.gate, err = throttle.NewConcurrencyGate(cfg.Redis, throttle.GateConfig{Name: "netsuite", Limit: cfg.NetSuiteConcurrency, Prefix: limitPrefix, Clock: cfg.Clock, Logger: cfg.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("integrator: %w", err)
 	}
-	a.breaker, err = throttle.NewBreaker(cfg.Redis, throttle.BreakerConfig{Name: "netsuite", Failures: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor, Prefix: limitPrefix, Clock: clk, Logger: cfg.Logger})
+	a.breaker, err = throttle.NewBreaker(cfg.Redis, throttle.BreakerConfig{Name: "netsuite", Failures: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor, Prefix: limitPrefix, Clock: cfg.Clock, Logger: cfg.Logger})
 	if err != nil {
 		_ = a.gate.Close()
 		return nil, fmt.Errorf("integrator: %w", err)
@@ -223,7 +221,7 @@ func New(cfg Config) (*App, error) {
 		if restore <= 0 {
 			restore = 1000
 		}
-		a.bucket, err = throttle.NewCostBucket(cfg.Redis, throttle.CostBucketConfig{Name: "shopify", MaximumAvailable: bucketSize, RestoreRate: restore, Prefix: limitPrefix, Clock: clk, Logger: cfg.Logger})
+		a.bucket, err = throttle.NewCostBucket(cfg.Redis, throttle.CostBucketConfig{Name: "shopify", MaximumAvailable: bucketSize, RestoreRate: restore, Prefix: limitPrefix, Clock: cfg.Clock, Logger: cfg.Logger})
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("integrator: %w", err)
@@ -233,7 +231,7 @@ func New(cfg Config) (*App, error) {
 			a.Close()
 			return nil, fmt.Errorf("integrator: %w", err)
 		}
-		a.lookup = sc
+		a.lookup = shopifyLookup{client: sc}
 	}
 
 	a.holds = flows.NewRedisHolds(cfg.Redis, cfg.Prefix+":orders:")

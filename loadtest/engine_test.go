@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/fakes/shopify/webhooks"
 )

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/latency"
 	"github.com/peakready/peakready/fakes/netsuite"

@@ -15,7 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator"
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/queue"

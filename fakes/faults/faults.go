@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // Fault handles one request it was chosen for. next runs the platform's handler, which

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // Actions every fake uses; a fake may add its own (fulfilled, adjusted, delivered...).

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // fluid is the arithmetic both buckets share: an amount available that refills

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // DailyAllocation is a rolling allocation of calls per Period (24 h for Salesforce's

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // RollingWindow admits at most Limit requests in any span of Window, the way HubSpot's

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/catalog"
-	"github.com/peakready/peakready/fakes/clock"
 	"github.com/peakready/peakready/fakes/limits"
 )
 

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // LongRunningSlots is Salesforce's limit on concurrent long-running requests: a request

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/salesforce/soql"
 )
 

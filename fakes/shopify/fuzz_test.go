@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/shopify/store"
 )
 

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // idempotency remembers @idempotent keys per mutation (shopify.md §4.1): a repeated key

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 func TestIdempotencyOutcomesAndRetention(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/limits"
 )

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/ledger"
 	"github.com/peakready/peakready/fakes/shopify/webhooks"
 )

@@ -6,6 +6,10 @@
 //	timeouts, resets, truncated answers          transient: retry with backoff
 //	other 4xx (unknown item, invalid content)    permanent: dead-letter with NetSuite's message
 //
+// The queue reads the classes from the errors' methods, so this package does not import
+// it: throttled errors say Throttled() == true and carry RetryAfter(); permanent ones say
+// Permanent() == true; anything else is retried.
+//
 // 401 is transient because NetSuite sometimes answers an over-limit request with
 // INVALID_LOGIN instead of 429; a truly wrong credential exhausts its attempts and lands
 // in the dead-letter queue with NetSuite's message.
@@ -24,8 +28,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/peakready/peakready/integrator/queue"
 )
 
 // Client calls one NetSuite account. It is safe for concurrent use.
@@ -77,7 +79,7 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 }
 
 // Error is a failed NetSuite call. It tells the queue what to do through Throttled and
-// RetryAfter; permanent errors are wrapped in queue.Permanent by the client.
+// RetryAfter; the client wraps permanent ones in an error whose Permanent reports true.
 type Error struct {
 	Op     string // "upsert salesOrder eid:123"
 	Status int    // HTTP status, 0 for transport failures
@@ -115,6 +117,20 @@ func (e *Error) Transient() bool {
 	return !e.Throttled() && (e.Status == 0 || e.Status >= 500 || e.Status == http.StatusUnauthorized || e.Status == http.StatusRequestTimeout)
 }
 
+// permanentError marks a failure retrying cannot help: invalid input, a missing record,
+// a 4xx that is neither a throttle nor an outage. The queue dead-letters the message of a
+// handler that returns it (it reads Permanent, anywhere in the chain). Its text is the
+// wrapped error's behind "permanent: ", as the dead-letter queue has always shown it.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return "permanent: " + e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent reports true: retrying cannot help.
+func (e *permanentError) Permanent() bool { return true }
+
+func permanent(err error) error { return &permanentError{err: err} }
+
 // IsThrottled reports whether err is a NetSuite throttle.
 func IsThrottled(err error) bool {
 	var e *Error
@@ -145,13 +161,13 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any) (htt
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, nil, queue.Permanent(fmt.Errorf("netsuite: %s: encode: %w", op, err))
+			return nil, nil, permanent(fmt.Errorf("netsuite: %s: encode: %w", op, err))
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return nil, nil, queue.Permanent(fmt.Errorf("netsuite: %s: %w", op, err))
+		return nil, nil, permanent(fmt.Errorf("netsuite: %s: %w", op, err))
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -186,7 +202,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, body any) (htt
 		}
 	}
 	if !e.Throttled() && !e.Transient() {
-		return nil, nil, queue.Permanent(e)
+		return nil, nil, permanent(e)
 	}
 	return nil, nil, e
 }
@@ -209,7 +225,7 @@ func validExternalID(id string) bool {
 func (c *Client) UpsertSalesOrder(ctx context.Context, externalID string, so SalesOrder) error {
 	op := "upsert salesOrder eid:" + externalID
 	if !validExternalID(externalID) {
-		return queue.Permanent(fmt.Errorf("netsuite: %s: external id may hold only letters, digits, _ and -", op))
+		return permanent(fmt.Errorf("netsuite: %s: external id may hold only letters, digits, _ and -", op))
 	}
 	so.ExternalID = externalID
 	_, _, err := c.do(ctx, op, http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+externalID, so)
@@ -217,12 +233,12 @@ func (c *Client) UpsertSalesOrder(ctx context.Context, externalID string, so Sal
 }
 
 // GetSalesOrder reads the sales order with externalID. A missing order is an *Error with
-// Status 404 wrapped in queue.Permanent.
+// Status 404, classified permanent.
 func (c *Client) GetSalesOrder(ctx context.Context, externalID string) (SalesOrderRecord, error) {
 	op := "get salesOrder eid:" + externalID
 	var rec SalesOrderRecord
 	if !validExternalID(externalID) {
-		return rec, queue.Permanent(fmt.Errorf("netsuite: %s: invalid external id", op))
+		return rec, permanent(fmt.Errorf("netsuite: %s: invalid external id", op))
 	}
 	_, data, err := c.do(ctx, op, http.MethodGet, "/services/rest/record/v1/salesOrder/eid:"+externalID, nil)
 	if err != nil {

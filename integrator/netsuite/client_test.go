@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +14,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/peakready/peakready/integrator/queue"
 )
 
 const concurrencyBody = `{"type":"https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html","title":"Bad Request","status":429,"o:errorDetails":[{"detail":"Concurrent request limit exceeded. Request blocked.","o:errorCode":"CONCURRENCY_LIMIT_EXCEEDED"}]}`
@@ -92,13 +91,56 @@ func TestErrorsAreClassifiedOnce(t *testing.T) {
 			require.Error(t, err)
 			assert.Equal(t, tc.throttled, IsThrottled(err), err.Error())
 			assert.Equal(t, tc.transient, IsTransient(err), err.Error())
-			var pe *queue.PermanentError
-			assert.Equal(t, tc.permanent, errors.As(err, &pe), err.Error())
+			assert.Equal(t, tc.permanent, isPermanent(err), err.Error())
 			var ra interface{ RetryAfter() time.Duration }
 			if errors.As(err, &ra) {
 				assert.Equal(t, tc.retry, ra.RetryAfter())
 			}
 		})
+	}
+}
+
+// isPermanent is how the queue reads a permanent failure: some error in the chain has a
+// Permanent method that reports true.
+func isPermanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}
+
+// The queue dead-letters what the client calls permanent and snoozes or retries the rest;
+// it learns which is which only from the errors' methods.
+func TestPermanentErrorsSayPermanent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	refuse := client(t, answer(400, invalidItemBody, nil))
+	missing := client(t, answer(404, `{"status":404,"o:errorDetails":[{"detail":"Record not found.","o:errorCode":"NONEXISTENT_ID"}]}`, nil))
+	busy := client(t, answer(429, concurrencyBody, map[string]string{"Retry-After": "1"}))
+	down := client(t, answer(503, `{"status":503,"o:errorDetails":[{"detail":"maintenance","o:errorCode":"SERVICE_UNAVAILABLE"}]}`, nil))
+
+	_, getMissing := missing.GetSalesOrder(ctx, "1001")
+	_, getBadID := busy.GetSalesOrder(ctx, "a|b")
+	for name, err := range map[string]error{
+		"400 unknown item":         refuse.UpsertSalesOrder(ctx, "1001", SalesOrder{}),
+		"404 on get":               getMissing,
+		"invalid external id":      busy.UpsertSalesOrder(ctx, "a/b", SalesOrder{}),
+		"invalid external id, get": getBadID,
+		"unencodable order":        refuse.UpsertSalesOrder(ctx, "1001", SalesOrder{Item: Lines{Items: []Line{{Rate: math.NaN()}}}}),
+	} {
+		require.Error(t, err, name)
+		assert.True(t, isPermanent(err), "%s: %v", name, err)
+		assert.False(t, IsThrottled(err), name)
+	}
+	assert.True(t, IsNotFound(getMissing), "the 404 is still NetSuite's *Error")
+
+	_, getBusy := busy.GetSalesOrder(ctx, "1001")
+	for name, err := range map[string]error{
+		"429 concurrency":        busy.UpsertSalesOrder(ctx, "1001", SalesOrder{}),
+		"429 concurrency on get": getBusy,
+		"503 maintenance":        down.UpsertSalesOrder(ctx, "1001", SalesOrder{}),
+	} {
+		require.Error(t, err, name)
+		var p interface{ Permanent() bool }
+		assert.False(t, errors.As(err, &p), "%s: nothing in the chain claims to be permanent: %v", name, err)
 	}
 }
 
@@ -116,8 +158,7 @@ func TestInvalidExternalIDIsPermanentWithoutACall(t *testing.T) {
 	c := client(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
 	for _, id := range []string{"", "a|b", "a/b", "über"} {
 		err := c.UpsertSalesOrder(context.Background(), id, SalesOrder{})
-		var pe *queue.PermanentError
-		assert.True(t, errors.As(err, &pe), id)
+		assert.True(t, isPermanent(err), id)
 	}
 	assert.False(t, called)
 }

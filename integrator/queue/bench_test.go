@@ -23,7 +23,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/peakready/peakready/integrator/queue"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -37,7 +37,7 @@ var benchPayload = []byte(strings.Repeat("x", benchPayloadSize))
 
 // benchRedis returns a client on the benchmark Redis and a prefix cleaned up afterwards.
 func benchRedis(b *testing.B) (*redis.Client, string) {
-	url := redisserver.ForTest(b)
+	url := redisservertest.URL(b)
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +45,7 @@ func benchRedis(b *testing.B) (*redis.Client, string) {
 	opt.PoolSize = 64
 	rdb := redis.NewClient(opt)
 	b.Cleanup(func() { _ = rdb.Close() })
-	return rdb, redisserver.KeyPrefix(b, url)
+	return rdb, redisservertest.KeyPrefix(b, url)
 }
 
 func benchQueue(b *testing.B, rdb *redis.Client, prefix string, opts ...queue.Option) *queue.Queue {

@@ -8,18 +8,18 @@ import (
 
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/queue/queuetest"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
 func TestConformanceCluster(t *testing.T) {
 	t.Parallel()
-	addr := redisserver.ClusterForTest(t)
+	addr := redisservertest.Cluster(t)
 	var n atomic.Int64
 	queuetest.Run(t, func(t *testing.T, opts ...queue.Option) *queue.Queue {
 		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
-		rdb.AddHook(redisserver.StrictScripts(queue.ScriptSources()...))
+		rdb.AddHook(redisservertest.StrictScripts(queue.ScriptSources()...))
 		t.Cleanup(func() { _ = rdb.Close() })
 		q, err := queue.New(rdb, append([]queue.Option{queue.Prefix(fmt.Sprintf("cluster%d", n.Add(1)))}, opts...)...)
 		require.NoError(t, err)
@@ -31,9 +31,9 @@ func TestConformanceCluster(t *testing.T) {
 // the same Redis refuses a script that builds a key outside its declared slot.
 func TestClusterRefusesCrossSlotScripts(t *testing.T) {
 	t.Parallel()
-	addr := redisserver.ClusterForTest(t)
+	addr := redisservertest.Cluster(t)
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
-	rdb.AddHook(redisserver.StrictScripts(queue.ScriptSources()...))
+	rdb.AddHook(redisservertest.StrictScripts(queue.ScriptSources()...))
 	defer rdb.Close()
 	ctx := context.Background()
 	ok := `redis.call('SET', KEYS[1], 1); return redis.call('SET', ARGV[1], 1)`

@@ -6,22 +6,22 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/queue/queuetest"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
-func TestMain(m *testing.M) { redisserver.Main(m) }
+func TestMain(m *testing.M) { redisservertest.Main(m) }
 
-// realRedis is a Factory on the Redis of redisserver.ForTest (PEAKREADY_REDIS_URL or a
+// realRedis is a Factory on the Redis of redisservertest.URL (PEAKREADY_REDIS_URL or a
 // container), one key prefix per queue.
 func realRedis(t *testing.T, opts ...queue.Option) *queue.Queue {
-	url := redisserver.ForTest(t)
+	url := redisservertest.URL(t)
 	opt, err := redis.ParseURL(url)
 	require.NoError(t, err)
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { _ = rdb.Close() })
-	q, err := queue.New(rdb, append([]queue.Option{queue.Prefix(redisserver.KeyPrefix(t, url))}, opts...)...)
+	q, err := queue.New(rdb, append([]queue.Option{queue.Prefix(redisservertest.KeyPrefix(t, url))}, opts...)...)
 	require.NoError(t, err)
 	return q
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/peakready/peakready/integrator/queue"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,10 +106,10 @@ func TestFailedEnqueueLeavesNoDedupMark(t *testing.T) {
 	t.Parallel()
 	for name, rdb := range map[string]func(t *testing.T) (*redis.Client, string){
 		"redis": func(t *testing.T) (*redis.Client, string) {
-			url := redisserver.ForTest(t)
+			url := redisservertest.URL(t)
 			opt, err := redis.ParseURL(url)
 			require.NoError(t, err)
-			return redis.NewClient(opt), redisserver.KeyPrefix(t, url)
+			return redis.NewClient(opt), redisservertest.KeyPrefix(t, url)
 		},
 		"miniredis": func(t *testing.T) (*redis.Client, string) {
 			return redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()}), "dedup"

@@ -29,6 +29,16 @@ func (e throttledErr) RetryAfter() time.Duration { return e.after }
 
 type retryAfterErr struct{ after time.Duration }
 
+// upstreamErr classifies itself the way an upstream client does, without this package.
+type upstreamErr struct {
+	permanent bool
+	err       error
+}
+
+func (e upstreamErr) Error() string   { return "400 invalid field" }
+func (e upstreamErr) Permanent() bool { return e.permanent }
+func (e upstreamErr) Unwrap() error   { return e.err }
+
 func (e retryAfterErr) Error() string             { return "503 Retry-After" }
 func (e retryAfterErr) RetryAfter() time.Duration { return e.after }
 
@@ -55,6 +65,14 @@ func TestClassify(t *testing.T) {
 		{"Retry-After above backoff is a floor", retryAfterErr{10 * time.Second}, verdict{kind: opRetry, delay: 10 * time.Second}},
 		{"Retry-After below backoff is ignored", retryAfterErr{time.Second}, verdict{kind: opRetry, delay: 3 * time.Second}},
 		{"context deadline retries", context.DeadlineExceeded, verdict{kind: opRetry, delay: 3 * time.Second}},
+		{"Permanent() true dead-letters", upstreamErr{permanent: true}, verdict{kind: opDead}},
+		{"wrapped Permanent() true", fmt.Errorf("orders: %w", upstreamErr{permanent: true}), verdict{kind: opDead}},
+		{"joined Permanent() true", errors.Join(errors.New("x"), upstreamErr{permanent: true}), verdict{kind: opDead}},
+		{"Permanent() true wins over throttled", fmt.Errorf("%w: %w", throttledErr{true, time.Second}, upstreamErr{permanent: true}), verdict{kind: opDead}},
+		{"Permanent() false is transient", upstreamErr{}, verdict{kind: opRetry, delay: 3 * time.Second}},
+		{"Permanent() false still throttles", upstreamErr{err: throttledErr{true, time.Second}}, verdict{kind: opSnooze, delay: time.Second}},
+		{"Permanent() true below a Permanent() false", upstreamErr{err: upstreamErr{permanent: true}}, verdict{kind: opDead}},
+		{"Permanent(err) below a Permanent() false", upstreamErr{err: Permanent(errors.New("x"))}, verdict{kind: opDead}},
 	} {
 		assert.Equal(t, tc.want, classify(tc.err, 3, backoff, 500*time.Millisecond), tc.name)
 	}

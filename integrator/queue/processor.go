@@ -373,29 +373,14 @@ func (p *Processor) releaseRunning(ctx context.Context) int {
 	return len(ops)
 }
 
-type sleeper interface {
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
 // wait waits d on the queue's clock, or until wake fires (reporting true) or ctx ends.
+// The timer is stopped before wait returns, so a manual clock counts only the loops
+// that are really waiting.
 func (p *Processor) wait(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
-	if s, ok := p.q.cfg.clock.(sleeper); ok {
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		slept := make(chan struct{})
-		go func() { _ = s.Sleep(wctx, d); close(slept) }()
-		select {
-		case <-slept:
-		case <-wake:
-			return true
-		case <-ctx.Done():
-		}
-		return false
-	}
-	t := time.NewTimer(d)
+	t := p.q.cfg.clock.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.C():
 	case <-wake:
 		return true
 	case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/queue/queuetest"
 	"github.com/redis/go-redis/v9"
@@ -20,15 +21,14 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var factories = map[string]queuetest.Factory{"redis": realRedis, "miniredis": embedded}
 
-// waitSleepers waits until n goroutines sleep on clk: the Processor's loops are parked.
-func waitSleepers(t *testing.T, clk *queuetest.ManualClock, n int) {
+// waitSleepers waits until exactly n timers wait on clk: the Processor's loops are
+// parked, and no loop that just woke is still counted.
+func waitSleepers(t *testing.T, clk *clock.Manual, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for clk.Sleepers() != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sleepers, want %d", clk.Sleepers(), n)
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clk.BlockUntilExactly(ctx, n); err != nil {
+		t.Fatalf("%d sleepers, want %d", clk.Waiters(), n)
 	}
 }
 
@@ -56,7 +56,7 @@ func TestProcessorWakesOnEnqueue(t *testing.T) {
 	for name, newQueue := range factories {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			clk := queuetest.NewManualClock(queuetest.BlackFriday)
+			clk := clock.NewManual(queuetest.BlackFriday)
 			q := newQueue(t, queue.WithClock(clk))
 			got := make(chan string, 1)
 			p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
@@ -76,7 +76,7 @@ func TestProcessorWakesOnEnqueue(t *testing.T) {
 // the idle interval, not before.
 func TestProcessorPollsForOtherProducers(t *testing.T) {
 	t.Parallel()
-	clk := queuetest.NewManualClock(queuetest.BlackFriday)
+	clk := clock.NewManual(queuetest.BlackFriday)
 	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 	q, err := queue.New(rdb, queue.WithClock(clk))
 	require.NoError(t, err)
@@ -110,7 +110,7 @@ func TestProcessorLeaseLostCancelsHandler(t *testing.T) {
 	for name, newQueue := range factories {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			clk := queuetest.NewManualClock(queuetest.BlackFriday)
+			clk := clock.NewManual(queuetest.BlackFriday)
 			q := newQueue(t, queue.WithClock(clk), queue.Lease(10*time.Second))
 			started, cause := make(chan struct{}), make(chan error, 1)
 			p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {

@@ -45,9 +45,9 @@
 //
 // # Time
 //
-// Scores are milliseconds of the queue's Clock, passed into the scripts; Redis's own
-// clock is used only to garbage-collect dedup marks. Replicas sharing a queue must have
-// synchronised clocks: a skew of s shifts due times and lease deadlines by s.
+// Scores are milliseconds of the queue's clock (see WithClock), passed into the scripts;
+// Redis's own clock is used only to garbage-collect dedup marks. Replicas sharing a queue
+// must have synchronised clocks: a skew of s shifts due times and lease deadlines by s.
 //
 // # Durability
 //
@@ -66,6 +66,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 // Defaults of the options of New.
@@ -87,18 +89,6 @@ var (
 	ErrNotFound = errors.New("queue: not found")
 )
 
-// Clock tells the queue's time. Implementations must be safe for concurrent use.
-// A Clock that also has a method Sleep(ctx context.Context, d time.Duration) error
-// (as peakready's fakes/clock clocks do) paces the Processor's timed loops too, so a
-// compressed clock compresses leases, heartbeats and polling alike.
-type Clock interface {
-	Now() time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // Option configures New.
 type Option func(*config)
 
@@ -108,7 +98,7 @@ type config struct {
 	lease       time.Duration
 	maxAttempts int
 	backoff     BackoffFunc
-	clock       Clock
+	clock       clock.Clock
 }
 
 // Prefix sets the prefix of every Redis key of the queue (default "peakready:q"). It must
@@ -131,8 +121,11 @@ func MaxAttempts(n int) Option { return func(c *config) { c.maxAttempts = n } }
 // ExponentialBackoff(time.Second, 10*time.Minute, nil)).
 func Backoff(f BackoffFunc) Option { return func(c *config) { c.backoff = f } }
 
-// WithClock sets the queue's clock (default wall time).
-func WithClock(clk Clock) Option { return func(c *config) { c.clock = clk } }
+// WithClock sets the queue's clock (default clock.Real(), wall time). Its Now gives every
+// score and lease deadline; its timers pace the Processor's polling, heartbeats and
+// recovery, so a sped-up clock compresses leases, heartbeats and polling alike. A nil
+// clock makes New fail.
+func WithClock(clk clock.Clock) Option { return func(c *config) { c.clock = clk } }
 
 // Queue is a message-group queue. Its methods are safe for concurrent use by any number
 // of goroutines and processes sharing the same Redis and prefix.
@@ -178,7 +171,7 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Queue, error) {
 		partitions:  DefaultPartitions,
 		lease:       DefaultLease,
 		maxAttempts: DefaultMaxAttempts,
-		clock:       wallClock{},
+		clock:       clock.Real(),
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -11,9 +11,10 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// dockerAvailable reports whether a Docker daemon answers, with the reason when not.
+// DockerAvailable reports whether a Docker daemon answers within 10 seconds: nil when
+// one does, an error wrapping ErrDockerUnavailable with the reason when not.
 // testcontainers panics on some broken environments; that counts as unavailable.
-func dockerAvailable(ctx context.Context) (err error) {
+func DockerAvailable(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrDockerUnavailable, r)
@@ -32,7 +33,7 @@ func dockerAvailable(ctx context.Context) (err error) {
 // startDocker runs image with port 6379 published on a free host port and waits until
 // Redis answers PING through that port. The container is removed by Close.
 func startDocker(ctx context.Context, image string) (*Server, error) {
-	if err := dockerAvailable(ctx); err != nil {
+	if err := DockerAvailable(ctx); err != nil {
 		return nil, err
 	}
 	ctr, err := testcontainers.Run(ctx, image,

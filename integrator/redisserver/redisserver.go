@@ -29,13 +29,15 @@ import (
 
 // Environment variables read by this package.
 const (
-	// EnvImage names the Redis image used for "docker" specs and by ForTest when no
-	// Image option is given. Air-gapped machines point it at a locally built image.
+	// EnvImage names the Redis image used for "docker" specs (and so by
+	// redisservertest.URL) when no Image option is given. Air-gapped machines point it at
+	// a locally built image.
 	EnvImage = "PEAKREADY_REDIS_IMAGE"
-	// EnvURL, when set, makes ForTest use that Redis instead of starting a container.
+	// EnvURL, when set, makes redisservertest.URL use that Redis instead of starting a
+	// container.
 	EnvURL = "PEAKREADY_REDIS_URL"
-	// EnvRequireDocker set to "1" makes ForTest fail, instead of skip, when Docker is
-	// not available.
+	// EnvRequireDocker set to "1" makes redisservertest.URL fail, instead of skip, when
+	// Docker is not available.
 	EnvRequireDocker = "PEAKREADY_REQUIRE_DOCKER"
 )
 
@@ -180,12 +182,12 @@ const embeddedTTLTick = 250 * time.Millisecond
 func useURL(ctx context.Context, url string, timeout time.Duration) (*Server, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("redisserver: parse %s: %w", redactURL(url), err)
+		return nil, fmt.Errorf("redisserver: parse %s: %w", RedactURL(url), err)
 	}
 	c := redis.NewClient(opt)
 	if err := ping(ctx, c, timeout); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, redactURL(url), err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnreachable, RedactURL(url), err)
 	}
 	return &Server{mode: ModeExternal, url: url, client: c}, nil
 }
@@ -196,8 +198,9 @@ func ping(ctx context.Context, c *redis.Client, timeout time.Duration) error {
 	return c.Ping(ctx).Err()
 }
 
-// redactURL hides a password in url so it can go into an error message.
-func redactURL(url string) string {
+// RedactURL returns url with its password, if any, replaced by "xxxxx", so that it can
+// go into a log line or an error message. A string that is not a URL is returned as is.
+func RedactURL(url string) string {
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok {
 		return url

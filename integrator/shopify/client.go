@@ -4,7 +4,9 @@
 // keeps the mirror in step with Shopify.
 //
 // Failures are classified at this boundary: THROTTLED → throttled (snooze); 429/5xx,
-// timeouts, resets → transient; 401/403, GraphQL errors in the query → permanent.
+// timeouts, resets → transient; 401/403, GraphQL errors in the query → permanent. The
+// queue reads the classes from the errors' methods (Throttled, RetryAfter, Permanent), so
+// this package imports neither the queue nor the flows that use it.
 package shopify
 
 import (
@@ -20,8 +22,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/peakready/peakready/integrator/flows"
-	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/throttle"
 )
 
@@ -86,6 +86,20 @@ func (e *Error) Throttled() bool {
 // RetryAfter is the wait Shopify's answer implies.
 func (e *Error) RetryAfter() time.Duration { return e.wait }
 
+// permanentError marks a failure retrying cannot help: a refused token, a query Shopify
+// rejects, an order Shopify does not have. The queue dead-letters the message of a
+// handler that returns it (it reads Permanent, anywhere in the chain). Its text is the
+// wrapped error's behind "permanent: ", as the dead-letter queue has always shown it.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return "permanent: " + e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent reports true: retrying cannot help.
+func (e *permanentError) Permanent() bool { return true }
+
+func permanent(err error) error { return &permanentError{err: err} }
+
 type gqlResponse struct {
 	Data   json.RawMessage `json:"data"`
 	Errors []struct {
@@ -117,7 +131,7 @@ func (c *Client) Query(ctx context.Context, op, query string, vars map[string]an
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		c.cancel(res)
-		return queue.Permanent(err)
+		return permanent(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Shopify-Access-Token", c.token)
@@ -141,7 +155,7 @@ func (c *Client) Query(ctx context.Context, op, query string, vars map[string]an
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 			return e
 		}
-		return queue.Permanent(e)
+		return permanent(e)
 	}
 	var g gqlResponse
 	if err := json.Unmarshal(data, &g); err != nil {
@@ -174,7 +188,7 @@ func (c *Client) Query(ctx context.Context, op, query string, vars map[string]an
 	}
 	c.cancel(res)
 	if len(g.Errors) > 0 {
-		return queue.Permanent(&Error{Op: op, Status: 200, Code: g.Errors[0].Extensions.Code, Detail: g.Errors[0].Message})
+		return permanent(&Error{Op: op, Status: 200, Code: g.Errors[0].Extensions.Code, Detail: g.Errors[0].Message})
 	}
 	if out != nil {
 		if err := json.Unmarshal(g.Data, out); err != nil {
@@ -204,8 +218,32 @@ const orderDetailsQuery = `query OrderDetails($id: ID!) {
 
 const orderDetailsCost = 4
 
-// OrderDetails implements flows.OrderLookup.
-func (c *Client) OrderDetails(ctx context.Context, orderID int64) (flows.OrderDetails, error) {
+// OrderDetails is what Shopify tells about an order beyond its webhook payload: its
+// fraud risk (order payloads carry none) and its payment transactions.
+type OrderDetails struct {
+	// RiskLevel is the highest of the order's risk assessments: HIGH, MEDIUM, LOW, NONE
+	// or PENDING; empty when Shopify gave no risk.
+	RiskLevel string
+	// Recommendation is Shopify's: ACCEPT, INVESTIGATE, CANCEL or NONE; empty when it
+	// gave no risk.
+	Recommendation string
+	// Transactions are the order's first 10 payment transactions, nil when it has none.
+	Transactions []Transaction
+}
+
+// Transaction is a payment transaction as Shopify reports it.
+type Transaction struct {
+	ID                string // gid://shopify/OrderTransaction/…
+	Kind              string // SALE, AUTHORIZATION, CAPTURE, REFUND, VOID…
+	Status            string // SUCCESS, PENDING, FAILURE, ERROR…
+	Gateway           string
+	AuthorizationCode string
+}
+
+// OrderDetails reads the risk and payment transactions of the order with orderID (a
+// query of requested cost 4). An order Shopify does not have is a permanent *Error with
+// Code NOT_FOUND.
+func (c *Client) OrderDetails(ctx context.Context, orderID int64) (OrderDetails, error) {
 	var data struct {
 		Order *struct {
 			Risk *struct {
@@ -225,18 +263,18 @@ func (c *Client) OrderDetails(ctx context.Context, orderID int64) (flows.OrderDe
 	}
 	gid := "gid://shopify/Order/" + strconv.FormatInt(orderID, 10)
 	if err := c.Query(ctx, "order details "+gid, orderDetailsQuery, map[string]any{"id": gid}, orderDetailsCost, &data); err != nil {
-		return flows.OrderDetails{}, err
+		return OrderDetails{}, err
 	}
-	var d flows.OrderDetails
+	var d OrderDetails
 	if data.Order == nil {
-		return d, queue.Permanent(&Error{Op: "order details " + gid, Status: 200, Code: "NOT_FOUND", Detail: "Shopify has no such order"})
+		return d, permanent(&Error{Op: "order details " + gid, Status: 200, Code: "NOT_FOUND", Detail: "Shopify has no such order"})
 	}
 	if r := data.Order.Risk; r != nil {
 		d.Recommendation = r.Recommendation
 		d.RiskLevel = highestRisk(r.Assessments)
 	}
 	for _, t := range data.Order.Transactions {
-		d.Transactions = append(d.Transactions, flows.Transaction{ID: t.ID, Kind: t.Kind, Status: t.Status, Gateway: t.Gateway, AuthorizationCode: t.AuthorizationCode})
+		d.Transactions = append(d.Transactions, Transaction{ID: t.ID, Kind: t.Kind, Status: t.Status, Gateway: t.Gateway, AuthorizationCode: t.AuthorizationCode})
 	}
 	return d, nil
 }

@@ -12,8 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/peakready/peakready/integrator/queue"
 )
 
 const detailsAnswer = `{"data":{"order":{"id":"gid://shopify/Order/5","risk":{"recommendation":"INVESTIGATE","assessments":[{"riskLevel":"LOW"},{"riskLevel":"HIGH"},{"riskLevel":"PENDING"}]},
@@ -80,15 +78,54 @@ func TestErrorClasses(t *testing.T) {
 			})
 			_, err := c.OrderDetails(context.Background(), 5)
 			require.Error(t, err)
-			var th queue.Throttler
+			var th interface{ Throttled() bool }
 			assert.Equal(t, tc.throttled, errors.As(err, &th) && th.Throttled(), err.Error())
-			var pe *queue.PermanentError
-			assert.Equal(t, tc.permanent, errors.As(err, &pe), err.Error())
+			var pe interface{ Permanent() bool }
+			assert.Equal(t, tc.permanent, errors.As(err, &pe) && pe.Permanent(), err.Error())
 			if tc.wait > 0 {
-				var ra queue.RetryAfterer
+				var ra interface{ RetryAfter() time.Duration }
 				require.True(t, errors.As(err, &ra))
 				assert.InDelta(t, tc.wait, ra.RetryAfter(), float64(10*time.Millisecond), "(752-666)/50 s")
 			}
 		})
+	}
+}
+
+// The queue dead-letters what the client calls permanent and snoozes the throttled; it
+// learns which is which only from the errors' methods, read through errors.As.
+func TestPermanentErrorsSayPermanent(t *testing.T) {
+	t.Parallel()
+	answer := func(status int, body string) *Client {
+		return shop(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			io.WriteString(w, body)
+		})
+	}
+	isPermanent := func(err error) bool {
+		var p interface{ Permanent() bool }
+		return errors.As(err, &p) && p.Permanent()
+	}
+	ctx := context.Background()
+	_, missing := answer(200, `{"data":{"order":null}}`).OrderDetails(ctx, 5)
+	for name, err := range map[string]error{
+		"401":           answer(401, `{"errors":"[API] Invalid API key or access token"}`).Query(ctx, "q", "{ shop { id } }", nil, 1, nil),
+		"403":           answer(403, `{"errors":"access denied"}`).Query(ctx, "q", "{ shop { id } }", nil, 1, nil),
+		"query error":   answer(200, `{"errors":[{"message":"Field 'x' doesn't exist","extensions":{"code":"undefinedField"}}]}`).Query(ctx, "q", "{ x }", nil, 1, nil),
+		"no such order": missing,
+	} {
+		require.Error(t, err, name)
+		assert.True(t, isPermanent(err), "%s: %v", name, err)
+		var e *Error
+		assert.True(t, errors.As(err, &e), "%s: Shopify's *Error is still in the chain", name)
+	}
+	for name, h := range map[string]*Client{
+		"THROTTLED": answer(200, throttledAnswer),
+		"429":       answer(429, `{"errors":"Exceeded 2 calls per second for api client."}`),
+		"503":       answer(503, `unavailable`),
+	} {
+		_, err := h.OrderDetails(ctx, 5)
+		require.Error(t, err, name)
+		var p interface{ Permanent() bool }
+		assert.False(t, errors.As(err, &p), "%s: nothing in the chain claims to be permanent: %v", name, err)
 	}
 }

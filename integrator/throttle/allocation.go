@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 //go:embed lua/allocation.lua
@@ -54,7 +56,7 @@ type DailyAllocationConfig struct {
 	LimitExceededWait time.Duration
 	// Prefix of the allocation's Redis keys (default DefaultPrefix).
 	Prefix string
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 //go:embed lua/breaker.lua
@@ -62,7 +64,7 @@ type BreakerConfig struct {
 	// Prefix of the breaker's Redis keys (default DefaultPrefix).
 	Prefix string
 	// Clock tells time (default the wall clock).
-	Clock Clock
+	Clock clock.Clock
 	// Logger receives a line per state change (warn when opening, info otherwise).
 	Logger *slog.Logger
 }

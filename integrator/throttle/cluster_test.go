@@ -9,16 +9,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 // Every limiter runs on Redis Cluster with strict scripts: each script touches only its
 // declared keys, all in one slot.
 func TestLimitersOnRedisCluster(t *testing.T) {
 	t.Parallel()
-	addr := redisserver.ClusterForTest(t)
+	addr := redisservertest.Cluster(t)
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
-	rdb.AddHook(redisserver.StrictScripts(luaGate, luaCostBucket, luaAllocation, luaWindow, luaBreaker))
+	rdb.AddHook(redisservertest.StrictScripts(luaGate, luaCostBucket, luaAllocation, luaWindow, luaBreaker))
 	t.Cleanup(func() { _ = rdb.Close() })
 	b := backend{name: "cluster", rdb: rdb, prefix: "cluster"}
 	ctx := testCtx(t)
@@ -87,9 +87,9 @@ func TestLimitersOnRedisCluster(t *testing.T) {
 // another slot.
 func TestClusterRefusesCrossSlotScripts(t *testing.T) {
 	t.Parallel()
-	addr := redisserver.ClusterForTest(t)
+	addr := redisservertest.Cluster(t)
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
-	rdb.AddHook(redisserver.StrictScripts(luaGate, luaCostBucket, luaAllocation, luaWindow, luaBreaker))
+	rdb.AddHook(redisservertest.StrictScripts(luaGate, luaCostBucket, luaAllocation, luaWindow, luaBreaker))
 	defer rdb.Close()
 	ctx := context.Background()
 	script := `redis.call('SET', KEYS[1], 1); return redis.call('SET', ARGV[1], 1)`

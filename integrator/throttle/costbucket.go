@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 //go:embed lua/costbucket.lua
@@ -70,7 +72,7 @@ type CostBucketConfig struct {
 	// Prefix of the bucket's Redis keys (default DefaultPrefix).
 	Prefix string
 	// Clock tells time (default the wall clock); Reserve waits on it.
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -183,7 +185,7 @@ func (b *CostBucket) Reserve(ctx context.Context, requestedCost int) (*Reservati
 	}
 	res := &Reservation{b: b, cost: requestedCost, wait: r.wait}
 	if r.wait > 0 {
-		if err := sleep(ctx, b.clock, r.wait); err != nil {
+		if err := b.clock.Sleep(ctx, r.wait); err != nil {
 			_ = res.Cancel(ctx)
 			return nil, &ThrottledError{Upstream: b.name, Reason: "cost bucket: context ended while waiting for points", Wait: r.wait, Err: err}
 		}

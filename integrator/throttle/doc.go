@@ -19,8 +19,18 @@
 // Each limiter is a few Redis keys under one hash tag, {Prefix:kind:Name}, so it runs on
 // Redis Cluster; every state change is one Lua script (embedded in the binary), so it is
 // atomic across replicas. Limiters with the same Prefix, kind and Name are the same
-// limiter, whichever process they are in. Times in Redis are milliseconds of the
-// limiter's Clock, passed into the scripts: replicas must have synchronised clocks.
+// limiter, whichever process they are in.
+//
+// # Time
+//
+// Every limiter takes a clock.Clock in its config (default clock.Real(), wall time).
+// Every time a limiter stores in Redis (lease deadlines, bucket levels, window entries,
+// breaker deadlines) is that clock's Now in milliseconds, passed into the scripts as an
+// argument, so replicas sharing a limiter must have synchronised clocks. The limiters'
+// waits and background loops (heartbeats, ticks) sleep on the same clock, so a sped-up
+// clock compresses leases, heartbeats and waits alike and a manual clock makes tests
+// exact. The gate's PollInterval and its back-off while its hand-off subscription is
+// down stay in wall time.
 //
 // # When Redis is unavailable
 //

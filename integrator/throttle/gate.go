@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 // Defaults of GateConfig.
@@ -59,8 +61,8 @@ type GateConfig struct {
 	IncreaseAfter int
 	// Prefix of the gate's Redis keys (default DefaultPrefix).
 	Prefix string
-	// Clock tells time (default the wall clock). See Clock.
-	Clock Clock
+	// Clock tells time (default the wall clock); the heartbeat and ticks wait on it.
+	Clock clock.Clock
 	// Logger receives warnings (lost leases, Redis failures in the background loops).
 	Logger *slog.Logger
 

@@ -9,7 +9,7 @@ import (
 // heartbeat extends the leases of the permits this replica holds every Heartbeat.
 func (g *ConcurrencyGate) heartbeat() {
 	defer g.wg.Done()
-	for sleep(g.ctx, g.clock, g.cfg.Heartbeat) == nil {
+	for g.clock.Sleep(g.ctx, g.cfg.Heartbeat) == nil {
 		g.extendHeld(g.ctx)
 		if g.cfg.onHeartbeat != nil {
 			g.cfg.onHeartbeat()

@@ -28,7 +28,7 @@ func (g *ConcurrencyGate) pollLoop() {
 // alive when the clock runs faster than the wall-time PollInterval.
 func (g *ConcurrencyGate) tick() {
 	defer g.wg.Done()
-	for sleep(g.ctx, g.clock, g.cfg.WaiterTTL/3) == nil {
+	for g.clock.Sleep(g.ctx, g.cfg.WaiterTTL/3) == nil {
 		g.poke()
 	}
 }

@@ -10,14 +10,14 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/peakready/peakready/fakes/clock"
-	"github.com/peakready/peakready/integrator/redisserver"
+	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 func TestMain(m *testing.M) {
 	// Connection-refused noise from the tests that stop Redis on purpose.
 	redis.SetLogger(quietRedisLogger{})
-	redisserver.Main(m)
+	redisservertest.Main(m)
 }
 
 type quietRedisLogger struct{}
@@ -38,11 +38,11 @@ type backend struct {
 	mini   *miniredis.Miniredis // nil for a real Redis
 }
 
-// realRedis returns a client on the real Redis of redisserver.ForTest (skips without one).
+// realRedis returns a client on the real Redis of redisservertest.URL (skips without one).
 func realRedis(t testing.TB) backend {
 	t.Helper()
-	url := redisserver.ForTest(t)
-	prefix := redisserver.KeyPrefix(t, url)
+	url := redisservertest.URL(t)
+	prefix := redisservertest.KeyPrefix(t, url)
 	opt, err := redis.ParseURL(url)
 	require.NoError(t, err)
 	c := redis.NewClient(opt)

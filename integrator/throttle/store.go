@@ -11,51 +11,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 // DefaultPrefix is the prefix of every Redis key of a limiter unless its config says
 // otherwise.
 const DefaultPrefix = "peakready:throttle"
-
-// Clock tells the limiters' time. Every time a limiter stores in Redis (lease deadlines,
-// bucket levels, window entries, breaker deadlines) is this clock's time in milliseconds,
-// passed into the Lua scripts as an argument, so a manual clock makes tests exact.
-// Replicas sharing a limiter must have synchronised clocks. Implementations must be safe
-// for concurrent use.
-//
-// A Clock that also has a method Sleep(ctx context.Context, d time.Duration) error (as
-// peakready's fakes/clock clocks do) times the limiters' waits and background loops too,
-// so a compressed clock compresses leases, heartbeats and waits alike. Without it they
-// wait in wall time.
-type Clock interface {
-	Now() time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-type sleeper interface {
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-// sleep waits d on c when c can sleep, on the wall clock otherwise.
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
-	if s, ok := c.(sleeper); ok {
-		return s.Sleep(ctx, d)
-	}
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
@@ -67,11 +29,11 @@ type common struct {
 	kind   string // "gate", "cost", ...
 	name   string
 	tag    string // {prefix:kind:name}
-	clock  Clock
+	clock  clock.Clock
 	logger *slog.Logger
 }
 
-func newCommon(rdb redis.UniversalClient, kind, name, prefix string, c Clock, l *slog.Logger) (common, error) {
+func newCommon(rdb redis.UniversalClient, kind, name, prefix string, c clock.Clock, l *slog.Logger) (common, error) {
 	if rdb == nil {
 		return common{}, fmt.Errorf("throttle: %s %q: a Redis client is required", kind, name)
 	}
@@ -85,7 +47,7 @@ func newCommon(rdb redis.UniversalClient, kind, name, prefix string, c Clock, l 
 		return common{}, fmt.Errorf("throttle: %s %q: Name and Prefix must not contain '{' or '}'", kind, name)
 	}
 	if c == nil {
-		c = wallClock{}
+		c = clock.Real()
 	}
 	if l == nil {
 		l = slog.Default()

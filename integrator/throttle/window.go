@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/peakready/peakready/clock"
 )
 
 //go:embed lua/window.lua
@@ -42,7 +44,7 @@ type RollingWindowConfig struct {
 	MaxWait time.Duration
 	// Prefix of the window's Redis keys (default DefaultPrefix).
 	Prefix string
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -140,7 +142,7 @@ func (w *RollingWindow) Wait(ctx context.Context) error {
 		if te.Wait > w.cfg.MaxWait {
 			return te
 		}
-		if serr := sleep(ctx, w.clock, te.Wait); serr != nil {
+		if serr := w.clock.Sleep(ctx, te.Wait); serr != nil {
 			te.Err = serr
 			return te
 		}

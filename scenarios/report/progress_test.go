@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 var t0 = time.Date(2025, 11, 28, 14, 0, 0, 0, time.UTC)

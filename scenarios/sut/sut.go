@@ -14,7 +14,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // SUT is a running system under test. Its methods are safe for concurrent use.

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/catalog"
-	"github.com/peakready/peakready/fakes/clock"
 	"github.com/peakready/peakready/fakes/netsuite"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 )
 
 // BenchmarkGenerateOrders measures order generation: each order is a checkout (customer,

@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/catalog"
-	"github.com/peakready/peakready/fakes/clock"
 	"github.com/peakready/peakready/fakes/shopify/webhooks"
 )
 

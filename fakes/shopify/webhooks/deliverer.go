@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/peakready/peakready/fakes/clock"
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/ledger"
 	"github.com/peakready/peakready/fakes/pagedlog"
 	"github.com/peakready/peakready/fakes/shopify/flow"

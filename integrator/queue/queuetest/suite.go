@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,9 +60,12 @@ func Run(t *testing.T, newQueue Factory) {
 	}
 }
 
-// setup returns a queue on a ManualClock starting at BlackFriday.
-func setup(t *testing.T, newQueue Factory, opts ...queue.Option) (*queue.Queue, *ManualClock) {
-	clk := NewManualClock(BlackFriday)
+// BlackFriday is the instant the suite's manual clocks start at.
+var BlackFriday = time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+
+// setup returns a queue on a manual clock starting at BlackFriday.
+func setup(t *testing.T, newQueue Factory, opts ...queue.Option) (*queue.Queue, *clock.Manual) {
+	clk := clock.NewManual(BlackFriday)
 	q := newQueue(t, append([]queue.Option{queue.WithClock(clk)}, opts...)...)
 	return q, clk
 }

@@ -1,4 +1,4 @@
-package redisserver
+package redisservertest
 
 import (
 	"bytes"
@@ -16,12 +16,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ClusterForTest runs a one-node Redis Cluster owning every slot, from the redis-server
-// on PATH, for t, and returns its address (t is skipped when there is no redis-server).
+// Cluster runs a one-node Redis Cluster owning every slot, from the redis-server on PATH,
+// for t, and returns its address (t is skipped when there is no redis-server).
 // Redis 7 refuses a script that touches keys of two slots, so code passing its tests
 // here with StrictScripts keeps every script inside one slot. A port taken between
 // choosing and binding it is retried with another.
-func ClusterForTest(t testing.TB) string {
+func Cluster(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -42,7 +42,7 @@ func ClusterForTest(t testing.TB) string {
 func tryStartCluster(t testing.TB, bin string) (addr, output string, ok bool) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("redisserver: %v", err)
+		t.Fatalf("redisservertest: %v", err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
@@ -52,7 +52,7 @@ func tryStartCluster(t testing.TB, bin string) (addr, output string, ok bool) {
 		"--cluster-config-file", dir+"/nodes.conf", "--dir", dir, "--save", "", "--appendonly", "no")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("redisserver: start %s: %v", bin, err)
+		t.Fatalf("redisservertest: start %s: %v", bin, err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
@@ -75,18 +75,18 @@ func tryStartCluster(t testing.TB, bin string) (addr, output string, ok bool) {
 	}
 	t.Cleanup(stop)
 	if err := node.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
-		t.Fatalf("redisserver: CLUSTER ADDSLOTSRANGE: %v", err)
+		t.Fatalf("redisservertest: CLUSTER ADDSLOTSRANGE: %v", err)
 	}
 	for {
 		info, err := node.ClusterInfo(ctx).Result()
 		if err != nil {
-			t.Fatalf("redisserver: CLUSTER INFO: %v", err)
+			t.Fatalf("redisservertest: CLUSTER INFO: %v", err)
 		}
 		if strings.Contains(info, "cluster_state:ok") {
 			return addr, "", true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("redisserver: cluster did not become ok: %s", info)
+			t.Fatalf("redisservertest: cluster did not become ok: %s", info)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -110,7 +110,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// StrictScripts is a go-redis hook for tests on ClusterForTest: it sends the given
+// StrictScripts is a go-redis hook for tests on Cluster: it sends the given
 // scripts (and every EVAL) with a "#!lua" shebang, which makes Redis 7 refuse any key
 // access outside the slot of the declared keys. (Production code sends no shebang
 // because miniredis cannot parse one.)

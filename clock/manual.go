@@ -79,9 +79,22 @@ func (m *Manual) Waiters() int {
 // BlockUntil waits until at least n sleepers or timers are waiting, or ctx ends.
 // Tests use it to advance the clock only once the goroutine under test is asleep.
 func (m *Manual) BlockUntil(ctx context.Context, n int) error {
+	return m.waitWaiters(ctx, func(w int) bool { return w >= n })
+}
+
+// BlockUntilExactly waits until exactly n sleepers or timers are waiting, or ctx ends.
+// Unlike BlockUntil it also waits out surplus waiters, such as the timer of a loop that
+// was woken by something else and has not stopped it yet, so a test that advances the
+// clock next knows which n loops it wakes.
+func (m *Manual) BlockUntilExactly(ctx context.Context, n int) error {
+	return m.waitWaiters(ctx, func(w int) bool { return w == n })
+}
+
+// waitWaiters waits until ok holds for the number of waiters, or ctx ends.
+func (m *Manual) waitWaiters(ctx context.Context, ok func(waiters int) bool) error {
 	for {
 		m.mu.Lock()
-		if len(m.waiters) >= n {
+		if ok(len(m.waiters)) {
 			m.mu.Unlock()
 			return nil
 		}

@@ -29,6 +29,28 @@ func TestManualSleepWakesExactlyAtDeadline(t *testing.T) {
 	assert.Equal(t, epoch.Add(10*time.Second), m.Now())
 }
 
+func TestManualBlockUntilExactlyWaitsOutSurplusWaiters(t *testing.T) {
+	t.Parallel()
+	m := NewManual(epoch)
+	a, b := m.NewTimer(time.Second), m.NewTimer(time.Second)
+	require.NoError(t, m.BlockUntil(context.Background(), 1), "two waiters are at least one")
+
+	done := make(chan error, 1)
+	go func() { done <- m.BlockUntilExactly(context.Background(), 1) }()
+	select {
+	case err := <-done:
+		t.Fatalf("returned %v with two waiters", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	assert.True(t, b.Stop())
+	require.NoError(t, <-done, "one waiter left")
+	assert.True(t, a.Stop())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, m.BlockUntilExactly(ctx, 3), context.Canceled)
+}
+
 func TestManualTimersFireInDeadlineOrderAndStop(t *testing.T) {
 	t.Parallel()
 	m := NewManual(epoch)

@@ -1,10 +1,14 @@
-// Package clock is the time source of every fake.
+// Package clock is peakready's one time source: the fakes, the integrator's queue and
+// limiters, the load generator and the scenario runner all tell and wait on time
+// through a Clock, so one sped-up clock drives a whole run and one manual clock makes a
+// test exact.
 //
 // A fake states all of its durations (latencies, limit windows, retry schedules,
 // maintenance windows, the 24 h of a daily allocation) in platform time: the time the
-// real platform would experience. A Scaled clock runs platform time N times faster than
-// wall time, so a four-hour webhook retry schedule or a day of Salesforce allocation can
-// be exercised in minutes; a Manual clock moves only when a test says so.
+// real platform would experience; the integrator states its leases, backoffs and limiter
+// windows in the same time. A Scaled clock runs platform time N times faster than wall
+// time, so a four-hour webhook retry schedule or a day of Salesforce allocation can be
+// exercised in minutes; a Manual clock moves only when a test says so.
 package clock
 
 import (
