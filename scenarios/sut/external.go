@@ -80,4 +80,6 @@ func (x externalAdmin) QueueStats(ctx context.Context) (QueueStats, error) {
 	return x.admin.QueueStats(ctx)
 }
 
-func (x externalAdmin) Accounted(ctx context.Context) (Accounted, error) { return x.admin.accounted(ctx) }
+func (x externalAdmin) Accounted(ctx context.Context) (Accounted, error) {
+	return x.admin.accounted(ctx)
+}
