@@ -77,7 +77,7 @@ func HeartbeatInterval(d time.Duration) ProcessorOption {
 	return func(c *processorConfig) { c.heartbeat = d }
 }
 
-// RecoverInterval sets how often the Processor runs RecoverExpired (default Lease/2), so
+// RecoverInterval sets how often the Processor runs RecoverExpired (default Lease/4), so
 // a crashed worker's message is redelivered at most Lease + RecoverInterval after its
 // last heartbeat.
 func RecoverInterval(d time.Duration) ProcessorOption {
@@ -146,7 +146,7 @@ func NewProcessor(q *Queue, h Handler, opts ...ProcessorOption) *Processor {
 		minPoll:         5 * time.Millisecond,
 		maxPoll:         100 * time.Millisecond,
 		heartbeat:       q.cfg.lease / 3,
-		recoverEvery:    q.cfg.lease / 2,
+		recoverEvery:    q.cfg.lease / 4,
 		throttleSnooze:  time.Second,
 		logger:          slog.Default(),
 	}
@@ -160,7 +160,7 @@ func NewProcessor(q *Queue, h Handler, opts ...ProcessorOption) *Processor {
 		cfg.heartbeat = q.cfg.lease / 3
 	}
 	if cfg.recoverEvery <= 0 {
-		cfg.recoverEvery = q.cfg.lease / 2
+		cfg.recoverEvery = q.cfg.lease / 4
 	}
 	return &Processor{
 		q:           q,

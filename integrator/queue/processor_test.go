@@ -188,3 +188,38 @@ func TestProcessorShutsDownWhenRedisIsGone(t *testing.T) {
 		t.Fatal("Run did not return after its context ended with Redis gone")
 	}
 }
+
+// A replica killed with kill -9 while it holds a message (never acked, never extended):
+// with the default lease and recovery interval, a live replica handles it within 15 s.
+func TestKilledReplicasMessageIsHandledWithinFifteenSeconds(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(queuetest.BlackFriday)
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	q, err := queue.New(rdb, queue.WithClock(clk))
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = q.Enqueue(ctx, queue.Message{ID: "m1", Key: "order:1"})
+	require.NoError(t, err)
+	held, err := q.Dequeue(ctx) // the killed replica's delivery
+	require.NoError(t, err)
+	require.Equal(t, "m1", held.ID)
+
+	got := make(chan time.Time, 1)
+	p := queue.NewProcessor(q, queue.HandlerFunc(func(context.Context, *queue.Message) error {
+		got <- clk.Now()
+		return nil
+	}), queue.WithLogger(quiet))
+	run(t, p)
+	killedAt := clk.Now()
+	for {
+		waitSleepers(t, clk, 3) // fetcher, heartbeat, recoverer all parked
+		select {
+		case at := <-got:
+			assert.LessOrEqual(t, at.Sub(killedAt), 15*time.Second)
+			return
+		default:
+		}
+		require.Less(t, clk.Now().Sub(killedAt), 15*time.Second, "not handled 15 s after its holder was killed")
+		clk.Advance(250 * time.Millisecond)
+	}
+}

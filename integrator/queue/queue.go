@@ -72,9 +72,12 @@ import (
 
 // Defaults of the options of New.
 const (
-	DefaultPrefix      = "peakready:q"
-	DefaultPartitions  = 16
-	DefaultLease       = 30 * time.Second
+	DefaultPrefix     = "peakready:q"
+	DefaultPartitions = 16
+	// DefaultLease is short so that a killed replica's messages are redelivered within
+	// seconds (Lease + Lease/4 at most); the Processor's heartbeat (Lease/3) keeps a live
+	// handler's lease however long it runs.
+	DefaultLease       = 10 * time.Second
 	DefaultMaxAttempts = 10
 )
 
@@ -110,7 +113,7 @@ func Prefix(p string) Option { return func(c *config) { c.prefix = p } }
 func Partitions(n int) Option { return func(c *config) { c.partitions = n } }
 
 // Lease sets how long a delivery holds its group before RecoverExpired may hand it to
-// another worker (default 30 s). The Processor extends leases while handlers run.
+// another worker (default 10 s). The Processor extends leases while handlers run.
 func Lease(d time.Duration) Option { return func(c *config) { c.lease = d } }
 
 // MaxAttempts sets how many deliveries a message gets before a failing one is

@@ -17,7 +17,10 @@ import (
 
 // Defaults of GateConfig.
 const (
-	DefaultLease            = 2 * time.Minute
+	// DefaultLease is short so that a replica killed while holding permits gives their
+	// slots back within seconds; the heartbeat (Lease/3) keeps a live call's permit however
+	// long the call runs.
+	DefaultLease            = 10 * time.Second
 	DefaultWaiterTTL        = 30 * time.Second
 	DefaultPollInterval     = 200 * time.Millisecond
 	DefaultDecreaseFactor   = 0.75
@@ -34,7 +37,7 @@ type GateConfig struct {
 	// NetSuite, the integration's allocation, or a part of the account limit left to
 	// it). Every replica must be given the same Limit. Required, at least 1.
 	Limit int
-	// Lease is how long a permit holds its slot without being extended (default 2 min).
+	// Lease is how long a permit holds its slot without being extended (default 10 s).
 	// A replica that crashes while holding permits gives their slots back after Lease.
 	Lease time.Duration
 	// Heartbeat is how often the gate extends the leases of the permits it holds

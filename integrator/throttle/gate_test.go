@@ -193,7 +193,7 @@ func TestGateDroppedWaiterRejoins(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		clk := manual()
 		ctx := testCtx(t)
-		holder := newGate(t, b, GateConfig{Limit: 1, Clock: clk, Heartbeat: -1, PollInterval: time.Hour})
+		holder := newGate(t, b, GateConfig{Limit: 1, Clock: clk, Heartbeat: -1, PollInterval: time.Hour, Lease: time.Hour})
 		waiter := newGate(t, b, GateConfig{Limit: 1, Clock: clk, Heartbeat: -1, PollInterval: time.Hour, WaiterTTL: 30 * time.Second})
 		p, err := holder.Acquire(ctx)
 		require.NoError(t, err)
@@ -611,4 +611,31 @@ func TestLimiterKeysShareOneHashTagEach(t *testing.T) {
 	}
 	assert.Len(t, seen, 5)
 	assert.Equal(t, "{pr:gate:netsuite}:wake:", g.chans, "wake channels carry the gate's tag too")
+}
+
+// A replica killed with kill -9 while it holds every permit (its heartbeat stops, nothing
+// is released): with the default settings, a waiting replica has a slot within 15 s.
+func TestGateKilledReplicasPermitsReturnWithinFifteenSeconds(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		clk := manual()
+		ctx := testCtx(t)
+		const limit = 5
+		killed := newGate(t, b, GateConfig{Limit: limit, Clock: clk, Heartbeat: -1}) // its heartbeat dies with it
+		for range limit {
+			_, err := killed.Acquire(ctx)
+			require.NoError(t, err)
+		}
+		survivor := newGate(t, b, GateConfig{Limit: limit, Clock: clk})
+		p, err := survivor.TryAcquire(ctx)
+		require.NoError(t, err)
+		require.Nil(t, p, "every slot is held")
+		for elapsed := time.Duration(0); p == nil; elapsed += time.Second {
+			require.Less(t, elapsed, 15*time.Second, "no slot 15 s after the holder was killed")
+			clk.Advance(time.Second)
+			p, err = survivor.TryAcquire(ctx)
+			require.NoError(t, err)
+		}
+		require.NoError(t, p.Release(ctx))
+	})
 }
