@@ -192,7 +192,12 @@ func sign(body []byte) string {
 
 // deliver posts one signed webhook to replica i and returns the status.
 func (e *env) deliver(i int, topic, webhookID string, body []byte) int {
-	req, _ := http.NewRequest(http.MethodPost, e.replicas[i%len(e.replicas)].srv.URL+"/webhooks/shopify", bytes.NewReader(body))
+	return deliverTo(e.replicas[i%len(e.replicas)].srv.URL, topic, webhookID, body)
+}
+
+// deliverTo posts one signed webhook to the integrator at base and returns the status.
+func deliverTo(base, topic, webhookID string, body []byte) int {
+	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/shopify", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Shopify-Topic", topic)
 	req.Header.Set("X-Shopify-Hmac-Sha256", sign(body))

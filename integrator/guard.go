@@ -3,9 +3,11 @@ package integrator
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/netsuite"
+	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/throttle"
 )
 
@@ -17,13 +19,28 @@ type guardedERP struct {
 	gate    *throttle.ConcurrencyGate
 	breaker *throttle.Breaker
 	m       *metrics
+	// outageSnooze is how long a message waits while NetSuite is down. It can be long:
+	// when the breaker closes, the queue's delayed groups are woken (App.upstreamBack).
+	outageSnooze time.Duration
 }
 
+// unavailableSnooze is the wait after a 503 without Retry-After while the breaker is
+// still closed.
+const unavailableSnooze = 30 * time.Second
+
+// An outage never spends a message's attempts: while the breaker is open, when a probe
+// fails, and whenever NetSuite answers 503 (maintenance), the message is snoozed. Only
+// failures of a NetSuite that is up (a 500 on one record, a timeout while the breaker is
+// closed) count as attempts.
 func (g *guardedERP) UpsertSalesOrder(ctx context.Context, externalID string, so netsuite.SalesOrder) error {
 	call, err := g.breaker.Allow(ctx)
 	if err != nil {
 		g.m.upstream.WithLabelValues("netsuite", "breaker_open").Inc()
-		return err // throttled: the queue snoozes the message until the breaker may close
+		var open *throttle.BreakerOpenError
+		if errors.As(err, &open) {
+			return errors.Join(queue.Snooze(max(open.Wait, g.outageSnooze)), err)
+		}
+		return err // the breaker's Redis is unreachable: an ordinary retry
 	}
 	permit, err := g.gate.Acquire(ctx)
 	if err != nil {
@@ -49,6 +66,19 @@ func (g *guardedERP) UpsertSalesOrder(ctx context.Context, externalID string, so
 		g.m.upstream.WithLabelValues("netsuite", "cancelled").Inc()
 	default:
 		g.m.upstream.WithLabelValues("netsuite", "permanent").Inc()
+	}
+	if netsuite.IsTransient(err) && (call.Probe() || netsuite.IsUnavailable(err)) {
+		wait := g.outageSnooze // a failed probe: the breaker is open again
+		if !call.Probe() {
+			// A 503 while the breaker is closed: maybe a blip, maybe the start of a
+			// window; wait what NetSuite asks for, or a little.
+			wait = unavailableSnooze
+			var ne *netsuite.Error
+			if errors.As(err, &ne) && ne.RetryAfter() > 0 {
+				wait = ne.RetryAfter()
+			}
+		}
+		return errors.Join(queue.Snooze(wait), err)
 	}
 	return err
 }

@@ -95,9 +95,19 @@ type Config struct {
 	Lease       time.Duration
 	MaxAttempts int
 	Backoff     queue.BackoffFunc
-	// BreakerFailures and BreakerOpenFor tune NetSuite's circuit breaker.
-	BreakerFailures int
-	BreakerOpenFor  time.Duration
+	// BreakerFailures, BreakerOpenFor and BreakerMaxOpenFor tune NetSuite's circuit
+	// breaker (defaults throttle.DefaultBreakerFailures, DefaultBreakerOpenFor and
+	// DefaultBreakerMaxOpenFor: a probe is due at most every 2 s during an outage).
+	BreakerFailures   int
+	BreakerOpenFor    time.Duration
+	BreakerMaxOpenFor time.Duration
+	// OutageSnooze is how long a message waits, without spending an attempt, while
+	// NetSuite is down (default DefaultOutageSnooze); the queue wakes such messages as
+	// soon as the breaker closes.
+	OutageSnooze time.Duration
+	// ProbeEvery is how often the replica checks whether the breaker wants a probe
+	// (default DefaultProbeEvery).
+	ProbeEvery time.Duration
 	// Clock drives the queue and limits: their scores, leases and waits (default
 	// clock.Real(), wall time); tests and scenarios compress it.
 	Clock clock.Clock
@@ -121,6 +131,9 @@ type App struct {
 	lookup    flows.OrderLookup
 	log       *slog.Logger
 	closeOnce sync.Once
+	// ns is the unguarded NetSuite client, for the outage probe.
+	ns         *netsuite.Client
+	probeEvery time.Duration
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -156,7 +169,13 @@ func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	cfg.BreakerOpenFor = orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor)
+	cfg.BreakerMaxOpenFor = orDefault(cfg.BreakerMaxOpenFor, max(DefaultBreakerMaxOpenFor, cfg.BreakerOpenFor))
+	cfg.OutageSnooze = orDefault(cfg.OutageSnooze, DefaultOutageSnooze)
+	a := &App{cfg: cfg, log: cfg.Logger, probeEvery: orDefault(cfg.ProbeEvery, DefaultProbeEvery)}
 
 	qopts := []queue.Option{queue.Prefix(cfg.Prefix + ":q")}
 	if cfg.Partitions > 0 {
@@ -171,9 +190,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.Backoff != nil {
 		qopts = append(qopts, queue.Backoff(cfg.Backoff))
 	}
-	if cfg.Clock != nil {
-		qopts = append(qopts, queue.WithClock(cfg.Clock))
-	}
+	qopts = append(qopts, queue.WithClock(cfg.Clock))
 	q, err := queue.New(cfg.Redis, qopts...)
 	if err != nil {
 		return nil, fmt.Errorf("integrator: %w", err)
@@ -195,7 +212,9 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("integrator: %w", err)
 	}
-	a.breaker, err = throttle.NewBreaker(cfg.Redis, throttle.BreakerConfig{Name: "netsuite", Failures: cfg.BreakerFailures, OpenFor: cfg.BreakerOpenFor, Prefix: limitPrefix, Clock: cfg.Clock, Logger: cfg.Logger})
+	a.breaker, err = throttle.NewBreaker(cfg.Redis, throttle.BreakerConfig{Name: "netsuite", Failures: cfg.BreakerFailures,
+		OpenFor: cfg.BreakerOpenFor, MaxOpenFor: cfg.BreakerMaxOpenFor, OnStateChange: a.upstreamBack,
+		Prefix: limitPrefix, Clock: cfg.Clock, Logger: cfg.Logger})
 	if err != nil {
 		_ = a.gate.Close()
 		return nil, fmt.Errorf("integrator: %w", err)
@@ -212,6 +231,7 @@ func New(cfg Config) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("integrator: %w", err)
 	}
+	a.ns = ns
 
 	if cfg.ShopifyURL != "" {
 		bucketSize, restore := cfg.ShopifyBucket, cfg.ShopifyRestoreRate
@@ -236,7 +256,7 @@ func New(cfg Config) (*App, error) {
 
 	a.holds = flows.NewRedisHolds(cfg.Redis, cfg.Prefix+":orders:")
 	a.orders = &flows.Orders{
-		ERP:       &guardedERP{erp: ns, gate: a.gate, breaker: a.breaker, m: a.metrics},
+		ERP:       &guardedERP{erp: ns, gate: a.gate, breaker: a.breaker, m: a.metrics, outageSnooze: cfg.OutageSnooze},
 		Shopify:   a.lookup,
 		Versions:  flows.NewRedisVersions(cfg.Redis, cfg.Prefix+":orders:", 0),
 		Holds:     a.holds,
@@ -337,7 +357,12 @@ func (a *App) Held(ctx context.Context) ([]flows.HeldOrder, error) { return a.ho
 // Run processes messages until ctx ends, then finishes in-flight work (bounded by the
 // processor's shutdown timeout) and returns.
 func (a *App) Run(ctx context.Context) error {
+	loops, stopLoops := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.probeOutages(loops, a.ns) })
 	err := a.processor.Run(ctx)
+	stopLoops()
+	wg.Wait()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

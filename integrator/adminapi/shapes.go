@@ -38,6 +38,7 @@ type QueueStats struct {
 	DeadLettered         int64   `json:"dead_lettered"`
 	Recovered            int64   `json:"recovered"` // expired leases given back
 	Replayed             int64   `json:"replayed"`
+	Woken                int64   `json:"woken"`       // delayed keys woken at once when an upstream came back
 	Held                 int     `json:"held_orders"` // orders held for review now
 }
 

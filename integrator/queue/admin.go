@@ -76,6 +76,7 @@ type Stats struct {
 	DeadLettered int64
 	Recovered    int64 // expired leases made ready again
 	Replayed     int64
+	Woken        int64 // delayed groups made ready early by WakeDelayed
 }
 
 // Stats reads the queue's state. Its cost grows with Partitions, not with the backlog.
@@ -118,6 +119,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 		s.DeadLettered += get("dead")
 		s.Recovered += get("recover")
 		s.Replayed += get("replay")
+		s.Woken += get("woken")
 		s.GroupsReady += c.due.Val()
 		s.GroupsDelayed += c.ready.Val() - c.due.Val()
 		s.GroupsInFlight += c.infl.Val()

@@ -22,6 +22,8 @@ var (
 	luaRecover string
 	//go:embed lua/replay.lua
 	luaReplay string
+	//go:embed lua/wake.lua
+	luaWake string
 )
 
 // Each script is self-contained: the shared helpers are prepended, so a script cache
@@ -32,6 +34,7 @@ var (
 	scriptSettle  = redis.NewScript(luaCommon + luaSettle)
 	scriptRecover = redis.NewScript(luaCommon + luaRecover)
 	scriptReplay  = redis.NewScript(luaCommon + luaReplay)
+	scriptWake    = redis.NewScript(luaCommon + luaWake)
 )
 
 // call is one script invocation; its result is in cmd after run.

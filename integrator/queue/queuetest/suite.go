@@ -33,6 +33,7 @@ func Run(t *testing.T, newQueue Factory) {
 		{"PerKeyFIFO", testPerKeyFIFO},
 		{"RetryBlocksOnlyItsKey", testRetryBlocksOnlyItsKey},
 		{"SnoozeSpendsNoAttempt", testSnoozeSpendsNoAttempt},
+		{"WakeDelayed", testWakeDelayed},
 		{"LastAttemptDeadLetters", testLastAttemptDeadLetters},
 		{"PermanentDeadLetters", testPermanentDeadLetters},
 		{"LeaseExpiryRedelivers", testLeaseExpiryRedelivers},
@@ -225,6 +226,54 @@ func testSnoozeSpendsNoAttempt(t *testing.T, newQueue Factory) {
 	require.Len(t, dls, 1)
 	assert.Equal(t, 2, dls[0].Message.Attempt)
 	assert.Equal(t, 5, dls[0].Message.Snoozes)
+}
+
+// WakeDelayed makes snoozed and backing-off groups ready at once without spending
+// attempts; groups in flight and groups already due are untouched.
+func testWakeDelayed(t *testing.T, newQueue Factory) {
+	q, clk := setup(t, newQueue)
+	ctx := context.Background()
+	enqueue(t, q, "snoozed", "s1")
+	clk.Advance(time.Second)
+	enqueue(t, q, "retried", "r1")
+	clk.Advance(time.Second)
+	enqueue(t, q, "busy", "b1")
+	ds := dequeueAll(t, q)
+	require.NoError(t, q.Snooze(ctx, ds["snoozed"], time.Hour))
+	dead, err := q.Retry(ctx, ds["retried"], time.Hour, errors.New("netsuite: 503 maintenance"))
+	require.NoError(t, err)
+	require.False(t, dead)
+	enqueue(t, q, "fresh", "f1")
+	clk.Advance(time.Second)
+
+	n, err := q.WakeDelayed(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the snoozed and the retried group")
+	var got []string
+	for {
+		d, err := q.Dequeue(ctx)
+		if errors.Is(err, queue.ErrEmpty) {
+			break
+		}
+		require.NoError(t, err)
+		got = append(got, d.ID)
+		if d.ID == "s1" {
+			assert.Equal(t, 1, d.Attempt, "a snooze spent no attempt")
+			assert.Equal(t, 1, d.Snoozes)
+		}
+		if d.ID == "r1" {
+			assert.Equal(t, 2, d.Attempt, "the failed attempt stays spent")
+		}
+	}
+	// (Dequeue visits partitions round-robin, so across keys the order is not global.)
+	assert.ElementsMatch(t, []string{"s1", "r1", "f1"}, got, "the busy group stays in flight")
+	n, err = q.WakeDelayed(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	st, err := q.Stats(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), st.Woken)
+	require.NoError(t, q.Ack(ctx, ds["busy"]))
 }
 
 func testLastAttemptDeadLetters(t *testing.T, newQueue Factory) {
