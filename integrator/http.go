@@ -102,7 +102,7 @@ func (a *App) QueueStats(ctx context.Context) (adminapi.QueueStats, error) {
 	}
 	return adminapi.QueueStats{Messages: s.Messages, GroupsReady: s.GroupsReady, GroupsDelayed: s.GroupsDelayed, GroupsInFlight: s.GroupsInFlight,
 		OldestMessageSeconds: s.OldestMessageAge.Seconds(), DeadLetters: s.DeadLetters, Enqueued: s.Enqueued, Duplicates: s.Duplicates,
-		Acked: s.Acked, Retried: s.Retried, Snoozed: s.Snoozed, DeadLettered: s.DeadLettered, Recovered: s.Recovered, Replayed: s.Replayed, Woken: s.Woken,
+		Acked: s.Acked, Retried: s.Retried, Snoozed: s.Snoozed, DeadLettered: s.DeadLettered, Recovered: s.Recovered, Replayed: s.Replayed, Woken: s.Woken, DLQTrimmed: s.DLQTrimmed,
 		Held: len(held)}, nil
 }
 

@@ -90,6 +90,15 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 
+	// DLQMaxLen and DLQMaxAge bound the dead-letter queue (defaults DefaultDLQMaxLen,
+	// DefaultDLQMaxAge; negative: unbounded). Dead letters keep their payload for replay,
+	// so DLQMaxAge is also how long customer data outlives a failed message.
+	DLQMaxLen int
+	DLQMaxAge time.Duration
+	// KeepUnhandledTopics stores webhooks of topics no flow handles in the dead-letter
+	// queue (to replay once a flow exists) instead of acknowledging and counting them.
+	KeepUnhandledTopics bool
+
 	Workers     int
 	Partitions  int
 	Lease       time.Duration
@@ -198,11 +207,16 @@ func New(cfg Config) (*App, error) {
 	a.queue = q
 	a.metrics = newMetrics(q)
 
-	a.webhooks, err = ingress.NewShopify(ingress.Config{
+	icfg := ingress.Config{
 		Secret: []byte(cfg.WebhookSecret), PreviousSecret: []byte(cfg.PreviousWebhookSecret),
 		DedupWindow: cfg.DedupWindow, MaxBody: cfg.MaxBody, MaxConcurrent: cfg.MaxConcurrentWebhooks, BodyTimeout: cfg.WebhookBodyTimeout,
 		Observer: a.metrics, Logger: cfg.Logger,
-	}, q)
+	}
+	if !cfg.KeepUnhandledTopics {
+		icfg.Handles = handles
+		icfg.OnIgnored = func(topic string) { a.metrics.ignored.WithLabelValues(topic).Inc() }
+	}
+	a.webhooks, err = ingress.NewShopify(icfg, q)
 	if err != nil {
 		return nil, fmt.Errorf("integrator: %w", err)
 	}
@@ -274,9 +288,14 @@ var orderTopics = map[string]bool{
 	"orders/fulfilled": true, "orders/partially_fulfilled": true, flows.TopicReleased: true,
 }
 
-// ErrUnhandledTopic is the dead-letter cause of messages no flow handles. They are kept
-// so that they can be replayed once a flow for them exists.
+// ErrUnhandledTopic is the dead-letter cause of messages no flow handles, kept (with
+// Config.KeepUnhandledTopics) so that they can be replayed once a flow for them exists.
 var ErrUnhandledTopic = errors.New("no flow handles this topic")
+
+// handles reports whether a flow handles topic.
+func handles(topic string) bool {
+	return orderTopics[topic] || topic == "orders/risk_assessment_changed"
+}
 
 func (a *App) route(ctx context.Context, m *queue.Message) error {
 	switch {
@@ -360,6 +379,7 @@ func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.probeOutages(loops, a.ns) })
+	wg.Go(func() { a.trimDeadLetters(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

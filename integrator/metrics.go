@@ -20,6 +20,7 @@ type metrics struct {
 	upstream  *prometheus.CounterVec
 	outcomes  *prometheus.CounterVec
 	throttled *prometheus.CounterVec
+	ignored   *prometheus.CounterVec
 }
 
 // ackBuckets resolve the ingress's acknowledgement latency from 0.5 ms to Shopify's 5 s timeout.
@@ -40,11 +41,14 @@ func newMetrics(q *queue.Queue) *metrics {
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "peakready_flow_outcomes_total", Help: "Messages handled by flows, by outcome (synced, stale, same, held, invalid).",
 		}, []string{"flow", "outcome"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "peakready_webhooks_ignored_total", Help: "Verified webhooks of topics no flow handles: acknowledged, not stored.",
+		}, []string{"topic"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "peakready_throttle_waits_total", Help: "Times a worker waited for a shared limit, by upstream.",
 		}, []string{"upstream"}),
 	}
-	m.registry.MustRegister(m.requests, m.ack, m.upstream, m.outcomes, m.throttled,
+	m.registry.MustRegister(m.requests, m.ack, m.upstream, m.outcomes, m.throttled, m.ignored,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
 		&queueCollector{q: q})
 	return m
@@ -97,7 +101,8 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, s.OldestMessageAge.Seconds())
 	ch <- prometheus.MustNewConstMetric(descDLQ, prometheus.GaugeValue, float64(s.DeadLetters))
 	for op, v := range map[string]int64{"enqueued": s.Enqueued, "duplicate": s.Duplicates, "acked": s.Acked, "retried": s.Retried,
-		"snoozed": s.Snoozed, "released": s.Released, "dead_lettered": s.DeadLettered, "recovered": s.Recovered, "replayed": s.Replayed} {
+		"snoozed": s.Snoozed, "released": s.Released, "dead_lettered": s.DeadLettered, "recovered": s.Recovered, "replayed": s.Replayed,
+		"woken": s.Woken, "dlq_trimmed": s.DLQTrimmed} {
 		ch <- prometheus.MustNewConstMetric(descCounters, prometheus.CounterValue, float64(v), op)
 	}
 }

@@ -39,6 +39,7 @@ type QueueStats struct {
 	Recovered            int64   `json:"recovered"` // expired leases given back
 	Replayed             int64   `json:"replayed"`
 	Woken                int64   `json:"woken"`       // delayed keys woken at once when an upstream came back
+	DLQTrimmed           int64   `json:"dlq_trimmed"` // dead letters dropped past their retention
 	Held                 int     `json:"held_orders"` // orders held for review now
 }
 

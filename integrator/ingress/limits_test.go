@@ -134,3 +134,27 @@ func TestAPanicIsAnswered500AndObserved(t *testing.T) {
 	assert.True(t, strings.Contains(w.Body.String(), "internal error"))
 	assert.Equal(t, []int{500}, obs.got)
 }
+
+// A verified delivery of a topic no flow handles is acknowledged and counted, not stored;
+// an unverified one is still refused.
+func TestUnhandledTopicsAreAcknowledgedNotStored(t *testing.T) {
+	t.Parallel()
+	q := &recordingQueue{}
+	var ignored []string
+	h, err := NewShopify(Config{Secret: []byte(secret),
+		Handles:   func(topic string) bool { return strings.HasPrefix(topic, "orders/") },
+		OnIgnored: func(topic string) { ignored = append(ignored, topic) }}, q)
+	require.NoError(t, err)
+	w := serve(h, delivery(`{"id":3}`, func(hd http.Header) { hd.Set("X-Shopify-Topic", "app/uninstalled") }))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), "ignored")
+	assert.Empty(t, q.msgs)
+	assert.Equal(t, []string{"app/uninstalled"}, ignored)
+	w = serve(h, delivery(`{"id":3}`, func(hd http.Header) {
+		hd.Set("X-Shopify-Topic", "app/uninstalled")
+		hd.Set("X-Shopify-Hmac-Sha256", sign("wrong", `{"id":3}`))
+	}))
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.Equal(t, http.StatusOK, serve(h, delivery(orderBody, nil)).Code)
+	assert.Len(t, q.msgs, 1)
+}

@@ -5,7 +5,8 @@
 //
 // Answers to Shopify:
 //
-//	200  stored (or a duplicate X-Shopify-Webhook-Id already stored within the dedup window)
+//	200  stored (or a duplicate X-Shopify-Webhook-Id already stored within the dedup window,
+//	     or a topic no flow handles: ignored, counted, not stored)
 //	400  malformed JSON, a missing required header, a payload without its resource id
 //	401  missing or wrong X-Shopify-Hmac-Sha256
 //	405  not a POST
@@ -92,8 +93,13 @@ type Config struct {
 	// BodyTimeout bounds the time to receive a delivery's body once its headers are in
 	// (default 10 s; Shopify itself gives up after 5 s); a slower body is answered 408.
 	BodyTimeout time.Duration
-	Observer    Observer
-	Logger      *slog.Logger
+	// Handles, when set, tells whether a flow handles a topic. A verified delivery of a
+	// topic it does not handle is answered 200 {"status":"ignored"} and reported to
+	// OnIgnored, without being stored: nothing would ever work it off.
+	Handles   func(topic string) bool
+	OnIgnored func(topic string)
+	Observer  Observer
+	Logger    *slog.Logger
 }
 
 // Shopify is the http.Handler for POST /webhooks/shopify.
@@ -257,6 +263,13 @@ func (h *Shopify) serve(w http.ResponseWriter, r *http.Request) (topic string, s
 	case shop == "":
 		refuse(w, http.StatusBadRequest, "missing X-Shopify-Shop-Domain")
 		return topic, http.StatusBadRequest
+	}
+	if h.cfg.Handles != nil && !h.cfg.Handles(topic) {
+		if h.cfg.OnIgnored != nil {
+			h.cfg.OnIgnored(topic)
+		}
+		reply(w, http.StatusOK, `{"status":"ignored"}`)
+		return topic, http.StatusOK
 	}
 	if !json.Valid(data) {
 		refuse(w, http.StatusBadRequest, "body is not valid JSON")

@@ -77,6 +77,7 @@ type Stats struct {
 	Recovered    int64 // expired leases made ready again
 	Replayed     int64
 	Woken        int64 // delayed groups made ready early by WakeDelayed
+	DLQTrimmed   int64 // dead letters dropped by DLQ().Trim under a Retention
 }
 
 // Stats reads the queue's state. Its cost grows with Partitions, not with the backlog.
@@ -120,6 +121,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 		s.Recovered += get("recover")
 		s.Replayed += get("replay")
 		s.Woken += get("woken")
+		s.DLQTrimmed += get("dlq_trimmed")
 		s.GroupsReady += c.due.Val()
 		s.GroupsDelayed += c.ready.Val() - c.due.Val()
 		s.GroupsInFlight += c.infl.Val()

@@ -41,8 +41,8 @@ func (f DLQFilter) match(dl *DeadLetter) bool {
 		(f.MessageID == "" || f.MessageID == dl.Message.ID)
 }
 
-// DLQ is the dead-letter side of a queue: one Redis stream per partition. Entries are
-// never trimmed; Replay or Discard remove them.
+// DLQ is the dead-letter side of a queue: one Redis stream per partition. Replay and
+// Discard remove entries, and Trim drops what a Retention no longer keeps.
 type DLQ struct{ q *Queue }
 
 // DLQ returns the queue's dead letters.
@@ -272,4 +272,85 @@ func (d *DLQ) Discard(ctx context.Context, f DLQFilter) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// Retention bounds the dead-letter queue. Dead letters keep their payload so they can be
+// replayed, so MaxAge is also how long a customer's data stays in Redis after its
+// message died. Zero fields do not bound.
+type Retention struct {
+	// MaxLen is the most dead letters kept; each partition keeps its share
+	// (MaxLen / Partitions, rounded up), dropping its oldest first.
+	MaxLen int
+	// MaxAge drops dead letters that died longer ago than this (by the queue's clock).
+	MaxAge time.Duration
+}
+
+// Trim drops the dead letters beyond r and returns how many it dropped.
+func (d *DLQ) Trim(ctx context.Context, r Retention) (int64, error) {
+	if r.MaxLen <= 0 && r.MaxAge <= 0 {
+		return 0, nil
+	}
+	perPartition := int64(0)
+	if r.MaxLen > 0 {
+		perPartition = int64((r.MaxLen + len(d.q.parts) - 1) / len(d.q.parts))
+	}
+	cutoff := int64(0)
+	if r.MaxAge > 0 {
+		cutoff = ms(d.q.now().Add(-r.MaxAge))
+	}
+	var total int64
+	for i := range d.q.parts {
+		key := d.q.parts[i].keys[kDLQ]
+		if cutoff > 0 {
+			n, err := d.trimOlder(ctx, key, cutoff)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if perPartition > 0 {
+			n, err := d.q.rdb.XTrimMaxLen(ctx, key, perPartition).Result()
+			if err != nil {
+				return total, fmt.Errorf("queue: trim dead letters: %w", err)
+			}
+			total += n
+		}
+	}
+	if total > 0 {
+		d.q.rdb.HIncrBy(ctx, d.q.parts[0].stats, "dlq_trimmed", total)
+	}
+	return total, nil
+}
+
+// trimOlder deletes the oldest entries of one dead-letter stream whose "at" (the queue's
+// clock when the message died, which a sped-up clock makes differ from the stream ids'
+// Redis time) is before cutoff, stopping at the first younger one.
+func (d *DLQ) trimOlder(ctx context.Context, key string, cutoff int64) (int64, error) {
+	var total int64
+	for {
+		xs, err := d.q.rdb.XRangeN(ctx, key, "-", "+", dlqPage).Result()
+		if err != nil {
+			return total, fmt.Errorf("queue: trim dead letters: %w", err)
+		}
+		var old []string
+		done := len(xs) < dlqPage
+		for _, x := range xs {
+			at, _ := strconv.ParseInt(fmt.Sprint(x.Values["at"]), 10, 64)
+			if at >= cutoff {
+				done = true
+				break
+			}
+			old = append(old, x.ID)
+		}
+		if len(old) > 0 {
+			n, err := d.q.rdb.XDel(ctx, key, old...).Result()
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("queue: trim dead letters: %w", err)
+			}
+		}
+		if done || len(old) == 0 {
+			return total, nil
+		}
+	}
 }

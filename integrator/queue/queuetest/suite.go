@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ func Run(t *testing.T, newQueue Factory) {
 		{"ReplayBehindInFlightHead", testReplayBehindInFlightHead},
 		{"ReplayBypassesDedup", testReplayBypassesDedup},
 		{"DLQFilters", testDLQFilters},
+		{"DLQRetention", testDLQRetention},
 		{"Stats", testStats},
 		{"ProcessorOutcomes", testProcessorOutcomes},
 		{"ProcessorHeartbeatHoldsLease", testProcessorHeartbeat},
@@ -652,6 +654,52 @@ func testDLQFilters(t *testing.T, newQueue Factory) {
 	left, err := q.DLQ().List(ctx, queue.DLQFilter{}, 0)
 	require.NoError(t, err)
 	assert.Empty(t, left)
+}
+
+// Dead letters are bounded by count (each partition keeps its share, oldest dropped
+// first) and by age (by the queue's clock).
+func testDLQRetention(t *testing.T, newQueue Factory) {
+	q, clk := setup(t, newQueue, queue.Partitions(2))
+	ctx := context.Background()
+	bury := func(n int, prefix string) {
+		for i := range n {
+			enqueue(t, q, fmt.Sprintf("%s-%d", prefix, i), fmt.Sprintf("%s%d", prefix, i))
+			d := dequeue(t, q)
+			require.NoError(t, q.DeadLetter(ctx, d, queue.ReasonPermanent, errors.New("no such item")))
+			clk.Advance(time.Minute)
+		}
+	}
+	bury(10, "old")
+	clk.Advance(2 * time.Hour)
+	bury(10, "new")
+	all := func() []queue.DeadLetter {
+		dls, err := q.DLQ().List(ctx, queue.DLQFilter{}, 0)
+		require.NoError(t, err)
+		return dls
+	}
+	require.Len(t, all(), 20)
+
+	n, err := q.DLQ().Trim(ctx, queue.Retention{MaxAge: time.Hour})
+	require.NoError(t, err)
+	assert.Equal(t, int64(10), n, "the ten that died over an hour ago")
+	for _, dl := range all() {
+		assert.True(t, strings.HasPrefix(dl.Message.ID, "new"), dl.Message.ID)
+	}
+
+	n, err = q.DLQ().Trim(ctx, queue.Retention{MaxLen: 4})
+	require.NoError(t, err)
+	assert.Equal(t, int64(6), n)
+	left := all()
+	require.Len(t, left, 4)
+	for _, dl := range left {
+		assert.Contains(t, []string{"new6", "new7", "new8", "new9", "new5", "new4", "new3"}, dl.Message.ID, "the newest are kept")
+	}
+	st, err := q.Stats(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(16), st.DLQTrimmed)
+	n, err = q.DLQ().Trim(ctx, queue.Retention{})
+	require.NoError(t, err)
+	assert.Zero(t, n, "no bounds, nothing dropped")
 }
 
 func testStats(t *testing.T, newQueue Factory) {
