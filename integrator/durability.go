@@ -3,8 +3,6 @@ package integrator
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -165,9 +163,7 @@ func newEpoch(rdb redis.UniversalClient, prefix string) *epoch {
 
 // claim reads the marker, writing a new one if there is none, and remembers it.
 func (e *epoch) claim(ctx context.Context) error {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	if err := e.rdb.SetNX(ctx, e.key, hex.EncodeToString(b[:]), 0).Err(); err != nil {
+	if err := e.rdb.SetNX(ctx, e.key, randomHex(), 0).Err(); err != nil {
 		return err
 	}
 	v, err := e.rdb.Get(ctx, e.key).Result()
@@ -178,6 +174,13 @@ func (e *epoch) claim(ctx context.Context) error {
 	e.value = v
 	e.mu.Unlock()
 	return nil
+}
+
+// adopt remembers v as the marker (one an operator's acknowledgment wrote).
+func (e *epoch) adopt(v string) {
+	e.mu.Lock()
+	e.value = v
+	e.mu.Unlock()
 }
 
 // lost reports whether the marker this replica remembers is gone or replaced.

@@ -42,7 +42,7 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 const (
 	secret  = "shpss_e2e_secret"
 	nsToken = "ns-token"
-	admin   = "admin-token"
+	admin   = "admin-token-of-the-e2e-tests"
 )
 
 var cat = catalog.Generate(7, 50, 2)

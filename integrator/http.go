@@ -17,14 +17,23 @@ import (
 	"github.com/peakready/peakready/integrator/queue"
 )
 
-// Handler serves the replica's HTTP API:
+// Handler serves the replica's whole HTTP API, PublicHandler's routes and
+// AdminHandler's.
+func (a *App) Handler() http.Handler {
+	mux := a.publicMux()
+	mux.Handle("/admin/", a.AdminHandler())
+	return mux
+}
+
+// PublicHandler serves what Shopify and the platform around the replica call:
 //
 //	POST /webhooks/shopify        Shopify webhooks (see package ingress)
 //	GET  /healthz                 the process is up
-//	GET  /readyz                  Redis answers (503 otherwise)
+//	GET  /readyz                  Redis answers and has not lost its data (503 otherwise)
 //	GET  /metrics                 Prometheus metrics
-//	     /admin/...               the admin API (see package adminapi)
-func (a *App) Handler() http.Handler {
+func (a *App) PublicHandler() http.Handler { return a.publicMux() }
+
+func (a *App) publicMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/shopify", a.webhooks)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -32,6 +41,12 @@ func (a *App) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// AdminHandler serves the admin API under /admin/ (see package adminapi), behind the
+// bearer admin token, with failed attempts rate-limited per client address.
+func (a *App) AdminHandler() http.Handler {
 	admin := http.NewServeMux()
 	admin.HandleFunc("GET /admin/queue/stats", a.serveQueueStats)
 	admin.HandleFunc("GET /admin/dlq", a.serveDLQList)
@@ -41,8 +56,8 @@ func (a *App) Handler() http.Handler {
 	admin.HandleFunc("GET /admin/held", a.serveHeld)
 	admin.HandleFunc("POST /admin/held/{order_id}/release", a.serveRelease)
 	admin.HandleFunc("GET /admin/limits", a.serveLimits)
-	mux.Handle("/admin/", a.authenticate(admin))
-	return mux
+	admin.HandleFunc("POST /admin/redis/acknowledge-loss", a.serveAcknowledgeLoss)
+	return a.authenticate(admin)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -58,15 +73,25 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 // authenticate requires "Authorization: Bearer <admin token>", compared in constant time.
-// Without a configured token the admin API is off.
+// Without a configured token the admin API is off. A client address that failed
+// adminFailures times within adminFailWindow is answered 429 until the window ends,
+// without its token being looked at.
 func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.cfg.AdminToken == "" {
 			writeError(w, http.StatusForbidden, "the admin API is disabled: start the integrator with --admin-token")
 			return
 		}
+		client := clientAddr(r)
+		if wait := a.adminFails.blocked(client); wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			writeError(w, http.StatusTooManyRequests, "too many failed admin attempts from this address; retry later")
+			return
+		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.AdminToken)) != 1 {
+			a.adminFails.fail(client)
+			a.log.Warn("admin API: authentication failed", "client", client, "path", r.URL.Path)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="peakready admin"`)
 			writeError(w, http.StatusUnauthorized, "missing or wrong admin token")
 			return
@@ -82,7 +107,20 @@ func (a *App) serveReady(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "redis unreachable"})
 		return
 	}
+	if since, lost := a.RedisLostSince(); lost {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "redis lost its data",
+			"since": since.UTC().Format(time.RFC3339), "action": "reconcile, then POST /admin/redis/acknowledge-loss"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (a *App) serveAcknowledgeLoss(w http.ResponseWriter, r *http.Request) {
+	if err := a.AcknowledgeRedisLoss(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "acknowledged"})
 }
 
 // QueueStatsView is the queue stats the admin API answers with.

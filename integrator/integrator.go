@@ -18,11 +18,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/integrator/alert"
 	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/netsuite"
@@ -81,8 +83,28 @@ type Config struct {
 	// HoldRisk lists the Shopify risk levels held for review (default HIGH).
 	HoldRisk []string
 
-	// AdminToken protects /admin/ (Bearer). Empty disables the admin API.
+	// AdminToken protects /admin/ (Bearer). Empty disables the admin API; a shorter
+	// token than MinAdminTokenLength is refused.
 	AdminToken string
+
+	// RedisDurability is checked by Serve before it takes any webhook:
+	// DurabilityRequired refuses a Redis that can lose or evict acknowledged webhooks,
+	// DurabilityVolatileOK logs the risk and starts; empty skips the check (tests, the
+	// embedded Redis, which is volatile by definition).
+	RedisDurability string
+
+	// Alerts deliver alert messages (dead letters, orders held longer than
+	// HeldAlertAfter, NetSuite's breaker open longer than BreakerAlertAfter, a Redis that
+	// lost its data), at most one per condition per AlertInterval across every replica.
+	// AlertSource names this integrator in them. None: alerts are only logged and counted.
+	Alerts            []alert.Sender
+	AlertInterval     time.Duration
+	AlertSource       string
+	HeldAlertAfter    time.Duration
+	BreakerAlertAfter time.Duration
+	// WatchEvery is how often a replica checks the shared state for alerts and for a
+	// Redis that lost its data (default DefaultWatchEvery).
+	WatchEvery time.Duration
 
 	// ShutdownTimeout, ReadHeaderTimeout and ReadTimeout configure Serve's HTTP server
 	// (defaults DefaultShutdownTimeout, DefaultReadHeaderTimeout, DefaultReadTimeout).
@@ -143,6 +165,14 @@ type App struct {
 	// ns is the unguarded NetSuite client, for the outage probe.
 	ns         *netsuite.Client
 	probeEvery time.Duration
+
+	adminFails        *failLimiter
+	durabilityChecked atomic.Bool
+	watch             *watcher
+	notifier          *alert.Notifier
+	watchEvery        time.Duration
+	heldAlertAfter    time.Duration
+	breakerAlertAfter time.Duration
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -162,6 +192,14 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.ShopifyURL != "" && cfg.ShopifyToken == "" {
 		problems = append(problems, "a Shopify access token is required with a Shopify URL")
+	}
+	if cfg.AdminToken != "" && len(cfg.AdminToken) < MinAdminTokenLength {
+		problems = append(problems, fmt.Sprintf("the admin token must be at least %d characters (a random one: openssl rand -hex 24)", MinAdminTokenLength))
+	}
+	switch cfg.RedisDurability {
+	case "", DurabilityRequired, DurabilityVolatileOK:
+	default:
+		problems = append(problems, fmt.Sprintf("redis durability %q must be %s or %s", cfg.RedisDurability, DurabilityRequired, DurabilityVolatileOK))
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("integrator: %s", strings.Join(problems, "; "))
@@ -184,7 +222,11 @@ func New(cfg Config) (*App, error) {
 	cfg.BreakerOpenFor = orDefault(cfg.BreakerOpenFor, DefaultBreakerOpenFor)
 	cfg.BreakerMaxOpenFor = orDefault(cfg.BreakerMaxOpenFor, max(DefaultBreakerMaxOpenFor, cfg.BreakerOpenFor))
 	cfg.OutageSnooze = orDefault(cfg.OutageSnooze, DefaultOutageSnooze)
-	a := &App{cfg: cfg, log: cfg.Logger, probeEvery: orDefault(cfg.ProbeEvery, DefaultProbeEvery)}
+	a := &App{cfg: cfg, log: cfg.Logger, probeEvery: orDefault(cfg.ProbeEvery, DefaultProbeEvery),
+		watchEvery: orDefault(cfg.WatchEvery, DefaultWatchEvery), heldAlertAfter: orDefault(cfg.HeldAlertAfter, DefaultHeldAlertAfter),
+		breakerAlertAfter: orDefault(cfg.BreakerAlertAfter, DefaultBreakerAlertAfter), adminFails: newFailLimiter()}
+	a.notifier = alert.NewNotifier(alert.NotifierConfig{Senders: cfg.Alerts, Interval: cfg.AlertInterval,
+		Limiter: alert.NewRedisLimiter(cfg.Redis, cfg.Prefix), Source: cfg.AlertSource, Now: cfg.Clock.Now, Logger: cfg.Logger})
 
 	qopts := []queue.Option{queue.Prefix(cfg.Prefix + ":q")}
 	if cfg.Partitions > 0 {
@@ -278,6 +320,7 @@ func New(cfg Config) (*App, error) {
 		OnOutcome: a.metrics.flowOutcome("orders"),
 		Logger:    cfg.Logger,
 	}
+	a.watch = newWatcher(a)
 	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger))
 	return a, nil
 }
@@ -380,6 +423,8 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.probeOutages(loops, a.ns) })
 	wg.Go(func() { a.trimDeadLetters(loops) })
+	wg.Go(func() { a.watch.run(loops) })
+	wg.Go(func() { a.notifier.Run(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

@@ -21,6 +21,8 @@ type metrics struct {
 	outcomes  *prometheus.CounterVec
 	throttled *prometheus.CounterVec
 	ignored   *prometheus.CounterVec
+	alerts    *prometheus.CounterVec
+	redisLost prometheus.Gauge
 }
 
 // ackBuckets resolve the ingress's acknowledgement latency from 0.5 ms to Shopify's 5 s timeout.
@@ -41,6 +43,12 @@ func newMetrics(q *queue.Queue) *metrics {
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "peakready_flow_outcomes_total", Help: "Messages handled by flows, by outcome (synced, stale, same, held, invalid).",
 		}, []string{"flow", "outcome"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "peakready_alerts_total", Help: "Alerts raised, by condition (before deduplication).",
+		}, []string{"condition"}),
+		redisLost: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "peakready_redis_data_lost", Help: "1 while this replica knows the Redis lost its data and no operator acknowledged it.",
+		}),
 		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "peakready_webhooks_ignored_total", Help: "Verified webhooks of topics no flow handles: acknowledged, not stored.",
 		}, []string{"topic"}),
@@ -48,7 +56,7 @@ func newMetrics(q *queue.Queue) *metrics {
 			Name: "peakready_throttle_waits_total", Help: "Times a worker waited for a shared limit, by upstream.",
 		}, []string{"upstream"}),
 	}
-	m.registry.MustRegister(m.requests, m.ack, m.upstream, m.outcomes, m.throttled, m.ignored,
+	m.registry.MustRegister(m.requests, m.ack, m.upstream, m.outcomes, m.throttled, m.ignored, m.alerts, m.redisLost,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
 		&queueCollector{q: q})
 	return m

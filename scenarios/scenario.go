@@ -204,6 +204,9 @@ type BuiltinSUT struct {
 	Crash *Crash `yaml:"crash"`
 	// RiskCheck enables holding high-risk orders (default true).
 	RiskCheck *bool `yaml:"risk_check"`
+	// RedisDurability is the replicas' --redis-durability (default volatile-ok: a
+	// scenario's Redis is usually a throw-away one; required refuses a volatile one).
+	RedisDurability string `yaml:"redis_durability"`
 }
 
 // Crash kills Replica (0-based) At a point of the run; with Restart it comes back after

@@ -35,6 +35,7 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 	return sut.Bundled(sut.BundledConfig{
 		Replicas: b.Replicas, Workers: b.Workers, NetSuiteConcurrency: b.NetSuiteConcurrency,
 		RiskCheck: b.RiskCheck == nil || *b.RiskCheck, Processes: b.Processes, Executable: opts.Executable, Redis: redis,
+		RedisDurability: b.RedisDurability,
 	}), nil
 }
 

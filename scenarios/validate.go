@@ -325,6 +325,11 @@ func (s *Scenario) validateSUT(c *checker) {
 		if b.NetSuiteConcurrency == 0 {
 			b.NetSuiteConcurrency = s.NetSuiteLimit()
 		}
+		switch b.RedisDurability {
+		case "", "required", "volatile-ok":
+		default:
+			c.at(fmt.Sprintf("sut builtin: redis_durability %q must be required or volatile-ok", b.RedisDurability), "sut", "builtin", "redis_durability")
+		}
 		if b.Crash != nil && (b.Crash.Replica < 0 || b.Crash.Replica >= b.Replicas) {
 			c.at(fmt.Sprintf("sut builtin crash: replica %d does not exist (replicas are 0 to %d)", b.Crash.Replica, b.Replicas-1), "sut", "builtin", "crash", "replica")
 		}

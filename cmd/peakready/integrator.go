@@ -17,6 +17,7 @@ import (
 
 	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator"
+	"github.com/peakready/peakready/integrator/alert"
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/redisserver"
@@ -51,6 +52,27 @@ type integratorSettings struct {
 	Speed                 string        `yaml:"speed"`
 	ClockStart            string        `yaml:"clock_start"`
 	ListenFD              int           `yaml:"-"`
+
+	AdminAddr             string        `yaml:"admin_addr"`
+	RedisDurability       string        `yaml:"redis_durability"`
+	OutageSnooze          time.Duration `yaml:"outage_snooze"`
+	DLQMaxLen             int           `yaml:"dlq_max_len"`
+	DLQMaxAge             time.Duration `yaml:"dlq_max_age"`
+	KeepUnhandledTopics   string        `yaml:"keep_unhandled_topics"`
+	MaxConcurrentWebhooks int           `yaml:"max_concurrent_webhooks"`
+	WebhookBodyTimeout    time.Duration `yaml:"webhook_body_timeout"`
+
+	AlertSlackURL     string        `yaml:"alert_slack_webhook_url"`
+	AlertSMTPAddr     string        `yaml:"alert_smtp_addr"`
+	AlertSMTPTLS      string        `yaml:"alert_smtp_tls"`
+	AlertSMTPUsername string        `yaml:"alert_smtp_username"`
+	AlertSMTPPassword string        `yaml:"alert_smtp_password"`
+	AlertEmailFrom    string        `yaml:"alert_email_from"`
+	AlertEmailTo      string        `yaml:"alert_email_to"`
+	AlertInterval     time.Duration `yaml:"alert_interval"`
+	AlertHeldAfter    time.Duration `yaml:"alert_held_after"`
+	AlertBreakerAfter time.Duration `yaml:"alert_breaker_after"`
+	AlertSource       string        `yaml:"alert_source"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -87,11 +109,35 @@ func (s *integratorSettings) table() []setting {
 		{flag: "log-level", env: "PEAKREADY_LOG_LEVEL", help: "debug, info, warn or error", str: &s.LogLevel},
 		{flag: "speed", env: "PEAKREADY_SPEED", help: "run the integrator's timers (leases, backoff, breaker) N times faster, to match fakes run with the same --speed; 1 in production", str: &s.Speed},
 		{flag: "clock-start", env: "PEAKREADY_CLOCK_START", help: "with --speed: the RFC 3339 instant the sped-up clock starts from, shared by every replica and fake of one run", str: &s.ClockStart},
+		{flag: "admin-addr", env: "PEAKREADY_ADMIN_ADDR", help: "serve the admin API on this address only (e.g. one only operators reach) instead of beside the webhooks", str: &s.AdminAddr},
+		{flag: "redis-durability", env: "PEAKREADY_REDIS_DURABILITY", help: "required: refuse a Redis that can lose or evict acknowledged webhooks (AOF off, appendfsync no, an evicting maxmemory-policy); volatile-ok: start anyway, logging the risk. The embedded Redis is volatile by definition", str: &s.RedisDurability},
+		{flag: "outage-snooze", env: "PEAKREADY_OUTAGE_SNOOZE", help: "how long a message waits, spending no attempt, while NetSuite is down; all are woken as soon as it is back", dur: &s.OutageSnooze},
+		{flag: "dlq-max-len", env: "PEAKREADY_DLQ_MAX_LEN", help: "the most dead letters kept (oldest dropped first)", num: &s.DLQMaxLen},
+		{flag: "dlq-max-age", env: "PEAKREADY_DLQ_MAX_AGE", help: "dead letters older than this are dropped, payload and all (their payload is customer data)", dur: &s.DLQMaxAge},
+		{flag: "keep-unhandled-topics", env: "PEAKREADY_KEEP_UNHANDLED_TOPICS", help: "true: keep webhooks of topics no flow handles in the dead-letter queue, to replay later; false: acknowledge and count them", str: &s.KeepUnhandledTopics},
+		{flag: "max-concurrent-webhooks", env: "PEAKREADY_MAX_CONCURRENT_WEBHOOKS", help: "webhook deliveries handled at once; one more is answered 503 with Retry-After", num: &s.MaxConcurrentWebhooks},
+		{flag: "webhook-body-timeout", env: "PEAKREADY_WEBHOOK_BODY_TIMEOUT", help: "how long a delivery's body may take to arrive (408 after)", dur: &s.WebhookBodyTimeout},
+		{flag: "alert-slack-webhook-url", env: "PEAKREADY_ALERT_SLACK_WEBHOOK_URL", help: "send alerts to this Slack-compatible incoming webhook (secret)", secret: true, str: &s.AlertSlackURL},
+		{flag: "alert-smtp-addr", env: "PEAKREADY_ALERT_SMTP_ADDR", help: "send alerts by email through this SMTP server, host:port", str: &s.AlertSMTPAddr},
+		{flag: "alert-smtp-tls", env: "PEAKREADY_ALERT_SMTP_TLS", help: "starttls, tls (implicit, port 465) or none", str: &s.AlertSMTPTLS},
+		{flag: "alert-smtp-username", env: "PEAKREADY_ALERT_SMTP_USERNAME", help: "SMTP user (PLAIN authentication, over TLS only)", str: &s.AlertSMTPUsername},
+		{flag: "alert-smtp-password", env: "PEAKREADY_ALERT_SMTP_PASSWORD", help: "SMTP password (secret)", secret: true, str: &s.AlertSMTPPassword},
+		{flag: "alert-email-from", env: "PEAKREADY_ALERT_EMAIL_FROM", help: "alert emails' sender address", str: &s.AlertEmailFrom},
+		{flag: "alert-email-to", env: "PEAKREADY_ALERT_EMAIL_TO", help: "comma-separated recipients of alert emails", str: &s.AlertEmailTo},
+		{flag: "alert-interval", env: "PEAKREADY_ALERT_INTERVAL", help: "at most one message per alert condition per interval, across replicas, with the count of occurrences", dur: &s.AlertInterval},
+		{flag: "alert-held-after", env: "PEAKREADY_ALERT_HELD_AFTER", help: "alert on orders held for review longer than this", dur: &s.AlertHeldAfter},
+		{flag: "alert-breaker-after", env: "PEAKREADY_ALERT_BREAKER_AFTER", help: "alert when NetSuite stays unreachable longer than this", dur: &s.AlertBreakerAfter},
+		{flag: "alert-source", env: "PEAKREADY_ALERT_SOURCE", help: "how alerts name this integrator (default peakready integrator on HOSTNAME)", str: &s.AlertSource},
 	}
 }
 
 func defaultIntegratorSettings() integratorSettings {
 	return integratorSettings{Addr: "127.0.0.1:8080", Redis: "embedded", Prefix: integrator.DefaultPrefix,
+		RedisDurability: integrator.DurabilityRequired, OutageSnooze: integrator.DefaultOutageSnooze,
+		DLQMaxLen: integrator.DefaultDLQMaxLen, DLQMaxAge: integrator.DefaultDLQMaxAge, KeepUnhandledTopics: "false",
+		MaxConcurrentWebhooks: ingress.DefaultMaxConcurrent, WebhookBodyTimeout: ingress.DefaultBodyTimeout,
+		AlertSMTPTLS: alert.TLSStartTLS, AlertInterval: alert.DefaultInterval, AlertHeldAfter: integrator.DefaultHeldAlertAfter,
+		AlertBreakerAfter:   integrator.DefaultBreakerAlertAfter,
 		NetSuiteConcurrency: integrator.DefaultNetSuiteConcurrency, Workers: integrator.DefaultWorkers, HoldRisk: "HIGH", LogLevel: "info",
 		Partitions: queue.DefaultPartitions, Lease: queue.DefaultLease, MaxAttempts: queue.DefaultMaxAttempts, DedupWindow: ingress.DefaultDedupWindow}
 }
@@ -213,13 +259,24 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		return fail(s, "integrator", exitUsage, "missing required setting: %s; see --help", strings.Join(missing, ", "))
 	}
 
+	keepUnhandled, err := strconv.ParseBool(set.KeepUnhandledTopics)
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "--keep-unhandled-topics %q must be true or false", set.KeepUnhandledTopics)
+	}
+	senders, err := alertSenders(set)
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
+
 	rs, err := redisserver.Start(ctx, set.Redis)
 	if err != nil {
 		return fail(s, "integrator", exitRuntime, "redis: %v", err)
 	}
 	defer rs.Close()
+	durability := set.RedisDurability
 	if rs.Mode() == "embedded" {
 		logger.Warn("using embedded Redis: in-process and not durable; use --redis redis://... in production", "url", rs.URL())
+		durability = integrator.DurabilityVolatileOK
 	}
 
 	var holdRisk []string
@@ -234,19 +291,37 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		NetSuiteURL: set.NetSuiteURL, NetSuiteToken: set.NetSuiteToken, NetSuiteConcurrency: set.NetSuiteConcurrency,
 		ShopifyURL: set.ShopifyURL, ShopifyToken: set.ShopifyToken, ShopifyAPIVersion: set.ShopifyAPIVersion, HoldRisk: holdRisk,
 		AdminToken: set.AdminToken, Workers: set.Workers, Partitions: set.Partitions, Lease: set.Lease, MaxAttempts: set.MaxAttempts,
+		RedisDurability: durability, OutageSnooze: set.OutageSnooze, DLQMaxLen: set.DLQMaxLen, DLQMaxAge: set.DLQMaxAge,
+		KeepUnhandledTopics: keepUnhandled, MaxConcurrentWebhooks: set.MaxConcurrentWebhooks, WebhookBodyTimeout: set.WebhookBodyTimeout,
+		Alerts: senders, AlertInterval: set.AlertInterval, AlertSource: alertSource(set.AlertSource),
+		HeldAlertAfter: set.AlertHeldAfter, BreakerAlertAfter: set.AlertBreakerAfter,
 		Clock: clk, Logger: logger,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
 	defer app.Close()
+	// Refuse a volatile Redis before saying "listening on": nothing is acknowledged yet.
+	if err := app.CheckRedisDurability(ctx); err != nil {
+		return fail(s, "integrator", exitRuntime, "%v", err)
+	}
 
 	ln, err := integratorListener(set)
 	if err != nil {
 		return fail(s, "integrator", exitRuntime, "%v", err)
 	}
+	var opts []integrator.ServeOption
+	if set.AdminAddr != "" {
+		adm, err := net.Listen("tcp", set.AdminAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fail(s, "integrator", exitRuntime, "admin listener on %s: %v", set.AdminAddr, err)
+		}
+		opts = append(opts, integrator.WithAdminListener(adm))
+		logger.Info("admin API on its own listener", "addr", adm.Addr().String())
+	}
 	fmt.Fprintf(s.out, "listening on http://%s\n", ln.Addr())
-	if err := app.Serve(ctx, ln); err != nil {
+	if err := app.Serve(ctx, ln, opts...); err != nil {
 		logger.Error("stopped", "err", err)
 		return exitRuntime
 	}
@@ -295,4 +370,43 @@ func integratorClock(speed, start string) (clock.Clock, error) {
 		return nil, fmt.Errorf("--clock-start %q must be an RFC 3339 time like 2026-11-27T09:00:00.123Z", start)
 	}
 	return clock.NewScaledFrom(v, at), nil
+}
+
+// alertSenders builds the alert senders the settings name: a Slack-compatible webhook,
+// SMTP email, both or none.
+func alertSenders(set integratorSettings) ([]alert.Sender, error) {
+	var out []alert.Sender
+	if set.AlertSlackURL != "" {
+		sl, err := alert.NewSlack(set.AlertSlackURL, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--alert-slack-webhook-url: %w", err)
+		}
+		out = append(out, sl)
+	}
+	if set.AlertSMTPAddr != "" || set.AlertEmailTo != "" {
+		var to []string
+		for _, r := range strings.Split(set.AlertEmailTo, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				to = append(to, r)
+			}
+		}
+		em, err := alert.NewEmail(alert.EmailConfig{Addr: set.AlertSMTPAddr, From: set.AlertEmailFrom, To: to, TLS: set.AlertSMTPTLS,
+			Username: set.AlertSMTPUsername, Password: set.AlertSMTPPassword})
+		if err != nil {
+			return nil, fmt.Errorf("alert email (--alert-smtp-addr, --alert-email-from, --alert-email-to): %w", err)
+		}
+		out = append(out, em)
+	}
+	return out, nil
+}
+
+// alertSource is how alerts name this integrator.
+func alertSource(s string) string {
+	if s != "" {
+		return s
+	}
+	if h, err := os.Hostname(); err == nil {
+		return "peakready integrator on " + h
+	}
+	return "peakready integrator"
 }

@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -29,7 +31,7 @@ import (
 const (
 	integWebhookSecret = "shpss_c4n4ry_webhook_7f3e91"
 	integNetSuiteToken = "ns_c4n4ry_token_52ab07"
-	integAdminToken    = "adm_c4n4ry_token_d81c44"
+	integAdminToken    = "adm_c4n4ry_token_d81c44_9e0f27"
 )
 
 // integCatalog is the item master of every fake NetSuite these tests start.
@@ -358,4 +360,33 @@ func TestIntegratorWebhookSecretFromFile(t *testing.T) {
 	code := run(context.Background(), []string{"integrator", "--addr", "127.0.0.1:0", "--netsuite-url", nsURL}, streams{out: &out, err: &errOut})
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut.String(), "PEAKREADY_WEBHOOK_SECRET_FILE")
+}
+
+// A Redis without persistence is refused before anything is acknowledged: exit 2, the
+// reason and what to set, and no listening line.
+func TestIntegratorRefusesAVolatileRedis(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not on PATH")
+	}
+	port := freeLoopback(t)
+	srv := exec.Command(bin, "--port", port[strings.LastIndex(port, ":")+1:], "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	eventually(t, 5*time.Second, func() bool {
+		c, err := net.Dial("tcp", port)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, "redis-server did not start")
+
+	var out, errOut bytes.Buffer
+	args := append([]string{"integrator"}, integArgs("http://127.0.0.1:1", "--webhook-secret", integWebhookSecret, "--redis", "redis://"+port)...)
+	code := run(context.Background(), args, streams{out: &out, err: &errOut})
+	assert.Equal(t, exitRuntime, code)
+	assert.Contains(t, errOut.String(), "appendonly is off")
+	assert.Contains(t, errOut.String(), "--redis-durability=volatile-ok")
+	assert.NotContains(t, out.String(), "listening on")
 }

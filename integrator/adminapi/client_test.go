@@ -24,7 +24,7 @@ import (
 )
 
 const (
-	token = "admin-token-for-tests"
+	token = "admin-token-for-the-adminapi-tests"
 	// bigID is a Shopify order id above 2^53: a float64 would make it ...504.
 	bigID = int64(820982911946154508)
 )

@@ -151,12 +151,15 @@ func (n *Notifier) sendDue(ctx context.Context) {
 // trySend sends cond's pending occurrences if its window is open. A message no sender
 // could deliver is counted back, to go out with the next one.
 func (n *Notifier) trySend(ctx context.Context, cond string) {
+	if len(n.cfg.Senders) == 0 {
+		return // a replica that sends nothing must not use up the fleet's window
+	}
 	p, ok, err := n.cfg.Limiter.Claim(ctx, cond, n.cfg.Interval, n.cfg.Now())
 	if err != nil {
 		n.cfg.Logger.Warn("alert not claimed", "condition", cond, "err", err)
 		return
 	}
-	if !ok || len(n.cfg.Senders) == 0 {
+	if !ok {
 		return
 	}
 	m := Message{Alert: p.Latest, Count: p.Count, First: p.First, Source: n.cfg.Source}

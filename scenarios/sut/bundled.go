@@ -47,6 +47,10 @@ type BundledConfig struct {
 	// Redis is where the replicas share their queue and limits: embedded, docker or a
 	// redis:// URL (see redisserver.Start).
 	Redis string
+	// RedisDurability is the replicas' --redis-durability: integrator.DurabilityRequired
+	// makes them refuse a Redis that can lose acknowledged webhooks; empty or
+	// DurabilityVolatileOK accepts a throw-away one (the embedded Redis always is).
+	RedisDurability string
 }
 
 // Bundled returns a Starter for the bundled integrator.
@@ -170,12 +174,20 @@ func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config 
 	cfg := integrator.Config{
 		Redis: rdb, Prefix: b.prefix, WebhookSecret: bundledSecret,
 		NetSuiteURL: b.up.NetSuiteURL, NetSuiteToken: b.up.Credentials.NetSuiteToken, NetSuiteConcurrency: b.cfg.NetSuiteConcurrency,
-		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log,
+		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log, RedisDurability: b.durability(),
 	}
 	if b.cfg.RiskCheck {
 		cfg.ShopifyURL, cfg.ShopifyToken = b.up.ShopifyURL, b.up.Credentials.ShopifyToken
 	}
 	return cfg
+}
+
+// durability is the replicas' durability policy on this run's Redis.
+func (b *bundled) durability() string {
+	if b.cfg.RedisDurability == "" || b.redis.Mode() == redisserver.ModeEmbedded {
+		return integrator.DurabilityVolatileOK
+	}
+	return b.cfg.RedisDurability
 }
 
 func (b *bundled) startReplica() (replica, error) {

@@ -44,7 +44,7 @@ func startProcessReplica(b *bundled) (replica, error) {
 
 	up := b.up
 	args := []string{"integrator", "--listen-fd", "3", "--redis", b.redis.URL(), "--prefix", b.prefix,
-		"--netsuite-url", up.NetSuiteURL, "--log-level", "error"}
+		"--netsuite-url", up.NetSuiteURL, "--log-level", "error", "--redis-durability", b.durability()}
 	if up.Clock != nil {
 		args = append(args, "--speed", strconv.FormatFloat(up.Clock.Speed(), 'f', -1, 64),
 			"--clock-start", up.Clock.Start().UTC().Format(time.RFC3339Nano))
