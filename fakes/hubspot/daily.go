@@ -27,12 +27,14 @@ type dailyCounter struct {
 	loc   *time.Location
 	limit int64
 	day   time.Time // midnight starting the counted day, in loc
+	next  time.Time // the midnight ending it
+	label string    // day as YYYY-MM-DD
 	used  int64
 }
 
 func newDailyCounter(c clock.Clock, limit int64, loc *time.Location) *dailyCounter {
 	d := &dailyCounter{clock: c, loc: loc, limit: limit}
-	d.day = midnight(c.Now(), loc)
+	d.startDayLocked(c.Now())
 	return d
 }
 
@@ -48,10 +50,17 @@ func nextMidnight(day time.Time) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, day.Location())
 }
 
+// startDayLocked makes the day holding now the counted day.
+func (d *dailyCounter) startDayLocked(now time.Time) {
+	d.day = midnight(now, d.loc)
+	d.next, d.label = nextMidnight(d.day), d.day.Format(time.DateOnly)
+}
+
 // rollLocked starts a new day once midnight has passed.
 func (d *dailyCounter) rollLocked(now time.Time) {
-	if !now.Before(nextMidnight(d.day)) {
-		d.day, d.used = midnight(now, d.loc), 0
+	if !now.Before(d.next) {
+		d.startDayLocked(now)
+		d.used = 0
 	}
 }
 
@@ -73,7 +82,7 @@ func (d *dailyCounter) refund(counted DailyUsage) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.rollLocked(d.clock.Now())
-	if counted.Day == d.day.Format(time.DateOnly) && d.used > 0 {
+	if counted.Day == d.label && d.used > 0 {
 		d.used--
 	}
 }
@@ -86,7 +95,7 @@ func (d *dailyCounter) usage() DailyUsage {
 }
 
 func (d *dailyCounter) usageLocked() DailyUsage {
-	return DailyUsage{Used: d.used, Limit: d.limit, Day: d.day.Format(time.DateOnly), ResetsAt: nextMidnight(d.day)}
+	return DailyUsage{Used: d.used, Limit: d.limit, Day: d.label, ResetsAt: d.next}
 }
 
 // configure changes the limit and the time zone; the day's usage is kept, and the day
@@ -97,12 +106,13 @@ func (d *dailyCounter) configure(limit int64, loc *time.Location) {
 	d.limit = limit
 	if loc.String() != d.loc.String() {
 		d.loc = loc
-		d.day = midnight(d.clock.Now(), loc)
+		d.startDayLocked(d.clock.Now())
 	}
 }
 
 func (d *dailyCounter) reset() {
 	d.mu.Lock()
-	d.used, d.day = 0, midnight(d.clock.Now(), d.loc)
+	d.used = 0
+	d.startDayLocked(d.clock.Now())
 	d.mu.Unlock()
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,10 @@ func FuzzParseSearch(f *testing.F) {
 			}
 			return
 		}
-		resp := q.run(store, t0.Add(time.Hour), st.limits.SearchTotalMax)
+		resp := q.run(store, t0.Add(time.Hour), st.limits.SearchTotalMax, false)
+		if scan := q.run(store, t0.Add(time.Hour), st.limits.SearchTotalMax, true); !reflect.DeepEqual(scan, resp) {
+			t.Fatalf("the index answered %+v, a scan %+v", resp, scan)
+		}
 		if len(resp.Results) > q.limit || resp.Total > 3 {
 			t.Fatalf("limit %d, got %d results of %d", q.limit, len(resp.Results), resp.Total)
 		}

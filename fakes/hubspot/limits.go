@@ -99,6 +99,9 @@ const (
 	PackDaily = 1_000_000
 	// MaxPacks is how many API Limit Increase packs an account can buy.
 	MaxPacks = 2
+	// MaxRate bounds burst, oauth_burst and search_per_second: a rolling window keeps
+	// one timestamp per request it admitted, per app or token.
+	MaxRate = 1 << 20
 )
 
 // tiers are the burst and daily limits by subscription (reference §3.1).
@@ -169,6 +172,14 @@ func (l Limits) resolve() (*settings, error) {
 	} {
 		if c.v < 0 {
 			return nil, fmt.Errorf("%s %d must not be negative (0 means the default)", c.knob, c.v)
+		}
+	}
+	for _, c := range []struct {
+		knob string
+		v    int
+	}{{"burst", l.Burst}, {"oauth_burst", l.OAuthBurst}, {"search_per_second", l.SearchPerSecond}} {
+		if c.v > MaxRate {
+			return nil, fmt.Errorf("%s %d is above the fake's most, %d", c.knob, c.v, MaxRate)
 		}
 	}
 	if l.APILimitIncrease < 0 || l.APILimitIncrease > MaxPacks {

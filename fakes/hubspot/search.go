@@ -104,6 +104,7 @@ type compiledFilter struct {
 	prop   *Property
 	op     string
 	value  string // lower-cased text, or the raw value for numbers and times
+	raw    string // the value as sent, trimmed
 	high   string
 	values []string
 	num    []float64   // number properties: value, high / values, parsed
@@ -262,6 +263,7 @@ func compileFilter(f filterJSON, sc *schema) (compiledFilter, *apiError) {
 			cf.times = append(cf.times, t)
 		}
 	}
+	cf.raw = strings.TrimSpace(raw[0])
 	for i := range raw {
 		raw[i] = strings.ToLower(strings.TrimSpace(raw[i]))
 	}
@@ -533,16 +535,62 @@ type searchResponse struct {
 	Paging  *paging      `json:"paging,omitempty"`
 }
 
-// run evaluates q over the contacts the search index shows at cutoff. The caller holds
-// s.mu for reading.
-func (q *searchQuery) run(st *store, cutoff time.Time, totalMax int) searchResponse {
-	var matches []*contact
-	st.eachVisible(cutoff, func(c *contact) bool {
-		if q.matches(c) {
-			matches = append(matches, c)
+// indexed returns the ids of the only contacts that can match, when every filter group
+// has an EQ on email or on a unique property the index answers exactly (a value without
+// letter case, for unique properties, whose index is case-sensitive); ok is false when
+// the whole portal must be scanned.
+func (q *searchQuery) indexed(st *store) (ids []int64, ok bool) {
+	if len(q.groups) == 0 {
+		return nil, false
+	}
+	for _, g := range q.groups {
+		found := false
+		for _, f := range g {
+			if f.op != OpEQ {
+				continue
+			}
+			var c *contact
+			switch {
+			case f.prop.Name == propEmail:
+				c = st.lookup(propEmail, f.value)
+			case f.prop.HasUniqueValue && strings.ToLower(f.raw) == strings.ToUpper(f.raw):
+				c = st.lookup(f.prop.Name, f.raw)
+			default:
+				continue
+			}
+			found = true
+			if c != nil && !slices.Contains(ids, c.id) {
+				ids = append(ids, c.id)
+			}
+			break
 		}
-		return true
-	})
+		if !found {
+			return nil, false
+		}
+	}
+	slices.Sort(ids)
+	return ids, true
+}
+
+// run evaluates q over the contacts the search index shows at cutoff. Without index lag
+// a search by email or unique value reads the index instead of scanning. The caller
+// holds s.mu for reading.
+func (q *searchQuery) run(st *store, cutoff time.Time, totalMax int, lagged bool) searchResponse {
+	var matches []*contact
+	if ids, ok := q.indexed(st); ok && !lagged {
+		for _, id := range ids {
+			if c := st.getLive(id); c != nil && q.matches(c) {
+				matches = append(matches, c)
+			}
+		}
+	} else {
+		st.eachVisible(cutoff, func(c *contact) bool {
+			if q.matches(c) {
+				matches = append(matches, c)
+			}
+			return true
+		})
+	}
 	if len(q.sorts) > 0 {
 		slices.SortStableFunc(matches, q.compare)
 	}
@@ -572,7 +620,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) *apiError {
 		s.mu.RUnlock()
 		return e
 	}
-	resp := q.run(s.st, s.now().Add(-st.indexLag), st.limits.SearchTotalMax)
+	resp := q.run(s.st, s.now().Add(-st.indexLag), st.limits.SearchTotalMax, st.indexLag > 0)
 	s.mu.RUnlock()
 	writeJSON(w, http.StatusOK, resp)
 	return nil

@@ -300,3 +300,26 @@ func TestSearchIndexLag(t *testing.T) {
 	b.clock.Advance(2 * time.Second)
 	assert.Empty(t, byName("Countess"))
 }
+
+// A search by email or by a unique value reads the index, and finds what a scan would,
+// letter case included.
+func TestSearchByIDPropertiesUsesTheIndex(t *testing.T) {
+	t.Parallel()
+	b := setup(t, manySearches)
+	a := b.create(t, map[string]any{"email": "ada@example.com", "shopify_customer_id": "7001"})
+	c := b.create(t, map[string]any{"email": "cy@example.com", "shopify_customer_id": "AbC-9"})
+	for _, c := range []struct {
+		groups []any
+		want   []string
+	}{
+		{[]any{group(filter("email", "EQ", "ADA@example.com"))}, []string{a}},
+		{[]any{group(filter("shopify_customer_id", "EQ", "7001"))}, []string{a}},
+		{[]any{group(filter("shopify_customer_id", "EQ", "abc-9"))}, []string{c}},
+		{[]any{group(filter("email", "EQ", "cy@example.com")), group(filter("shopify_customer_id", "EQ", "7001"))}, []string{a, c}},
+		{[]any{group(filter("email", "EQ", "cy@example.com"), filter("shopify_customer_id", "EQ", "7001"))}, nil},
+		{[]any{group(filter("email", "EQ", "nobody@example.com"))}, nil},
+	} {
+		got, _ := b.search(t, map[string]any{"filterGroups": c.groups})
+		assert.Equal(t, c.want, got, "%v", c.groups)
+	}
+}
