@@ -1,9 +1,11 @@
 package hubspot
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -341,4 +343,35 @@ func TestResetForgetsContactsKeepsProperties(t *testing.T) {
 	assert.Equal(t, int64(0), b.srv.DailyUsage().Used)
 	id := b.create(t, map[string]any{"email": "ada@example.com", "orders_count": 3})
 	assert.Equal(t, "101", id, "ids start again")
+}
+
+// Concurrent creates of one email: exactly one is created, the others get the 409.
+func TestConcurrentCreatesOfOneEmail(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 16
+	codes := make(chan int, n)
+	for i := range n {
+		go func() {
+			body := fmt.Sprintf(`{"properties":{"email":"Race@Example.com","shopify_customer_id":"7001","firstname":"F%d"}}`, i)
+			req, _ := http.NewRequest(http.MethodPost, b.url+"/crm/v3/objects/contacts", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+b.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	got := map[int]int{}
+	for range n {
+		got[<-codes]++
+	}
+	assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: n - 1}, got)
+	assert.Equal(t, 1, b.srv.ContactCount())
+	counts := b.srv.Ledger().Counts(RecordContact)
+	assert.Equal(t, int64(n), counts.CreateAttemptsByExternalID["7001"])
+	assert.Equal(t, int64(1), counts.RecordsByExternalID["7001"])
 }
