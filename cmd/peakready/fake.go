@@ -24,7 +24,7 @@ func registerFake(platform, summary string, run func(ctx context.Context, args [
 }
 
 func init() {
-	register("fake", "serve a fake platform (netsuite, salesforce, shopify) with its real limits and faults", runFake)
+	register("fake", "serve a fake platform (hubspot, netsuite, salesforce, shopify) with its real limits and faults", runFake)
 }
 
 func runFake(ctx context.Context, args []string, s streams) int {

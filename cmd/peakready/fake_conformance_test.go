@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
+	"github.com/peakready/peakready/fakes/hubspot/hubspottest"
 	"github.com/peakready/peakready/fakes/netsuite/netsuitetest"
 	"github.com/peakready/peakready/fakes/salesforce/salesforcetest"
 	"github.com/peakready/peakready/fakes/shopify/shopifytest"
@@ -16,6 +17,7 @@ import (
 // fakeTargets are the conformance targets of the fakes `peakready fake` serves; a fake
 // registered without one fails TestFakeConformance.
 var fakeTargets = map[string]func() fakehttptest.Target{
+	"hubspot":    hubspottest.Target,
 	"netsuite":   netsuitetest.Target,
 	"salesforce": salesforcetest.Target,
 	"shopify":    shopifytest.Target,

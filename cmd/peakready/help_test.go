@@ -15,7 +15,7 @@ func TestEveryCommandHasHelpAndRefusesBadFlags(t *testing.T) {
 		{"version"}, {"run"}, {"scenarios"}, {"scenarios", "show"}, {"integrator"},
 		{"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}, {"dlq", "discard"},
 		{"queue", "stats"}, {"held", "list"}, {"held", "release"},
-		{"fake", "netsuite"}, {"fake", "salesforce"}, {"fake", "shopify"},
+		{"fake", "hubspot"}, {"fake", "netsuite"}, {"fake", "salesforce"}, {"fake", "shopify"},
 	}
 	for _, c := range cmds {
 		name := strings.Join(c, " ")
