@@ -200,8 +200,11 @@ type BuiltinSUT struct {
 	// Processes runs each replica as a `peakready integrator` process on the run's Redis
 	// instead of in this process; a crash is then a SIGKILL.
 	Processes bool `yaml:"processes"`
-	// Crash kills a replica mid-run.
-	Crash *Crash `yaml:"crash"`
+	// Crash kills a replica mid-run; Crashes kills several, at their own times.
+	Crash   *Crash  `yaml:"crash"`
+	Crashes []Crash `yaml:"crashes"`
+	// RedisRestarts kill the run's Redis (redis: local) and start it again on its files.
+	RedisRestarts []RedisRestart `yaml:"redis_restarts"`
 	// RiskCheck enables holding high-risk orders (default true).
 	RiskCheck *bool `yaml:"risk_check"`
 	// RedisDurability is the replicas' --redis-durability (default volatile-ok: a
@@ -215,6 +218,22 @@ type Crash struct {
 	Replica      int      `yaml:"replica"`
 	At           Duration `yaml:"at"`
 	RestartAfter Duration `yaml:"restart_after"`
+}
+
+// RedisRestart kills the run's Redis At a point of the run and starts it again after
+// DownFor.
+type RedisRestart struct {
+	At      Duration `yaml:"at"`
+	DownFor Duration `yaml:"down_for"`
+}
+
+// allCrashes is crash followed by crashes.
+func (b *BuiltinSUT) allCrashes() []Crash {
+	var out []Crash
+	if b.Crash != nil {
+		out = append(out, *b.Crash)
+	}
+	return append(out, b.Crashes...)
 }
 
 // ExternalSUT is the team's own integrator, already running.

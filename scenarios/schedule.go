@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -61,8 +62,11 @@ func (r *runner) schedule() func() {
 			at(c.To.D(), func() { setHeld(i, false) })
 		}
 	}
-	if c := r.sc.crash(); c != nil {
-		r.scheduleCrash(*c, at)
+	for _, c := range r.sc.crashes() {
+		r.scheduleCrash(c, at)
+	}
+	for _, rr := range r.sc.redisRestarts() {
+		r.scheduleRedisRestart(rr, at)
 	}
 	return func() {
 		mu.Lock()
@@ -102,4 +106,24 @@ func (r *runner) scheduleCrash(c Crash, at func(time.Duration, func())) {
 			r.note(fmt.Sprintf("integrator replica %d restarted at %s", c.Replica, c.At+c.RestartAfter))
 		})
 	}
+}
+
+// scheduleRedisRestart kills the system's Redis at rr.At and starts it again after
+// rr.DownFor; a system whose Redis the runner cannot restart gets a note instead.
+func (r *runner) scheduleRedisRestart(rr RedisRestart, at func(time.Duration, func())) {
+	rs, ok := r.e.sut.(sut.RedisRestarter)
+	if !ok {
+		r.note(fmt.Sprintf("the scenario restarts Redis at %s, but the runner cannot restart this system's Redis", rr.At))
+		return
+	}
+	at(rr.At.D(), func() {
+		r.opts.Logger.Info("restarting redis", "down_for", rr.DownFor)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := rs.RestartRedis(ctx, loadtest.WallDuration(rr.DownFor.D(), r.sc.Speed)); err != nil {
+			r.note(fmt.Sprintf("redis could not be restarted at %s: %v", rr.At, err))
+			return
+		}
+		r.note(fmt.Sprintf("redis killed at %s and started again %s later on its own files", rr.At, rr.DownFor))
+	})
 }

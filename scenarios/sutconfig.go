@@ -39,10 +39,18 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 	}), nil
 }
 
-// crash is the scenario's planned replica crash, if any.
-func (sc *Scenario) crash() *Crash {
+// crashes are the scenario's planned replica crashes.
+func (sc *Scenario) crashes() []Crash {
 	if b := sc.SUT.Builtin; b != nil && sc.SUT.External == nil {
-		return b.Crash
+		return b.allCrashes()
+	}
+	return nil
+}
+
+// redisRestarts are the scenario's planned Redis restarts.
+func (sc *Scenario) redisRestarts() []RedisRestart {
+	if b := sc.SUT.Builtin; b != nil && sc.SUT.External == nil {
+		return b.RedisRestarts
 	}
 	return nil
 }

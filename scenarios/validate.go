@@ -73,13 +73,13 @@ func (s *Scenario) validate() error {
 	s.validateFakes(c)
 	s.validateSUT(c)
 	switch {
-	case s.Redis == "", s.Redis == "embedded", s.Redis == "docker":
+	case s.Redis == "", s.Redis == "embedded", s.Redis == "docker", s.Redis == "local":
 	case strings.HasPrefix(s.Redis, "redis://"), strings.HasPrefix(s.Redis, "rediss://"):
 		if _, err := url.Parse(s.Redis); err != nil {
 			c.at("redis URL: "+err.Error(), "redis")
 		}
 	default:
-		c.at(fmt.Sprintf("redis %q must be embedded, docker, or a redis:// URL", s.Redis), "redis")
+		c.at(fmt.Sprintf("redis %q must be embedded, docker, local, or a redis:// URL", s.Redis), "redis")
 	}
 	if s.Drain.Timeout == 0 {
 		s.Drain.Timeout = Duration(DefaultDrainTimeout)
@@ -330,11 +330,25 @@ func (s *Scenario) validateSUT(c *checker) {
 		default:
 			c.at(fmt.Sprintf("sut builtin: redis_durability %q must be required or volatile-ok", b.RedisDurability), "sut", "builtin", "redis_durability")
 		}
-		if b.Crash != nil && (b.Crash.Replica < 0 || b.Crash.Replica >= b.Replicas) {
-			c.at(fmt.Sprintf("sut builtin crash: replica %d does not exist (replicas are 0 to %d)", b.Crash.Replica, b.Replicas-1), "sut", "builtin", "crash", "replica")
+		for i, cr := range b.allCrashes() {
+			where := []string{"sut", "builtin", "crashes", fmt.Sprint(i)}
+			if b.Crash != nil && i == 0 {
+				where = []string{"sut", "builtin", "crash"}
+			}
+			if cr.Replica < 0 || cr.Replica >= b.Replicas {
+				c.at(fmt.Sprintf("sut builtin crash: replica %d does not exist (replicas are 0 to %d)", cr.Replica, b.Replicas-1), append(where, "replica")...)
+			}
+			if b.Replicas < 2 && cr.RestartAfter == 0 {
+				c.at("sut builtin crash: with one replica, set restart_after so someone finishes the work", where...)
+			}
 		}
-		if b.Crash != nil && b.Replicas < 2 && b.Crash.RestartAfter == 0 {
-			c.at("sut builtin crash: with one replica, set restart_after so someone finishes the work", "sut", "builtin", "crash")
+		for i, rr := range b.RedisRestarts {
+			if rr.DownFor < 0 || rr.DownFor.D() > time.Minute {
+				c.at(fmt.Sprintf("sut builtin redis_restarts: down_for %s must be from 0 to 1m", rr.DownFor), "sut", "builtin", "redis_restarts", fmt.Sprint(i))
+			}
+		}
+		if len(b.RedisRestarts) > 0 && s.Redis != "local" {
+			c.at("sut builtin redis_restarts: only redis: local (a redis-server the runner starts) can be restarted", "redis")
 		}
 	}
 	for _, a := range []struct{ addr, name string }{{s.Fakes.NetSuite.Addr, "netsuite"}, {s.Fakes.Shopify.Addr, "shopify"}} {
@@ -439,13 +453,13 @@ func (s *Scenario) Override(speed float64, seed uint64, redisSpec string) error 
 	}
 	if redisSpec != "" {
 		switch {
-		case redisSpec == "embedded", redisSpec == "docker":
+		case redisSpec == "embedded", redisSpec == "docker", redisSpec == "local":
 		case strings.HasPrefix(redisSpec, "redis://"), strings.HasPrefix(redisSpec, "rediss://"):
 			if _, err := url.Parse(redisSpec); err != nil {
 				return fmt.Errorf("--redis: %v", err)
 			}
 		default:
-			return fmt.Errorf("--redis %q must be embedded, docker, or a redis:// URL", redisSpec)
+			return fmt.Errorf("--redis %q must be embedded, docker, local, or a redis:// URL", redisSpec)
 		}
 		if s.SUT.External != nil {
 			return errors.New("--redis: the scenario tests an external system, which brings its own Redis")

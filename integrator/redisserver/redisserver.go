@@ -6,6 +6,8 @@
 //
 //	""  or "embedded"        in-process miniredis on 127.0.0.1:<free port>
 //	"docker"                 a container started with testcontainers-go
+//	"local"                  a redis-server from PATH, durable (AOF, appendfsync always),
+//	                         files in a temporary folder; it can be restarted (Restart)
 //	"redis://…", "rediss://…" an existing server, used as given
 //
 // Embedded mode is for laptops and CI smoke runs only: miniredis keeps everything in the
@@ -85,6 +87,7 @@ type Server struct {
 	url    string
 	client *redis.Client
 	stop   func() error
+	local  *localRedis // ModeLocal only
 
 	closeOnce sync.Once
 	closeErr  error
@@ -102,10 +105,12 @@ func Start(ctx context.Context, spec string, opts ...Option) (*Server, error) {
 		return startEmbedded()
 	case spec == "docker":
 		return startDocker(ctx, o.imageName())
+	case spec == "local":
+		return startLocal(ctx)
 	case strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://"):
 		return useURL(ctx, spec, o.pingTimeout)
 	default:
-		return nil, fmt.Errorf("redisserver: unknown redis spec %q (want \"embedded\", \"docker\" or a redis:// URL)", spec)
+		return nil, fmt.Errorf("redisserver: unknown redis spec %q (want \"embedded\", \"docker\", \"local\" or a redis:// URL)", spec)
 	}
 }
 

@@ -3,6 +3,7 @@ package redisserver_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -135,4 +136,30 @@ func TestRedactURL(t *testing.T) {
 	} {
 		assert.Equal(t, want, redisserver.RedactURL(in), in)
 	}
+}
+
+// A local redis-server keeps what it acknowledged across a SIGKILL and a start on its
+// own files.
+func TestLocalRedisSurvivesARestart(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server is not on PATH")
+	}
+	ctx := context.Background()
+	s, err := redisserver.Start(ctx, "local")
+	require.NoError(t, err)
+	defer s.Close()
+	assert.Equal(t, redisserver.ModeLocal, s.Mode())
+	require.NoError(t, s.Client().Set(ctx, "order:1", "queued", 0).Err())
+	require.NoError(t, s.Restart(ctx, 50*time.Millisecond))
+	v, err := s.Client().Get(ctx, "order:1").Result()
+	require.NoError(t, err)
+	assert.Equal(t, "queued", v)
+	info, err := s.Client().Info(ctx, "persistence").Result()
+	require.NoError(t, err)
+	assert.Contains(t, info, "aof_enabled:1")
+
+	e, err := redisserver.Start(ctx, "embedded")
+	require.NoError(t, err)
+	defer e.Close()
+	assert.ErrorIs(t, e.Restart(ctx, 0), redisserver.ErrNotRestartable)
 }

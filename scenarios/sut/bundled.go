@@ -97,9 +97,10 @@ type bundled struct {
 }
 
 var (
-	_ SUT           = (*bundled)(nil)
-	_ QueueObserver = (*bundled)(nil)
-	_ Crasher       = (*bundled)(nil)
+	_ SUT            = (*bundled)(nil)
+	_ QueueObserver  = (*bundled)(nil)
+	_ Crasher        = (*bundled)(nil)
+	_ RedisRestarter = (*bundled)(nil)
 )
 
 func (s bundledStarter) Start(ctx context.Context, up Upstreams) (_ SUT, err error) {
@@ -213,6 +214,11 @@ func (b *bundled) Traits() Traits {
 }
 
 func (b *bundled) Replicas() int { return b.cfg.Replicas }
+
+// RestartRedis kills the replicas' Redis and starts it again after down (redis: local).
+func (b *bundled) RestartRedis(ctx context.Context, down time.Duration) error {
+	return b.redis.Restart(ctx, down)
+}
 
 // Crash kills replica i: a process gets SIGKILL; an in-process replica loses its Redis
 // connections at once (so it can neither acknowledge nor hand back what it holds) and

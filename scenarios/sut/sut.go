@@ -13,6 +13,7 @@ package sut
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/peakready/peakready/clock"
 )
@@ -99,6 +100,12 @@ type Crasher interface {
 	Crash(i int) error
 	// Restart brings replica i back as a new process would.
 	Restart(i int) error
+}
+
+// RedisRestarter is implemented by systems whose Redis the runner started and can
+// restart: killed as in a crash, started again on its own files after down.
+type RedisRestarter interface {
+	RestartRedis(ctx context.Context, down time.Duration) error
 }
 
 // Starter starts a system under test once the fakes are up.
