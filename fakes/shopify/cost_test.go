@@ -188,7 +188,7 @@ func TestRefundOfRequestedMinusActual(t *testing.T) {
 	require.NotNil(t, c.Actual)
 	assert.Equal(t, int64(2+3*2), *c.Actual)
 	assert.Equal(t, int64(20000-8), c.Throttle.Available, "only the actual cost stays charged")
-	assert.Equal(t, 20000-8, s.limits.cost.Status().CurrentlyAvailable)
+	assert.Equal(t, 20000-8, testApp(s).cost.Status().CurrentlyAvailable)
 
 	// A null object costs nothing: requested 1, actual 0.
 	r = gqlq(t, b, `{ order(id: "gid://shopify/Order/123") { id } }`, nil)

@@ -64,7 +64,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 		writeRaw(w, http.StatusMethodNotAllowed, `{"errors":"Method Not Allowed"}`)
 		return
 	}
-	if !s.authorized(r) {
+	app := s.appOf(r)
+	if app == nil {
 		writeRaw(w, http.StatusUnauthorized, unauthorizedBody)
 		return
 	}
@@ -88,29 +89,31 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 	debug := r.Header.Get("Shopify-GraphQL-Cost-Debug") == "1"
 	op, errs := s.docs.Prepare(exec.Schema(), body.Query, body.OperationName, body.Variables)
 	if errs != nil {
-		s.writeGraphQL(w, http.StatusOK, nil, errs, 0, 0, s.limits.cost.Status(), nil, nil)
+		s.writeGraphQL(w, http.StatusOK, nil, errs, 0, 0, app.cost.Status(), nil, nil)
 		return
 	}
 	requested, fields, err := gql.RequestedCost(op, debug)
 	if err != nil {
-		s.writeGraphQL(w, http.StatusOK, nil, gql.Errors{{Message: err.Error(), Code: "MAX_COMPLEXITY_EXCEEDED"}}, 0, 0, s.limits.cost.Status(), nil, nil)
+		s.writeGraphQL(w, http.StatusOK, nil, gql.Errors{{Message: err.Error(), Code: "MAX_COMPLEXITY_EXCEEDED"}}, 0, 0, app.cost.Status(), nil, nil)
 		return
 	}
 	if requested > MaxQueryCost {
 		writeMaxCost(w, requested)
 		return
 	}
-	charged, status, _ := s.limits.cost.Charge(int(requested))
+	app.graphql.Add(1)
+	charged, status, _ := app.cost.Charge(int(requested))
 	if !charged {
+		app.throttled.Add(1)
 		s.http.Throttled("THROTTLED")
 		writeThrottled(w, s.limits.throttleStatus(), requested, status)
 		return
 	}
 	s.http.Inject(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &gqlRequest{s: s, version: version, rules: rules}
+		req := &gqlRequest{s: s, app: app, version: version, rules: rules}
 		res := exec.Execute(r.Context(), op, req)
 		actual := min(res.ActualCost, requested)
-		status := s.limits.cost.Refund(int(requested - actual))
+		status := app.cost.Refund(int(requested - actual))
 		s.writeGraphQL(w, http.StatusOK, res.Data, res.Errors, requested, actual, status, fields, req.search)
 	}))
 }

@@ -32,7 +32,7 @@ func TestGraphQLAuthVersionsAndBadRequests(t *testing.T) {
 	ok := do(t, http.MethodPost, ep, body, "X-Shopify-Access-Token", token)
 	assert.Equal(t, http.StatusOK, ok.status)
 	assert.Equal(t, "2026-10", ok.header.Get("X-Shopify-API-Version"))
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$`, ok.header.Get("X-Request-Id"))
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, ok.header.Get("X-Request-Id"))
 	assert.Equal(t, "application/json; charset=utf-8", ok.header.Get("Content-Type"))
 
 	// A version past its support window is served as the oldest supported one.

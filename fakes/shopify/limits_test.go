@@ -82,7 +82,7 @@ func TestThrottledBodyMatchesTheReference(t *testing.T) {
 func TestMaxCostBodyMatchesTheReference(t *testing.T) {
 	t.Parallel()
 	s, b := setup(t, Options{})
-	before := s.limits.cost.Status()
+	before := testApp(s).cost.Status()
 	r := gqlq(t, b, `{ orders(first: 250) { nodes { lineItems(first: 3) { nodes { id } } } } }`, nil)
 	assert.Equal(t, 200, r.status)
 	want := `{"errors":[{"message":"Query cost is 1502, which exceeds the single query max cost limit (1000).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n",
@@ -90,7 +90,7 @@ func TestMaxCostBodyMatchesTheReference(t *testing.T) {
 	var compact bytes.Buffer
 	require.NoError(t, json.Compact(&compact, []byte(want)))
 	assert.Equal(t, compact.String(), string(r.body))
-	assert.Equal(t, before, s.limits.cost.Status(), "a refused query is not charged")
+	assert.Equal(t, before, testApp(s).cost.Status(), "a refused query is not charged")
 	assert.Empty(t, s.Stats().Throttled, "and not counted as throttled")
 }
 

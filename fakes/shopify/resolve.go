@@ -12,6 +12,7 @@ import (
 // gqlRequest is the request-scoped data every resolver sees.
 type gqlRequest struct {
 	s       *Server
+	app     *appState
 	version string
 	rules   versionRules
 	search  []searchExtension

@@ -47,13 +47,16 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, version, path
 		writeRaw(w, http.StatusNotFound, restNotFound)
 		return
 	}
-	if !s.authorized(r) {
+	app := s.appOf(r)
+	if app == nil {
 		writeRaw(w, http.StatusUnauthorized, unauthorizedBody)
 		return
 	}
-	d := s.limits.rest.Take()
+	app.restCalls.Add(1)
+	d := app.rest.Take()
 	w.Header().Set("X-Shopify-Shop-Api-Call-Limit", strconv.Itoa(d.Used)+"/"+strconv.Itoa(d.Capacity))
 	if !d.Allowed {
+		app.restLimit.Add(1)
 		s.http.Throttled("REST_CALL_LIMIT")
 		w.Header().Set("Retry-After", "2.0")
 		writeRaw(w, http.StatusTooManyRequests, restThrottledBody)

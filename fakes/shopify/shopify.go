@@ -19,14 +19,13 @@ package shopify
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/peakready/peakready/clock"
@@ -58,8 +57,13 @@ type Options struct {
 	// ThrottleStatus is the HTTP status of THROTTLED GraphQL responses: 200 (default) or 429.
 	ThrottleStatus int
 	// AccessToken is the X-Shopify-Access-Token the API accepts; empty accepts any
-	// non-empty token.
+	// non-empty token. It is the one app "default" unless Apps are given.
 	AccessToken string
+	// Apps are the apps installed on the store, each with its own token, cost bucket,
+	// REST bucket and bulk operations (Shopify limits each app and store pair on its own).
+	// With none, AccessToken makes one app "default"; with neither, every distinct
+	// non-empty token is an app of its own (app-1, app-2, ... in order of first use).
+	Apps []App
 	// APIVersion is the version webhook payloads are written for (default LatestVersion).
 	APIVersion string
 	// CatalogSize, Locations and Customers size the seeded shop (see store.Config).
@@ -91,11 +95,11 @@ type Server struct {
 	store     *store.Store
 	ledger    *ledger.Ledger
 	limits    *limitState
+	apps      *appRegistry
 	registry  WebhookRegistry
 	executors map[versionRules]*gql.Executor
 	idem      *idempotency
 	docs      *gql.Cache
-	requests  atomic.Uint64
 }
 
 // New builds a server; call Start to listen, or use Handler.
@@ -119,7 +123,15 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
 	}
-	s := &Server{opts: o, log: o.Logger, limits: newLimitState(o.Clock, lim)}
+	apps := o.Apps
+	if len(apps) == 0 && o.AccessToken != "" {
+		apps = []App{{Name: "default", Token: o.AccessToken}}
+	}
+	reg, err := newAppRegistry(o.Clock, apps, lim)
+	if err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
+	}
+	s := &Server{opts: o, log: o.Logger, apps: reg, limits: newLimitState(reg, lim)}
 	s.ledger = o.Ledger
 	if s.ledger == nil {
 		s.ledger = ledger.New(o.Clock, o.LedgerRetain)
@@ -179,6 +191,12 @@ func (s *Server) Stats() fakehttp.Stats { return s.http.Stats() }
 // Limits returns the current limit configuration.
 func (s *Server) Limits() Limits { return s.limits.config() }
 
+// ApplyLimits changes the limits p sets, at once and for every app, as PUT /_fake/faults
+// {"limits": ...} does: a scenario halves the restore rate for ten minutes with
+// ApplyLimits(LimitsPatch{RestoreRate: &half}) and restores it afterwards. A new Plan resets
+// the four bucket values to the plan's unless p sets them. Nothing changes on error.
+func (s *Server) ApplyLimits(p LimitsPatch) error { return s.limits.applyPatch(p) }
+
 // Webhooks is the registry events are published to.
 func (s *Server) Webhooks() WebhookRegistry { return s.registry }
 
@@ -192,9 +210,12 @@ type platform struct{ s *Server }
 func (p platform) Limits() any                           { return p.s.limits.config() }
 func (p platform) ApplyLimits(raw json.RawMessage) error { return p.s.limits.apply(raw) }
 func (p platform) LimitStats() (any, int) {
-	l := p.s.limits
-	d := l.rest.Level()
-	return LimitStats{Limits: l.config(), GraphQL: l.cost.Status(), REST: strconv.Itoa(d.Used) + "/" + strconv.Itoa(d.Capacity)}, -1
+	st := LimitStats{Limits: p.s.limits.config(), Apps: p.s.AppStats()}
+	if a := p.s.apps.first(); a != nil {
+		as := a.stats()
+		st.GraphQL, st.REST = &as.GraphQL, as.REST
+	}
+	return st, -1
 }
 func (p platform) Reset() {
 	p.s.store.Reset()
@@ -205,22 +226,21 @@ func (p platform) Reset() {
 	}
 }
 
-// requestID makes the X-Request-Id of one API request: a UUID-shaped counter.
-func (s *Server) requestID() string {
-	n := s.requests.Add(1)
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(s.opts.Seed), uint16(n>>48), uint16(n>>36)&0xfff, uint16(n>>24)&0xfff, n&0xffffffffffff)
+// requestID makes the X-Request-Id of one API response: a random version-4 UUID, as
+// Shopify's request ids are (e.g. 0ad08fcd-13c5-4b2d-9904-5b9213cb0fe2 in a support
+// thread). It is random, not seeded: two runs of one seed get different ids, as two runs
+// against Shopify would, and nothing else reads them.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// authorized checks X-Shopify-Access-Token in constant time.
-func (s *Server) authorized(r *http.Request) bool {
-	tok := r.Header.Get("X-Shopify-Access-Token")
-	if tok == "" {
-		return false
-	}
-	if s.opts.AccessToken == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.AccessToken)) == 1
+// appOf authenticates a request: its app, or nil (401).
+func (s *Server) appOf(r *http.Request) *appState {
+	return s.apps.lookup(r, s.limits.config)
 }
 
 const unauthorizedBody = `{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}`
@@ -233,7 +253,7 @@ func writeRaw(w http.ResponseWriter, status int, body string) {
 
 // serveAPI routes /admin/api/{version}/... to GraphQL or REST.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Request-Id", s.requestID())
+	w.Header().Set("X-Request-Id", requestID())
 	rest, ok := strings.CutPrefix(r.URL.Path, "/admin/api/")
 	if !ok {
 		writeRaw(w, http.StatusNotFound, `{"errors":"Not Found"}`)
