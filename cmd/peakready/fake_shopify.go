@@ -32,6 +32,7 @@ type shopifyFlags struct {
 	restBucket     int
 	restLeakRate   float64
 	throttleStatus int
+	connectionCost string
 	accessToken    string
 	apps           []shopify.App
 	apiVersion     string
@@ -55,6 +56,7 @@ func (f *shopifyFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.restBucket, "rest-bucket", 0, "REST request bucket size (0: the plan's)")
 	fs.Float64Var(&f.restLeakRate, "rest-leak-rate", 0, "REST requests leaked per second (0: the plan's)")
 	fs.IntVar(&f.throttleStatus, "throttle-status", 200, "HTTP status of THROTTLED GraphQL responses: 200 or 429")
+	fs.StringVar(&f.connectionCost, "connection-cost", "log", "how a connection's first/last multiplies its nodes' cost: log (floor(2 ln n), what Shopify charges) or linear (n, the documented rule)")
 	fs.StringVar(&f.accessToken, "access-token", "", "X-Shopify-Access-Token the API accepts (default $"+envShopifyToken+"; empty accepts any non-empty token)")
 	fs.Func("app", "an app installed on the store, NAME=TOKEN; repeatable. Each app has its own GraphQL and REST buckets and bulk operations (default: --access-token as the one app \"default\")", func(v string) error {
 		a, err := shopify.ParseApp(v)
@@ -195,7 +197,7 @@ func runFakeShopify(ctx context.Context, args []string, s streams) int {
 	}
 	srv, err := shopify.New(shopify.Options{
 		Shop: f.shop, Clock: clk, Seed: f.common.seed, Plan: f.plan, Bucket: f.bucket, RestoreRate: f.restoreRate,
-		RESTBucket: f.restBucket, RESTLeakRate: f.restLeakRate, ThrottleStatus: f.throttleStatus,
+		RESTBucket: f.restBucket, RESTLeakRate: f.restLeakRate, ThrottleStatus: f.throttleStatus, ConnectionCost: f.connectionCost,
 		AccessToken: f.accessToken, Apps: f.apps, APIVersion: f.apiVersion, CatalogSize: f.catalogSize, Locations: f.locations,
 		Customers: customers, Mix: &mix, Webhooks: deliverer, Ledger: led, Logger: logger,
 	})

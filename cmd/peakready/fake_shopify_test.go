@@ -147,6 +147,7 @@ func TestFakeShopifyBadFlagsExit2(t *testing.T) {
 		{[]string{"--webhook-timeout", "soon"}, "webhook-timeout"},
 		{[]string{"--profile", badProfile}, "gold"},
 		{[]string{"--app", "erp"}, "-app"},
+		{[]string{"--connection-cost", "cubic"}, "connection cost"},
 		{[]string{"--app", "a=t", "--app", "b=t"}, "unique"},
 	} {
 		var out, errOut bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/peakready/peakready/fakes/limits"
 	"github.com/peakready/peakready/fakes/shopify/gql"
@@ -86,12 +87,15 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 	}
 	rules := rulesFor(version)
 	exec := s.executors[rules]
-	debug := r.Header.Get("Shopify-GraphQL-Cost-Debug") == "1"
+	// Shopify-GraphQL-Cost-Debug: 1 is the header Shopify's answers are seen with; the
+	// older docs name X-GraphQL-Cost-Include-Fields: true for the same breakdown.
+	debug := r.Header.Get("Shopify-GraphQL-Cost-Debug") == "1" || strings.EqualFold(r.Header.Get("X-GraphQL-Cost-Include-Fields"), "true")
 	op, errs := s.docs.Prepare(exec.Schema(), body.Query, body.OperationName, body.Variables)
 	if errs != nil {
 		s.writeGraphQL(w, http.StatusOK, nil, errs, 0, 0, app.cost.Status(), nil, nil)
 		return
 	}
+	op.Scale = s.scale
 	requested, fields, err := gql.RequestedCost(op, debug)
 	if err != nil {
 		s.writeGraphQL(w, http.StatusOK, nil, gql.Errors{{Message: err.Error(), Code: "MAX_COMPLEXITY_EXCEEDED"}}, 0, 0, app.cost.Status(), nil, nil)

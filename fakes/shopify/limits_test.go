@@ -21,7 +21,7 @@ const twentyOrders = `{ orders(first: 20) { nodes { id } } }`
 // and accepts the same query after exactly the time the missing points take to restore.
 func TestCostBucketEdgeAndRefillOverHTTP(t *testing.T) {
 	t.Parallel()
-	s, b := setup(t, Options{Bucket: 100, RestoreRate: 10})
+	s, b := setup(t, Options{Bucket: 100, RestoreRate: 10, ConnectionCost: "linear"})
 	_, err := s.Store().GenerateOrders(20, nil)
 	require.NoError(t, err)
 	for i := 1; i <= 4; i++ {
@@ -53,7 +53,7 @@ func TestCostBucketEdgeAndRefillOverHTTP(t *testing.T) {
 // a query requesting 752.
 func TestThrottledBodyMatchesTheReference(t *testing.T) {
 	t.Parallel()
-	s, b := setup(t, Options{Bucket: 1000, RestoreRate: 50})
+	s, b := setup(t, Options{Bucket: 1000, RestoreRate: 50, ConnectionCost: "linear"})
 	_, err := s.Store().GenerateOrders(100, nil)
 	require.NoError(t, err)
 	// Spend 334 points: 3 x (2 + 100) + (2 + 26), every one fully used.
@@ -78,10 +78,11 @@ func TestThrottledBodyMatchesTheReference(t *testing.T) {
 	assert.Equal(t, want, string(r.body), "same body, other status")
 }
 
-// shopify.md §1.3 byte for byte, and nothing is charged.
+// shopify.md §1.3 byte for byte, and nothing is charged (linear scale: the reference's
+// 1502).
 func TestMaxCostBodyMatchesTheReference(t *testing.T) {
 	t.Parallel()
-	s, b := setup(t, Options{})
+	s, b := setup(t, Options{ConnectionCost: "linear"})
 	before := testApp(s).cost.Status()
 	r := gqlq(t, b, `{ orders(first: 250) { nodes { lineItems(first: 3) { nodes { id } } } } }`, nil)
 	assert.Equal(t, 200, r.status)

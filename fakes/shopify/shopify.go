@@ -56,6 +56,10 @@ type Options struct {
 	RESTLeakRate float64
 	// ThrottleStatus is the HTTP status of THROTTLED GraphQL responses: 200 (default) or 429.
 	ThrottleStatus int
+	// ConnectionCost is how a connection's page size multiplies its nodes' cost: "log"
+	// (default: floor(2 ln n), what Shopify charges today) or "linear" (n, the rule of the
+	// engineering blog and the reference). See gql.ConnectionScale.
+	ConnectionCost string
 	// AccessToken is the X-Shopify-Access-Token the API accepts; empty accepts any
 	// non-empty token. It is the one app "default" unless Apps are given.
 	AccessToken string
@@ -96,6 +100,7 @@ type Server struct {
 	ledger    *ledger.Ledger
 	limits    *limitState
 	apps      *appRegistry
+	scale     gql.ConnectionScale
 	registry  WebhookRegistry
 	executors map[versionRules]*gql.Executor
 	idem      *idempotency
@@ -119,6 +124,10 @@ func New(o Options) (*Server, error) {
 	if o.IdempotencyTTL <= 0 {
 		o.IdempotencyTTL = 24 * time.Hour
 	}
+	scale, err := gql.ParseConnectionScale(o.ConnectionCost)
+	if err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
+	}
 	lim, err := resolveLimits(o.Plan, o.Bucket, o.RestoreRate, o.RESTBucket, o.RESTLeakRate, o.ThrottleStatus)
 	if err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
@@ -131,7 +140,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
 	}
-	s := &Server{opts: o, log: o.Logger, apps: reg, limits: newLimitState(reg, lim)}
+	s := &Server{opts: o, log: o.Logger, apps: reg, limits: newLimitState(reg, lim), scale: scale}
 	s.ledger = o.Ledger
 	if s.ledger == nil {
 		s.ledger = ledger.New(o.Clock, o.LedgerRetain)

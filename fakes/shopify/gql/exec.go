@@ -288,6 +288,9 @@ func (x *execution) complete(cf *collectedField, t *ast.Type, v any, path []any,
 			x.fail(cf.first(), path, fmt.Errorf("Cannot return null for non-nullable field"))
 			return false
 		}
+		if kind == kindObject && t.Elem == nil && !elem && mode != modePayload {
+			x.cost++ // a null object still costs its own 1 (product(id:) of an unknown id: actual 1)
+		}
 		x.buf = append(x.buf, "null"...)
 		return true
 	}
@@ -340,18 +343,38 @@ func (x *execution) complete(cf *collectedField, t *ast.Type, v any, path []any,
 		def = concrete
 	}
 	switch kind {
-	case kindConnection, kindNode:
-		if kind == kindConnection {
-			x.cost += 2
-		} else {
-			x.cost++
-		}
+	case kindConnection:
+		return x.connection(cf, def, typeName, v, path, mode)
+	case kindNode:
+		x.cost++
 	case kindObject:
 		if mode != modePayload {
 			x.cost++
 		}
 	}
 	return x.object(cf.subSelection(), def, typeName, v, path, mode)
+}
+
+// connection writes a connection and charges it 2 plus the scale's multiplier of the
+// nodes returned times the cost of a returned node (1 when none was returned).
+func (x *execution) connection(cf *collectedField, def *ast.Definition, typeName string, v any, path []any, mode costMode) bool {
+	before := x.cost
+	ok := x.object(cf.subSelection(), def, typeName, v, path, mode)
+	nodes := x.cost - before
+	k := int64(0)
+	if c, isConn := v.(*Connection); isConn {
+		k = int64(len(c.Nodes))
+	}
+	if x.op.Scale == ScaleLinear {
+		x.cost = before + 2 + nodes
+		return ok
+	}
+	per := int64(1)
+	if k > 0 {
+		per = max(1, (nodes+k-1)/k)
+	}
+	x.cost = before + 2 + x.op.Scale.Multiplier(max(2, k))*per
+	return ok
 }
 
 func isNil(v any) bool {

@@ -39,6 +39,8 @@ type Operation struct {
 	// Vars are the coerced variable values: int64, float64, string, bool, nil, []any,
 	// map[string]any.
 	Vars map[string]any
+	// Scale is how connections' page sizes multiply costs (ScaleLog unless set).
+	Scale ConnectionScale
 }
 
 // IsMutation reports whether the operation is a mutation.
