@@ -152,7 +152,7 @@ func isConnection(name string) bool { return strings.HasSuffix(name, "Connection
 func isEdge(name string) bool       { return strings.HasSuffix(name, "Edge") }
 
 func classify(schema *ast.Schema, parent string, f *ast.FieldDefinition) fieldKind {
-	if f == nil || strings.HasPrefix(f.Name, "__") {
+	if f == nil || f.Name == "__typename" {
 		return kindLeaf
 	}
 	named := f.Type.Name()

@@ -58,7 +58,17 @@ type Executor struct {
 // NewExecutor makes an executor. typeOf names the concrete object type of a value
 // returned for an interface or union field.
 func NewExecutor(schema *ast.Schema, typeOf func(v any) string) *Executor {
-	return &Executor{schema: schema, resolvers: map[string]map[string]Resolver{}, typeOf: typeOf}
+	e := &Executor{schema: schema, resolvers: map[string]map[string]Resolver{}}
+	e.typeOf = func(v any) string {
+		if n := introspectionTypeOf(v); n != "" {
+			return n
+		}
+		return typeOf(v)
+	}
+	if schema.Query != nil && schema.Query.Fields.ForName("__schema") != nil {
+		e.registerIntrospection()
+	}
+	return e
 }
 
 // Handle registers the resolver of typeName.fieldName. It panics if the schema has no
@@ -159,11 +169,6 @@ func (x *execution) object(sel ast.SelectionSet, def *ast.Definition, typeName s
 		fd := def.Fields.ForName(f.Name)
 		if fd == nil {
 			x.fail(f, fpath, fmt.Errorf("Field '%s' doesn't exist on type '%s'", f.Name, typeName))
-			x.buf = append(x.buf, "null"...)
-			continue
-		}
-		if f.Name == "__schema" || f.Name == "__type" {
-			x.fail(f, fpath, Errorf("INTROSPECTION_DISABLED", "Introspection is not supported by this fake"))
 			x.buf = append(x.buf, "null"...)
 			continue
 		}
