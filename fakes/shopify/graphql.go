@@ -114,7 +114,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 		return
 	}
 	s.http.Inject(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &gqlRequest{s: s, app: app, version: version, rules: rules}
+		req := &gqlRequest{s: s, app: app, version: version, rules: rules, base: bulkBase(r)}
 		res := exec.Execute(r.Context(), op, req)
 		actual := min(res.ActualCost, requested)
 		status := app.cost.Refund(int(requested - actual))

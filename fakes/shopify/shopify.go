@@ -79,6 +79,13 @@ type Options struct {
 	// Webhooks receives every event and keeps subscriptions. Nil records events (Events,
 	// GET /_fake/events) and keeps subscriptions without delivering anything.
 	Webhooks WebhookRegistry
+	// BulkRowsPerSecond is how fast a bulk query's objectCount grows in platform time
+	// (default DefaultBulkRowsPerSecond); its duration is its lines over this rate.
+	BulkRowsPerSecond float64
+	// BulkConcurrency is how many bulk queries one app may run at once (default 1).
+	BulkConcurrency int
+	// BulkTimeout fails a bulk query that would run longer (default 10 days, TIMEOUT).
+	BulkTimeout time.Duration
 	// IdempotencyTTL is how long an @idempotent key is remembered (default 24h; Shopify's
 	// retention window is not documented).
 	IdempotencyTTL time.Duration
@@ -101,6 +108,7 @@ type Server struct {
 	limits    *limitState
 	apps      *appRegistry
 	scale     gql.ConnectionScale
+	bulk      *bulkOps
 	registry  WebhookRegistry
 	executors map[versionRules]*gql.Executor
 	idem      *idempotency
@@ -121,6 +129,19 @@ func New(o Options) (*Server, error) {
 	if v, ok := resolveVersion(o.APIVersion); !ok || v != o.APIVersion {
 		return nil, fmt.Errorf("shopify: api version %q: want one of %s", o.APIVersion, strings.Join(Versions, ", "))
 	}
+	if o.BulkRowsPerSecond == 0 {
+		o.BulkRowsPerSecond = DefaultBulkRowsPerSecond
+	}
+	if o.BulkConcurrency == 0 {
+		o.BulkConcurrency = DefaultBulkConcurrency
+	}
+	if o.BulkTimeout == 0 {
+		o.BulkTimeout = DefaultBulkTimeout
+	}
+	if !(o.BulkRowsPerSecond > 0 && o.BulkRowsPerSecond <= 1e9) || o.BulkConcurrency < 1 || o.BulkTimeout < 0 {
+		return nil, fmt.Errorf("shopify: bulk rows per second %v must be positive, bulk concurrency %d at least 1, bulk timeout %v not negative",
+			o.BulkRowsPerSecond, o.BulkConcurrency, o.BulkTimeout)
+	}
 	if o.IdempotencyTTL <= 0 {
 		o.IdempotencyTTL = 24 * time.Hour
 	}
@@ -140,7 +161,8 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
 	}
-	s := &Server{opts: o, log: o.Logger, apps: reg, limits: newLimitState(reg, lim), scale: scale}
+	s := &Server{opts: o, log: o.Logger, apps: reg, limits: newLimitState(reg, lim), scale: scale,
+		bulk: newBulkOps(o.BulkRowsPerSecond, o.BulkConcurrency, o.BulkTimeout)}
 	s.ledger = o.Ledger
 	if s.ledger == nil {
 		s.ledger = ledger.New(o.Clock, o.LedgerRetain)
@@ -176,10 +198,18 @@ func (s *Server) Start(addr string) (string, error) { return s.http.Start(addr) 
 func (s *Server) URL() string { return s.http.URL() }
 
 // Close stops the listener and drops open connections.
-func (s *Server) Close() error { return s.http.Close() }
+func (s *Server) Close() error {
+	err := s.http.Close()
+	s.bulk.reset()
+	return err
+}
 
 // Shutdown stops accepting and waits for in-flight requests until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.bulk.reset()
+	return err
+}
 
 // Handler serves the API and the admin API, for use with your own listener or httptest.
 func (s *Server) Handler() http.Handler { return s.http.Handler() }
@@ -230,6 +260,7 @@ func (p platform) Reset() {
 	p.s.store.Reset()
 	p.s.limits.reset()
 	p.s.idem.reset()
+	p.s.bulk.reset()
 	if r, ok := p.s.registry.(resetter); ok {
 		r.Reset()
 	}

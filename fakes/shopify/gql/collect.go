@@ -34,12 +34,17 @@ func (c *collectedField) subSelection() ast.SelectionSet {
 
 type budget struct {
 	visits int
+	limit  int // 0: MaxFieldVisits
 	over   bool
 }
 
 func (b *budget) spend(n int) bool {
 	b.visits += n
-	if b.visits > MaxFieldVisits {
+	limit := b.limit
+	if limit == 0 {
+		limit = MaxFieldVisits
+	}
+	if b.visits > limit {
 		b.over = true
 	}
 	return !b.over

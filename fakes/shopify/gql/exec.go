@@ -101,7 +101,7 @@ type Result struct {
 // Execute runs op. data is handed to every resolver. Mutation fields run one after the
 // other, in document order.
 func (e *Executor) Execute(ctx context.Context, op *Operation, data any) Result {
-	x := &execution{e: e, ctx: ctx, op: op, data: data, buf: make([]byte, 0, 1024)}
+	x := &execution{e: e, ctx: ctx, op: op, data: data, buf: make([]byte, 0, 1024), b: budget{limit: op.MaxVisits}}
 	root := op.Schema.Query
 	if op.IsMutation() {
 		root = op.Schema.Mutation

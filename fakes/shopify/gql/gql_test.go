@@ -45,7 +45,7 @@ type author struct {
 	books    []*book
 }
 
-func toy(t *testing.T) *Executor {
+func toy(t testing.TB) *Executor {
 	t.Helper()
 	schema, err := LoadSchema("toy", toySDL)
 	require.NoError(t, err)
@@ -373,4 +373,22 @@ func TestCacheReusesValidatedDocuments(t *testing.T) {
 		require.Nil(t, errs)
 	}
 	assert.LessOrEqual(t, len(c.docs), 2, "bounded")
+}
+
+// Bulk queries come from clients: checking one and laying out any data never panics.
+func FuzzBulkQuery(f *testing.F) {
+	e := toy(f)
+	f.Add(`{ books { nodes { id author { books { nodes { id } } } } } }`, `{"books":{"nodes":[{"id":"b1","author":{"books":{"nodes":[{"id":"b2"}]}}}]}}`)
+	f.Add(`{ book(id: "b1") { id } }`, `{"book":null}`)
+	f.Add(`{ books { edges { node { id } } } }`, `{"books":{"edges":[{"node":{"id":"x"}}]}}`)
+	f.Fuzz(func(t *testing.T, query, data string) {
+		op, errs := Prepare(e.Schema(), query, "", nil)
+		if errs != nil {
+			return
+		}
+		if err := CheckBulkQuery(op); err != nil {
+			return
+		}
+		_ = BulkLines(op, []byte(data), func([]byte, bool) {})
+	})
 }

@@ -41,6 +41,9 @@ type Operation struct {
 	Vars map[string]any
 	// Scale is how connections' page sizes multiply costs (ScaleLog unless set).
 	Scale ConnectionScale
+	// MaxVisits bounds the field selections one execution may expand (0: MaxFieldVisits).
+	// A bulk query, whose connections return every node, raises it.
+	MaxVisits int
 }
 
 // IsMutation reports whether the operation is a mutation.
