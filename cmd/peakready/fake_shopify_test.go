@@ -148,6 +148,7 @@ func TestFakeShopifyBadFlagsExit2(t *testing.T) {
 		{[]string{"--profile", badProfile}, "gold"},
 		{[]string{"--app", "erp"}, "-app"},
 		{[]string{"--connection-cost", "cubic"}, "connection cost"},
+		{[]string{"--bulk-concurrency", "-1"}, "bulk concurrency"},
 		{[]string{"--app", "a=t", "--app", "b=t"}, "unique"},
 	} {
 		var out, errOut bytes.Buffer
