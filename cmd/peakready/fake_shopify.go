@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/peakready/peakready/fakes/faults"
 	"github.com/peakready/peakready/fakes/latency"
@@ -32,7 +33,12 @@ type shopifyFlags struct {
 	restBucket     int
 	restLeakRate   float64
 	throttleStatus int
+	connectionCost string
+	bulkRate       float64
+	bulkConc       int
+	bulkTimeout    time.Duration
 	accessToken    string
+	apps           []shopify.App
 	apiVersion     string
 	catalogSize    int
 	locations      int
@@ -54,7 +60,19 @@ func (f *shopifyFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.restBucket, "rest-bucket", 0, "REST request bucket size (0: the plan's)")
 	fs.Float64Var(&f.restLeakRate, "rest-leak-rate", 0, "REST requests leaked per second (0: the plan's)")
 	fs.IntVar(&f.throttleStatus, "throttle-status", 200, "HTTP status of THROTTLED GraphQL responses: 200 or 429")
+	fs.StringVar(&f.connectionCost, "connection-cost", "log", "how a connection's first/last multiplies its nodes' cost: log (floor(2 ln n), what Shopify charges) or linear (n, the documented rule)")
+	fs.Float64Var(&f.bulkRate, "bulk-rows-per-second", shopify.DefaultBulkRowsPerSecond, "rows a bulk query exports per second of platform time")
+	fs.IntVar(&f.bulkConc, "bulk-concurrency", shopify.DefaultBulkConcurrency, "bulk queries one app may run at once")
+	fs.DurationVar(&f.bulkTimeout, "bulk-timeout", shopify.DefaultBulkTimeout, "a bulk query that would run longer fails with TIMEOUT")
 	fs.StringVar(&f.accessToken, "access-token", "", "X-Shopify-Access-Token the API accepts (default $"+envShopifyToken+"; empty accepts any non-empty token)")
+	fs.Func("app", "an app installed on the store, NAME=TOKEN; repeatable. Each app has its own GraphQL and REST buckets and bulk operations (default: --access-token as the one app \"default\")", func(v string) error {
+		a, err := shopify.ParseApp(v)
+		if err != nil {
+			return err
+		}
+		f.apps = append(f.apps, a)
+		return nil
+	})
 	fs.StringVar(&f.apiVersion, "api-version", shopify.LatestVersion, "API version webhook payloads are written for: "+strings.Join(shopify.Versions, ", "))
 	fs.IntVar(&f.catalogSize, "catalog-size", 200, "number of SKUs (same SKUs as the fake NetSuite for the same --seed)")
 	fs.IntVar(&f.locations, "locations", store.DefaultLocations, "number of stock locations, 1 to 5")
@@ -186,8 +204,9 @@ func runFakeShopify(ctx context.Context, args []string, s streams) int {
 	}
 	srv, err := shopify.New(shopify.Options{
 		Shop: f.shop, Clock: clk, Seed: f.common.seed, Plan: f.plan, Bucket: f.bucket, RestoreRate: f.restoreRate,
-		RESTBucket: f.restBucket, RESTLeakRate: f.restLeakRate, ThrottleStatus: f.throttleStatus,
-		AccessToken: f.accessToken, APIVersion: f.apiVersion, CatalogSize: f.catalogSize, Locations: f.locations,
+		RESTBucket: f.restBucket, RESTLeakRate: f.restLeakRate, ThrottleStatus: f.throttleStatus, ConnectionCost: f.connectionCost,
+		BulkRowsPerSecond: f.bulkRate, BulkConcurrency: f.bulkConc, BulkTimeout: f.bulkTimeout,
+		AccessToken: f.accessToken, Apps: f.apps, APIVersion: f.apiVersion, CatalogSize: f.catalogSize, Locations: f.locations,
 		Customers: customers, Mix: &mix, Webhooks: deliverer, Ledger: led, Logger: logger,
 	})
 	if err != nil {

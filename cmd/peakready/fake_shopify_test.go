@@ -65,6 +65,23 @@ func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode, "the deliverer's admin routes are mounted")
 }
 
+// --app NAME=TOKEN, repeatable: each app its own buckets, reported per app.
+func TestFakeShopifyAppsHaveTheirOwnBuckets(t *testing.T) {
+	t.Parallel()
+	url := startFake(t, "shopify", "--plan", "standard", "--app", "erp=tok-erp", "--app", "crm=tok-crm").URL
+	for _, tok := range []string{"tok-erp", "tok-erp", "tok-crm"} {
+		resp, _ := shopifyDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", tok)
+		require.Equal(t, 200, resp.StatusCode)
+	}
+	resp, _ := shopifyDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "tok-crm")
+	assert.Equal(t, "2/40", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
+	resp, _ = shopifyDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "nope")
+	assert.Equal(t, 401, resp.StatusCode)
+	_, body := shopifyDo(t, "GET", url+"/_fake/stats", "")
+	assert.Contains(t, string(body), `"name":"crm"`)
+	assert.Contains(t, string(body), `"name":"erp"`)
+}
+
 // --webhook-url subscribes every store topic; deliveries are signed with --client-secret.
 func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 	t.Parallel()
@@ -129,6 +146,10 @@ func TestFakeShopifyBadFlagsExit2(t *testing.T) {
 		{[]string{"--webhook-url", "ftp://x"}, "webhook-url"},
 		{[]string{"--webhook-timeout", "soon"}, "webhook-timeout"},
 		{[]string{"--profile", badProfile}, "gold"},
+		{[]string{"--app", "erp"}, "-app"},
+		{[]string{"--connection-cost", "cubic"}, "connection cost"},
+		{[]string{"--bulk-concurrency", "-1"}, "bulk concurrency"},
+		{[]string{"--app", "a=t", "--app", "b=t"}, "unique"},
 	} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), append([]string{"fake", "shopify", "--addr", "127.0.0.1:0"}, c.args...), streams{out: &out, err: &errOut})

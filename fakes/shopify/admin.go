@@ -44,6 +44,9 @@ func (s *Server) routeAdmin() {
 	h("POST /_fake/inventory", http.HandlerFunc(s.adminInventory))
 	h("GET /_fake/events", http.HandlerFunc(s.adminEvents))
 	h("GET /_fake/subscriptions", http.HandlerFunc(s.adminSubscriptions))
+	h("GET /_fake/bulk", http.HandlerFunc(s.adminBulkOps))
+	h("POST /_fake/bulk/fail", http.HandlerFunc(s.adminBulkFail))
+	h("GET /_fake/bulk/{file}", http.HandlerFunc(s.adminBulkFile))
 }
 
 // decodeStrict reads a JSON body into dst; unknown fields and trailing data are errors.

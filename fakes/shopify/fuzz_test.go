@@ -250,7 +250,12 @@ func FuzzLimits(f *testing.F) {
 	f.Add([]byte(`{"bucket":-1}`))
 	f.Add([]byte(`{"plan":"PLUS"} {}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		l := newLimitState(clock.NewManual(epoch), Limits{Plan: "plus", Bucket: 20000, RestoreRate: 1000, RESTBucket: 400, RESTLeakRate: 20, ThrottleStatus: 200})
+		cfg := Limits{Plan: "plus", Bucket: 20000, RestoreRate: 1000, RESTBucket: 400, RESTLeakRate: 20, ThrottleStatus: 200}
+		apps, err := newAppRegistry(clock.NewManual(epoch), []App{{Name: "a", Token: "t"}}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := newLimitState(apps, cfg)
 		before := l.config()
 		if err := l.apply(raw); err != nil {
 			if l.config() != before {

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/peakready/peakready/fakes/limits"
 	"github.com/peakready/peakready/fakes/shopify/gql"
@@ -64,7 +65,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 		writeRaw(w, http.StatusMethodNotAllowed, `{"errors":"Method Not Allowed"}`)
 		return
 	}
-	if !s.authorized(r) {
+	app := s.appOf(r)
+	if app == nil {
 		writeRaw(w, http.StatusUnauthorized, unauthorizedBody)
 		return
 	}
@@ -85,32 +87,37 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 	}
 	rules := rulesFor(version)
 	exec := s.executors[rules]
-	debug := r.Header.Get("Shopify-GraphQL-Cost-Debug") == "1"
+	// Shopify-GraphQL-Cost-Debug: 1 is the header Shopify's answers are seen with; the
+	// older docs name X-GraphQL-Cost-Include-Fields: true for the same breakdown.
+	debug := r.Header.Get("Shopify-GraphQL-Cost-Debug") == "1" || strings.EqualFold(r.Header.Get("X-GraphQL-Cost-Include-Fields"), "true")
 	op, errs := s.docs.Prepare(exec.Schema(), body.Query, body.OperationName, body.Variables)
 	if errs != nil {
-		s.writeGraphQL(w, http.StatusOK, nil, errs, 0, 0, s.limits.cost.Status(), nil, nil)
+		s.writeGraphQL(w, http.StatusOK, nil, errs, 0, 0, app.cost.Status(), nil, nil)
 		return
 	}
+	op.Scale = s.scale
 	requested, fields, err := gql.RequestedCost(op, debug)
 	if err != nil {
-		s.writeGraphQL(w, http.StatusOK, nil, gql.Errors{{Message: err.Error(), Code: "MAX_COMPLEXITY_EXCEEDED"}}, 0, 0, s.limits.cost.Status(), nil, nil)
+		s.writeGraphQL(w, http.StatusOK, nil, gql.Errors{{Message: err.Error(), Code: "MAX_COMPLEXITY_EXCEEDED"}}, 0, 0, app.cost.Status(), nil, nil)
 		return
 	}
 	if requested > MaxQueryCost {
 		writeMaxCost(w, requested)
 		return
 	}
-	charged, status, _ := s.limits.cost.Charge(int(requested))
+	app.graphql.Add(1)
+	charged, status, _ := app.cost.Charge(int(requested))
 	if !charged {
+		app.throttled.Add(1)
 		s.http.Throttled("THROTTLED")
 		writeThrottled(w, s.limits.throttleStatus(), requested, status)
 		return
 	}
 	s.http.Inject(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &gqlRequest{s: s, version: version, rules: rules}
+		req := &gqlRequest{s: s, app: app, version: version, rules: rules, base: bulkBase(r)}
 		res := exec.Execute(r.Context(), op, req)
 		actual := min(res.ActualCost, requested)
-		status := s.limits.cost.Refund(int(requested - actual))
+		status := app.cost.Refund(int(requested - actual))
 		s.writeGraphQL(w, http.StatusOK, res.Data, res.Errors, requested, actual, status, fields, req.search)
 	}))
 }

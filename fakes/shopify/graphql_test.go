@@ -32,7 +32,7 @@ func TestGraphQLAuthVersionsAndBadRequests(t *testing.T) {
 	ok := do(t, http.MethodPost, ep, body, "X-Shopify-Access-Token", token)
 	assert.Equal(t, http.StatusOK, ok.status)
 	assert.Equal(t, "2026-10", ok.header.Get("X-Shopify-API-Version"))
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$`, ok.header.Get("X-Request-Id"))
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, ok.header.Get("X-Request-Id"))
 	assert.Equal(t, "application/json; charset=utf-8", ok.header.Get("Content-Type"))
 
 	// A version past its support window is served as the oldest supported one.
@@ -512,14 +512,109 @@ func TestSubscriptionsWithoutARegistry(t *testing.T) {
 	assert.Contains(t, string(adm.body), `"topic":"customers/create"`)
 }
 
-func TestIntrospectionIsRefusedPolitely(t *testing.T) {
+// introspectionQuery is graphql-js's getIntrospectionQuery() (descriptions on, the
+// default), the query GraphiQL, codegen and schema-fetching clients send.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`
+
+// Clients fetch the schema at run time: the whole introspection query works on the
+// authenticated endpoint, and it is charged by the same rules as any query.
+func TestIntrospection(t *testing.T) {
 	t.Parallel()
 	_, b := setup(t, Options{})
-	r := gqlq(t, b, `{ __schema { queryType { name } } }`, nil)
-	assert.Equal(t, 200, r.status)
-	assert.Contains(t, string(r.body), "INTROSPECTION_DISABLED")
+	r := gqlq(t, b, introspectionQuery, nil)
+	require.Equal(t, 200, r.status)
+	var got struct {
+		Data struct {
+			Schema struct {
+				QueryType    struct{ Name string } `json:"queryType"`
+				MutationType struct{ Name string } `json:"mutationType"`
+				Types        []struct {
+					Kind   string `json:"kind"`
+					Name   string `json:"name"`
+					Fields []struct {
+						Name string `json:"name"`
+						Args []struct {
+							Name         string  `json:"name"`
+							DefaultValue *string `json:"defaultValue"`
+						} `json:"args"`
+						Type struct {
+							Kind   string `json:"kind"`
+							OfType struct {
+								Kind string `json:"kind"`
+								Name string `json:"name"`
+							} `json:"ofType"`
+						} `json:"type"`
+					} `json:"fields"`
+					EnumValues []struct{ Name string } `json:"enumValues"`
+				} `json:"types"`
+				Directives []struct{ Name string } `json:"directives"`
+			} `json:"__schema"`
+		} `json:"data"`
+		Errors     []any `json:"errors"`
+		Extensions struct {
+			Cost costExt `json:"cost"`
+		} `json:"extensions"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &got))
+	require.Empty(t, got.Errors)
+	sc := got.Data.Schema
+	assert.Equal(t, "QueryRoot", sc.QueryType.Name)
+	assert.Equal(t, "Mutation", sc.MutationType.Name)
+	types := map[string]int{}
+	for i, ty := range sc.Types {
+		types[ty.Name] = i
+	}
+	require.Contains(t, types, "Order")
+	require.Contains(t, types, "__Schema")
+	assert.Less(t, types["Order"], types["__Schema"], "the schema's own types come first")
+	var orders bool
+	for _, f := range sc.Types[types["QueryRoot"]].Fields {
+		if f.Name == "orders" {
+			orders = true
+			assert.Equal(t, "NON_NULL", f.Type.Kind)
+			assert.Equal(t, "OrderConnection", f.Type.OfType.Name)
+			for _, a := range f.Args {
+				if a.Name == "sortKey" {
+					require.NotNil(t, a.DefaultValue)
+					assert.Equal(t, "ID", *a.DefaultValue)
+				}
+			}
+		}
+		assert.NotEqual(t, "__schema", f.Name, "meta fields are not listed")
+	}
+	assert.True(t, orders)
+	assert.NotEmpty(t, sc.Types[types["OrderSortKeys"]].EnumValues)
+	assert.NotEmpty(t, sc.Directives)
+	// __schema 1 + types (a list of objects) 1 + each nested object once.
+	assert.Positive(t, got.Extensions.Cost.Requested)
+	assert.LessOrEqual(t, got.Extensions.Cost.Requested, int64(MaxQueryCost))
+
+	r = gqlq(t, b, `{ __type(name: "Order") { name kind fields { name } } none: __type(name: "Nope") { name } }`, nil)
+	assert.Contains(t, string(mustData(t, r)), `"name":"Order","kind":"OBJECT"`)
+	assert.Contains(t, string(mustData(t, r)), `"none":null`)
 	r = gqlq(t, b, `{ __typename shop { __typename } }`, nil)
 	assert.JSONEq(t, `{"__typename":"QueryRoot","shop":{"__typename":"Shop"}}`, string(mustData(t, r)))
+	assert.Equal(t, 401, do(t, http.MethodPost, b.url+"/admin/api/2026-10/graphql.json", gqlBody(t, introspectionQuery, nil)).status,
+		"introspection is on the authenticated API")
 }
 
 // The same query text with other variables, from many goroutines: the cached document is

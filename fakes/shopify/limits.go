@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/limits"
 )
@@ -65,8 +64,9 @@ type Limits struct {
 	ThrottleStatus int `json:"throttle-status"`
 }
 
-// limitsPatch is Limits with every field optional, for ApplyLimits.
-type limitsPatch struct {
+// LimitsPatch is Limits with every field optional: what PUT /_fake/faults {"limits": ...}
+// and Server.ApplyLimits change. A nil field keeps its value.
+type LimitsPatch struct {
 	Plan           *string  `json:"plan"`
 	Bucket         *float64 `json:"bucket"`
 	RestoreRate    *float64 `json:"restore-rate"`
@@ -121,16 +121,16 @@ func (l Limits) validate() error {
 	return nil
 }
 
-// limitState holds the limit models. Safe for concurrent use.
+// limitState holds the limit configuration and every app's limit models. Safe for
+// concurrent use.
 type limitState struct {
 	mu   sync.Mutex
 	cfg  Limits
-	cost *limits.CostBucket
-	rest *limits.LeakyBucket
+	apps *appRegistry
 }
 
-func newLimitState(c clock.Clock, l Limits) *limitState {
-	return &limitState{cfg: l, cost: limits.NewCostBucket(c, l.Bucket, l.RestoreRate), rest: limits.NewLeakyBucket(c, l.RESTBucket, l.RESTLeakRate)}
+func newLimitState(apps *appRegistry, l Limits) *limitState {
+	return &limitState{cfg: l, apps: apps}
 }
 
 func (s *limitState) config() Limits {
@@ -142,10 +142,16 @@ func (s *limitState) config() Limits {
 // apply changes the limits given in raw. A new plan resets the four bucket values to the
 // plan's unless the same object sets them. Nothing changes on error.
 func (s *limitState) apply(raw json.RawMessage) error {
-	var p limitsPatch
+	var p LimitsPatch
 	if err := fakehttp.DecodeLimits(raw, &p); err != nil {
 		return err
 	}
+	return s.applyPatch(p)
+}
+
+// applyPatch changes the limits p sets, for every app at once: each bucket keeps its
+// level (clamped to a smaller capacity) and restores at the new rate from now on.
+func (s *limitState) applyPatch(p LimitsPatch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.cfg
@@ -175,12 +181,8 @@ func (s *limitState) apply(raw json.RawMessage) error {
 	if err := next.validate(); err != nil {
 		return err
 	}
-	if next.Bucket != s.cfg.Bucket || next.RestoreRate != s.cfg.RestoreRate {
-		s.cost.Configure(next.Bucket, next.RestoreRate)
-	}
-	if next.RESTBucket != s.cfg.RESTBucket || next.RESTLeakRate != s.cfg.RESTLeakRate {
-		s.rest.Configure(next.RESTBucket, next.RESTLeakRate)
-	}
+	s.apps.configure(next, next.Bucket != s.cfg.Bucket || next.RestoreRate != s.cfg.RestoreRate,
+		next.RESTBucket != s.cfg.RESTBucket || next.RESTLeakRate != s.cfg.RESTLeakRate)
 	s.cfg = next
 	return nil
 }
@@ -191,15 +193,16 @@ func (s *limitState) throttleStatus() int {
 	return s.cfg.ThrottleStatus
 }
 
-func (s *limitState) reset() {
-	s.cost.Reset()
-	s.rest.Reset()
-}
+func (s *limitState) reset() { s.apps.reset() }
 
 // LimitStats is the limits part of GET /_fake/stats.
 type LimitStats struct {
-	Limits  Limits                `json:"config"`
-	GraphQL limits.ThrottleStatus `json:"graphql"`
+	Limits Limits `json:"config"`
+	// GraphQL and REST are the first app's buckets (the only app of a single-token store;
+	// absent before any request of an open store).
+	GraphQL *limits.ThrottleStatus `json:"graphql,omitempty"`
 	// REST is the request bucket's fill level, "used/capacity".
-	REST string `json:"rest_call_limit"`
+	REST string `json:"rest_call_limit,omitempty"`
+	// Apps are every app's buckets and counters, by name.
+	Apps []AppStats `json:"apps"`
 }

@@ -21,7 +21,7 @@ const twentyOrders = `{ orders(first: 20) { nodes { id } } }`
 // and accepts the same query after exactly the time the missing points take to restore.
 func TestCostBucketEdgeAndRefillOverHTTP(t *testing.T) {
 	t.Parallel()
-	s, b := setup(t, Options{Bucket: 100, RestoreRate: 10})
+	s, b := setup(t, Options{Bucket: 100, RestoreRate: 10, ConnectionCost: "linear"})
 	_, err := s.Store().GenerateOrders(20, nil)
 	require.NoError(t, err)
 	for i := 1; i <= 4; i++ {
@@ -53,7 +53,7 @@ func TestCostBucketEdgeAndRefillOverHTTP(t *testing.T) {
 // a query requesting 752.
 func TestThrottledBodyMatchesTheReference(t *testing.T) {
 	t.Parallel()
-	s, b := setup(t, Options{Bucket: 1000, RestoreRate: 50})
+	s, b := setup(t, Options{Bucket: 1000, RestoreRate: 50, ConnectionCost: "linear"})
 	_, err := s.Store().GenerateOrders(100, nil)
 	require.NoError(t, err)
 	// Spend 334 points: 3 x (2 + 100) + (2 + 26), every one fully used.
@@ -78,11 +78,12 @@ func TestThrottledBodyMatchesTheReference(t *testing.T) {
 	assert.Equal(t, want, string(r.body), "same body, other status")
 }
 
-// shopify.md §1.3 byte for byte, and nothing is charged.
+// shopify.md §1.3 byte for byte, and nothing is charged (linear scale: the reference's
+// 1502).
 func TestMaxCostBodyMatchesTheReference(t *testing.T) {
 	t.Parallel()
-	s, b := setup(t, Options{})
-	before := s.limits.cost.Status()
+	s, b := setup(t, Options{ConnectionCost: "linear"})
+	before := testApp(s).cost.Status()
 	r := gqlq(t, b, `{ orders(first: 250) { nodes { lineItems(first: 3) { nodes { id } } } } }`, nil)
 	assert.Equal(t, 200, r.status)
 	want := `{"errors":[{"message":"Query cost is 1502, which exceeds the single query max cost limit (1000).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n",
@@ -90,7 +91,7 @@ func TestMaxCostBodyMatchesTheReference(t *testing.T) {
 	var compact bytes.Buffer
 	require.NoError(t, json.Compact(&compact, []byte(want)))
 	assert.Equal(t, compact.String(), string(r.body))
-	assert.Equal(t, before, s.limits.cost.Status(), "a refused query is not charged")
+	assert.Equal(t, before, testApp(s).cost.Status(), "a refused query is not charged")
 	assert.Empty(t, s.Stats().Throttled, "and not counted as throttled")
 }
 

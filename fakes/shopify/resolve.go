@@ -11,7 +11,12 @@ import (
 
 // gqlRequest is the request-scoped data every resolver sees.
 type gqlRequest struct {
-	s       *Server
+	s   *Server
+	app *appState
+	// bulk: a bulk query's execution, whose connections return every node.
+	bulk bool
+	// base is the scheme and host the request came to (bulk result URLs).
+	base    string
 	version string
 	rules   versionRules
 	search  []searchExtension
@@ -111,6 +116,8 @@ func typeOf(v any) string {
 		return "Shop"
 	case userError:
 		return "UserError"
+	case *bulkView:
+		return "BulkOperation"
 	}
 	return ""
 }
@@ -233,6 +240,23 @@ func registerQueries(e *gql.Executor) {
 		"fulfillmentOrder":     byGID("FulfillmentOrder"),
 		"webhookSubscription":  byGID("WebhookSubscription"),
 		"webhookSubscriptions": func(rc *gql.ResolveContext, _ any) (any, error) { return reqOf(rc).subscriptions(rc) },
+		"inventoryItems":       func(rc *gql.ResolveContext, _ any) (any, error) { return reqOf(rc).inventoryItems(rc) },
+		"bulkOperation": func(rc *gql.ResolveContext, _ any) (any, error) {
+			id, _ := rc.Args.String("id")
+			return reqOf(rc).bulkView(id), nil
+		},
+		"currentBulkOperation": func(rc *gql.ResolveContext, _ any) (any, error) {
+			r := reqOf(rc)
+			if t, _ := rc.Args.String("type"); t == "MUTATION" {
+				return nil, nil // bulk mutations are not modelled
+			}
+			b := r.s.bulk.current(r.app)
+			if b == nil {
+				return nil, nil
+			}
+			v := b.view(r.s.opts.Clock.Now())
+			return &v, nil
+		},
 	})
 }
 
@@ -305,8 +329,26 @@ func (r *gqlRequest) node(gid string) any {
 		if id == st.ShopID() {
 			return shopValue{}
 		}
+	case "BulkOperation":
+		if v := r.bulkView(gid); v != nil {
+			return v
+		}
 	}
 	return nil
+}
+
+// bulkView finds one of the app's bulk operations by id; another app's is not found.
+func (r *gqlRequest) bulkView(gid string) *bulkView {
+	n, ok := bulkFromGID(gid)
+	if !ok {
+		return nil
+	}
+	b := r.s.bulk.get(n)
+	if b == nil || b.app != r.app {
+		return nil
+	}
+	v := b.view(r.s.opts.Clock.Now())
+	return &v
 }
 
 func (r *gqlRequest) warn(rc *gql.ResolveContext, q string, w []SearchWarning) {
@@ -324,6 +366,13 @@ func (r *gqlRequest) warn(rc *gql.ResolveContext, q string, w []SearchWarning) {
 // first and last, at most 250.
 func pageRequest(rc *gql.ResolveContext, timeKey bool) (store.PageRequest, error) {
 	var req store.PageRequest
+	if r, ok := rc.Data.(*gqlRequest); ok && r.bulk {
+		// A bulk query exports every node: first, last and cursors are not needed, and
+		// ignored if given.
+		req.First = 1 << 30
+		req.Reverse, _ = rc.Args.Bool("reverse")
+		return req, nil
+	}
 	first, hasFirst := rc.Args.Int("first")
 	last, hasLast := rc.Args.Int("last")
 	switch {
@@ -417,4 +466,5 @@ func registerObjects(e *gql.Executor) {
 	registerInventoryAdjustments(e)
 	registerFulfillment(e)
 	registerWebhookObjects(e)
+	registerBulk(e)
 }

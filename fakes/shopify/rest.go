@@ -47,13 +47,16 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, version, path
 		writeRaw(w, http.StatusNotFound, restNotFound)
 		return
 	}
-	if !s.authorized(r) {
+	app := s.appOf(r)
+	if app == nil {
 		writeRaw(w, http.StatusUnauthorized, unauthorizedBody)
 		return
 	}
-	d := s.limits.rest.Take()
+	app.restCalls.Add(1)
+	d := app.rest.Take()
 	w.Header().Set("X-Shopify-Shop-Api-Call-Limit", strconv.Itoa(d.Used)+"/"+strconv.Itoa(d.Capacity))
 	if !d.Allowed {
+		app.restLimit.Add(1)
 		s.http.Throttled("REST_CALL_LIMIT")
 		w.Header().Set("Retry-After", "2.0")
 		writeRaw(w, http.StatusTooManyRequests, restThrottledBody)
@@ -97,6 +100,12 @@ func matchREST(method, path string) (restRoute, int64, bool) {
 			return restInventoryLevels, 0, true
 		case get && parts[0] == "locations.json":
 			return restLocations, 0, true
+		case get && parts[0] == "shop.json":
+			return restShop, 0, true
+		case get && parts[0] == "products.json":
+			return restProducts, 0, true
+		case get && parts[0] == "inventory_items.json":
+			return restInventoryItems, 0, true
 		}
 	case 2:
 		switch {
@@ -118,6 +127,14 @@ func matchREST(method, path string) (restRoute, int64, bool) {
 			if id, ok := idOf(parts[1]); ok {
 				return restLocation, id, true
 			}
+		case get && parts[0] == "products":
+			if id, ok := idOf(parts[1]); ok {
+				return restProduct, id, true
+			}
+		case get && parts[0] == "variants":
+			if id, ok := idOf(parts[1]); ok {
+				return restVariant, id, true
+			}
 		}
 	case 3:
 		if get && parts[0] == "orders" {
@@ -130,6 +147,13 @@ func matchREST(method, path string) (restRoute, int64, bool) {
 				return restTransactions, id, true
 			case "risks.json":
 				return restRisks, id, true
+			case "fulfillment_orders.json":
+				return restFulfillmentOrders, id, true
+			}
+		}
+		if get && parts[0] == "products" && parts[2] == "variants.json" {
+			if id, err := strconv.ParseInt(parts[1], 10, 64); err == nil && id > 0 {
+				return restProductVariants, id, true
 			}
 		}
 	}

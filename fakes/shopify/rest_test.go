@@ -150,7 +150,7 @@ func TestRESTSingleResourcesAndNotFound(t *testing.T) {
 	r = restGet(t, b, "orders/"+strconv.FormatInt(id, 10)+".json?fields=id,total_price")
 	assert.Equal(t, `{"order":{"id":`+strconv.FormatInt(id, 10)+`,"total_price":"`+catalog.Money(o.TotalCents)+`"}}`, string(r.body))
 
-	for _, path := range []string{"orders/123.json", "customers/123.json", "locations/123.json", "orders/123/transactions.json", "orders/123/risks.json", "products.json", "orders/abc.json", "orders"} {
+	for _, path := range []string{"orders/123.json", "customers/123.json", "locations/123.json", "orders/123/transactions.json", "orders/123/risks.json", "collects.json", "orders/abc.json", "orders"} {
 		r := restGet(t, b, path)
 		assert.Equal(t, http.StatusNotFound, r.status, path)
 		assert.Equal(t, `{"errors":"Not Found"}`, string(r.body), path)

@@ -189,3 +189,10 @@ func restGet(t *testing.T, b *testBundle, path string) response {
 	t.Helper()
 	return do(t, http.MethodGet, b.url+"/admin/api/2026-10/"+path, "", "X-Shopify-Access-Token", token)
 }
+
+// testApp is the app of the tests' token (made on first use, as a request would).
+func testApp(s *Server) *appState {
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("X-Shopify-Access-Token", token)
+	return s.appOf(req)
+}

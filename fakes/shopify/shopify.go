@@ -19,14 +19,13 @@ package shopify
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/peakready/peakready/clock"
@@ -57,9 +56,18 @@ type Options struct {
 	RESTLeakRate float64
 	// ThrottleStatus is the HTTP status of THROTTLED GraphQL responses: 200 (default) or 429.
 	ThrottleStatus int
+	// ConnectionCost is how a connection's page size multiplies its nodes' cost: "log"
+	// (default: floor(2 ln n), what Shopify charges today) or "linear" (n, the rule of the
+	// engineering blog and the reference). See gql.ConnectionScale.
+	ConnectionCost string
 	// AccessToken is the X-Shopify-Access-Token the API accepts; empty accepts any
-	// non-empty token.
+	// non-empty token. It is the one app "default" unless Apps are given.
 	AccessToken string
+	// Apps are the apps installed on the store, each with its own token, cost bucket,
+	// REST bucket and bulk operations (Shopify limits each app and store pair on its own).
+	// With none, AccessToken makes one app "default"; with neither, every distinct
+	// non-empty token is an app of its own (app-1, app-2, ... in order of first use).
+	Apps []App
 	// APIVersion is the version webhook payloads are written for (default LatestVersion).
 	APIVersion string
 	// CatalogSize, Locations and Customers size the seeded shop (see store.Config).
@@ -71,6 +79,13 @@ type Options struct {
 	// Webhooks receives every event and keeps subscriptions. Nil records events (Events,
 	// GET /_fake/events) and keeps subscriptions without delivering anything.
 	Webhooks WebhookRegistry
+	// BulkRowsPerSecond is how fast a bulk query's objectCount grows in platform time
+	// (default DefaultBulkRowsPerSecond); its duration is its lines over this rate.
+	BulkRowsPerSecond float64
+	// BulkConcurrency is how many bulk queries one app may run at once (default 1).
+	BulkConcurrency int
+	// BulkTimeout fails a bulk query that would run longer (default 10 days, TIMEOUT).
+	BulkTimeout time.Duration
 	// IdempotencyTTL is how long an @idempotent key is remembered (default 24h; Shopify's
 	// retention window is not documented).
 	IdempotencyTTL time.Duration
@@ -91,11 +106,13 @@ type Server struct {
 	store     *store.Store
 	ledger    *ledger.Ledger
 	limits    *limitState
+	apps      *appRegistry
+	scale     gql.ConnectionScale
+	bulk      *bulkOps
 	registry  WebhookRegistry
 	executors map[versionRules]*gql.Executor
 	idem      *idempotency
 	docs      *gql.Cache
-	requests  atomic.Uint64
 }
 
 // New builds a server; call Start to listen, or use Handler.
@@ -112,14 +129,40 @@ func New(o Options) (*Server, error) {
 	if v, ok := resolveVersion(o.APIVersion); !ok || v != o.APIVersion {
 		return nil, fmt.Errorf("shopify: api version %q: want one of %s", o.APIVersion, strings.Join(Versions, ", "))
 	}
+	if o.BulkRowsPerSecond == 0 {
+		o.BulkRowsPerSecond = DefaultBulkRowsPerSecond
+	}
+	if o.BulkConcurrency == 0 {
+		o.BulkConcurrency = DefaultBulkConcurrency
+	}
+	if o.BulkTimeout == 0 {
+		o.BulkTimeout = DefaultBulkTimeout
+	}
+	if !(o.BulkRowsPerSecond > 0 && o.BulkRowsPerSecond <= 1e9) || o.BulkConcurrency < 1 || o.BulkTimeout < 0 {
+		return nil, fmt.Errorf("shopify: bulk rows per second %v must be positive, bulk concurrency %d at least 1, bulk timeout %v not negative",
+			o.BulkRowsPerSecond, o.BulkConcurrency, o.BulkTimeout)
+	}
 	if o.IdempotencyTTL <= 0 {
 		o.IdempotencyTTL = 24 * time.Hour
+	}
+	scale, err := gql.ParseConnectionScale(o.ConnectionCost)
+	if err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
 	}
 	lim, err := resolveLimits(o.Plan, o.Bucket, o.RestoreRate, o.RESTBucket, o.RESTLeakRate, o.ThrottleStatus)
 	if err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
 	}
-	s := &Server{opts: o, log: o.Logger, limits: newLimitState(o.Clock, lim)}
+	apps := o.Apps
+	if len(apps) == 0 && o.AccessToken != "" {
+		apps = []App{{Name: "default", Token: o.AccessToken}}
+	}
+	reg, err := newAppRegistry(o.Clock, apps, lim)
+	if err != nil {
+		return nil, fmt.Errorf("shopify: %w", err)
+	}
+	s := &Server{opts: o, log: o.Logger, apps: reg, limits: newLimitState(reg, lim), scale: scale,
+		bulk: newBulkOps(o.BulkRowsPerSecond, o.BulkConcurrency, o.BulkTimeout)}
 	s.ledger = o.Ledger
 	if s.ledger == nil {
 		s.ledger = ledger.New(o.Clock, o.LedgerRetain)
@@ -155,10 +198,18 @@ func (s *Server) Start(addr string) (string, error) { return s.http.Start(addr) 
 func (s *Server) URL() string { return s.http.URL() }
 
 // Close stops the listener and drops open connections.
-func (s *Server) Close() error { return s.http.Close() }
+func (s *Server) Close() error {
+	err := s.http.Close()
+	s.bulk.reset()
+	return err
+}
 
 // Shutdown stops accepting and waits for in-flight requests until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.bulk.reset()
+	return err
+}
 
 // Handler serves the API and the admin API, for use with your own listener or httptest.
 func (s *Server) Handler() http.Handler { return s.http.Handler() }
@@ -179,6 +230,12 @@ func (s *Server) Stats() fakehttp.Stats { return s.http.Stats() }
 // Limits returns the current limit configuration.
 func (s *Server) Limits() Limits { return s.limits.config() }
 
+// ApplyLimits changes the limits p sets, at once and for every app, as PUT /_fake/faults
+// {"limits": ...} does: a scenario halves the restore rate for ten minutes with
+// ApplyLimits(LimitsPatch{RestoreRate: &half}) and restores it afterwards. A new Plan resets
+// the four bucket values to the plan's unless p sets them. Nothing changes on error.
+func (s *Server) ApplyLimits(p LimitsPatch) error { return s.limits.applyPatch(p) }
+
 // Webhooks is the registry events are published to.
 func (s *Server) Webhooks() WebhookRegistry { return s.registry }
 
@@ -192,35 +249,38 @@ type platform struct{ s *Server }
 func (p platform) Limits() any                           { return p.s.limits.config() }
 func (p platform) ApplyLimits(raw json.RawMessage) error { return p.s.limits.apply(raw) }
 func (p platform) LimitStats() (any, int) {
-	l := p.s.limits
-	d := l.rest.Level()
-	return LimitStats{Limits: l.config(), GraphQL: l.cost.Status(), REST: strconv.Itoa(d.Used) + "/" + strconv.Itoa(d.Capacity)}, -1
+	st := LimitStats{Limits: p.s.limits.config(), Apps: p.s.AppStats()}
+	if a := p.s.apps.first(); a != nil {
+		as := a.stats()
+		st.GraphQL, st.REST = &as.GraphQL, as.REST
+	}
+	return st, -1
 }
 func (p platform) Reset() {
 	p.s.store.Reset()
 	p.s.limits.reset()
 	p.s.idem.reset()
+	p.s.bulk.reset()
 	if r, ok := p.s.registry.(resetter); ok {
 		r.Reset()
 	}
 }
 
-// requestID makes the X-Request-Id of one API request: a UUID-shaped counter.
-func (s *Server) requestID() string {
-	n := s.requests.Add(1)
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(s.opts.Seed), uint16(n>>48), uint16(n>>36)&0xfff, uint16(n>>24)&0xfff, n&0xffffffffffff)
+// requestID makes the X-Request-Id of one API response: a random version-4 UUID, as
+// Shopify's request ids are (e.g. 0ad08fcd-13c5-4b2d-9904-5b9213cb0fe2 in a support
+// thread). It is random, not seeded: two runs of one seed get different ids, as two runs
+// against Shopify would, and nothing else reads them.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// authorized checks X-Shopify-Access-Token in constant time.
-func (s *Server) authorized(r *http.Request) bool {
-	tok := r.Header.Get("X-Shopify-Access-Token")
-	if tok == "" {
-		return false
-	}
-	if s.opts.AccessToken == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.AccessToken)) == 1
+// appOf authenticates a request: its app, or nil (401).
+func (s *Server) appOf(r *http.Request) *appState {
+	return s.apps.lookup(r, s.limits.config)
 }
 
 const unauthorizedBody = `{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}`
@@ -233,7 +293,7 @@ func writeRaw(w http.ResponseWriter, status int, body string) {
 
 // serveAPI routes /admin/api/{version}/... to GraphQL or REST.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Request-Id", s.requestID())
+	w.Header().Set("X-Request-Id", requestID())
 	rest, ok := strings.CutPrefix(r.URL.Path, "/admin/api/")
 	if !ok {
 		writeRaw(w, http.StatusNotFound, `{"errors":"Not Found"}`)

@@ -34,12 +34,17 @@ func (c *collectedField) subSelection() ast.SelectionSet {
 
 type budget struct {
 	visits int
+	limit  int // 0: MaxFieldVisits
 	over   bool
 }
 
 func (b *budget) spend(n int) bool {
 	b.visits += n
-	if b.visits > MaxFieldVisits {
+	limit := b.limit
+	if limit == 0 {
+		limit = MaxFieldVisits
+	}
+	if b.visits > limit {
 		b.over = true
 	}
 	return !b.over
@@ -152,7 +157,7 @@ func isConnection(name string) bool { return strings.HasSuffix(name, "Connection
 func isEdge(name string) bool       { return strings.HasSuffix(name, "Edge") }
 
 func classify(schema *ast.Schema, parent string, f *ast.FieldDefinition) fieldKind {
-	if f == nil || strings.HasPrefix(f.Name, "__") {
+	if f == nil || f.Name == "__typename" {
 		return kindLeaf
 	}
 	named := f.Type.Name()

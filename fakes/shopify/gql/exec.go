@@ -58,7 +58,17 @@ type Executor struct {
 // NewExecutor makes an executor. typeOf names the concrete object type of a value
 // returned for an interface or union field.
 func NewExecutor(schema *ast.Schema, typeOf func(v any) string) *Executor {
-	return &Executor{schema: schema, resolvers: map[string]map[string]Resolver{}, typeOf: typeOf}
+	e := &Executor{schema: schema, resolvers: map[string]map[string]Resolver{}}
+	e.typeOf = func(v any) string {
+		if n := introspectionTypeOf(v); n != "" {
+			return n
+		}
+		return typeOf(v)
+	}
+	if schema.Query != nil && schema.Query.Fields.ForName("__schema") != nil {
+		e.registerIntrospection()
+	}
+	return e
 }
 
 // Handle registers the resolver of typeName.fieldName. It panics if the schema has no
@@ -91,7 +101,7 @@ type Result struct {
 // Execute runs op. data is handed to every resolver. Mutation fields run one after the
 // other, in document order.
 func (e *Executor) Execute(ctx context.Context, op *Operation, data any) Result {
-	x := &execution{e: e, ctx: ctx, op: op, data: data, buf: make([]byte, 0, 1024)}
+	x := &execution{e: e, ctx: ctx, op: op, data: data, buf: make([]byte, 0, 1024), b: budget{limit: op.MaxVisits}}
 	root := op.Schema.Query
 	if op.IsMutation() {
 		root = op.Schema.Mutation
@@ -159,11 +169,6 @@ func (x *execution) object(sel ast.SelectionSet, def *ast.Definition, typeName s
 		fd := def.Fields.ForName(f.Name)
 		if fd == nil {
 			x.fail(f, fpath, fmt.Errorf("Field '%s' doesn't exist on type '%s'", f.Name, typeName))
-			x.buf = append(x.buf, "null"...)
-			continue
-		}
-		if f.Name == "__schema" || f.Name == "__type" {
-			x.fail(f, fpath, Errorf("INTROSPECTION_DISABLED", "Introspection is not supported by this fake"))
 			x.buf = append(x.buf, "null"...)
 			continue
 		}
@@ -288,6 +293,9 @@ func (x *execution) complete(cf *collectedField, t *ast.Type, v any, path []any,
 			x.fail(cf.first(), path, fmt.Errorf("Cannot return null for non-nullable field"))
 			return false
 		}
+		if kind == kindObject && t.Elem == nil && !elem && mode != modePayload {
+			x.cost++ // a null object still costs its own 1 (product(id:) of an unknown id: actual 1)
+		}
 		x.buf = append(x.buf, "null"...)
 		return true
 	}
@@ -340,18 +348,38 @@ func (x *execution) complete(cf *collectedField, t *ast.Type, v any, path []any,
 		def = concrete
 	}
 	switch kind {
-	case kindConnection, kindNode:
-		if kind == kindConnection {
-			x.cost += 2
-		} else {
-			x.cost++
-		}
+	case kindConnection:
+		return x.connection(cf, def, typeName, v, path, mode)
+	case kindNode:
+		x.cost++
 	case kindObject:
 		if mode != modePayload {
 			x.cost++
 		}
 	}
 	return x.object(cf.subSelection(), def, typeName, v, path, mode)
+}
+
+// connection writes a connection and charges it 2 plus the scale's multiplier of the
+// nodes returned times the cost of a returned node (1 when none was returned).
+func (x *execution) connection(cf *collectedField, def *ast.Definition, typeName string, v any, path []any, mode costMode) bool {
+	before := x.cost
+	ok := x.object(cf.subSelection(), def, typeName, v, path, mode)
+	nodes := x.cost - before
+	k := int64(0)
+	if c, isConn := v.(*Connection); isConn {
+		k = int64(len(c.Nodes))
+	}
+	if x.op.Scale == ScaleLinear {
+		x.cost = before + 2 + nodes
+		return ok
+	}
+	per := int64(1)
+	if k > 0 {
+		per = max(1, (nodes+k-1)/k)
+	}
+	x.cost = before + 2 + x.op.Scale.Multiplier(max(2, k))*per
+	return ok
 }
 
 func isNil(v any) bool {

@@ -45,7 +45,7 @@ type author struct {
 	books    []*book
 }
 
-func toy(t *testing.T) *Executor {
+func toy(t testing.TB) *Executor {
 	t.Helper()
 	schema, err := LoadSchema("toy", toySDL)
 	require.NoError(t, err)
@@ -171,9 +171,35 @@ func TestConnectionsAndActualCost(t *testing.T) {
 		"pageInfo":{"hasNextPage":false,"endCursor":"cb2"}}}`, string(res.Data))
 	requested, _, err := RequestedCost(op, false)
 	require.NoError(t, err)
-	// books: 2 + 10 x (node 1 + author 1) = 22; actually returned 2 nodes: 2 + 2 x 2 = 6.
+	// Logarithmic: books 2 + floor(2 ln 10) = 4 x (node 1 + author 1) = 10; returned 2
+	// nodes: 2 + floor(2 ln 2) = 1 x 2 = 4.
+	assert.Equal(t, int64(10), requested)
+	assert.Equal(t, int64(4), res.ActualCost)
+
+	// Linear: books 2 + 10 x 2 = 22; returned 2 nodes: 2 + 2 x 2 = 6.
+	op.Scale = ScaleLinear
+	requested, _, err = RequestedCost(op, false)
+	require.NoError(t, err)
 	assert.Equal(t, int64(22), requested)
-	assert.Equal(t, int64(6), res.ActualCost)
+	assert.Equal(t, int64(6), e.Execute(context.Background(), op, nil).ActualCost)
+
+	// An empty page still costs 2 + 1 x 1 (Shopify answers 3 for an empty connection).
+	res, _ = run(t, e, `{ books(first: 0) { nodes { id } } }`, "")
+	assert.Equal(t, int64(3), res.ActualCost, string(res.Data))
+}
+
+func TestConnectionScaleMultiplier(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]int64{0: 0, 1: 1, 2: 1, 3: 2, 5: 3, 10: 4, 50: 7, 100: 9, 250: 11} {
+		assert.Equal(t, want, ScaleLog.Multiplier(n), n)
+		assert.Equal(t, n, ScaleLinear.Multiplier(n), n)
+	}
+	for _, s := range []string{"log", "linear", ""} {
+		_, err := ParseConnectionScale(s)
+		assert.NoError(t, err)
+	}
+	_, err := ParseConnectionScale("quadratic")
+	assert.Error(t, err)
 }
 
 func TestRequestedCostRules(t *testing.T) {
@@ -196,6 +222,7 @@ func TestRequestedCostRules(t *testing.T) {
 	} {
 		op, errs := Prepare(e.Schema(), c.query, "", nil)
 		require.Nil(t, errs, c.query)
+		op.Scale = ScaleLinear
 		got, _, err := RequestedCost(op, false)
 		require.NoError(t, err)
 		assert.Equal(t, c.cost, got, c.query)
@@ -207,11 +234,13 @@ func TestCostDebugBreakdown(t *testing.T) {
 	e := toy(t)
 	op, errs := Prepare(e.Schema(), `{ books(first: 2) { nodes { author { name } } } }`, "", nil)
 	require.Nil(t, errs)
+	op.Scale = ScaleLinear
 	total, fields, err := RequestedCost(op, true)
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), total)
 	b, _ := json.Marshal(fields)
 	assert.JSONEq(t, `[
+		{"path":["books","nodes","author","name"],"definedCost":0,"requestedTotalCost":0,"requestedChildrenCost":null},
 		{"path":["books","nodes","author"],"definedCost":1,"requestedTotalCost":1,"requestedChildrenCost":0},
 		{"path":["books","nodes"],"definedCost":1,"requestedTotalCost":2,"requestedChildrenCost":1},
 		{"path":["books"],"definedCost":2,"requestedTotalCost":6,"requestedChildrenCost":4}]`, string(b))
@@ -344,4 +373,22 @@ func TestCacheReusesValidatedDocuments(t *testing.T) {
 		require.Nil(t, errs)
 	}
 	assert.LessOrEqual(t, len(c.docs), 2, "bounded")
+}
+
+// Bulk queries come from clients: checking one and laying out any data never panics.
+func FuzzBulkQuery(f *testing.F) {
+	e := toy(f)
+	f.Add(`{ books { nodes { id author { books { nodes { id } } } } } }`, `{"books":{"nodes":[{"id":"b1","author":{"books":{"nodes":[{"id":"b2"}]}}}]}}`)
+	f.Add(`{ book(id: "b1") { id } }`, `{"book":null}`)
+	f.Add(`{ books { edges { node { id } } } }`, `{"books":{"edges":[{"node":{"id":"x"}}]}}`)
+	f.Fuzz(func(t *testing.T, query, data string) {
+		op, errs := Prepare(e.Schema(), query, "", nil)
+		if errs != nil {
+			return
+		}
+		if err := CheckBulkQuery(op); err != nil {
+			return
+		}
+		_ = BulkLines(op, []byte(data), func([]byte, bool) {})
+	})
 }

@@ -39,6 +39,11 @@ type Operation struct {
 	// Vars are the coerced variable values: int64, float64, string, bool, nil, []any,
 	// map[string]any.
 	Vars map[string]any
+	// Scale is how connections' page sizes multiply costs (ScaleLog unless set).
+	Scale ConnectionScale
+	// MaxVisits bounds the field selections one execution may expand (0: MaxFieldVisits).
+	// A bulk query, whose connections return every node, raises it.
+	MaxVisits int
 }
 
 // IsMutation reports whether the operation is a mutation.

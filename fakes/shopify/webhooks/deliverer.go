@@ -102,8 +102,15 @@ type Config struct {
 	// (DefaultRemoveAfter, 8; -1 never removes). A subscription is removed when one of its
 	// deliveries fails its first attempt and then RemoveAfter retries, with no 2xx from
 	// the subscription to any delivery since that first attempt failed. It must not
-	// exceed len(RetrySchedule).
+	// exceed len(RetrySchedule). Only subscriptions made through the API (source graphql)
+	// or the admin route (source admin) are removed: Shopify deletes a subscription after 8
+	// consecutive failures "if it was created through the Admin API", and app-configuration
+	// subscriptions (source flag: --webhook, Config.Subscriptions, a scenario's) stay,
+	// unless RemoveConfigSubscriptions.
 	RemoveAfter int
+	// RemoveConfigSubscriptions removes flag subscriptions after consecutive failures too
+	// (Shopify does not).
+	RemoveConfigSubscriptions bool
 	// Workers is the number of concurrent delivery attempts (DefaultWorkers, 256).
 	Workers int
 	// MaxPending bounds deliveries and Flow requests that are queued, scheduled (retries,

@@ -713,3 +713,46 @@ func TestConnectTimeoutScalesWithAFloor(t *testing.T) {
 		require.NoError(t, d.Close())
 	}
 }
+
+// Shopify deletes a subscription after 8 consecutive failures "if it was created through
+// the Admin API": an app-configuration subscription (source flag) whose delivery fails
+// every retry stays, its delivery exhausted; RemoveConfigSubscriptions removes it too.
+func TestOnlyAPISubscriptionsAreRemoved(t *testing.T) {
+	t.Parallel()
+	for _, removeConfig := range []bool{false, true} {
+		at := newAttempts()
+		d, m := setup(t, func(c *Config) {
+			c.OnAttempt = at.hook
+			c.RetrySchedule = []time.Duration{time.Minute, time.Minute}
+			c.RemoveAfter = 2
+			c.RemoveConfigSubscriptions = removeConfig
+		})
+		rc := newReceiver(t, m, func(*http.Request, []byte, int) int { return http.StatusServiceUnavailable })
+		srv := httptest.NewServer(rc)
+		_, err := d.Subscribe(Subscription{Topic: "orders/create", URL: srv.URL + "/config", Source: SourceFlag})
+		require.NoError(t, err)
+		_, err = d.Subscribe(Subscription{Topic: "orders/paid", URL: srv.URL + "/api", Source: SourceGraphQL})
+		require.NoError(t, err)
+		outcomes := map[string]string{}
+		for _, topic := range []string{"orders/create", "orders/paid"} {
+			d.Publish(Event{Topic: topic, ResourceID: 1, Payload: payload(1)})
+			a := at.next(t)
+			for a.NextAttemptAt.After(time.Time{}) {
+				m.Set(a.NextAttemptAt)
+				a = at.next(t)
+			}
+			outcomes[topic] = a.Outcome
+		}
+		srv.Close()
+		assert.Equal(t, OutcomeSubscriptionRemoved, outcomes["orders/paid"], "an API subscription is removed")
+		if removeConfig {
+			assert.Equal(t, OutcomeSubscriptionRemoved, outcomes["orders/create"])
+			assert.Empty(t, d.Subscriptions())
+			continue
+		}
+		assert.Equal(t, OutcomeExhausted, outcomes["orders/create"], "a config subscription stays")
+		subs := d.Subscriptions()
+		require.Len(t, subs, 1)
+		assert.Equal(t, SourceFlag, subs[0].Source)
+	}
+}

@@ -21,7 +21,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		ClientSecret: d.ClientSecret, PreviousSecret: d.PreviousSecret, RotationWindow: d.RotationWindow,
 		HeaderStyle: d.HeaderStyle, UserAgent: d.UserAgent, ConnectTimeout: d.ConnectTimeout,
 		ResponseTimeout: d.ResponseTimeout, RetrySchedule: d.RetrySchedule, RemoveAfter: d.RemoveAfter,
-		Workers: d.Workers, MaxPending: d.MaxPending, PublishWait: d.PublishWait,
+		RemoveConfigSubscriptions: d.RemoveConfigSubscriptions, Workers: d.Workers, MaxPending: d.MaxPending, PublishWait: d.PublishWait,
 		MaxIdleConnsPerHost: d.MaxIdleConnsPerHost, AttemptLogSize: d.AttemptLogSize,
 		Faults: d.Faults.withDefaults(), Flow: d.Flow}
 
@@ -48,7 +48,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		c.RetrySchedule = sched
 		return nil
 	})
-	fs.IntVar(&c.RemoveAfter, "webhook-remove-after", c.RemoveAfter, "consecutive failed retries of one delivery, with no success in between, that remove its subscription; -1 never removes")
+	fs.IntVar(&c.RemoveAfter, "webhook-remove-after", c.RemoveAfter, "consecutive failed retries of one delivery, with no success in between, that remove its subscription (made through the API or the admin route); -1 never removes")
+	fs.BoolVar(&c.RemoveConfigSubscriptions, "webhook-remove-config-subscriptions", c.RemoveConfigSubscriptions, "remove --webhook (app configuration) subscriptions after consecutive failures too (Shopify removes only those created through the Admin API)")
 	fs.IntVar(&c.Workers, "webhook-workers", c.Workers, "concurrent delivery attempts")
 	fs.IntVar(&c.MaxPending, "webhook-max-pending", c.MaxPending, "deliveries queued, scheduled or in flight before publishing waits, then refuses (counted, never silent)")
 	fs.DurationVar(&c.PublishWait, "webhook-publish-wait", c.PublishWait, "longest a publish waits for room when --webhook-max-pending is reached (wall time)")

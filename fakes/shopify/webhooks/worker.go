@@ -244,7 +244,8 @@ func (d *Deliverer) deliver(ctx context.Context, j *job) {
 			}
 		}
 		switch {
-		case d.cfg.RemoveAfter > 0 && retries >= d.cfg.RemoveAfter && sub.successes.Load() == j.successMark:
+		case d.cfg.RemoveAfter > 0 && retries >= d.cfg.RemoveAfter && sub.successes.Load() == j.successMark &&
+			(sub.Source != SourceFlag || d.cfg.RemoveConfigSubscriptions):
 			outcome = OutcomeSubscriptionRemoved
 		case retries < len(d.cfg.RetrySchedule):
 			outcome = OutcomeRetryScheduled
