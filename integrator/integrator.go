@@ -10,12 +10,10 @@ package integrator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,6 +167,7 @@ type App struct {
 	adminFails        *failLimiter
 	durabilityChecked atomic.Bool
 	watch             *watcher
+	routes            routes
 	notifier          *alert.Notifier
 	watchEvery        time.Duration
 	heldAlertAfter    time.Duration
@@ -255,7 +254,7 @@ func New(cfg Config) (*App, error) {
 		Observer: a.metrics, Logger: cfg.Logger,
 	}
 	if !cfg.KeepUnhandledTopics {
-		icfg.Handles = handles
+		icfg.Handles = func(topic string) bool { return a.routes.handles(topic) }
 		icfg.OnIgnored = func(topic string) { a.metrics.ignored.WithLabelValues(topic).Inc() }
 	}
 	a.webhooks, err = ingress.NewShopify(icfg, q)
@@ -310,105 +309,12 @@ func New(cfg Config) (*App, error) {
 		a.lookup = shopifyLookup{client: sc}
 	}
 
-	a.holds = flows.NewRedisHolds(cfg.Redis, cfg.Prefix+":orders:")
-	a.orders = &flows.Orders{
-		ERP:       &guardedERP{erp: ns, gate: a.gate, breaker: a.breaker, m: a.metrics, outageSnooze: cfg.OutageSnooze},
-		Shopify:   a.lookup,
-		Versions:  flows.NewRedisVersions(cfg.Redis, cfg.Prefix+":orders:", 0),
-		Holds:     a.holds,
-		HoldRisk:  cfg.HoldRisk,
-		OnOutcome: a.metrics.flowOutcome("orders"),
-		Logger:    cfg.Logger,
-	}
+	a.routes = routes{}
+	a.registerOrderFlows(ns)
 	a.watch = newWatcher(a)
 	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger))
 	return a, nil
 }
-
-// orderTopics are the order webhooks whose payload is an Order.
-var orderTopics = map[string]bool{
-	"orders/create": true, "orders/paid": true, "orders/updated": true, "orders/cancelled": true,
-	"orders/fulfilled": true, "orders/partially_fulfilled": true, flows.TopicReleased: true,
-}
-
-// ErrUnhandledTopic is the dead-letter cause of messages no flow handles, kept (with
-// Config.KeepUnhandledTopics) so that they can be replayed once a flow for them exists.
-var ErrUnhandledTopic = errors.New("no flow handles this topic")
-
-// handles reports whether a flow handles topic.
-func handles(topic string) bool {
-	return orderTopics[topic] || topic == "orders/risk_assessment_changed"
-}
-
-func (a *App) route(ctx context.Context, m *queue.Message) error {
-	switch {
-	case orderTopics[m.Topic]:
-		return a.orders.Handle(ctx, m)
-	case m.Topic == "orders/risk_assessment_changed":
-		return a.riskChanged(ctx, m)
-	default:
-		return queue.Permanent(fmt.Errorf("%s: %w", m.Topic, ErrUnhandledTopic))
-	}
-}
-
-// riskChanged re-evaluates a held order when Shopify's risk assessment changes: an order
-// no longer at a held risk level goes through the orders flow again.
-func (a *App) riskChanged(ctx context.Context, m *queue.Message) error {
-	var p struct {
-		OrderID *int64 `json:"order_id"`
-	}
-	if err := json.Unmarshal(m.Payload, &p); err != nil || p.OrderID == nil {
-		return nil // the sample payload carries no order: nothing to re-evaluate
-	}
-	held, ok, err := a.holds.Get(ctx, *p.OrderID)
-	if err != nil || !ok || a.lookup == nil {
-		return err
-	}
-	d, err := a.lookup.OrderDetails(ctx, held.OrderID)
-	if err != nil {
-		return err
-	}
-	for _, lvl := range a.holdRisk() {
-		if strings.EqualFold(lvl, d.RiskLevel) {
-			return nil // still held
-		}
-	}
-	return a.requeueHeld(ctx, held, "orders/updated")
-}
-
-func (a *App) holdRisk() []string {
-	if a.cfg.HoldRisk != nil {
-		return a.cfg.HoldRisk
-	}
-	return []string{"HIGH"}
-}
-
-func (a *App) requeueHeld(ctx context.Context, h flows.HeldOrder, topic string) error {
-	_, err := a.queue.Enqueue(ctx, queue.Message{
-		Key: "order:" + strconv.FormatInt(h.OrderID, 10), Topic: topic, Payload: h.Payload,
-		Headers: map[string]string{"held_topic": h.Topic},
-	})
-	return err
-}
-
-// ReleaseHeld lets a held order sync: it is marked released and its latest payload is
-// queued again. ErrNotHeld when the order is not held.
-func (a *App) ReleaseHeld(ctx context.Context, orderID int64) error {
-	h, ok, err := a.holds.Get(ctx, orderID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrNotHeld
-	}
-	if err := a.holds.MarkReleased(ctx, orderID, 0); err != nil {
-		return err
-	}
-	return a.requeueHeld(ctx, h, flows.TopicReleased)
-}
-
-// ErrNotHeld is returned for releasing an order that is not held.
-var ErrNotHeld = errors.New("integrator: order is not held")
 
 // Queue is the replica's queue (for tools and tests).
 func (a *App) Queue() *queue.Queue { return a.queue }
