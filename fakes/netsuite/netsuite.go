@@ -44,6 +44,10 @@ const (
 // DefaultAccount is the account id used when none is given: a sandbox id.
 const DefaultAccount = "123456_SB1"
 
+// DefaultCustomerID is the internal id of the seeded web-store customer, the entity
+// stores that do not keep a NetSuite customer per shopper book web orders to.
+const DefaultCustomerID = "2000"
+
 // DefaultNaturalKeyField is the body field holding the Shopify order id of a sales order
 // sent without externalId.
 const DefaultNaturalKeyField = "custbody_shopify_order_id"
