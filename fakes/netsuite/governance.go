@@ -460,6 +460,8 @@ type GovernanceStats struct {
 	PendingFulfillments int `json:"pending_fulfillments"`
 	// Push reports change-notification deliveries.
 	Push PushStats `json:"push"`
+	// OAuth2 reports the token endpoint's work.
+	OAuth2 OAuth2Stats `json:"oauth2"`
 }
 
 // admit takes an account concurrency slot for r or answers the refusal: 429

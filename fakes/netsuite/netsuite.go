@@ -70,9 +70,14 @@ type Options struct {
 	Locations   int
 	// Limits are the governance, latency and behaviour knobs (see Limits).
 	Limits Limits
-	// Token, if set, is the only credential accepted: the Bearer token, or the oauth_token
-	// of an OAuth 1.0 header. Empty accepts any well-formed credential.
+	// Token, if set, is a credential accepted: the Bearer token, or the oauth_token of an
+	// OAuth 1.0 header. With neither Token nor OAuth2Clients, any well-formed credential
+	// is accepted. Access tokens from the token endpoint are accepted until they expire
+	// (Limits.TokenLifetime) in every mode.
 	Token string
+	// OAuth2Clients are the integrations whose client credentials (signed JWT assertions)
+	// the token endpoint accepts; with any set, only their tokens (and Token) pass.
+	OAuth2Clients []OAuth2Client
 	// NaturalKeyField is the body field whose value identifies the Shopify order when a
 	// sales order has no externalId. Default DefaultNaturalKeyField.
 	NaturalKeyField string
@@ -99,6 +104,7 @@ type Server struct {
 	settingsMu sync.Mutex // serialises SetLimits
 	settings   atomic.Pointer[settings]
 
+	oauth         *oauth2
 	dice          *faults.Rand // over-limit 401 share
 	latencyEnv    *faults.Env
 	rejectedAs401 atomic.Int64
@@ -155,6 +161,7 @@ func New(opts Options) (*Server, error) {
 		gate:   limits.NewConcurrencyGate(st.accountLimit),
 		seeded: cat,
 		dice:   faults.NewRand(opts.Seed ^ 0x6e6574737569), // distinct from the fault dice
+		oauth:  newOAuth2(opts.OAuth2Clients),
 	}
 	s.latencyEnv = &faults.Env{Clock: opts.Clock, Errors: faultErrors{}, Rand: faults.NewRand(opts.Seed ^ 0x6c6174)}
 	s.gate.Hold(st.limits.Held)
@@ -260,6 +267,7 @@ func (s *Server) GovernanceStats() GovernanceStats {
 		Gate:                s.gate.Stats(),
 		RejectedAs401:       s.rejectedAs401.Load(),
 		PendingFulfillments: s.fulfiller.pending(),
+		OAuth2:              s.oauth.stats(),
 	}
 	if s.push != nil {
 		g.Push = s.push.stats()
@@ -286,9 +294,13 @@ func (s *Server) resetState() {
 // serveAPI is every non-admin request: authentication, then account concurrency
 // admission, then fault injection (which holds the slot), then latency and the effect.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	ok, bearer := authenticate(r.Header.Get("Authorization"), s.opts.Token)
-	if !ok {
-		writeError(w, invalidLogin(s.opts.Account, bearer))
+	if r.URL.Path == tokenPath {
+		// The token endpoint authenticates by the assertion; it is not a governed REST call.
+		s.serveToken(w, r)
+		return
+	}
+	if e := s.authorize(r); e != nil {
+		writeError(w, e)
 		return
 	}
 	if r.URL.Path == governancePath {
