@@ -117,6 +117,7 @@ type Server struct {
 	fulfiller *fulfiller
 	receipts  *receipts
 	push      *pusher
+	async     *asyncJobs
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -177,6 +178,7 @@ func New(opts Options) (*Server, error) {
 		s.push = p
 		p.start(s.ctx, &s.wg)
 	}
+	s.async = newAsyncJobs(opts.Seed)
 	s.fulfiller = newFulfiller(s, opts.Seed)
 	s.receipts = newReceipts(s, opts.Seed)
 	s.fake = fakehttp.New(fakehttp.Config{
@@ -284,6 +286,7 @@ func (s *Server) resetState() {
 	s.st = newStore(s.seeded, s.clock.Now())
 	s.mu.Unlock()
 	s.fulfiller.clear()
+	s.async.reset()
 	s.gate.Reset()
 	s.rejectedAs401.Store(0)
 	if s.push != nil {
@@ -326,9 +329,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-// route dispatches a request that passed admission.
+// route dispatches a request that passed admission: async job polling, an asynchronous
+// submission (Prefer: respond-async), SuiteQL, or the record API.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if e := s.dispatch(w, r); e != nil {
+	var e *apiError
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, asyncPrefix):
+		e = s.serveAsync(w, r)
+	case prefersAsync(r) && (strings.HasPrefix(path, recordPrefix) || path == suiteqlPath):
+		e = s.submitAsync(w, r)
+	case path == suiteqlPath:
+		e = s.serveSuiteQL(w, r)
+	default:
+		e = s.dispatch(w, r)
+	}
+	if e != nil {
 		writeError(w, e)
 	}
 }
