@@ -372,7 +372,7 @@ func TestSalesOrderRouteErrors(t *testing.T) {
 		{http.MethodDelete, soPath + "/424242", nil, 404, CodeNonexistentID},
 		{http.MethodGet, "/services/rest/record/v1/invoice", nil, 404, CodeNonexistentID},
 		{http.MethodGet, "/services/rest/record/v1/", nil, 404, CodeNonexistentID},
-		{http.MethodGet, "/services/rest/query/v1/suiteql", nil, 404, CodeNonexistentID},
+		{http.MethodGet, "/services/rest/query/v1/suiteql", nil, 405, CodeMethodNotAllowed},
 		{http.MethodPut, soPath, nil, 405, CodeMethodNotAllowed},
 		{http.MethodPost, itemPath, map[string]any{}, 405, CodeMethodNotAllowed},
 		{http.MethodPatch, ifPath + "/50001", map[string]any{}, 405, CodeMethodNotAllowed},
