@@ -462,6 +462,8 @@ type GovernanceStats struct {
 	Push PushStats `json:"push"`
 	// OAuth2 reports the token endpoint's work.
 	OAuth2 OAuth2Stats `json:"oauth2"`
+	// StockMoves counts the stock moves the account made on its own.
+	StockMoves StockMoveStats `json:"stock_moves"`
 }
 
 // admit takes an account concurrency slot for r or answers the refusal: 429

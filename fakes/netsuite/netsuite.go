@@ -270,6 +270,7 @@ func (s *Server) GovernanceStats() GovernanceStats {
 		RejectedAs401:       s.rejectedAs401.Load(),
 		PendingFulfillments: s.fulfiller.pending(),
 		OAuth2:              s.oauth.stats(),
+		StockMoves:          s.receipts.statsCopy(),
 	}
 	if s.push != nil {
 		g.Push = s.push.stats()
@@ -287,6 +288,7 @@ func (s *Server) resetState() {
 	s.mu.Unlock()
 	s.fulfiller.clear()
 	s.async.reset()
+	s.receipts.resetCounts()
 	s.gate.Reset()
 	s.rejectedAs401.Store(0)
 	if s.push != nil {
