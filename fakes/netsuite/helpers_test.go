@@ -29,6 +29,7 @@ type bundle struct {
 	clock  *clock.Manual
 	url    string
 	client *http.Client
+	bearer string // the Authorization of do; empty: a static test token
 }
 
 // setup starts a fake with a manual clock, no latency, no automatic fulfilment and a small
@@ -83,6 +84,9 @@ func (r response) errorBody(t *testing.T) ErrorBody {
 // do sends a request with a Bearer credential.
 func (b *bundle) do(t *testing.T, method, path string, body any) response {
 	t.Helper()
+	if b.bearer != "" {
+		return b.doAuth(t, method, path, body, b.bearer)
+	}
 	return b.doAuth(t, method, path, body, "Bearer test-token")
 }
 
