@@ -125,8 +125,10 @@ func TestRefusedTokenIsReplacedOnceForConcurrentRequests(t *testing.T) {
 		wg.Go(func() { assert.NoError(t, c.UpsertSalesOrder(ctx, "1", SalesOrder{})) })
 	}
 	wg.Wait()
-	assert.Equal(t, int64(2), tokens.Load(), "one token request for sixteen refused calls")
-	assert.Equal(t, int64(16), refusedCalls.Load())
+	assert.Equal(t, int64(2), tokens.Load(), "one token request for every refused call")
+	// Calls that start once the new token is there are never refused; the others may be
+	// refused with the old token after it was replaced, and must not fetch again.
+	assert.Positive(t, refusedCalls.Load())
 }
 
 // A 401 that survives a new token is the over-limit quirk or a real refusal: transient,
