@@ -130,7 +130,7 @@ func (e *env) startReplica(o envOptions) *replica {
 	}
 	app, err := integrator.New(integrator.Config{
 		Redis: e.rdb, Prefix: e.prefix, WebhookSecret: secret,
-		NetSuiteURL: e.nsURL, NetSuiteToken: nsToken, NetSuiteConcurrency: max(o.concurrency, 1),
+		NetSuiteURL: e.nsURL, NetSuiteToken: nsToken, NetSuiteConcurrency: max(o.concurrency, 1), NetSuiteCustomer: netsuite.DefaultCustomerID,
 		NetSuiteTimeout: 2 * time.Second, AdminToken: admin, Workers: 8, Lease: o.lease, MaxAttempts: 12,
 		Backoff: backoff, BreakerFailures: 3, BreakerOpenFor: o.breakerOpen,
 	})

@@ -59,9 +59,21 @@ type Config struct {
 	MaxConcurrentWebhooks int
 	WebhookBodyTimeout    time.Duration
 
-	// NetSuiteURL and NetSuiteToken address the ERP. Required.
-	NetSuiteURL   string
+	// NetSuiteURL addresses the ERP. Required.
+	NetSuiteURL string
+	// NetSuiteToken is a static OAuth 2.0 bearer token. Give it, or the three settings of
+	// the client credentials flow below.
 	NetSuiteToken string
+	// NetSuiteClientID, NetSuiteCertificateID and NetSuitePrivateKey (PEM) get access
+	// tokens from NetSuite's token endpoint with the OAuth 2.0 client credentials flow
+	// (machine to machine); tokens are renewed before they expire and when NetSuite
+	// refuses one. They win over NetSuiteToken.
+	NetSuiteClientID      string
+	NetSuiteCertificateID string
+	NetSuitePrivateKey    string
+	// NetSuiteCustomer is the internal id of the customer sales orders are booked to
+	// (NetSuite requires a customer on every sales order); empty sends none.
+	NetSuiteCustomer string
 	// NetSuiteConcurrency is this integration's share of the NetSuite account's
 	// concurrency limit, shared by every replica (default 5).
 	NetSuiteConcurrency int
@@ -186,8 +198,12 @@ func New(cfg Config) (*App, error) {
 	if cfg.NetSuiteURL == "" {
 		problems = append(problems, "the NetSuite URL is required")
 	}
-	if cfg.NetSuiteToken == "" {
-		problems = append(problems, "a NetSuite token is required")
+	m2m := cfg.NetSuiteClientID != "" || cfg.NetSuiteCertificateID != "" || cfg.NetSuitePrivateKey != ""
+	switch {
+	case m2m && (cfg.NetSuiteClientID == "" || cfg.NetSuiteCertificateID == "" || cfg.NetSuitePrivateKey == ""):
+		problems = append(problems, "the NetSuite client credentials need a client id, a certificate id and a private key")
+	case !m2m && cfg.NetSuiteToken == "":
+		problems = append(problems, "a NetSuite token, or a client id, certificate id and private key, is required")
 	}
 	if cfg.ShopifyURL != "" && cfg.ShopifyToken == "" {
 		problems = append(problems, "a Shopify access token is required with a Shopify URL")
@@ -280,6 +296,22 @@ func New(cfg Config) (*App, error) {
 		nsOpts = append(nsOpts, netsuite.WithHTTPClient(cfg.HTTPClient))
 	} else if cfg.NetSuiteTimeout > 0 {
 		nsOpts = append(nsOpts, netsuite.WithHTTPClient(&http.Client{Timeout: cfg.NetSuiteTimeout}))
+	}
+	if m2m {
+		key, err := netsuite.ParsePrivateKey([]byte(cfg.NetSuitePrivateKey))
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("integrator: NetSuite private key: %w", err)
+		}
+		ts, err := netsuite.NewClientCredentials(netsuite.ClientCredentialsConfig{
+			TokenURL: netsuite.TokenURL(cfg.NetSuiteURL), ClientID: cfg.NetSuiteClientID, CertificateID: cfg.NetSuiteCertificateID,
+			Key: key, Clock: cfg.Clock, HTTP: cfg.HTTPClient,
+		})
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("integrator: %w", err)
+		}
+		nsOpts = append(nsOpts, netsuite.WithTokenSource(ts))
 	}
 	ns, err := netsuite.New(cfg.NetSuiteURL, cfg.NetSuiteToken, nsOpts...)
 	if err != nil {

@@ -22,6 +22,7 @@ func (a *App) registerOrderFlows(ns *netsuite.Client) {
 		Versions:  flows.NewRedisVersions(cfg.Redis, cfg.Prefix+":orders:", 0),
 		Holds:     a.holds,
 		HoldRisk:  cfg.HoldRisk,
+		Customer:  cfg.NetSuiteCustomer,
 		OnOutcome: a.metrics.flowOutcome("orders"),
 		Logger:    cfg.Logger,
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/integrator"
 )
 
@@ -28,7 +29,7 @@ func TestServeFinishesWebhooksInFlightThenStops(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	e := newEnv(t, envOptions{replicas: -1, rdb: rdb})
 	app, err := integrator.New(integrator.Config{Redis: rdb, Prefix: e.prefix, WebhookSecret: secret,
-		NetSuiteURL: e.nsURL, NetSuiteToken: nsToken, AdminToken: admin, Workers: 2})
+		NetSuiteURL: e.nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, AdminToken: admin, Workers: 2})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,30 @@ delivery: {reorder_share: 0.3, reorder_window: 30s}`)
 	t.Logf("wall %s, %d stale named of %d the integrator left stale; totals %+v", rep.Wall, len(names), len(stale), rep.Totals)
 }
 
+// An integrator that re-sends an edited order's lines without replace=item leaves every
+// order it updated with duplicated lines in NetSuite; the run fails naming exactly those
+// orders, with the duplicated lines.
+func TestRunFailsNamingOrdersWithDuplicatedLines(t *testing.T) {
+	rep, sut := runBroken(t, brokensut.ResendLinesWithoutReplace, "")
+	resent := sut.Resent()
+	require.NotEmpty(t, resent, "paid and edited orders are synced more than once")
+	wrong := named(rep, report.WrongLines)
+	assert.Len(t, wrong, len(resent), "exactly the re-sent orders have wrong lines")
+	for id := range resent {
+		assert.Contains(t, wrong, id, "order %d was re-sent without replace=item and must be named", id)
+	}
+	dupNamed := 0
+	for _, v := range rep.Violations {
+		if v.Kind == report.WrongLines && strings.Contains(v.Detail, "duplicated lines: ") {
+			dupNamed++
+		}
+	}
+	assert.NotZero(t, dupNamed, "the report names the duplicated lines")
+	assert.Zero(t, rep.ViolationCounts[report.Duplicated], "one sales order per Shopify order: the upsert itself is idempotent")
+	assert.Zero(t, rep.ViolationCounts[report.Missing])
+	assert.True(t, failed(rep, "right_lines_and_totals"))
+}
+
 // A peakready integrator deployed on its own is an external system whose admin API the
 // runner reads: the drain waits for its queue, and what it held is accounted for.
 func TestRunExternalIntegratorThroughItsAdminAPI(t *testing.T) {
@@ -135,7 +160,8 @@ func TestRunExternalIntegratorThroughItsAdminAPI(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = rs.Close() })
 	app, err := integrator.New(integrator.Config{Redis: rs.Client(), WebhookSecret: secret, AdminToken: adminToken,
-		NetSuiteURL: "http://" + nsAddr, NetSuiteToken: "team-token", ShopifyURL: "http://" + shopAddr, ShopifyToken: "team-token"})
+		NetSuiteURL: "http://" + nsAddr, NetSuiteToken: "team-token", NetSuiteCustomer: "2000",
+		ShopifyURL: "http://" + shopAddr, ShopifyToken: "team-token"})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -51,7 +51,7 @@ type CheckResult struct {
 // erpOrder is the part of an ERP record the checker compares, kept compactly.
 type erpOrder struct {
 	status     string
-	lines      string // canonical "SKU*qty@rate;..." sorted by SKU
+	lines      string // canonical "SKU×qty@rate;..." one entry per line, sorted
 	totalCents int64
 	updatedAt  string
 }
@@ -172,7 +172,35 @@ func compare(t store.OrderTruth, r erpOrder) (report.Violation, bool) {
 	if !statusOK {
 		return report.Violation{Kind: report.WrongStatus, Detail: fmt.Sprintf("Shopify cancelled=%v, ERP orderStatus %s", latest.Cancelled, r.status)}, false
 	}
-	return report.Violation{Kind: report.WrongLines, Detail: fmt.Sprintf("ERP lines %s, Shopify's latest %s", orNone(r.lines), orNone(want))}, false
+	detail := fmt.Sprintf("ERP lines %s, Shopify's latest %s", orNone(r.lines), orNone(want))
+	if dups := duplicatedLines(r.lines, want); dups != "" {
+		detail += "; duplicated lines: " + dups
+	}
+	return report.Violation{Kind: report.WrongLines, Detail: detail}, false
+}
+
+// duplicatedLines names the lines the ERP holds more often than Shopify's order does
+// ("A×1@10.00 twice"): what an integration that re-sends an order's lines without
+// NetSuite's replace=item leaves behind, since NetSuite appends them to the sublist.
+func duplicatedLines(erp, want string) string {
+	count := func(s string) map[string]int {
+		m := map[string]int{}
+		for l := range strings.SplitSeq(s, ";") {
+			if l != "" {
+				m[l]++
+			}
+		}
+		return m
+	}
+	have, need := count(erp), count(want)
+	var out []string
+	for l, n := range have {
+		if n > 1 && n > need[l] {
+			out = append(out, fmt.Sprintf("%s %d times", l, n))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
 }
 
 func sameVersion(a, b store.OrderVersion) bool {
@@ -216,32 +244,15 @@ func erpLines(lines []netsuite.SalesOrderLine) string {
 	return canonical(parts)
 }
 
-// canonical merges lines of one SKU and price and sorts them.
+// canonical sorts lines, one entry each. Lines are never merged: an ERP order that
+// holds a line twice (two lines of one SKU and price where Shopify has one) must not
+// compare equal to one line of twice the quantity, or the duplicate would hide.
 func canonical(parts []string) string {
-	sum := map[string]int{}
-	for _, p := range parts {
-		skuPrice, qty := splitLine(p)
-		sum[skuPrice] += qty
-	}
-	keys := make([]string, 0, len(sum))
-	for k := range sum {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	sort.Strings(parts)
 	var b strings.Builder
-	for _, k := range keys {
-		sku, price, _ := strings.Cut(k, "@")
-		fmt.Fprintf(&b, "%s×%d@%s;", sku, sum[k], price)
+	for _, p := range parts {
+		b.WriteString(strings.Replace(p, "*", "×", 1))
+		b.WriteByte(';')
 	}
 	return b.String()
-}
-
-func splitLine(p string) (string, int) {
-	star := strings.LastIndexByte(p, '*')
-	at := strings.LastIndexByte(p, '@')
-	if star < 0 || at < star {
-		return p, 0
-	}
-	q, _ := strconv.Atoi(p[star+1 : at])
-	return p[:star] + p[at:], q
 }

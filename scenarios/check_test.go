@@ -134,3 +134,28 @@ func TestCheckCapsTheListButNotTheCounts(t *testing.T) {
 	assert.True(t, res.Capped)
 	assert.Equal(t, 120, res.Counts[report.Missing])
 }
+
+// Lines are compared one by one: an order whose lines NetSuite appended a second time is
+// wrong even where the quantities add up, and the report names the duplicated lines.
+func TestCheckSeesDuplicatedLines(t *testing.T) {
+	t.Parallel()
+	truth := fakeTruth{
+		1: order(1, "LOW", version(0, false, "15.00", a1, b1)),
+		2: order(2, "LOW", version(0, false, "20.00", a2)),
+		3: order(3, "LOW", version(0, false, "20.00", a1, a1)), // two Shopify lines of one SKU and price
+	}
+	erp := fakeERP{
+		rec(1, "B", 3000, line("A", 1, 1000), line("B", 1, 500), line("A", 1, 1000), line("B", 1, 500)),
+		rec(2, "B", 2000, line("A", 1, 1000), line("A", 1, 1000)),
+		rec(3, "B", 2000, line("A", 1, 1000), line("A", 1, 1000)),
+	}
+	res := Check(truth, erp, sut.Accounted{}, CheckOptions{})
+	require.Equal(t, 2, res.Counts[report.WrongLines], "%+v", res.Violations)
+	assert.Equal(t, int64(1), res.Synced, "separate lines that Shopify has separately are right")
+	byID := map[string]report.Violation{}
+	for _, v := range res.Violations {
+		byID[v.Subject] = v
+	}
+	assert.Contains(t, byID["1"].Detail, "duplicated lines: A×1@10.00 2 times, B×1@5.00 2 times")
+	assert.Contains(t, byID["2"].Detail, "ERP lines A×1@10.00;A×1@10.00;, Shopify's latest A×2@10.00;")
+}

@@ -60,13 +60,14 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 
 	// The store and the ERP share their item master: same seed, same size.
 	catalogSize := sc.Traffic.Orders.CatalogSize
-	if err := e.startNetSuite(catalogSize, creds.NetSuiteToken); err != nil {
+	if err := e.startNetSuite(catalogSize, creds); err != nil {
 		return nil, err
 	}
 	if err := e.startShopify(catalogSize, creds.ShopifyToken); err != nil {
 		return nil, err
 	}
-	e.sut, err = starter.Start(ctx, sut.Upstreams{ShopifyURL: e.shopURL, NetSuiteURL: e.nsURL, Credentials: creds, Clock: e.clock, Logger: e.log})
+	e.sut, err = starter.Start(ctx, sut.Upstreams{ShopifyURL: e.shopURL, NetSuiteURL: e.nsURL, Credentials: creds,
+		NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: e.clock, Logger: e.log})
 	if err != nil {
 		return nil, fmt.Errorf("system under test: %w", err)
 	}
@@ -95,14 +96,22 @@ func listenAddr(pinned string) string {
 	return "127.0.0.1:0"
 }
 
-func (e *env) startNetSuite(catalogSize int, token string) error {
+func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 	n := e.sc.Fakes.NetSuite
 	lim := netsuite.Limits{Tier: n.Tier, SuiteCloudPlus: n.SuiteCloudPlus, Concurrency: n.Concurrency, Held: n.Held,
 		Latency: string(n.Latency), FulfillAfter: "off"}
 	if lim.Latency == "" {
 		lim.Latency = "lognormal(700ms,2.5s)"
 	}
-	ns, err := netsuite.New(netsuite.Options{Clock: e.clock, Seed: e.sc.Seed, CatalogSize: catalogSize, Limits: lim, Token: token, Logger: e.log})
+	opts := netsuite.Options{Clock: e.clock, Seed: e.sc.Seed, CatalogSize: catalogSize, Limits: lim, Token: creds.NetSuiteToken, Logger: e.log}
+	if creds.NetSuiteClientID != "" {
+		key, err := netsuite.ParsePublicKey([]byte(creds.NetSuitePublicKey))
+		if err != nil {
+			return fmt.Errorf("fake netsuite: client credentials: %w", err)
+		}
+		opts.OAuth2Clients = []netsuite.OAuth2Client{{ClientID: creds.NetSuiteClientID, CertificateID: creds.NetSuiteCertificateID, PublicKey: key}}
+	}
+	ns, err := netsuite.New(opts)
 	if err != nil {
 		return fmt.Errorf("fake netsuite: %w", err)
 	}

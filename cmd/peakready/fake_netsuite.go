@@ -26,6 +26,9 @@ type netsuiteFlags struct {
 	naturalKeyField string
 	pushURL         string
 	pushSecret      string
+	oauth2ClientID  string
+	oauth2CertID    string
+	oauth2PublicKey string
 }
 
 func (f *netsuiteFlags) register(fs *flag.FlagSet) {
@@ -44,6 +47,19 @@ func (f *netsuiteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.limits.TaxFields, "tax-fields", netsuite.DefaultTaxFields, "tax fields in a sales-order body: reject (400 INVALID_CONTENT) or ignore")
 	fs.StringVar(&f.limits.FulfillAfter, "fulfill-after", netsuite.DefaultFulfillAfter, "delay from Pending Fulfillment to the item fulfillment (latency spec, platform time), or off")
 	fs.StringVar(&f.limits.ReceiptsEvery, "receipts-every", netsuite.DefaultReceiptsEvery, "a stock receipt of 1-100 units of a random SKU every DUR of platform time, or off")
+	fs.StringVar(&f.limits.AdjustmentsEvery, "adjustments-every", "off", "an inventory adjustment of -20 to +20 units of a random SKU every DUR of platform time, or off")
+	fs.StringVar(&f.limits.OtherSalesEvery, "other-sales-every", "off", "a fulfilment of another channel (1-5 units of a random SKU leave) every DUR of platform time, or off")
+	fs.StringVar(&f.limits.MassUpdateAt, "mass-update-at", "off", "one mass update of many SKUs' stock in one second, DUR of platform time after start, or off")
+	fs.IntVar(&f.limits.MassUpdateSKUs, "mass-update-skus", 0, "SKUs the mass update changes (0: every SKU)")
+	fs.StringVar(&f.limits.MissingEntity, "missing-entity", netsuite.DefaultMissingEntity, "a sales order without entity: reject (400 USER_ERROR) or default-customer")
+	fs.StringVar(&f.limits.ItemLineKey, "item-line-key", netsuite.DefaultItemLineKey, "item sublist key: line (a sent line with an existing line number updates it) or none")
+	fs.StringVar(&f.limits.TokenLifetime, "token-lifetime", netsuite.DefaultTokenLifetime, "lifetime of OAuth 2.0 access tokens from the token endpoint (platform time)")
+	fs.StringVar(&f.limits.IdempotencyWindow, "idempotency-window", netsuite.DefaultIdempotencyWindow, "how long an X-NetSuite-Idempotency-Key of an async request is remembered")
+	fs.StringVar(&f.limits.AsyncDelay, "async-delay", netsuite.DefaultAsyncDelay, "time an async job waits before it runs (latency spec, platform time); 0 runs it at once")
+	fs.StringVar(&f.limits.SuiteQLPreferTransient, "suiteql-prefer-transient", netsuite.DefaultSuiteQLTransient, "a SuiteQL request without 'Prefer: transient': require (400) or ignore")
+	fs.StringVar(&f.oauth2ClientID, "oauth2-client-id", "", "client id of an OAuth 2.0 client credentials integration (with --oauth2-certificate-id and --oauth2-public-key)")
+	fs.StringVar(&f.oauth2CertID, "oauth2-certificate-id", "", "certificate id (JWT kid) of the client credentials mapping")
+	fs.StringVar(&f.oauth2PublicKey, "oauth2-public-key", "", "PEM file with the mapped certificate or its public key (RSA or EC)")
 	fs.StringVar(&f.token, "token", "", "accept only this Bearer token / OAuth 1.0 oauth_token (env PEAKREADY_NETSUITE_TOKEN); empty accepts any credential")
 	fs.IntVar(&f.catalogSize, "catalog-size", catalog.DefaultSize, "number of SKUs in the seeded catalog")
 	fs.IntVar(&f.locations, "locations", 2, "number of stock locations (1-5)")
@@ -72,8 +88,24 @@ func (f *netsuiteFlags) options(s streams) (netsuite.Options, error) {
 	if f.pushSecret != "" && f.pushURL == "" {
 		return netsuite.Options{}, fmt.Errorf("--push-secret is set but --push-url is not")
 	}
+	var clients []netsuite.OAuth2Client
+	if f.oauth2ClientID != "" || f.oauth2CertID != "" || f.oauth2PublicKey != "" {
+		if f.oauth2ClientID == "" || f.oauth2CertID == "" || f.oauth2PublicKey == "" {
+			return netsuite.Options{}, fmt.Errorf("--oauth2-client-id, --oauth2-certificate-id and --oauth2-public-key go together")
+		}
+		data, err := os.ReadFile(f.oauth2PublicKey)
+		if err != nil {
+			return netsuite.Options{}, fmt.Errorf("--oauth2-public-key: %v", err)
+		}
+		key, err := netsuite.ParsePublicKey(data)
+		if err != nil {
+			return netsuite.Options{}, fmt.Errorf("--oauth2-public-key %s: %v", f.oauth2PublicKey, err)
+		}
+		clients = append(clients, netsuite.OAuth2Client{ClientID: f.oauth2ClientID, CertificateID: f.oauth2CertID, PublicKey: key})
+	}
 	return netsuite.Options{
-		Account: f.account, Clock: f.common.clock(), Seed: f.common.seed,
+		OAuth2Clients: clients,
+		Account:       f.account, Clock: f.common.clock(), Seed: f.common.seed,
 		CatalogSize: f.catalogSize, Locations: f.locations, Limits: f.limits, Token: f.token,
 		NaturalKeyField: f.naturalKeyField,
 		Push:            netsuite.PushOptions{URL: f.pushURL, Secret: f.pushSecret},

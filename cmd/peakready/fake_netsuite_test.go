@@ -45,7 +45,7 @@ func TestFakeNetSuiteServes(t *testing.T) {
 	assert.Equal(t, 5, page.TotalResults)
 
 	resp, body = netsuiteRequest(t, http.MethodPost, url+"/services/rest/record/v1/salesOrder",
-		`{"externalId":"5001","item":{"items":[{"item":{"id":"1001"},"quantity":1}]}}`)
+		`{"externalId":"5001","entity":{"id":"2000"},"item":{"items":[{"item":{"id":"1001"},"quantity":1}]}}`)
 	require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s", body)
 	assert.Equal(t, url+"/services/rest/record/v1/salesOrder/10001", resp.Header.Get("Location"))
 

@@ -37,6 +37,10 @@ type integratorSettings struct {
 	PreviousWebhookSecret string        `yaml:"previous_webhook_secret"`
 	NetSuiteURL           string        `yaml:"netsuite_url"`
 	NetSuiteToken         string        `yaml:"netsuite_token"`
+	NetSuiteClientID      string        `yaml:"netsuite_client_id"`
+	NetSuiteCertificateID string        `yaml:"netsuite_certificate_id"`
+	NetSuitePrivateKey    string        `yaml:"netsuite_private_key"`
+	NetSuiteCustomer      string        `yaml:"netsuite_customer"`
 	NetSuiteConcurrency   int           `yaml:"netsuite_concurrency"`
 	ShopifyURL            string        `yaml:"shopify_url"`
 	ShopifyToken          string        `yaml:"shopify_token"`
@@ -94,7 +98,11 @@ func (s *integratorSettings) table() []setting {
 		{flag: "webhook-secret", required: true, env: "PEAKREADY_WEBHOOK_SECRET", help: "Shopify app client secret used to verify webhook HMACs (required; prefer the env var or PEAKREADY_WEBHOOK_SECRET_FILE)", secret: true, str: &s.WebhookSecret},
 		{flag: "previous-webhook-secret", env: "PEAKREADY_PREVIOUS_WEBHOOK_SECRET", help: "previous client secret, accepted during a rotation", secret: true, str: &s.PreviousWebhookSecret},
 		{flag: "netsuite-url", required: true, env: "PEAKREADY_NETSUITE_URL", help: "NetSuite base URL, e.g. https://123456.suitetalk.api.netsuite.com or a fake's URL (required)", str: &s.NetSuiteURL},
-		{flag: "netsuite-token", required: true, env: "PEAKREADY_NETSUITE_TOKEN", help: "NetSuite OAuth 2.0 bearer token (required)", secret: true, str: &s.NetSuiteToken},
+		{flag: "netsuite-token", env: "PEAKREADY_NETSUITE_TOKEN", help: "NetSuite OAuth 2.0 bearer token (required unless --netsuite-client-id is set)", secret: true, str: &s.NetSuiteToken},
+		{flag: "netsuite-client-id", env: "PEAKREADY_NETSUITE_CLIENT_ID", help: "NetSuite integration record's client id: get tokens with the OAuth 2.0 client credentials flow (with --netsuite-certificate-id and --netsuite-private-key)", str: &s.NetSuiteClientID},
+		{flag: "netsuite-certificate-id", env: "PEAKREADY_NETSUITE_CERTIFICATE_ID", help: "certificate id of the client credentials mapping (the JWT kid)", str: &s.NetSuiteCertificateID},
+		{flag: "netsuite-private-key", env: "PEAKREADY_NETSUITE_PRIVATE_KEY", help: "PEM private key of the mapped certificate (RSA: PS256, EC: ES256/384/512); prefer PEAKREADY_NETSUITE_PRIVATE_KEY_FILE", secret: true, str: &s.NetSuitePrivateKey},
+		{flag: "netsuite-customer", env: "PEAKREADY_NETSUITE_CUSTOMER", help: "internal id of the NetSuite customer sales orders are booked to (NetSuite requires one)", str: &s.NetSuiteCustomer},
 		{flag: "netsuite-concurrency", env: "PEAKREADY_NETSUITE_CONCURRENCY", help: "this integration's share of the NetSuite account concurrency limit, shared by all replicas", num: &s.NetSuiteConcurrency},
 		{flag: "shopify-url", env: "PEAKREADY_SHOPIFY_URL", help: "Shopify shop URL for risk and transaction look-ups (empty: no risk check)", str: &s.ShopifyURL},
 		{flag: "shopify-token", env: "PEAKREADY_SHOPIFY_TOKEN", help: "Shopify Admin API access token", secret: true, str: &s.ShopifyToken},
@@ -252,6 +260,17 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		}
 		missing = append(missing, from+")")
 	}
+	if set.NetSuiteToken == "" && set.NetSuiteClientID == "" {
+		missing = append(missing, "--netsuite-token (env PEAKREADY_NETSUITE_TOKEN or PEAKREADY_NETSUITE_TOKEN_FILE), or --netsuite-client-id with --netsuite-certificate-id and --netsuite-private-key")
+	}
+	if set.NetSuiteClientID != "" {
+		if set.NetSuiteCertificateID == "" {
+			missing = append(missing, "--netsuite-certificate-id (env PEAKREADY_NETSUITE_CERTIFICATE_ID), needed with --netsuite-client-id")
+		}
+		if set.NetSuitePrivateKey == "" {
+			missing = append(missing, "--netsuite-private-key (env PEAKREADY_NETSUITE_PRIVATE_KEY or PEAKREADY_NETSUITE_PRIVATE_KEY_FILE), needed with --netsuite-client-id")
+		}
+	}
 	if set.ShopifyURL != "" && set.ShopifyToken == "" {
 		missing = append(missing, "--shopify-token (env PEAKREADY_SHOPIFY_TOKEN or PEAKREADY_SHOPIFY_TOKEN_FILE), needed with --shopify-url")
 	}
@@ -289,7 +308,9 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		Redis: rs.Client(), Prefix: set.Prefix,
 		WebhookSecret: set.WebhookSecret, PreviousWebhookSecret: set.PreviousWebhookSecret, DedupWindow: set.DedupWindow,
 		NetSuiteURL: set.NetSuiteURL, NetSuiteToken: set.NetSuiteToken, NetSuiteConcurrency: set.NetSuiteConcurrency,
-		ShopifyURL: set.ShopifyURL, ShopifyToken: set.ShopifyToken, ShopifyAPIVersion: set.ShopifyAPIVersion, HoldRisk: holdRisk,
+		NetSuiteClientID: set.NetSuiteClientID, NetSuiteCertificateID: set.NetSuiteCertificateID, NetSuitePrivateKey: set.NetSuitePrivateKey,
+		NetSuiteCustomer: set.NetSuiteCustomer,
+		ShopifyURL:       set.ShopifyURL, ShopifyToken: set.ShopifyToken, ShopifyAPIVersion: set.ShopifyAPIVersion, HoldRisk: holdRisk,
 		AdminToken: set.AdminToken, Workers: set.Workers, Partitions: set.Partitions, Lease: set.Lease, MaxAttempts: set.MaxAttempts,
 		RedisDurability: durability, OutageSnooze: set.OutageSnooze, DLQMaxLen: set.DLQMaxLen, DLQMaxAge: set.DLQMaxAge,
 		KeepUnhandledTopics: keepUnhandled, MaxConcurrentWebhooks: set.MaxConcurrentWebhooks, WebhookBodyTimeout: set.WebhookBodyTimeout,

@@ -84,7 +84,7 @@ func startInteg(t *testing.T, args ...string) *integProc {
 // syncing to nsURL, with two workers.
 func integArgs(nsURL string, more ...string) []string {
 	return append([]string{"--addr", "127.0.0.1:0", "--redis", "embedded", "--workers", "2",
-		"--netsuite-url", nsURL, "--netsuite-token", integNetSuiteToken}, more...)
+		"--netsuite-url", nsURL, "--netsuite-token", integNetSuiteToken, "--netsuite-customer", netsuite.DefaultCustomerID}, more...)
 }
 
 // startIntegNetSuite starts an in-process fake NetSuite that answers at once and accepts
@@ -267,6 +267,7 @@ redis: embedded
 webhook_secret: shpss_from_the_config
 netsuite_url: %s
 netsuite_token: %s
+netsuite_customer: "2000"
 workers: 2
 lease: 5s
 dedup_window: 1h
@@ -346,7 +347,7 @@ func TestIntegratorWebhookSecretFromFile(t *testing.T) {
 	t.Setenv("PEAKREADY_WEBHOOK_SECRET_FILE", secretFile)
 	t.Setenv("PEAKREADY_NETSUITE_TOKEN", integNetSuiteToken)
 
-	p := startInteg(t, "--config", cfg, "--addr", "127.0.0.1:0", "--workers", "2", "--netsuite-url", nsURL, "--log-level", "debug")
+	p := startInteg(t, "--config", cfg, "--addr", "127.0.0.1:0", "--workers", "2", "--netsuite-url", nsURL, "--netsuite-customer", netsuite.DefaultCustomerID, "--log-level", "debug")
 	const id = 5_000_000_002
 	order := integOrder(id, integCatalog.Items[2].SKU)
 	assert.Equal(t, http.StatusUnauthorized, postWebhook(t, p.url, "shpss_from_the_config", "orders/create", "f1", order))

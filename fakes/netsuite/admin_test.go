@@ -88,7 +88,7 @@ func TestAdminCatalogReplaceAndReset(t *testing.T) {
 	require.NoError(t, json.Unmarshal(got.body, &back))
 	assert.Equal(t, cat, back)
 
-	kept := b.do(t, http.MethodGet, itemPath+"/"+keepID, nil).json(t)
+	kept := b.do(t, http.MethodGet, itemPath+"/"+keepID+"?expandSubResources=true", nil).json(t)
 	assert.Equal(t, keep, kept["itemId"], "a SKU that stays keeps its internal id")
 	assert.Equal(t, 12.34, kept["basePrice"])
 	line := kept["locations"].(map[string]any)["items"].([]any)[0].(map[string]any)

@@ -3,6 +3,7 @@ package netsuite
 import (
 	"crypto/subtle"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -96,4 +97,36 @@ func authenticate(header, want string) (ok, bearer bool) {
 		return false, bearer
 	}
 	return subtle.ConstantTimeCompare([]byte(c.token), []byte(want)) == 1, bearer
+}
+
+// authorize decides whether an API request may proceed. An access token this server
+// issued passes until it expires, then gets NetSuite's 401 invalid_token answer. With a
+// static Token or OAuth 2.0 clients configured, only that token and issued tokens pass;
+// with neither, any well-formed credential does. The token is never logged.
+func (s *Server) authorize(r *http.Request) *apiError {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return invalidLogin(s.opts.Account, true)
+	}
+	c, err := parseAuthorization(h)
+	bearer := c.scheme == "bearer" || c.scheme == ""
+	if err != nil {
+		return invalidLogin(s.opts.Account, bearer)
+	}
+	if c.scheme == "bearer" {
+		if exp, ok := s.oauth.issuedToken(c.token); ok {
+			if s.clock.Now().Before(exp) {
+				return nil
+			}
+			s.oauth.expired.Add(1)
+			return invalidLogin(s.opts.Account, true)
+		}
+	}
+	if s.opts.Token == "" && len(s.opts.OAuth2Clients) == 0 {
+		return nil
+	}
+	if s.opts.Token != "" && c.token != "" && subtle.ConstantTimeCompare([]byte(c.token), []byte(s.opts.Token)) == 1 {
+		return nil
+	}
+	return invalidLogin(s.opts.Account, bearer)
 }

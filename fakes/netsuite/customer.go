@@ -233,8 +233,9 @@ func (s *Server) upsertCustomer(w http.ResponseWriter, r *http.Request, rid reco
 		return nil
 	}
 	s.updateCustomer(c, in)
+	id := c.ID
 	s.mu.Unlock()
-	writeNoContent(w)
+	writeCreated(w, recordURL(r, RecordCustomer, id))
 	return nil
 }
 
@@ -262,7 +263,7 @@ func (s *Server) patchCustomer(w http.ResponseWriter, r *http.Request, rid recor
 		}
 	}
 	s.updateCustomer(c, in)
-	writeNoContent(w)
+	writeCreated(w, recordURL(r, RecordCustomer, c.ID))
 	return nil
 }
 

@@ -37,7 +37,7 @@ func TestCustomerLifecycle(t *testing.T) {
 	b.clock.Advance(time.Minute)
 	r = b.do(t, http.MethodPut, custPath+"/eid:shopify-77", map[string]any{"companyName": "Lee Ltd"})
 	require.Equal(t, http.StatusNoContent, r.status, "body: %s", r.body)
-	assert.Empty(t, r.header.Get("Location"))
+	assert.Equal(t, b.url+custPath+"/2001", r.header.Get("Location"), "an updating upsert says where too")
 	r = b.do(t, http.MethodPatch, custPath+"/2001", map[string]any{"phone": "+1 555 0199"})
 	require.Equal(t, http.StatusNoContent, r.status)
 	c = b.do(t, http.MethodGet, custPath+"/2001", nil).json(t)

@@ -150,28 +150,35 @@ type fulfillmentLineView struct {
 
 // itemFulfillmentView is an item fulfillment in NetSuite's REST shape.
 type itemFulfillmentView struct {
-	Links            []link                           `json:"links"`
-	ID               string                           `json:"id"`
-	TranID           string                           `json:"tranId"`
-	CreatedFrom      refView                          `json:"createdFrom"`
-	Entity           refView                          `json:"entity"`
-	TranDate         string                           `json:"tranDate"`
-	ShipStatus       refView                          `json:"shipStatus"`
-	ShipMethod       refView                          `json:"shipMethod"`
-	ShipCarrier      string                           `json:"shipCarrier"`
-	TrackingNumbers  string                           `json:"trackingNumbers"`
-	CreatedDate      string                           `json:"createdDate"`
-	LastModifiedDate string                           `json:"lastModifiedDate"`
-	Item             sublistView[fulfillmentLineView] `json:"item"`
+	Links            []link  `json:"links"`
+	ID               string  `json:"id"`
+	TranID           string  `json:"tranId"`
+	CreatedFrom      refView `json:"createdFrom"`
+	Entity           refView `json:"entity"`
+	TranDate         string  `json:"tranDate"`
+	ShipStatus       refView `json:"shipStatus"`
+	ShipMethod       refView `json:"shipMethod"`
+	ShipCarrier      string  `json:"shipCarrier"`
+	TrackingNumbers  string  `json:"trackingNumbers"`
+	CreatedDate      string  `json:"createdDate"`
+	LastModifiedDate string  `json:"lastModifiedDate"`
+	// Item is a sublistView[fulfillmentLineView], or only its link.
+	Item any `json:"item"`
 }
 
-// renderItemFulfillment renders f, which never changes once stored; it needs no lock.
-func renderItemFulfillment(base string, f *itemFulfillment, names refNames) itemFulfillmentView {
-	self := base + recordPrefix + RecordItemFulfillment + "/" + itoa(f.ID)
+// fulfillmentLineViews renders an item fulfillment's item sublist lines.
+func fulfillmentLineViews(base string, f *itemFulfillment, names refNames) []fulfillmentLineView {
 	lines := make([]fulfillmentLineView, len(f.Lines))
 	for i, ln := range f.Lines {
 		lines[i] = fulfillmentLineView{OrderLine: ln.OrderLine, Item: itemRef(base, ln.ItemID, ln.SKU), ItemReceive: true, Quantity: ln.Quantity, Location: names.locationRef(ln.Location)}
 	}
+	return lines
+}
+
+// renderItemFulfillment renders f, which never changes once stored; it needs no lock.
+// Without expand the item sublist is only its link.
+func renderItemFulfillment(base string, f *itemFulfillment, names refNames, expand bool) itemFulfillmentView {
+	self := base + recordPrefix + RecordItemFulfillment + "/" + itoa(f.ID)
 	return itemFulfillmentView{
 		Links: selfLinks(self), ID: itoa(f.ID), TranID: f.TranID,
 		CreatedFrom: refView{Links: selfLinks(base + recordPrefix + RecordSalesOrder + "/" + itoa(f.OrderID)), ID: itoa(f.OrderID), RefName: "Sales Order #" + f.OrderTranID},
@@ -179,7 +186,7 @@ func renderItemFulfillment(base string, f *itemFulfillment, names refNames) item
 		ShipStatus: refView{ID: "C", RefName: "Shipped"},
 		ShipMethod: refView{ID: f.ShipMethod, RefName: f.ShipMethod}, ShipCarrier: f.Carrier, TrackingNumbers: f.Tracking,
 		CreatedDate: formatTime(f.Created), LastModifiedDate: formatTime(f.Modified),
-		Item: newSublist(self+"/item", lines),
+		Item: sublistOrLink(expand, self+"/item", func() []fulfillmentLineView { return fulfillmentLineViews(base, f, names) }),
 	}
 }
 
@@ -194,7 +201,7 @@ func (s *Server) getItemFulfillment(w http.ResponseWriter, r *http.Request, rid 
 	}
 	names := s.st.refNames(f.CustomerID)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, renderItemFulfillment(baseURL(r), f, names))
+	writeJSON(w, http.StatusOK, renderItemFulfillment(baseURL(r), f, names, expandSubResources(r)))
 	return nil
 }
 
@@ -211,6 +218,7 @@ func (s *Server) itemFulfillmentSublist(w http.ResponseWriter, r *http.Request, 
 	}
 	names := s.st.refNames(f.CustomerID)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, renderItemFulfillment(baseURL(r), f, names).Item)
+	base := baseURL(r)
+	writeJSON(w, http.StatusOK, newSublist(base+recordPrefix+RecordItemFulfillment+"/"+itoa(f.ID)+"/item", fulfillmentLineViews(base, f, names)))
 	return nil
 }

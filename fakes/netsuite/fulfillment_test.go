@@ -126,7 +126,7 @@ func TestFulfillmentAfterDelayIsPolledAndPushed(t *testing.T) {
 	p = b.do(t, http.MethodGet, itemPath+"?q="+q, nil).json(t)
 	assert.Equal(t, 1.0, p["totalResults"], "the shipped item's stock changed")
 
-	f := b.do(t, http.MethodGet, ifPath+"/"+ifID, nil)
+	f := b.do(t, http.MethodGet, ifPath+"/"+ifID+"?expandSubResources=true", nil)
 	require.Equal(t, http.StatusOK, f.status)
 	fj := f.json(t)
 	assert.Equal(t, soID, fj["createdFrom"].(map[string]any)["id"])

@@ -56,6 +56,38 @@ type Limits struct {
 	// ReceiptsEvery is the platform-time interval between stock receipts, or "off" (the
 	// default).
 	ReceiptsEvery string `json:"receipts_every"`
+	// AdjustmentsEvery is the platform-time interval between inventory adjustments
+	// (cycle counts, write-offs: -20 to +20 units of a random SKU), or "off" (the default).
+	AdjustmentsEvery string `json:"adjustments_every"`
+	// OtherSalesEvery is the platform-time interval between item fulfilments of other
+	// channels (wholesale, retail: 1 to 5 units of a random SKU leave the warehouse), or
+	// "off" (the default).
+	OtherSalesEvery string `json:"other_sales_every"`
+	// MassUpdateAt schedules one mass update (a batch job rewriting the stock of many SKUs
+	// in the same second): a platform-time duration after the fake started (or after
+	// this knob was set), or "off" (the default).
+	MassUpdateAt string `json:"mass_update_at"`
+	// MassUpdateSKUs is how many SKUs the mass update changes; 0 means every SKU.
+	MassUpdateSKUs int `json:"mass_update_skus"`
+	// MissingEntity is the answer to a sales order created without entity: reject (400
+	// USER_ERROR "Please enter value(s) for: Customer.", the default: the customer is a
+	// mandatory field) or default-customer (book it to the web customer, DefaultCustomerID).
+	MissingEntity string `json:"missing_entity"`
+	// ItemLineKey says how the item sublist is keyed: line (the default: a sent line
+	// with a "line" that exists updates that line) or none (every sent line is a new one).
+	ItemLineKey string `json:"item_line_key"`
+	// TokenLifetime is how long an OAuth 2.0 access token from the token endpoint is
+	// valid. Default 60m.
+	TokenLifetime string `json:"token_lifetime"`
+	// IdempotencyWindow is how long an X-NetSuite-Idempotency-Key of an asynchronous
+	// request is remembered. Default 24h.
+	IdempotencyWindow string `json:"idempotency_window"`
+	// AsyncDelay is the distribution of the time an asynchronous job waits before it runs.
+	// Default lognormal(2s,30s).
+	AsyncDelay string `json:"async_delay"`
+	// SuiteQLPreferTransient is what happens to a SuiteQL request without "Prefer:
+	// transient": require (400, the default) or ignore.
+	SuiteQLPreferTransient string `json:"suiteql_prefer_transient"`
 }
 
 // Defaults of the knobs whose zero value is not their default.
@@ -68,6 +100,12 @@ const (
 	DefaultTaxFields           = "reject"
 	DefaultFulfillAfter        = "lognormal(2h,12h)"
 	DefaultReceiptsEvery       = "off"
+	DefaultMissingEntity       = "reject"
+	DefaultItemLineKey         = "line"
+	DefaultTokenLifetime       = "60m"
+	DefaultIdempotencyWindow   = "24h"
+	DefaultAsyncDelay          = "lognormal(2s,30s)"
+	DefaultSuiteQLTransient    = "require"
 )
 
 // tierBases are the base account concurrency limits by service tier.
@@ -118,6 +156,16 @@ type settings struct {
 	acceptTax     bool
 	fulfillAfter  latency.Distribution // nil: off
 	receiptsEvery time.Duration        // 0: off
+
+	adjustmentsEvery time.Duration // 0: off
+	otherSalesEvery  time.Duration // 0: off
+	massUpdateAt     time.Duration // -1: off
+	defaultCustomer  bool          // missing_entity=default-customer
+	keyedLines       bool          // item_line_key=line
+	tokenLifetime    time.Duration
+	idemWindow       time.Duration
+	asyncDelay       latency.Distribution // nil: none
+	requireTransient bool
 }
 
 var errorCodePattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
@@ -137,6 +185,15 @@ func (l Limits) resolve() (*settings, error) {
 	def(&l.TaxFields, DefaultTaxFields)
 	def(&l.FulfillAfter, DefaultFulfillAfter)
 	def(&l.ReceiptsEvery, DefaultReceiptsEvery)
+	def(&l.AdjustmentsEvery, "off")
+	def(&l.OtherSalesEvery, "off")
+	def(&l.MassUpdateAt, "off")
+	def(&l.MissingEntity, DefaultMissingEntity)
+	def(&l.ItemLineKey, DefaultItemLineKey)
+	def(&l.TokenLifetime, DefaultTokenLifetime)
+	def(&l.IdempotencyWindow, DefaultIdempotencyWindow)
+	def(&l.AsyncDelay, DefaultAsyncDelay)
+	def(&l.SuiteQLPreferTransient, DefaultSuiteQLTransient)
 
 	s := &settings{}
 	if _, ok := TierBase(l.Tier); !ok {
@@ -189,6 +246,54 @@ func (l Limits) resolve() (*settings, error) {
 	}
 	if s.receiptsEvery, err = parseDurationKnob("receipts_every", l.ReceiptsEvery, true); err != nil {
 		return nil, err
+	}
+	if s.adjustmentsEvery, err = parseDurationKnob("adjustments_every", l.AdjustmentsEvery, true); err != nil {
+		return nil, err
+	}
+	if s.otherSalesEvery, err = parseDurationKnob("other_sales_every", l.OtherSalesEvery, true); err != nil {
+		return nil, err
+	}
+	s.massUpdateAt = -1
+	if l.MassUpdateAt != "off" {
+		if s.massUpdateAt, err = parseDurationKnob("mass_update_at", l.MassUpdateAt, false); err != nil {
+			return nil, err
+		}
+	}
+	if l.MassUpdateSKUs < 0 {
+		return nil, knobErrorf("mass_update_skus", "%d must not be negative (0 changes every SKU)", l.MassUpdateSKUs)
+	}
+	switch l.MissingEntity {
+	case "reject":
+	case "default-customer":
+		s.defaultCustomer = true
+	default:
+		return nil, knobErrorf("missing_entity", "%q: want reject or default-customer", l.MissingEntity)
+	}
+	switch l.ItemLineKey {
+	case "line":
+		s.keyedLines = true
+	case "none":
+	default:
+		return nil, knobErrorf("item_line_key", "%q: want line or none", l.ItemLineKey)
+	}
+	if s.tokenLifetime, err = parseDurationKnob("token_lifetime", l.TokenLifetime, false); err != nil {
+		return nil, err
+	}
+	if s.tokenLifetime <= 0 {
+		return nil, knobErrorf("token_lifetime", "%q must be above 0", l.TokenLifetime)
+	}
+	if s.idemWindow, err = parseDurationKnob("idempotency_window", l.IdempotencyWindow, false); err != nil {
+		return nil, err
+	}
+	if s.asyncDelay, err = parseLatency("async_delay", l.AsyncDelay); err != nil {
+		return nil, err
+	}
+	switch l.SuiteQLPreferTransient {
+	case "require":
+		s.requireTransient = true
+	case "ignore":
+	default:
+		return nil, knobErrorf("suiteql_prefer_transient", "%q: want require or ignore", l.SuiteQLPreferTransient)
 	}
 	s.limits = l
 	return s, nil
@@ -269,6 +374,16 @@ type limitsPatch struct {
 	TaxFields           *string  `json:"tax_fields"`
 	FulfillAfter        *string  `json:"fulfill_after"`
 	ReceiptsEvery       *string  `json:"receipts_every"`
+	AdjustmentsEvery    *string  `json:"adjustments_every"`
+	OtherSalesEvery     *string  `json:"other_sales_every"`
+	MassUpdateAt        *string  `json:"mass_update_at"`
+	MassUpdateSKUs      *int     `json:"mass_update_skus"`
+	MissingEntity       *string  `json:"missing_entity"`
+	ItemLineKey         *string  `json:"item_line_key"`
+	TokenLifetime       *string  `json:"token_lifetime"`
+	IdempotencyWindow   *string  `json:"idempotency_window"`
+	AsyncDelay          *string  `json:"async_delay"`
+	SuiteQLTransient    *string  `json:"suiteql_prefer_transient"`
 }
 
 func (p limitsPatch) apply(l Limits) Limits {
@@ -297,6 +412,16 @@ func (p limitsPatch) apply(l Limits) Limits {
 	set(&l.TaxFields, p.TaxFields)
 	set(&l.FulfillAfter, p.FulfillAfter)
 	set(&l.ReceiptsEvery, p.ReceiptsEvery)
+	set(&l.AdjustmentsEvery, p.AdjustmentsEvery)
+	set(&l.OtherSalesEvery, p.OtherSalesEvery)
+	set(&l.MassUpdateAt, p.MassUpdateAt)
+	setInt(&l.MassUpdateSKUs, p.MassUpdateSKUs)
+	set(&l.MissingEntity, p.MissingEntity)
+	set(&l.ItemLineKey, p.ItemLineKey)
+	set(&l.TokenLifetime, p.TokenLifetime)
+	set(&l.IdempotencyWindow, p.IdempotencyWindow)
+	set(&l.AsyncDelay, p.AsyncDelay)
+	set(&l.SuiteQLPreferTransient, p.SuiteQLTransient)
 	return l
 }
 
@@ -335,6 +460,10 @@ type GovernanceStats struct {
 	PendingFulfillments int `json:"pending_fulfillments"`
 	// Push reports change-notification deliveries.
 	Push PushStats `json:"push"`
+	// OAuth2 reports the token endpoint's work.
+	OAuth2 OAuth2Stats `json:"oauth2"`
+	// StockMoves counts the stock moves the account made on its own.
+	StockMoves StockMoveStats `json:"stock_moves"`
 }
 
 // admit takes an account concurrency slot for r or answers the refusal: 429

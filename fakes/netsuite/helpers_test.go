@@ -29,6 +29,7 @@ type bundle struct {
 	clock  *clock.Manual
 	url    string
 	client *http.Client
+	bearer string // the Authorization of do; empty: a static test token
 }
 
 // setup starts a fake with a manual clock, no latency, no automatic fulfilment and a small
@@ -83,6 +84,9 @@ func (r response) errorBody(t *testing.T) ErrorBody {
 // do sends a request with a Bearer credential.
 func (b *bundle) do(t *testing.T, method, path string, body any) response {
 	t.Helper()
+	if b.bearer != "" {
+		return b.doAuth(t, method, path, body, b.bearer)
+	}
 	return b.doAuth(t, method, path, body, "Bearer test-token")
 }
 
@@ -136,6 +140,7 @@ func (b *bundle) sku(i int) (sku, id string) {
 func (b *bundle) orderBody(shopifyID string, qty int) map[string]any {
 	sku, _ := b.sku(0)
 	body := map[string]any{
+		"entity":                    map[string]any{"id": "2000"},
 		"otherRefNum":               "#" + shopifyID,
 		"custbody_shopify_order_id": shopifyID,
 		"shippingAddress":           map[string]any{"addr1": "1 Main St", "city": "Los Angeles", "state": "CA", "zip": "90001", "country": "US"},
@@ -147,7 +152,7 @@ func (b *bundle) orderBody(shopifyID string, qty int) map[string]any {
 // stockOf reads an item's location line through the API.
 func (b *bundle) stockOf(t *testing.T, itemID string, loc int) map[string]any {
 	t.Helper()
-	r := b.do(t, http.MethodGet, itemPath+"/"+itemID, nil)
+	r := b.do(t, http.MethodGet, itemPath+"/"+itemID+"?expandSubResources=true", nil)
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	locs := r.json(t)["locations"].(map[string]any)["items"].([]any)
 	return locs[loc].(map[string]any)

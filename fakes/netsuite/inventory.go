@@ -22,17 +22,18 @@ type inventoryLocationView struct {
 // inventoryItemView is an inventory item in NetSuite's REST shape, with its locations
 // sublist expanded.
 type inventoryItemView struct {
-	Links            []link                             `json:"links"`
-	ID               string                             `json:"id"`
-	ItemID           string                             `json:"itemId"`
-	ExternalID       string                             `json:"externalId"`
-	DisplayName      string                             `json:"displayName"`
-	ItemType         refView                            `json:"itemType"`
-	BasePrice        amount                             `json:"basePrice"`
-	IsInactive       bool                               `json:"isInactive"`
-	CreatedDate      string                             `json:"createdDate"`
-	LastModifiedDate string                             `json:"lastModifiedDate"`
-	Locations        sublistView[inventoryLocationView] `json:"locations"`
+	Links            []link  `json:"links"`
+	ID               string  `json:"id"`
+	ItemID           string  `json:"itemId"`
+	ExternalID       string  `json:"externalId"`
+	DisplayName      string  `json:"displayName"`
+	ItemType         refView `json:"itemType"`
+	BasePrice        amount  `json:"basePrice"`
+	IsInactive       bool    `json:"isInactive"`
+	CreatedDate      string  `json:"createdDate"`
+	LastModifiedDate string  `json:"lastModifiedDate"`
+	// Locations is a sublistView[inventoryLocationView], or only its link.
+	Locations any `json:"locations"`
 }
 
 // snapshotItem copies it with its stock; call with the store locked.
@@ -43,9 +44,20 @@ func (st *store) snapshotItem(it *inventoryItem) (inventoryItem, refNames) {
 	return c, refNames{locations: st.locations}
 }
 
-// renderInventoryItem renders an item snapshot; it needs no lock.
-func renderInventoryItem(base string, it *inventoryItem, names refNames) inventoryItemView {
+// renderInventoryItem renders an item snapshot; it needs no lock. Without expand the
+// locations sublist is only its link.
+func renderInventoryItem(base string, it *inventoryItem, names refNames, expand bool) inventoryItemView {
 	self := base + recordPrefix + RecordInventoryItem + "/" + itoa(it.ID)
+	return inventoryItemView{
+		Links: selfLinks(self), ID: itoa(it.ID), ItemID: it.SKU, ExternalID: it.SKU, DisplayName: it.Title,
+		ItemType: refView{ID: "InvtPart", RefName: "Inventory Item"}, BasePrice: amount(it.PriceCents),
+		CreatedDate: formatTime(it.Created), LastModifiedDate: formatTime(it.Modified),
+		Locations: sublistOrLink(expand, self+"/locations", func() []inventoryLocationView { return locationViews(it, names) }),
+	}
+}
+
+// locationViews renders an item's locations sublist lines.
+func locationViews(it *inventoryItem, names refNames) []inventoryLocationView {
 	locs := make([]inventoryLocationView, len(it.OnHand))
 	for i := range it.OnHand {
 		q := it.stockAt(i)
@@ -54,12 +66,7 @@ func renderInventoryItem(base string, it *inventoryItem, names refNames) invento
 			QuantityCommitted: q.Committed, QuantityBackOrdered: q.BackOrdered,
 		}
 	}
-	return inventoryItemView{
-		Links: selfLinks(self), ID: itoa(it.ID), ItemID: it.SKU, ExternalID: it.SKU, DisplayName: it.Title,
-		ItemType: refView{ID: "InvtPart", RefName: "Inventory Item"}, BasePrice: amount(it.PriceCents),
-		CreatedDate: formatTime(it.Created), LastModifiedDate: formatTime(it.Modified),
-		Locations: newSublist(self+"/locations", locs),
-	}
+	return locs
 }
 
 func (st *store) findItem(rid recordID) (*inventoryItem, bool) {
@@ -81,7 +88,7 @@ func (s *Server) getInventoryItem(w http.ResponseWriter, r *http.Request, rid re
 	}
 	snap, names := s.st.snapshotItem(it)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, renderInventoryItem(baseURL(r), &snap, names))
+	writeJSON(w, http.StatusOK, renderInventoryItem(baseURL(r), &snap, names, expandSubResources(r)))
 	return nil
 }
 
@@ -98,7 +105,8 @@ func (s *Server) inventoryItemSublist(w http.ResponseWriter, r *http.Request, ri
 	}
 	snap, names := s.st.snapshotItem(it)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, renderInventoryItem(baseURL(r), &snap, names).Locations)
+	self := baseURL(r) + recordPrefix + RecordInventoryItem + "/" + itoa(snap.ID) + "/locations"
+	writeJSON(w, http.StatusOK, newSublist(self, locationViews(&snap, names)))
 	return nil
 }
 

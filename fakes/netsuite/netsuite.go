@@ -44,6 +44,10 @@ const (
 // DefaultAccount is the account id used when none is given: a sandbox id.
 const DefaultAccount = "123456_SB1"
 
+// DefaultCustomerID is the internal id of the seeded web-store customer, the entity
+// stores that do not keep a NetSuite customer per shopper book web orders to.
+const DefaultCustomerID = "2000"
+
 // DefaultNaturalKeyField is the body field holding the Shopify order id of a sales order
 // sent without externalId.
 const DefaultNaturalKeyField = "custbody_shopify_order_id"
@@ -66,9 +70,14 @@ type Options struct {
 	Locations   int
 	// Limits are the governance, latency and behaviour knobs (see Limits).
 	Limits Limits
-	// Token, if set, is the only credential accepted: the Bearer token, or the oauth_token
-	// of an OAuth 1.0 header. Empty accepts any well-formed credential.
+	// Token, if set, is a credential accepted: the Bearer token, or the oauth_token of an
+	// OAuth 1.0 header. With neither Token nor OAuth2Clients, any well-formed credential
+	// is accepted. Access tokens from the token endpoint are accepted until they expire
+	// (Limits.TokenLifetime) in every mode.
 	Token string
+	// OAuth2Clients are the integrations whose client credentials (signed JWT assertions)
+	// the token endpoint accepts; with any set, only their tokens (and Token) pass.
+	OAuth2Clients []OAuth2Client
 	// NaturalKeyField is the body field whose value identifies the Shopify order when a
 	// sales order has no externalId. Default DefaultNaturalKeyField.
 	NaturalKeyField string
@@ -95,6 +104,7 @@ type Server struct {
 	settingsMu sync.Mutex // serialises SetLimits
 	settings   atomic.Pointer[settings]
 
+	oauth         *oauth2
 	dice          *faults.Rand // over-limit 401 share
 	latencyEnv    *faults.Env
 	rejectedAs401 atomic.Int64
@@ -107,6 +117,7 @@ type Server struct {
 	fulfiller *fulfiller
 	receipts  *receipts
 	push      *pusher
+	async     *asyncJobs
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -151,6 +162,7 @@ func New(opts Options) (*Server, error) {
 		gate:   limits.NewConcurrencyGate(st.accountLimit),
 		seeded: cat,
 		dice:   faults.NewRand(opts.Seed ^ 0x6e6574737569), // distinct from the fault dice
+		oauth:  newOAuth2(opts.OAuth2Clients),
 	}
 	s.latencyEnv = &faults.Env{Clock: opts.Clock, Errors: faultErrors{}, Rand: faults.NewRand(opts.Seed ^ 0x6c6174)}
 	s.gate.Hold(st.limits.Held)
@@ -166,6 +178,7 @@ func New(opts Options) (*Server, error) {
 		s.push = p
 		p.start(s.ctx, &s.wg)
 	}
+	s.async = newAsyncJobs(opts.Seed)
 	s.fulfiller = newFulfiller(s, opts.Seed)
 	s.receipts = newReceipts(s, opts.Seed)
 	s.fake = fakehttp.New(fakehttp.Config{
@@ -256,6 +269,8 @@ func (s *Server) GovernanceStats() GovernanceStats {
 		Gate:                s.gate.Stats(),
 		RejectedAs401:       s.rejectedAs401.Load(),
 		PendingFulfillments: s.fulfiller.pending(),
+		OAuth2:              s.oauth.stats(),
+		StockMoves:          s.receipts.statsCopy(),
 	}
 	if s.push != nil {
 		g.Push = s.push.stats()
@@ -272,6 +287,8 @@ func (s *Server) resetState() {
 	s.st = newStore(s.seeded, s.clock.Now())
 	s.mu.Unlock()
 	s.fulfiller.clear()
+	s.async.reset()
+	s.receipts.resetCounts()
 	s.gate.Reset()
 	s.rejectedAs401.Store(0)
 	if s.push != nil {
@@ -282,9 +299,13 @@ func (s *Server) resetState() {
 // serveAPI is every non-admin request: authentication, then account concurrency
 // admission, then fault injection (which holds the slot), then latency and the effect.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	ok, bearer := authenticate(r.Header.Get("Authorization"), s.opts.Token)
-	if !ok {
-		writeError(w, invalidLogin(s.opts.Account, bearer))
+	if r.URL.Path == tokenPath {
+		// The token endpoint authenticates by the assertion; it is not a governed REST call.
+		s.serveToken(w, r)
+		return
+	}
+	if e := s.authorize(r); e != nil {
+		writeError(w, e)
 		return
 	}
 	if r.URL.Path == governancePath {
@@ -310,9 +331,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-// route dispatches a request that passed admission.
+// route dispatches a request that passed admission: async job polling, an asynchronous
+// submission (Prefer: respond-async), SuiteQL, or the record API.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if e := s.dispatch(w, r); e != nil {
+	var e *apiError
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, asyncPrefix):
+		e = s.serveAsync(w, r)
+	case prefersAsync(r) && (strings.HasPrefix(path, recordPrefix) || path == suiteqlPath):
+		e = s.submitAsync(w, r)
+	case path == suiteqlPath:
+		e = s.serveSuiteQL(w, r)
+	default:
+		e = s.dispatch(w, r)
+	}
+	if e != nil {
 		writeError(w, e)
 	}
 }

@@ -18,7 +18,7 @@ func TestEachSalesOrderCopiesTheStoredState(t *testing.T) {
 	s, err := New(Options{Catalog: &cat, Limits: Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off"}})
 	require.NoError(t, err)
 	sku := cat.Items[0].SKU
-	body := `{"item":{"items":[{"item":{"externalId":"` + sku + `"},"quantity":2,"rate":10}]},"discountRate":-2,"shippingCost":5,
+	body := `{"entity":{"id":"2000"},"item":{"items":[{"item":{"externalId":"` + sku + `"},"quantity":2,"rate":10}]},"discountRate":-2,"shippingCost":5,
 	  "shippingAddress":{"state":"CA","country":"US"},"custbody_shopify_order_id":"77","custbody_shopify_updated_at":"2026-11-27T10:00:00Z"}`
 	req := httptest.NewRequest(http.MethodPut, "/services/rest/record/v1/salesOrder/eid:77", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer t")

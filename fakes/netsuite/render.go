@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/peakready/peakready/fakes/catalog"
 )
@@ -45,6 +46,27 @@ func newSublist[T any](href string, items []T) sublistView[T] {
 		items = []T{}
 	}
 	return sublistView[T]{Links: selfLinks(href), Count: len(items), Items: items, TotalResults: len(items)}
+}
+
+// sublistLink is a sublist as a record shows it without expandSubResources=true: only
+// the link to the sublist's own resource.
+type sublistLink struct {
+	Links []link `json:"links"`
+}
+
+// sublistOrLink renders items as an expanded sublist, or as its link when the request
+// did not ask for expandSubResources=true (NetSuite's default).
+func sublistOrLink[T any](expand bool, href string, items func() []T) any {
+	if !expand {
+		return sublistLink{Links: selfLinks(href)}
+	}
+	return newSublist(href, items())
+}
+
+// expandSubResources reports whether a GET asked for sublists and subrecords to be
+// expanded. NetSuite expands them only on expandSubResources=true.
+func expandSubResources(r *http.Request) bool {
+	return strings.EqualFold(r.URL.Query().Get("expandSubResources"), "true")
 }
 
 // withCustom appends custom fields (custbody_*, custentity_*, custcol_*) to a marshalled
@@ -93,8 +115,8 @@ func writeRecord(w http.ResponseWriter, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// writeCreated answers a create or upsert-create: 204, no body, the record's URL in
-// Location.
+// writeCreated answers a create or an update (POST, PUT, PATCH): 204, no body, the
+// record's URL in Location, as NetSuite answers both.
 func writeCreated(w http.ResponseWriter, location string) {
 	h := w.Header()
 	h.Set("Location", location)
@@ -102,7 +124,7 @@ func writeCreated(w http.ResponseWriter, location string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// writeNoContent answers an update or delete.
+// writeNoContent answers a delete.
 func writeNoContent(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(http.StatusNoContent)

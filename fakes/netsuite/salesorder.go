@@ -3,6 +3,7 @@ package netsuite
 import (
 	"encoding/json"
 	"maps"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ const maxLines = 1000
 // the store and may run without the store lock for a new order (o is read, so an update
 // needs the lock). The caller checks externalId uniqueness.
 func (s *Server) prepareOrder(o *salesOrder, in *orderInput, now time.Time) (*salesOrder, *apiError) {
+	st := s.settings.Load()
 	creating := o == nil
 	n := &salesOrder{}
 	if !creating {
@@ -55,19 +57,17 @@ func (s *Server) prepareOrder(o *salesOrder, in *orderInput, now time.Time) (*sa
 		if !creating && (len(o.Fulfillments) > 0 || !(o.Status == StatusPendingApproval || o.Status == StatusPendingFulfillment)) {
 			return nil, invalidContent("item", "The item sublist of a sales order that is "+statusNames[o.Status]+" cannot be changed.")
 		}
-		if len(in.Lines) == 0 {
-			return nil, invalidContent("item.items", "You must enter at least one line item for this transaction.")
+		if e := n.mergeLines(in, st.keyedLines); e != nil {
+			return nil, e
 		}
-		if len(in.Lines) > maxLines {
-			return nil, invalidContent("item.items", "A transaction may have at most "+strconv.Itoa(maxLines)+" lines.")
-		}
-		lines := make([]orderLine, len(in.Lines))
-		for i, li := range in.Lines {
-			lines[i] = orderLine{Line: i + 1, Description: li.Description, Quantity: li.Quantity, RateCents: li.RateCents, Custom: li.Custom}
-		}
-		n.Lines = lines
 	} else if creating {
 		return nil, invalidContent("item", "You must enter at least one line item for this transaction.")
+	}
+	if creating && in.Entity == nil && !st.defaultCustomer {
+		// The customer is a mandatory field of a sales order.
+		return nil, &apiError{status: http.StatusBadRequest, detail: ErrorDetail{
+			Detail: "Please enter value(s) for: Customer.", Code: CodeUserError, Path: "entity",
+		}}
 	}
 	if in.HasDiscount {
 		n.DiscountRate = in.DiscountRate
@@ -120,26 +120,109 @@ func resolveOrder(st *store, n *salesOrder, in *orderInput) *apiError {
 		}
 		n.Location = loc
 	}
-	if in.HasLines {
-		for i := range in.Lines {
-			li, ln := &in.Lines[i], &n.Lines[i]
+	for _, p := range n.pending {
+		li, ln := p.in, &n.Lines[p.idx]
+		if li.HasItem {
 			it, ok := st.lookupItem(&li.Item)
 			if !ok {
 				return invalidFieldValue(li.Item.Path, li.Item.value(), "item")
 			}
-			if !li.HasRate {
+			if !li.HasRate && it.ID != ln.ItemID {
 				ln.RateCents = it.PriceCents
 			}
-			if ln.RateCents > 0 && ln.Quantity > maxAmountCents/ln.RateCents {
-				return invalidFieldValue(li.Path+".rate", catalog.Money(ln.RateCents), "rate")
-			}
-			if ln.Description == "" {
+			if ln.Description == "" || (!li.HasDescription && it.ID != ln.ItemID) {
 				ln.Description = it.Title
 			}
-			ln.ItemID, ln.SKU, ln.AmountCents = it.ID, it.SKU, ln.RateCents*ln.Quantity
+			ln.ItemID, ln.SKU = it.ID, it.SKU
+		}
+		if ln.RateCents > 0 && ln.Quantity > maxAmountCents/ln.RateCents {
+			return invalidFieldValue(li.Path+".rate", catalog.Money(ln.RateCents), "rate")
 		}
 	}
+	n.pending = nil
+	for i := range n.Lines {
+		n.Lines[i].AmountCents = n.Lines[i].RateCents * n.Lines[i].Quantity
+	}
 	n.computeTotals()
+	return nil
+}
+
+// pendingLine is a line whose item (and default rate) resolveOrder must look up: line
+// idx of the prepared order takes them from in.
+type pendingLine struct {
+	idx int
+	in  *lineInput
+}
+
+// mergeLines applies the sent item sublist to n, as NetSuite updates sublists
+// (https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545295601.html):
+// with keyed lines, a sent line whose "line" exists updates that line (fields it omits
+// keep their values); every other sent line is added. Without ?replace=item the lines
+// not sent stay, so re-sending an order's lines appends a second copy of them; with it
+// (https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545297048.html)
+// they are removed. On a new order both are the same. New lines get the next line
+// numbers; numbers are never reused.
+func (n *salesOrder) mergeLines(in *orderInput, keyed bool) *apiError {
+	existing := n.Lines
+	byLine := make(map[int]int, len(existing))
+	for i, ln := range existing {
+		byLine[ln.Line] = i
+	}
+	var lines []orderLine
+	if !in.ReplaceItem {
+		lines = append(lines, existing...)
+	}
+	placed := map[int]int{} // line number → index in lines, for keyed lines kept or sent
+	if !in.ReplaceItem {
+		for i, ln := range lines {
+			placed[ln.Line] = i
+		}
+	}
+	var pending []pendingLine
+	for i := range in.Lines {
+		li := &in.Lines[i]
+		if at, ok := byLine[li.Key]; keyed && li.Key != 0 && ok {
+			ln := existing[at]
+			if li.HasQty {
+				ln.Quantity = li.Quantity
+			}
+			if li.HasRate {
+				ln.RateCents = li.RateCents
+			}
+			if li.HasDescription {
+				ln.Description = li.Description
+			}
+			if len(li.Custom) > 0 {
+				custom := make(map[string]json.RawMessage, len(ln.Custom)+len(li.Custom))
+				maps.Copy(custom, ln.Custom)
+				maps.Copy(custom, li.Custom)
+				ln.Custom = custom
+			}
+			idx, seen := placed[ln.Line]
+			if !seen {
+				idx = len(lines)
+				lines = append(lines, ln)
+				placed[ln.Line] = idx
+			} else {
+				lines[idx] = ln
+			}
+			pending = append(pending, pendingLine{idx: idx, in: li})
+			continue
+		}
+		if e := li.requireNew(); e != nil {
+			return e
+		}
+		n.LastLine++
+		lines = append(lines, orderLine{Line: n.LastLine, Description: li.Description, Quantity: li.Quantity, RateCents: li.RateCents, Custom: li.Custom})
+		pending = append(pending, pendingLine{idx: len(lines) - 1, in: li})
+	}
+	if len(lines) == 0 {
+		return invalidContent("item.items", "You must enter at least one line item for this transaction.")
+	}
+	if len(lines) > maxLines {
+		return invalidContent("item.items", "A transaction may have at most "+strconv.Itoa(maxLines)+" lines.")
+	}
+	n.Lines, n.pending = lines, pending
 	return nil
 }
 
@@ -277,27 +360,28 @@ type addressView struct {
 
 // salesOrderView is a sales order in NetSuite's REST shape.
 type salesOrderView struct {
-	Links            []link                     `json:"links"`
-	ID               string                     `json:"id"`
-	TranID           string                     `json:"tranId"`
-	ExternalID       string                     `json:"externalId,omitempty"`
-	Entity           refView                    `json:"entity"`
-	TranDate         string                     `json:"tranDate"`
-	OtherRefNum      string                     `json:"otherRefNum,omitempty"`
-	Memo             string                     `json:"memo,omitempty"`
-	OrderStatus      refView                    `json:"orderStatus"`
-	Location         refView                    `json:"location"`
-	ShippingAddress  *addressView               `json:"shippingAddress,omitempty"`
-	Subtotal         amount                     `json:"subtotal"`
-	DiscountRate     json.RawMessage            `json:"discountRate,omitempty"`
-	DiscountTotal    amount                     `json:"discountTotal"`
-	TaxRate          amount                     `json:"taxRate"`
-	TaxTotal         amount                     `json:"taxTotal"`
-	ShippingCost     amount                     `json:"shippingCost"`
-	Total            amount                     `json:"total"`
-	CreatedDate      string                     `json:"createdDate"`
-	LastModifiedDate string                     `json:"lastModifiedDate"`
-	Item             sublistView[orderLineView] `json:"item"`
+	Links            []link          `json:"links"`
+	ID               string          `json:"id"`
+	TranID           string          `json:"tranId"`
+	ExternalID       string          `json:"externalId,omitempty"`
+	Entity           refView         `json:"entity"`
+	TranDate         string          `json:"tranDate"`
+	OtherRefNum      string          `json:"otherRefNum,omitempty"`
+	Memo             string          `json:"memo,omitempty"`
+	OrderStatus      refView         `json:"orderStatus"`
+	Location         refView         `json:"location"`
+	ShippingAddress  *addressView    `json:"shippingAddress,omitempty"`
+	Subtotal         amount          `json:"subtotal"`
+	DiscountRate     json.RawMessage `json:"discountRate,omitempty"`
+	DiscountTotal    amount          `json:"discountTotal"`
+	TaxRate          amount          `json:"taxRate"`
+	TaxTotal         amount          `json:"taxTotal"`
+	ShippingCost     amount          `json:"shippingCost"`
+	Total            amount          `json:"total"`
+	CreatedDate      string          `json:"createdDate"`
+	LastModifiedDate string          `json:"lastModifiedDate"`
+	// Item is a sublistView[orderLineView], or only its link (sublistLink).
+	Item any `json:"item"`
 }
 
 // refNames are the names a rendered record shows for what it references, copied under
@@ -340,8 +424,10 @@ func (st *store) snapshotOrder(o *salesOrder) (salesOrder, refNames) {
 	return c, st.refNames(o.CustomerID)
 }
 
-// salesOrderBody renders a sales order snapshot; it needs no lock.
-func salesOrderBody(base string, o *salesOrder, names refNames) ([]byte, *apiError) {
+// salesOrderBody renders a sales order snapshot; it needs no lock. Without expand the
+// item sublist is only its link, as NetSuite answers a GET without
+// expandSubResources=true.
+func salesOrderBody(base string, o *salesOrder, names refNames, expand bool) ([]byte, *apiError) {
 	self := base + recordPrefix + RecordSalesOrder + "/" + itoa(o.ID)
 	v := salesOrderView{
 		Links: selfLinks(self), ID: itoa(o.ID), TranID: o.TranID, ExternalID: o.ExternalID,
@@ -356,6 +442,12 @@ func salesOrderBody(base string, o *salesOrder, names refNames) ([]byte, *apiErr
 	if o.Ship.present {
 		v.ShippingAddress = &addressView{Addr1: o.Ship.Addr1, Addr2: o.Ship.Addr2, City: o.Ship.City, State: o.Ship.State, Zip: o.Ship.Zip, Country: countryRef(o.Ship.Country)}
 	}
+	v.Item = sublistOrLink(expand, self+"/item", func() []orderLineView { return orderLineViews(base, o) })
+	return marshalRecord(v, o.Custom)
+}
+
+// orderLineViews renders the item sublist's lines.
+func orderLineViews(base string, o *salesOrder) []orderLineView {
 	lines := make([]orderLineView, len(o.Lines))
 	committing := commits(o.Status)
 	for i, ln := range o.Lines {
@@ -369,6 +461,5 @@ func salesOrderBody(base string, o *salesOrder, names refNames) ([]byte, *apiErr
 		}
 		lines[i] = lv
 	}
-	v.Item = newSublist(self+"/item", lines)
-	return marshalRecord(v, o.Custom)
+	return lines
 }

@@ -3,6 +3,7 @@ package netsuite
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/peakready/peakready/fakes/ledger"
 )
@@ -18,6 +19,9 @@ func (s *Server) createSalesOrder(w http.ResponseWriter, r *http.Request) *apiEr
 	}
 	st := s.settings.Load()
 	in, e := decodeSalesOrder(body, st.acceptTax)
+	if e == nil {
+		in.ReplaceItem, e = replaceItemParam(r)
+	}
 	if e != nil {
 		s.rejectCreate(RecordSalesOrder, body, e)
 		return e
@@ -70,8 +74,9 @@ func (s *Server) insertSalesOrder(o *salesOrder, in *orderInput) (int64, []Event
 	return o.ID, s.stockEvents(changed, "salesOrder", now), nil
 }
 
-// upsertSalesOrder is PUT /salesOrder/eid:X: create (204 + Location) if absent, update
-// (204) if present.
+// upsertSalesOrder is PUT /salesOrder/eid:X: create if absent, update if present; both
+// answer 204 with the record's internal URL in Location, which is how a client learns the
+// internal id.
 func (s *Server) upsertSalesOrder(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
 	body, e := readBody(w, r)
 	if e != nil {
@@ -79,6 +84,9 @@ func (s *Server) upsertSalesOrder(w http.ResponseWriter, r *http.Request, rid re
 		return e
 	}
 	in, e := decodeSalesOrder(body, s.settings.Load().acceptTax)
+	if e == nil {
+		in.ReplaceItem, e = replaceItemParam(r)
+	}
 	if e == nil && in.ExternalID != nil && *in.ExternalID != rid.eid {
 		e = invalidContent("externalId", "The externalId in the body ("+*in.ExternalID+") differs from the one in the URL ("+rid.eid+").")
 	}
@@ -110,23 +118,50 @@ func (s *Server) upsertSalesOrder(w http.ResponseWriter, r *http.Request, rid re
 		return nil
 	}
 	events, e := s.updateSalesOrder(o, in)
+	id := o.ID
 	s.mu.Unlock()
 	if e != nil {
 		return e
 	}
 	s.publish(events)
-	writeNoContent(w)
+	writeCreated(w, recordURL(r, RecordSalesOrder, id))
 	return nil
 }
 
-// patchSalesOrder is PATCH /salesOrder/{id}: the fields sent change, the rest stay; a
-// sent item sublist replaces the lines.
+// replaceItemParam reads ?replace=, NetSuite's comma-separated list of sublists whose
+// lines the request replaces instead of merging into. A sales order has one sublist the
+// fake models, item; any other name is refused rather than silently merged.
+func replaceItemParam(r *http.Request) (bool, *apiError) {
+	v, ok := r.URL.Query()["replace"]
+	if !ok {
+		return false, nil
+	}
+	item := false
+	for _, raw := range v {
+		for name := range strings.SplitSeq(raw, ",") {
+			switch name = strings.TrimSpace(name); name {
+			case "":
+			case "item":
+				item = true
+			default:
+				return false, invalidParameter("replace", "Invalid value '"+name+"' for query parameter 'replace': record 'salesOrder' has no sublist '"+name+"'. Sublists: item.")
+			}
+		}
+	}
+	return item, nil
+}
+
+// patchSalesOrder is PATCH /salesOrder/{id}: the fields sent change, the rest stay; sent
+// item lines merge into the sublist, or replace it with ?replace=item (see mergeLines).
 func (s *Server) patchSalesOrder(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
 	body, e := readBody(w, r)
 	if e != nil {
 		return e
 	}
 	in, e := decodeSalesOrder(body, s.settings.Load().acceptTax)
+	if e == nil {
+		in.ReplaceItem, e = replaceItemParam(r)
+	}
 	if e != nil {
 		s.rejectUpdate(RecordSalesOrder, rid, e)
 		return e
@@ -138,12 +173,13 @@ func (s *Server) patchSalesOrder(w http.ResponseWriter, r *http.Request, rid rec
 		return notFound()
 	}
 	events, e := s.updateSalesOrder(o, in)
+	id := o.ID
 	s.mu.Unlock()
 	if e != nil {
 		return e
 	}
 	s.publish(events)
-	writeNoContent(w)
+	writeCreated(w, recordURL(r, RecordSalesOrder, id))
 	return nil
 }
 
@@ -206,7 +242,7 @@ func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request, rid recor
 	}
 	snap, names := s.st.snapshotOrder(o)
 	s.mu.Unlock()
-	b, e := salesOrderBody(baseURL(r), &snap, names)
+	b, e := salesOrderBody(baseURL(r), &snap, names, expandSubResources(r))
 	if e != nil {
 		return e
 	}
@@ -225,19 +261,10 @@ func (s *Server) salesOrderSublist(w http.ResponseWriter, r *http.Request, rid r
 		s.mu.Unlock()
 		return notFound()
 	}
-	snap, names := s.st.snapshotOrder(o)
+	snap, _ := s.st.snapshotOrder(o)
 	s.mu.Unlock()
-	b, e := salesOrderBody(baseURL(r), &snap, names)
-	if e != nil {
-		return e
-	}
-	var v struct {
-		Item json.RawMessage `json:"item"`
-	}
-	if json.Unmarshal(b, &v) != nil {
-		return unexpectedError()
-	}
-	writeRecord(w, v.Item)
+	base := baseURL(r)
+	writeJSON(w, http.StatusOK, newSublist(base+recordPrefix+RecordSalesOrder+"/"+itoa(snap.ID)+"/item", orderLineViews(base, &snap)))
 	return nil
 }
 

@@ -22,30 +22,39 @@ func (r recordRef) value() string {
 	return r.ExternalID
 }
 
-// lineInput is one line of a sales order body's item sublist.
+// lineInput is one line of a sales order body's item sublist. A line that names an
+// existing "line" is keyed: it updates that line, and the fields it omits keep their
+// values; any other line is new and needs item and quantity.
 type lineInput struct {
-	Item        recordRef
-	Quantity    int64
-	RateCents   int64
-	HasRate     bool
-	Description string
-	Custom      map[string]json.RawMessage
-	Path        string
+	Key            int // the "line" sent; 0: none
+	Item           recordRef
+	HasItem        bool
+	Quantity       int64
+	HasQty         bool
+	RateCents      int64
+	HasRate        bool
+	Description    string
+	HasDescription bool
+	Custom         map[string]json.RawMessage
+	Path           string
 }
 
 // orderInput is a decoded sales order body. Pointer fields are nil when the body did not
 // send them, so an update changes only what was sent.
 type orderInput struct {
-	ExternalID    *string
-	Entity        *recordRef
-	TranDate      *string
-	OtherRefNum   *string
-	Memo          *string
-	OrderStatus   *string
-	Ship          *address
-	Location      *recordRef
-	Lines         []lineInput
-	HasLines      bool
+	ExternalID  *string
+	Entity      *recordRef
+	TranDate    *string
+	OtherRefNum *string
+	Memo        *string
+	OrderStatus *string
+	Ship        *address
+	Location    *recordRef
+	Lines       []lineInput
+	HasLines    bool
+	// ReplaceItem is ?replace=item: the sent lines replace the sublist instead of being
+	// merged into it. It comes from the URL, not the body.
+	ReplaceItem   bool
 	DiscountRate  json.RawMessage
 	DiscountPct   int64 // hundredths of a percent, <= 0; used when DiscountIsPct
 	DiscountCents int64 // <= 0
@@ -309,7 +318,6 @@ func (d *bodyDecoder) itemSublist(path string, acceptTax bool, in *orderInput) *
 // line reads one item sublist line.
 func (d *bodyDecoder) line(path string, acceptTax bool) (lineInput, *apiError) {
 	ln := lineInput{Path: path}
-	hasItem, hasQty := false, false
 	present, e := d.object(path, "an object", func(key, p string) *apiError {
 		switch key {
 		case "item":
@@ -318,7 +326,7 @@ func (d *bodyDecoder) line(path string, acceptTax bool) (lineInput, *apiError) {
 				return e
 			}
 			if ref != nil {
-				ln.Item, hasItem = *ref, true
+				ln.Item, ln.HasItem = *ref, true
 			}
 		case "quantity":
 			n, e := d.number(p)
@@ -329,7 +337,7 @@ func (d *bodyDecoder) line(path string, acceptTax bool) (lineInput, *apiError) {
 			if !ok || q <= 0 || q > 1_000_000 {
 				return invalidContent(p, "Invalid Field Value "+n.String()+" for the following field: quantity. The quantity must be a whole number above 0.")
 			}
-			ln.Quantity, hasQty = q, true
+			ln.Quantity, ln.HasQty = q, true
 		case "rate":
 			n, e := d.number(p)
 			if e != nil {
@@ -345,8 +353,18 @@ func (d *bodyDecoder) line(path string, acceptTax bool) (lineInput, *apiError) {
 			if e != nil {
 				return e
 			}
-			ln.Description = v
-		case "line", "links", "amount", "quantityFulfilled", "quantityCommitted":
+			ln.Description, ln.HasDescription = v, true
+		case "line":
+			n, e := d.number(p)
+			if e != nil {
+				return e
+			}
+			k, ok := intValue(n)
+			if !ok || k <= 0 || k > 1<<30 {
+				return invalidFieldValue(p, n.String(), "line")
+			}
+			ln.Key = int(k)
+		case "links", "amount", "quantityFulfilled", "quantityCommitted":
 			return d.skip(p) // read-only values a client may echo back from GET
 		default:
 			switch {
@@ -376,13 +394,23 @@ func (d *bodyDecoder) line(path string, acceptTax bool) (lineInput, *apiError) {
 	if !present {
 		return ln, invalidContent(path, detailInvalidBody+" "+describe(path)+" must be an object.")
 	}
-	if !hasItem {
-		return ln, invalidContent(joinPath(path, "item"), "Please enter value(s) for: Item")
-	}
-	if !hasQty {
-		return ln, invalidContent(joinPath(path, "quantity"), "Please enter value(s) for: Quantity")
+	if ln.Key == 0 {
+		if e := ln.requireNew(); e != nil {
+			return ln, e
+		}
 	}
 	return ln, nil
+}
+
+// requireNew checks what a new line needs: an item and a quantity.
+func (ln *lineInput) requireNew() *apiError {
+	if !ln.HasItem {
+		return invalidContent(joinPath(ln.Path, "item"), "Please enter value(s) for: Item")
+	}
+	if !ln.HasQty {
+		return invalidContent(joinPath(ln.Path, "quantity"), "Please enter value(s) for: Quantity")
+	}
+	return nil
 }
 
 // discount reads discountRate: a negative amount (-10.00) or a negative percentage

@@ -26,7 +26,11 @@ func TestCreateSalesOrderAnswers204WithLocation(t *testing.T) {
 	assert.Empty(t, r.body)
 	assert.Equal(t, b.url+soPath+"/10001", r.header.Get("Location"), "Location uses the host the request came in on")
 
-	got := b.do(t, http.MethodGet, soPath+"/10001", nil)
+	plain := b.do(t, http.MethodGet, soPath+"/10001", nil).json(t)
+	assert.Equal(t, map[string]any{"links": []any{map[string]any{"rel": "self", "href": b.url + soPath + "/10001/item"}}}, plain["item"],
+		"without expandSubResources the sublist is only its link")
+
+	got := b.do(t, http.MethodGet, soPath+"/10001?expandSubResources=true", nil)
 	require.Equal(t, http.StatusOK, got.status)
 	assert.Equal(t, "application/json; charset=UTF-8", got.header.Get("Content-Type"))
 	so := got.json(t)
@@ -41,7 +45,7 @@ func TestCreateSalesOrderAnswers204WithLocation(t *testing.T) {
 	assert.Equal(t, map[string]any{"id": "B", "refName": "Pending Fulfillment"}, so["orderStatus"])
 	assert.Equal(t, []any{map[string]any{"rel": "self", "href": b.url + soPath + "/10001"}}, so["links"])
 	entity := so["entity"].(map[string]any)
-	assert.Equal(t, "2000", entity["id"], "no entity: the default web customer")
+	assert.Equal(t, "2000", entity["id"], "the web customer the body named")
 	item := so["item"].(map[string]any)
 	assert.Equal(t, float64(1), item["totalResults"])
 	line := item["items"].([]any)[0].(map[string]any)
@@ -52,7 +56,7 @@ func TestCreateSalesOrderAnswers204WithLocation(t *testing.T) {
 	assert.Equal(t, 10.0, line["rate"])
 	assert.Equal(t, 20.0, line["amount"])
 
-	byEID := b.do(t, http.MethodGet, soPath+"/eid:5001", nil)
+	byEID := b.do(t, http.MethodGet, soPath+"/eid:5001?expandSubResources=true", nil)
 	require.Equal(t, http.StatusOK, byEID.status)
 	assert.JSONEq(t, string(got.body), string(byEID.body))
 
@@ -159,9 +163,9 @@ func TestUpsertIsIdempotent(t *testing.T) {
 	body["custbody_shopify_updated_at"] = "2026-11-27T09:01:00Z"
 	body["memo"] = "updated"
 	for range 3 {
-		r = b.do(t, http.MethodPut, soPath+"/eid:5001", body)
+		r = b.do(t, http.MethodPut, soPath+"/eid:5001?replace=item", body)
 		require.Equal(t, http.StatusNoContent, r.status, "body: %s", r.body)
-		assert.Empty(t, r.header.Get("Location"))
+		assert.Equal(t, b.url+soPath+"/10001", r.header.Get("Location"), "an upsert that updates says where too")
 	}
 
 	c := b.srv.Ledger().Counts(RecordSalesOrder)
@@ -291,7 +295,7 @@ func TestStockIsCommittedAndReleased(t *testing.T) {
 
 	// Replacing the lines moves the commitment.
 	patch := b.orderBody("5001", 5)
-	require.Equal(t, http.StatusNoContent, b.do(t, http.MethodPatch, soPath+"/"+id, map[string]any{"item": patch["item"]}).status)
+	require.Equal(t, http.StatusNoContent, b.do(t, http.MethodPatch, soPath+"/"+id+"?replace=item", map[string]any{"item": patch["item"]}).status)
 	assert.Equal(t, 5.0, num(b.stockOf(t, itemID, 0)["quantityCommitted"]))
 
 	// Cancellation releases it.
@@ -348,6 +352,8 @@ func TestPatchSalesOrder(t *testing.T) {
 	assert.Equal(t, CodeNonexistentID, r.errorBody(t).Details[0].Code)
 
 	r = b.do(t, http.MethodPatch, soPath+"/"+id, map[string]any{"item": map[string]any{"items": []any{}}})
+	require.Equal(t, http.StatusNoContent, r.status, "merging no lines keeps the lines: %s", r.body)
+	r = b.do(t, http.MethodPatch, soPath+"/"+id+"?replace=item", map[string]any{"item": map[string]any{"items": []any{}}})
 	require.Equal(t, http.StatusBadRequest, r.status)
 	assert.Contains(t, r.errorBody(t).Details[0].Detail, "at least one line item")
 }
@@ -366,7 +372,7 @@ func TestSalesOrderRouteErrors(t *testing.T) {
 		{http.MethodDelete, soPath + "/424242", nil, 404, CodeNonexistentID},
 		{http.MethodGet, "/services/rest/record/v1/invoice", nil, 404, CodeNonexistentID},
 		{http.MethodGet, "/services/rest/record/v1/", nil, 404, CodeNonexistentID},
-		{http.MethodGet, "/services/rest/query/v1/suiteql", nil, 404, CodeNonexistentID},
+		{http.MethodGet, "/services/rest/query/v1/suiteql", nil, 405, CodeMethodNotAllowed},
 		{http.MethodPut, soPath, nil, 405, CodeMethodNotAllowed},
 		{http.MethodPost, itemPath, map[string]any{}, 405, CodeMethodNotAllowed},
 		{http.MethodPatch, ifPath + "/50001", map[string]any{}, 405, CodeMethodNotAllowed},

@@ -148,6 +148,8 @@ type salesOrder struct {
 	Ship          address
 	Location      int // index into the store's locations
 	Lines         []orderLine
+	LastLine      int             // the highest line number ever given; new lines take the next
+	pending       []pendingLine   // lines resolveOrder must complete; nil once stored
 	DiscountRate  json.RawMessage // as sent: a number (amount) or "-10%"
 	DiscountIsPct bool
 	DiscountPct   int64 // basis points of the subtotal, <= 0, when DiscountIsPct

@@ -110,6 +110,10 @@ type Orders struct {
 	Holds    Holds
 	// HoldRisk lists the risk levels held for review (default HIGH).
 	HoldRisk []string
+	// Customer is the internal id of the NetSuite customer every sales order is booked
+	// to (a web-store customer): NetSuite refuses a sales order without one. Empty sends
+	// none, for accounts where a script or default fills it in.
+	Customer string
 	// OnOutcome, when set, is told what happened to each message.
 	OnOutcome func(Outcome)
 	Logger    *slog.Logger
@@ -127,6 +131,9 @@ func (o *Orders) Handle(ctx context.Context, m *queue.Message) error {
 	if err != nil {
 		o.outcome(Rejected)
 		return queue.Permanent(fmt.Errorf("orders: order %d: %w", order.ID, err))
+	}
+	if o.Customer != "" {
+		so.Entity = &netsuite.Ref{ID: o.Customer}
 	}
 	key := "order:" + strconv.FormatInt(order.ID, 10)
 	v := Version{UpdatedAt: updatedAt, Digest: digest(so)}

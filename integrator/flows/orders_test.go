@@ -71,6 +71,22 @@ func TestNewOrderIsUpsertedByExternalIDWithoutTax(t *testing.T) {
 	assert.Equal(t, -4.0, *sent.DiscountRate, "the order discount, applied before tax as Shopify does")
 	require.NotNil(t, sent.ShippingCost)
 	assert.Equal(t, 10.0, *sent.ShippingCost)
+	assert.Nil(t, sent.Entity, "no customer configured: none sent")
+}
+
+// NetSuite refuses a sales order without a customer: the configured one is sent.
+func TestOrderIsBookedToTheConfiguredCustomer(t *testing.T) {
+	t.Parallel()
+	o, b := setup(t)
+	o.Shopify, o.Customer = nil, "2000"
+	ctx := context.Background()
+	b.versions.EXPECT().Applied(ctx, orderKey).Return(Version{}, false, nil)
+	var sent netsuite.SalesOrder
+	b.erp.EXPECT().UpsertSalesOrder(ctx, "820982911946154508", mock.Anything).Run(func(_ context.Context, _ string, so netsuite.SalesOrder) { sent = so }).Return(nil)
+	b.versions.EXPECT().Record(ctx, orderKey, mock.Anything).Return(nil)
+	require.NoError(t, o.Handle(ctx, msg("orders/create", paidOrder)))
+	require.NotNil(t, sent.Entity)
+	assert.Equal(t, netsuite.Ref{ID: "2000"}, *sent.Entity)
 }
 
 func TestStaleEventNeverOverwritesNewerState(t *testing.T) {

@@ -12,7 +12,9 @@
 //
 // 401 is transient because NetSuite sometimes answers an over-limit request with
 // INVALID_LOGIN instead of 429; a truly wrong credential exhausts its attempts and lands
-// in the dead-letter queue with NetSuite's message.
+// in the dead-letter queue with NetSuite's message. With a TokenSource that can get new
+// tokens (ClientCredentials), a 401 invalid_token first makes the client fetch a new
+// token and send the request once more.
 package netsuite
 
 import (
@@ -32,9 +34,9 @@ import (
 
 // Client calls one NetSuite account. It is safe for concurrent use.
 type Client struct {
-	base  string // https://{account}.suitetalk.api.netsuite.com
-	token string
-	http  *http.Client
+	base   string // https://{account}.suitetalk.api.netsuite.com
+	tokens TokenSource
+	http   *http.Client
 }
 
 // Option configures a Client.
@@ -43,24 +45,25 @@ type Option func(*Client)
 // WithHTTPClient replaces the HTTP client (default: 60 s timeout, keep-alive).
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
+// WithTokenSource gives the client its bearer tokens from ts (e.g. ClientCredentials)
+// instead of the static token passed to New.
+func WithTokenSource(ts TokenSource) Option { return func(c *Client) { c.tokens = ts } }
+
 // DefaultTimeout bounds one NetSuite call. NetSuite itself allows 15 minutes; a sales order
 // write that takes a minute is failing, and the retry is idempotent.
 const DefaultTimeout = 60 * time.Second
 
 // New returns a client for the account at baseURL (the scheme and host, e.g.
 // https://123456.suitetalk.api.netsuite.com, or a fake's URL) sending
-// "Authorization: Bearer token".
+// "Authorization: Bearer token", or the tokens of WithTokenSource (token may then be
+// empty).
 func New(baseURL, token string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("netsuite: base URL %q must be http(s)://host", baseURL)
 	}
-	if token == "" {
-		return nil, errors.New("netsuite: a token is required")
-	}
 	c := &Client{
-		base:  strings.TrimRight(baseURL, "/"),
-		token: token,
+		base: strings.TrimRight(baseURL, "/"),
 		http: &http.Client{
 			Timeout: DefaultTimeout,
 			Transport: &http.Transport{
@@ -74,6 +77,12 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.tokens == nil {
+		if token == "" {
+			return nil, errNoToken
+		}
+		c.tokens = StaticToken(token)
 	}
 	return c, nil
 }
@@ -155,48 +164,83 @@ type errorEnvelope struct {
 }
 
 // do sends one request and returns the response headers and body of a 2xx, or a
-// classified error.
+// classified error. A 401 invalid_token from a source that can renew its token is
+// retried once with a new token.
 func (c *Client) do(ctx context.Context, op, method, path string, body any) (http.Header, []byte, error) {
-	var rd io.Reader
+	var payload []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, nil, permanent(fmt.Errorf("netsuite: %s: encode: %w", op, err))
 		}
-		rd = bytes.NewReader(b)
+		payload = b
+	}
+	for retried := false; ; retried = true {
+		tok, err := c.tokens.Token(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("netsuite: %s: %w", op, ctx.Err())
+			}
+			var e *Error
+			if errors.As(err, &e) {
+				return nil, nil, &Error{Op: op, Err: e}
+			}
+			return nil, nil, &Error{Op: op, Err: err}
+		}
+		hdr, data, status, err := c.send(ctx, op, method, path, payload, tok)
+		if err != nil {
+			return nil, nil, err
+		}
+		if status == http.StatusUnauthorized && !retried && invalidToken(hdr) && c.tokens.Refused(tok) {
+			continue
+		}
+		return classify(op, status, hdr, data)
+	}
+}
+
+// send makes one HTTP exchange and reads the whole answer.
+func (c *Client) send(ctx context.Context, op, method, path string, payload []byte, tok string) (http.Header, []byte, int, error) {
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return nil, nil, permanent(fmt.Errorf("netsuite: %s: %w", op, err))
+		return nil, nil, 0, permanent(fmt.Errorf("netsuite: %s: %w", op, err))
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return nil, nil, fmt.Errorf("netsuite: %s: %w", op, ctx.Err())
+			return nil, nil, 0, fmt.Errorf("netsuite: %s: %w", op, ctx.Err())
 		}
-		return nil, nil, &Error{Op: op, Err: err}
+		return nil, nil, 0, &Error{Op: op, Err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, nil, &Error{Op: op, Status: 0, Err: fmt.Errorf("reading the answer: %w", err)}
+		return nil, nil, 0, &Error{Op: op, Status: 0, Err: fmt.Errorf("reading the answer: %w", err)}
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp.Header, data, nil
+	return resp.Header, data, resp.StatusCode, nil
+}
+
+// classify turns an answer into the headers and body of a 2xx or a classified error.
+func classify(op string, status int, hdr http.Header, data []byte) (http.Header, []byte, error) {
+	if status >= 200 && status < 300 {
+		return hdr, data, nil
 	}
-	e := &Error{Op: op, Status: resp.StatusCode}
+	e := &Error{Op: op, Status: status}
 	var env errorEnvelope
 	if json.Unmarshal(data, &env) == nil && len(env.Details) > 0 {
 		e.Code, e.Detail, e.Path = env.Details[0].Code, env.Details[0].Detail, env.Details[0].Path
 	} else {
 		e.Detail = strings.TrimSpace(string(data[:min(len(data), 200)]))
 	}
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
+	if ra := hdr.Get("Retry-After"); ra != "" {
 		if s, err := strconv.ParseFloat(ra, 64); err == nil && s > 0 {
 			e.retry = time.Duration(s * float64(time.Second))
 		}
@@ -221,15 +265,42 @@ func validExternalID(id string) bool {
 }
 
 // UpsertSalesOrder creates or updates the sales order with externalID (PUT
-// .../salesOrder/eid:{externalID}): the idempotent write that survives a lost response.
+// .../salesOrder/eid:{externalID}?replace=item): the idempotent write that survives a
+// lost response. replace=item makes the sent lines the order's lines: without it
+// NetSuite appends them to the lines the order already has, and every re-sent update
+// would duplicate them.
 func (c *Client) UpsertSalesOrder(ctx context.Context, externalID string, so SalesOrder) error {
+	_, err := c.UpsertSalesOrderID(ctx, externalID, so)
+	return err
+}
+
+// UpsertSalesOrderID is UpsertSalesOrder that also returns the sales order's internal
+// id, which NetSuite gives in the Location header of its 204 (create or update alike).
+// The id is empty if the answer had no readable Location.
+func (c *Client) UpsertSalesOrderID(ctx context.Context, externalID string, so SalesOrder) (string, error) {
 	op := "upsert salesOrder eid:" + externalID
 	if !validExternalID(externalID) {
-		return permanent(fmt.Errorf("netsuite: %s: external id may hold only letters, digits, _ and -", op))
+		return "", permanent(fmt.Errorf("netsuite: %s: external id may hold only letters, digits, _ and -", op))
 	}
 	so.ExternalID = externalID
-	_, _, err := c.do(ctx, op, http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+externalID, so)
-	return err
+	hdr, _, err := c.do(ctx, op, http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+externalID+"?replace=item", so)
+	if err != nil {
+		return "", err
+	}
+	return internalID(hdr.Get("Location")), nil
+}
+
+// internalID is the last path segment of a record URL, when it is an internal id.
+func internalID(location string) string {
+	u, err := url.Parse(location)
+	if err != nil {
+		return ""
+	}
+	id := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
+	if id == "" || strings.Trim(id, "0123456789") != "" {
+		return ""
+	}
+	return id
 }
 
 // GetSalesOrder reads the sales order with externalID. A missing order is an *Error with
@@ -240,7 +311,7 @@ func (c *Client) GetSalesOrder(ctx context.Context, externalID string) (SalesOrd
 	if !validExternalID(externalID) {
 		return rec, permanent(fmt.Errorf("netsuite: %s: invalid external id", op))
 	}
-	_, data, err := c.do(ctx, op, http.MethodGet, "/services/rest/record/v1/salesOrder/eid:"+externalID, nil)
+	_, data, err := c.do(ctx, op, http.MethodGet, "/services/rest/record/v1/salesOrder/eid:"+externalID+"?expandSubResources=true", nil)
 	if err != nil {
 		return rec, err
 	}

@@ -40,7 +40,9 @@ const (
 // SalesOrder is what the integrator writes. Tax is never sent: NetSuite computes it from
 // the shipping address. Custom body fields carry what reconciliation needs.
 type SalesOrder struct {
-	ExternalID      string   `json:"externalId,omitempty"`
+	ExternalID string `json:"externalId,omitempty"`
+	// Entity is the customer the order is booked to; NetSuite requires one.
+	Entity          *Ref     `json:"entity,omitempty"`
 	TranDate        string   `json:"tranDate,omitempty"`
 	OtherRefNum     string   `json:"otherRefNum,omitempty"`
 	Memo            string   `json:"memo,omitempty"`

@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	fakenetsuite "github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/netsuite"
 	"github.com/peakready/peakready/integrator/queue"
@@ -43,6 +44,8 @@ func (m Mode) String() string {
 		return "drop-one-percent"
 	case PostWithoutExternalID:
 		return "post-without-external-id"
+	case ResendLinesWithoutReplace:
+		return "resend-lines-without-replace"
 	}
 	return "mode-" + strconv.Itoa(int(m))
 }
@@ -57,6 +60,10 @@ const (
 	// PostWithoutExternalID creates a sales order with POST and no externalId for every
 	// event, and retries POSTs that time out: NetSuite then holds duplicates.
 	PostWithoutExternalID
+	// ResendLinesWithoutReplace upserts by external id, idempotently, but without
+	// ?replace=item: NetSuite appends the lines of every update to the lines the order
+	// already has, so an order synced twice holds its lines twice.
+	ResendLinesWithoutReplace
 )
 
 // SUT is one running broken integrator.
@@ -71,6 +78,7 @@ type SUT struct {
 
 	mu          sync.Mutex
 	dropped     map[int64]bool
+	resent      map[int64]int
 	posts       map[int64]int
 	created     map[int64]int
 	lastApplied map[int64]time.Time
@@ -79,7 +87,7 @@ type SUT struct {
 
 // Start listens on loopback and syncs orders to the NetSuite at netsuiteURL.
 func Start(mode Mode, secret, netsuiteURL string) (*SUT, error) {
-	s := &SUT{mode: mode, secret: []byte(secret), dropped: map[int64]bool{}, posts: map[int64]int{},
+	s := &SUT{mode: mode, secret: []byte(secret), dropped: map[int64]bool{}, resent: map[int64]int{}, posts: map[int64]int{},
 		created: map[int64]int{}, lastApplied: map[int64]time.Time{}, latestSeen: map[int64]time.Time{}}
 	client, err := netsuite.New(netsuiteURL, "broken-sut-token")
 	if err != nil {
@@ -92,8 +100,12 @@ func Start(mode Mode, secret, netsuiteURL string) (*SUT, error) {
 		versions = noVersions{}
 	case PostWithoutExternalID:
 		erp = &postingERP{s: s, base: netsuiteURL, http: &http.Client{Timeout: 80 * time.Millisecond}}
+	case ResendLinesWithoutReplace:
+		erp = &appendingERP{s: s, base: netsuiteURL, http: &http.Client{Timeout: 30 * time.Second}}
 	}
-	s.flow = &flows.Orders{ERP: erp, Versions: versions}
+	// Every broken integrator books its orders to the fake's web-store customer: NetSuite
+	// refuses a sales order without one.
+	s.flow = &flows.Orders{ERP: erp, Versions: versions, Customer: fakenetsuite.DefaultCustomerID}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -309,6 +321,77 @@ func (e *postingERP) UpsertSalesOrder(ctx context.Context, externalID string, so
 		}
 	}
 	return errors.Join(errors.New("netsuite: giving up"), last)
+}
+
+// Resent counts, per order, the updates ResendLinesWithoutReplace sent to a sales order
+// that already existed: each appended the order's lines once more.
+func (s *SUT) Resent() map[int64]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int64]int, len(s.resent))
+	for k, v := range s.resent {
+		out[k] = v
+	}
+	return out
+}
+
+// appendingERP upserts by external id without ?replace=item, retrying throttles and
+// outages until NetSuite answers.
+type appendingERP struct {
+	s    *SUT
+	base string
+	http *http.Client
+
+	mu      sync.Mutex
+	created map[string]bool
+}
+
+func (e *appendingERP) UpsertSalesOrder(ctx context.Context, externalID string, so netsuite.SalesOrder) error {
+	so.ExternalID = externalID
+	body, err := json.Marshal(so)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, e.base+"/services/rest/record/v1/salesOrder/eid:"+externalID, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer broken-sut-token")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := e.http.Do(req)
+		if err != nil {
+			if attempt >= 20 {
+				return err
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode/100 == 2:
+			e.mu.Lock()
+			if e.created == nil {
+				e.created = map[string]bool{}
+			}
+			existed := e.created[externalID]
+			e.created[externalID] = true
+			e.mu.Unlock()
+			if existed {
+				id, _ := strconv.ParseInt(externalID, 10, 64)
+				e.s.mu.Lock()
+				e.s.resent[id]++
+				e.s.mu.Unlock()
+			}
+			e.s.applied(externalID, so.ShopifyUpdatedAt)
+			return nil
+		case (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) && attempt < 200:
+			time.Sleep(20 * time.Millisecond)
+		default:
+			return fmt.Errorf("netsuite: %s", resp.Status)
+		}
+	}
 }
 
 // noVersions is a last-writer-wins guard that remembers nothing.

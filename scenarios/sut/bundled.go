@@ -2,8 +2,12 @@ package sut
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,7 +28,10 @@ import (
 // Credentials the runner sets up between the fakes and the bundled integrator.
 const (
 	bundledNetSuiteToken = "peakready-scenario-netsuite-token"
-	bundledShopifyToken  = "shpat_peakready_scenario"
+	// The client credentials integration the bundled integrator logs in with.
+	bundledNetSuiteClientID      = "peakready-scenario-client"
+	bundledNetSuiteCertificateID = "peakready-scenario-certificate"
+	bundledShopifyToken          = "shpat_peakready_scenario"
 	// bundledSecret signs webhooks to the bundled integrator.
 	bundledSecret = "peakready-scenario-webhook-secret"
 )
@@ -51,6 +58,10 @@ type BundledConfig struct {
 	// makes them refuse a Redis that can lose acknowledged webhooks; empty or
 	// DurabilityVolatileOK accepts a throw-away one (the embedded Redis always is).
 	RedisDurability string
+	// NetSuiteStaticToken authenticates to NetSuite with a static bearer token instead of
+	// the OAuth 2.0 client credentials flow (a key pair made for the run, tokens that
+	// expire after 60 minutes of platform time and are renewed).
+	NetSuiteStaticToken bool
 }
 
 // Bundled returns a Starter for the bundled integrator.
@@ -58,13 +69,51 @@ func Bundled(cfg BundledConfig) Starter {
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
 	}
-	return bundledStarter{cfg: cfg}
+	return bundledStarter{cfg: cfg, m2m: sync.OnceValue(newM2MCredentials)}
 }
 
-type bundledStarter struct{ cfg BundledConfig }
+type bundledStarter struct {
+	cfg BundledConfig
+	m2m func() m2mCredentials
+}
 
-func (bundledStarter) Credentials() Credentials {
-	return Credentials{ShopifyToken: bundledShopifyToken, NetSuiteToken: bundledNetSuiteToken}
+// m2mCredentials are a client credentials integration made for one run: an EC P-256
+// key pair (ES256), quick to generate.
+type m2mCredentials struct {
+	publicPEM, privatePEM string
+	err                   error
+}
+
+func newM2MCredentials() m2mCredentials {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return m2mCredentials{err: err}
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return m2mCredentials{err: err}
+	}
+	priv, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return m2mCredentials{err: err}
+	}
+	return m2mCredentials{
+		publicPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
+		privatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})),
+	}
+}
+
+func (s bundledStarter) Credentials() Credentials {
+	c := Credentials{ShopifyToken: bundledShopifyToken, NetSuiteToken: bundledNetSuiteToken}
+	if s.cfg.NetSuiteStaticToken {
+		return c
+	}
+	if m := s.m2m(); m.err == nil {
+		c.NetSuiteToken = ""
+		c.NetSuiteClientID, c.NetSuiteCertificateID = bundledNetSuiteClientID, bundledNetSuiteCertificateID
+		c.NetSuitePublicKey, c.NetSuitePrivateKey = m.publicPEM, m.privatePEM
+	}
+	return c
 }
 
 // bundled is the bundled integrator under test: replicas on one Redis behind a load
@@ -175,6 +224,8 @@ func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config 
 	cfg := integrator.Config{
 		Redis: rdb, Prefix: b.prefix, WebhookSecret: bundledSecret,
 		NetSuiteURL: b.up.NetSuiteURL, NetSuiteToken: b.up.Credentials.NetSuiteToken, NetSuiteConcurrency: b.cfg.NetSuiteConcurrency,
+		NetSuiteClientID: b.up.Credentials.NetSuiteClientID, NetSuiteCertificateID: b.up.Credentials.NetSuiteCertificateID,
+		NetSuitePrivateKey: b.up.Credentials.NetSuitePrivateKey, NetSuiteCustomer: b.up.NetSuiteCustomer,
 		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log, RedisDurability: b.durability(),
 	}
 	if b.cfg.RiskCheck {

@@ -55,7 +55,16 @@ func startProcessReplica(b *bundled) (replica, error) {
 	if b.cfg.NetSuiteConcurrency > 0 {
 		args = append(args, "--netsuite-concurrency", strconv.Itoa(b.cfg.NetSuiteConcurrency))
 	}
-	env := append(os.Environ(), "PEAKREADY_WEBHOOK_SECRET="+bundledSecret, "PEAKREADY_NETSUITE_TOKEN="+up.Credentials.NetSuiteToken)
+	env := append(os.Environ(), "PEAKREADY_WEBHOOK_SECRET="+bundledSecret)
+	if c := up.Credentials; c.NetSuiteClientID != "" {
+		env = append(env, "PEAKREADY_NETSUITE_CLIENT_ID="+c.NetSuiteClientID, "PEAKREADY_NETSUITE_CERTIFICATE_ID="+c.NetSuiteCertificateID,
+			"PEAKREADY_NETSUITE_PRIVATE_KEY="+c.NetSuitePrivateKey)
+	} else {
+		env = append(env, "PEAKREADY_NETSUITE_TOKEN="+c.NetSuiteToken)
+	}
+	if up.NetSuiteCustomer != "" {
+		args = append(args, "--netsuite-customer", up.NetSuiteCustomer)
+	}
 	if b.cfg.RiskCheck {
 		args = append(args, "--shopify-url", up.ShopifyURL)
 		env = append(env, "PEAKREADY_SHOPIFY_TOKEN="+up.Credentials.ShopifyToken)

@@ -121,6 +121,13 @@ type Starter interface {
 type Credentials struct {
 	ShopifyToken  string
 	NetSuiteToken string
+	// NetSuiteClientID, NetSuiteCertificateID and the PEM key pair set up an OAuth 2.0
+	// client credentials integration on the fake NetSuite: it verifies assertions with
+	// the public key, the system signs them with the private one. Empty: none.
+	NetSuiteClientID      string
+	NetSuiteCertificateID string
+	NetSuitePublicKey     string
+	NetSuitePrivateKey    string
 }
 
 // Upstreams are the fakes a system under test talks to.
@@ -129,6 +136,9 @@ type Upstreams struct {
 	NetSuiteURL string
 	// Credentials are what the Starter asked for.
 	Credentials Credentials
+	// NetSuiteCustomer is the internal id of the fake NetSuite's web-store customer, the
+	// entity a system can book its sales orders to.
+	NetSuiteCustomer string
 	// Clock is the run's platform time, shared by the fakes; systems that can run on it
 	// (the bundled integrator) do, so their leases, backoffs and breakers run as fast as
 	// the fakes' limits.

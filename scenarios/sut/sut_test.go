@@ -22,10 +22,16 @@ import (
 )
 
 // startNetSuite runs a fast fake NetSuite demanding the bundled integrator's token.
-func startNetSuite(t *testing.T, cat *catalog.Catalog) (*netsuite.Server, string) {
+func startNetSuite(t *testing.T, cat *catalog.Catalog, creds Credentials) (*netsuite.Server, string) {
 	t.Helper()
-	ns, err := netsuite.New(netsuite.Options{Catalog: cat, Token: bundledNetSuiteToken,
-		Limits: netsuite.Limits{Latency: "1ms", ReadLatency: "0", FulfillAfter: "off", Concurrency: 50}})
+	opts := netsuite.Options{Catalog: cat, Token: creds.NetSuiteToken,
+		Limits: netsuite.Limits{Latency: "1ms", ReadLatency: "0", FulfillAfter: "off", Concurrency: 50}}
+	if creds.NetSuiteClientID != "" {
+		key, err := netsuite.ParsePublicKey([]byte(creds.NetSuitePublicKey))
+		require.NoError(t, err)
+		opts.OAuth2Clients = []netsuite.OAuth2Client{{ClientID: creds.NetSuiteClientID, CertificateID: creds.NetSuiteCertificateID, PublicKey: key}}
+	}
+	ns, err := netsuite.New(opts)
 	require.NoError(t, err)
 	url, err := ns.Start("127.0.0.1:0")
 	require.NoError(t, err)
@@ -73,10 +79,13 @@ func waitDrained(t *testing.T, q QueueObserver) {
 // and Close stops everything.
 func TestBundledSyncsCrashesAndRestarts(t *testing.T) {
 	cat := catalog.Generate(3, 20, 1)
-	ns, nsURL := startNetSuite(t, &cat)
 	st := Bundled(BundledConfig{Replicas: 2, Workers: 2, Redis: "embedded"})
-	require.Equal(t, bundledNetSuiteToken, st.Credentials().NetSuiteToken)
-	s, err := st.Start(context.Background(), Upstreams{NetSuiteURL: nsURL, Credentials: st.Credentials(), Clock: clock.NewScaled(1)})
+	creds := st.Credentials()
+	require.Empty(t, creds.NetSuiteToken, "the bundled integrator logs in with client credentials")
+	require.NotEmpty(t, creds.NetSuiteClientID)
+	assert.Equal(t, creds, st.Credentials(), "one key pair per starter")
+	ns, nsURL := startNetSuite(t, &cat, creds)
+	s, err := st.Start(context.Background(), Upstreams{NetSuiteURL: nsURL, Credentials: creds, NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: clock.NewScaled(1)})
 	require.NoError(t, err)
 	closed := false
 	defer func() {
@@ -108,6 +117,7 @@ func TestBundledSyncsCrashesAndRestarts(t *testing.T) {
 	}
 	waitDrained(t, q)
 	assert.Equal(t, 12, ns.SalesOrderCount())
+	assert.Positive(t, ns.GovernanceStats().OAuth2.Issued, "tokens came from the token endpoint")
 	acc, err := s.Accounted(context.Background())
 	require.NoError(t, err)
 	assert.True(t, acc.Known())
@@ -119,6 +129,23 @@ func TestBundledSyncsCrashesAndRestarts(t *testing.T) {
 	closed = true
 	_, err = http.Post(hooks.URL, "application/json", nil)
 	assert.Error(t, err, "nothing listens after Close")
+}
+
+// A static token still works: the bundled integrator against a fake that knows only it.
+func TestBundledWithAStaticNetSuiteToken(t *testing.T) {
+	cat := catalog.Generate(3, 20, 1)
+	st := Bundled(BundledConfig{Replicas: 1, Workers: 2, Redis: "embedded", NetSuiteStaticToken: true})
+	creds := st.Credentials()
+	require.Equal(t, bundledNetSuiteToken, creds.NetSuiteToken)
+	require.Empty(t, creds.NetSuiteClientID)
+	ns, nsURL := startNetSuite(t, &cat, creds)
+	s, err := st.Start(context.Background(), Upstreams{NetSuiteURL: nsURL, Credentials: creds, NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: clock.NewScaled(1)})
+	require.NoError(t, err)
+	defer func() { _ = s.Close() }()
+	require.Equal(t, http.StatusOK, deliver(t, s, &cat, 1))
+	waitDrained(t, s.(QueueObserver))
+	assert.Equal(t, 1, ns.SalesOrderCount())
+	assert.Zero(t, ns.GovernanceStats().OAuth2.Issued)
 }
 
 func TestBalancerSpreadsOverLiveReplicasOnly(t *testing.T) {

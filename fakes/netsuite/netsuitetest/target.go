@@ -52,6 +52,7 @@ func Target() fakehttptest.Target {
 func salesOrder(t *testing.T, baseURL, key string) *http.Request {
 	body, _ := json.Marshal(map[string]any{
 		"externalId": key,
+		"entity":     map[string]any{"id": netsuite.DefaultCustomerID},
 		"item":       map[string]any{"items": []any{map[string]any{"item": map[string]any{"id": "1001"}, "quantity": 1}}},
 	})
 	req := newRequest(t, http.MethodPost, baseURL+salesOrderPath, string(body))
