@@ -73,7 +73,7 @@ func redisServer(t testing.TB, args ...string) *redis.Client {
 
 func newDurabilityApp(t *testing.T, rdb *redis.Client, durability string, senders ...alert.Sender) *integrator.App {
 	t.Helper()
-	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: "http://127.0.0.1:1", NetSuiteToken: nsToken,
+	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: "http://127.0.0.1:1", NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID,
 		AdminToken: admin, RedisDurability: durability, Alerts: senders, WatchEvery: 50 * time.Millisecond})
 	require.NoError(t, err)
 	return app
@@ -214,7 +214,7 @@ func TestAlertsForDeadLettersAndALongOutage(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
 	rec := &alertRecorder{}
-	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: nsToken,
+	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID,
 		Clock: clk, Alerts: []alert.Sender{rec}, AlertSource: "replica-1", WatchEvery: time.Second, BreakerAlertAfter: time.Minute, Lease: time.Hour})
 	require.NoError(t, err)
 	base := serveApp(t, app)

@@ -41,7 +41,7 @@ func maintenanceRun(t *testing.T, speed float64, window, lease time.Duration, or
 
 	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: nsToken,
+	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID,
 		AdminToken: admin, Clock: clk, Workers: 4, Lease: lease})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -43,7 +43,7 @@ func TestDeadLettersAreDroppedPastTheirRetention(t *testing.T) {
 	t.Cleanup(func() { _ = ns.Close() })
 	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: nsToken,
+	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID,
 		Clock: clk, DLQMaxAge: time.Hour, Lease: 10 * time.Minute})
 	require.NoError(t, err)
 	base := serveApp(t, app)
@@ -67,7 +67,7 @@ func TestUnhandledTopicsAreCountedNotStored(t *testing.T) {
 	for _, keep := range []bool{false, true} {
 		rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
 		t.Cleanup(func() { _ = rdb.Close() })
-		app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: "http://127.0.0.1:1", NetSuiteToken: nsToken,
+		app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: "http://127.0.0.1:1", NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID,
 			KeepUnhandledTopics: keep})
 		require.NoError(t, err)
 		base := serveApp(t, app)
