@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -19,6 +20,9 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 	cancel()
 	if err != nil {
 		return fmt.Errorf("reading what the system under test held and dead-lettered: %w", err)
+	}
+	if n := len(acc.DeadLettered); n > 0 {
+		r.note(deadLetterNote(acc.DeadLettered))
 	}
 	if !acc.Known() {
 		r.note("the system under test does not say which orders it held or dead-lettered: every order it accounts for must be in the ERP")
@@ -165,4 +169,29 @@ func examples(vs []report.Violation, kinds []string) string {
 		n++
 	}
 	return out
+}
+
+// deadLetterNote names the orders the system dead-lettered, with their reasons (the first
+// five, lowest ids first): whether the run allows them or not, a person wants to know why.
+func deadLetterNote(dead map[int64]string) string {
+	ids := slices.Sorted(maps.Keys(dead))
+	s := fmt.Sprintf("%d orders were dead-lettered by the system under test: ", len(ids))
+	for i, id := range ids {
+		if i == 5 {
+			s += ", …"
+			break
+		}
+		if i > 0 {
+			s += "; "
+		}
+		s += fmt.Sprintf("%d (%s)", id, truncateText(dead[id], 160))
+	}
+	return s
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -77,6 +78,7 @@ type integratorSettings struct {
 	AlertHeldAfter    time.Duration `yaml:"alert_held_after"`
 	AlertBreakerAfter time.Duration `yaml:"alert_breaker_after"`
 	AlertSource       string        `yaml:"alert_source"`
+	RedisWait         time.Duration `yaml:"redis_wait"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -118,6 +120,7 @@ func (s *integratorSettings) table() []setting {
 		{flag: "speed", env: "PEAKREADY_SPEED", help: "run the integrator's timers (leases, backoff, breaker) N times faster, to match fakes run with the same --speed; 1 in production", str: &s.Speed},
 		{flag: "clock-start", env: "PEAKREADY_CLOCK_START", help: "with --speed: the RFC 3339 instant the sped-up clock starts from, shared by every replica and fake of one run", str: &s.ClockStart},
 		{flag: "admin-addr", env: "PEAKREADY_ADMIN_ADDR", help: "serve the admin API on this address only (e.g. one only operators reach) instead of beside the webhooks", str: &s.AdminAddr},
+		{flag: "redis-wait", env: "PEAKREADY_REDIS_WAIT", help: "how long to wait at start for a Redis given by URL that does not answer yet (a replica restarting with its Redis)", dur: &s.RedisWait},
 		{flag: "redis-durability", env: "PEAKREADY_REDIS_DURABILITY", help: "required: refuse a Redis that can lose or evict acknowledged webhooks (AOF off, appendfsync no, an evicting maxmemory-policy); volatile-ok: start anyway, logging the risk. The embedded Redis is volatile by definition", str: &s.RedisDurability},
 		{flag: "outage-snooze", env: "PEAKREADY_OUTAGE_SNOOZE", help: "how long a message waits, spending no attempt, while NetSuite is down; all are woken as soon as it is back", dur: &s.OutageSnooze},
 		{flag: "dlq-max-len", env: "PEAKREADY_DLQ_MAX_LEN", help: "the most dead letters kept (oldest dropped first)", num: &s.DLQMaxLen},
@@ -141,7 +144,7 @@ func (s *integratorSettings) table() []setting {
 
 func defaultIntegratorSettings() integratorSettings {
 	return integratorSettings{Addr: "127.0.0.1:8080", Redis: "embedded", Prefix: integrator.DefaultPrefix,
-		RedisDurability: integrator.DurabilityRequired, OutageSnooze: integrator.DefaultOutageSnooze,
+		RedisDurability: integrator.DurabilityRequired, OutageSnooze: integrator.DefaultOutageSnooze, RedisWait: time.Minute,
 		DLQMaxLen: integrator.DefaultDLQMaxLen, DLQMaxAge: integrator.DefaultDLQMaxAge, KeepUnhandledTopics: "false",
 		MaxConcurrentWebhooks: ingress.DefaultMaxConcurrent, WebhookBodyTimeout: ingress.DefaultBodyTimeout,
 		AlertSMTPTLS: alert.TLSStartTLS, AlertInterval: alert.DefaultInterval, AlertHeldAfter: integrator.DefaultHeldAlertAfter,
@@ -287,7 +290,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
 
-	rs, err := redisserver.Start(ctx, set.Redis)
+	rs, err := startRedis(ctx, set.Redis, set.RedisWait, logger)
 	if err != nil {
 		return fail(s, "integrator", exitRuntime, "redis: %v", err)
 	}
@@ -430,4 +433,25 @@ func alertSource(s string) string {
 		return "peakready integrator on " + h
 	}
 	return "peakready integrator"
+}
+
+// startRedis obtains the Redis of spec; a URL that does not answer yet is tried again,
+// backing off up to 2 s, for up to wait: a replica that restarts while its Redis does
+// waits for it instead of exiting.
+func startRedis(ctx context.Context, spec string, wait time.Duration, logger *slog.Logger) (*redisserver.Server, error) {
+	deadline := time.Now().Add(wait)
+	delay := 250 * time.Millisecond
+	for {
+		rs, err := redisserver.Start(ctx, spec)
+		if err == nil || !errors.Is(err, redisserver.ErrUnreachable) || time.Now().Add(delay).After(deadline) {
+			return rs, err
+		}
+		logger.Warn("waiting for redis", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
 }

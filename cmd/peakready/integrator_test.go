@@ -391,3 +391,28 @@ func TestIntegratorRefusesAVolatileRedis(t *testing.T) {
 	assert.Contains(t, errOut.String(), "--redis-durability=volatile-ok")
 	assert.NotContains(t, out.String(), "listening on")
 }
+
+// A replica that starts while its Redis is down waits for it (--redis-wait) instead of
+// exiting, and serves once the Redis answers.
+func TestIntegratorWaitsForItsRedis(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server is not on PATH")
+	}
+	addr := freeLoopback(t)
+	started := make(chan struct{})
+	go func() {
+		time.Sleep(4 * time.Second) // the replica is already waiting
+		srv := exec.Command(bin, "--port", addr[strings.LastIndex(addr, ":")+1:], "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", t.TempDir())
+		if srv.Start() == nil {
+			t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+		}
+		close(started)
+	}()
+	p := startInteg(t, integArgs("http://127.0.0.1:1", "--webhook-secret", integWebhookSecret, "--redis", "redis://"+addr, "--redis-wait", "30s")...)
+	<-started
+	require.Regexp(t, listeningLine, p.firstLine)
+	assert.Contains(t, p.err.String(), "waiting for redis")
+	assert.Equal(t, exitOK, p.stop())
+}
