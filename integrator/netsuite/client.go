@@ -284,10 +284,28 @@ func (c *Client) UpsertSalesOrderID(ctx context.Context, externalID string, so S
 	}
 	so.ExternalID = externalID
 	hdr, _, err := c.do(ctx, op, http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+externalID+"?replace=item", so)
+	if err != nil && so.OrderStatus != nil && so.OrderStatus.ID == StatusCancelled && lockedLines(err) {
+		// The order is already closed in NetSuite (an earlier attempt committed the
+		// cancellation and lost its answer), and a closed order's lines cannot change:
+		// the cancellation is applied, so send it again without the lines.
+		var body map[string]any
+		if b, merr := json.Marshal(so); merr == nil && json.Unmarshal(b, &body) == nil {
+			delete(body, "item")
+			hdr, _, err = c.do(ctx, op+" (status only)", http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+externalID, body)
+		}
+	}
 	if err != nil {
 		return "", err
 	}
 	return internalID(hdr.Get("Location")), nil
+}
+
+// lockedLines reports NetSuite's refusal to change the item sublist of a sales order in
+// a state that no longer allows it (closed, cancelled, fulfilled).
+func lockedLines(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest && e.Path == "item" &&
+		strings.Contains(e.Detail, "cannot be changed")
 }
 
 // internalID is the last path segment of a record URL, when it is an internal id.

@@ -170,3 +170,33 @@ func TestNewValidates(t *testing.T) {
 	_, err = New("http://x", "")
 	assert.Error(t, err)
 }
+
+// A retried cancellation whose first attempt was committed (its answer lost) meets a
+// closed order whose lines NetSuite will not change: the client sends the cancellation
+// again without the lines, and it succeeds. Other orders get no such second try.
+func TestARetriedCancellationOfAClosedOrderIsSentWithoutLines(t *testing.T) {
+	t.Parallel()
+	const locked = `{"status":400,"o:errorDetails":[{"detail":"The item sublist of a sales order that is Closed cannot be changed.","o:errorCode":"INVALID_CONTENT","o:errorPath":"item"}]}`
+	var bodies []map[string]any
+	c := client(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b map[string]any
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&b))
+		bodies = append(bodies, b)
+		if _, hasLines := b["item"]; hasLines {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, locked)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	so := SalesOrder{OrderStatus: &Ref{ID: StatusCancelled}, Item: Lines{Items: []Line{{Item: Ref{ExternalID: "A"}, Quantity: 1, Rate: 5}}}}
+	require.NoError(t, c.UpsertSalesOrder(context.Background(), "42", so))
+	require.Len(t, bodies, 2)
+	assert.Equal(t, map[string]any{"id": StatusCancelled}, bodies[1]["orderStatus"])
+
+	bodies = nil
+	so.OrderStatus = &Ref{ID: StatusPendingFulfillment}
+	err := c.UpsertSalesOrder(context.Background(), "43", so)
+	require.Error(t, err, "an order that is not being cancelled keeps the error")
+	assert.Len(t, bodies, 1)
+}
