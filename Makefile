@@ -37,8 +37,9 @@ image: image-context ## build the FROM-scratch image $(IMAGE):$(IMAGE_TAG), also
 image-smoke: ## smoke-test $(LOCAL_IMAGE): a fake's admin API, and a short scenario inside the image
 	deploy/image-smoke.sh $(LOCAL_IMAGE)
 
-deploy-test: ## the deployment tests (images, testcontainers modules, compose, k8s, CI templates)
-	$(GO) test -race -timeout 20m ./deploy/... ./fakes/fakecontainer/... ./cmd/peakready -run 'Deploy|Binary|TestCodeRules|Container|Compose|Kustomize|Manifest|CITemplate'
+deploy-test: ## the deployment tests: testcontainers modules (needs PEAKREADY_IMAGE), --redis docker, the binary's dependencies
+	$(GO) test -race -timeout 20m ./containertest/... ./integrator/redisserver/...
+	$(GO) test -race -run 'TestBinaryLinksNoTestCode|TestTestCodeRules' ./cmd/peakready
 
 test: ## run every test with the race detector
 	$(GO) test -race -timeout 30m ./...
