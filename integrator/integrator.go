@@ -245,6 +245,7 @@ func New(cfg Config) (*App, error) {
 		Logger:    cfg.Logger,
 	}
 	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger))
+	a.registerLimitMetrics()
 	return a, nil
 }
 
