@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/throttle"
 )
 
@@ -35,9 +36,19 @@ var (
 // limitsCollector reads a replica's shared limiters at scrape time.
 type limitsCollector struct{ a *App }
 
-// registerLimitMetrics adds the limiters' metrics to the replica's registry.
+// registerLimitMetrics adds the limiters' metrics to the replica's registry, and starts
+// the NetSuite and orders-flow counters at 0 for every label value they can take: a
+// series that only appears at its first increment shows "no data" on a dashboard and
+// escapes increase() and rate() in alerts until then.
 func (a *App) registerLimitMetrics() {
 	a.metrics.registry.MustRegister(limitsCollector{a: a})
+	for _, outcome := range []string{"ok", "throttled", "transient", "permanent", "breaker_open", "cancelled"} {
+		a.metrics.upstream.WithLabelValues("netsuite", outcome)
+	}
+	a.metrics.throttled.WithLabelValues("netsuite")
+	for _, o := range []flows.Outcome{flows.Synced, flows.Stale, flows.Same, flows.Held, flows.Rejected} {
+		a.metrics.outcomes.WithLabelValues("orders", string(o))
+	}
 }
 
 func (c limitsCollector) Describe(ch chan<- *prometheus.Desc) {

@@ -71,6 +71,11 @@ func TestLimitMetrics(t *testing.T) {
 		{"peakready_breaker_opens_total", map[string]string{"upstream": "netsuite"}, 0},
 		{"peakready_cost_bucket_maximum_points", map[string]string{"upstream": "shopify"}, 4000},
 		{"peakready_cost_bucket_available_points", map[string]string{"upstream": "shopify"}, 4000},
+		// Counters start at 0 for every label value, before anything happened.
+		{"peakready_upstream_calls_total", map[string]string{"upstream": "netsuite", "outcome": "throttled"}, 0},
+		{"peakready_upstream_calls_total", map[string]string{"upstream": "netsuite", "outcome": "breaker_open"}, 0},
+		{"peakready_throttle_waits_total", map[string]string{"upstream": "netsuite"}, 0},
+		{"peakready_flow_outcomes_total", map[string]string{"flow": "orders", "outcome": "held"}, 0},
 	} {
 		got, ok := value(tc.name, tc.labels)
 		if assert.True(t, ok, "%s%v is exported", tc.name, tc.labels) {
