@@ -37,24 +37,9 @@ image: image-context ## build the FROM-scratch image $(IMAGE):$(IMAGE_TAG), also
 image-smoke: ## smoke-test $(LOCAL_IMAGE): a fake's admin API, and a short scenario inside the image
 	deploy/image-smoke.sh $(LOCAL_IMAGE)
 
-deploy-test: ## the deployment tests: testcontainers modules (needs PEAKREADY_IMAGE), --redis docker, the binary's dependencies
-	$(GO) test -race -timeout 20m ./containertest/... ./integrator/redisserver/...
+deploy-test: ## the deployment tests: deploy/ (compose, k8s, CI templates), containertest (needs PEAKREADY_IMAGE), --redis docker, the binary's dependencies
+	$(GO) test -race -timeout 20m ./deploy/... ./containertest/... ./integrator/redisserver/...
 	$(GO) test -race -run 'TestBinaryLinksNoTestCode|TestTestCodeRules' ./cmd/peakready
-
-test: ## run every test with the race detector
-	$(GO) test -race -timeout 30m ./...
-
-lint: ## gofmt check and go vet
-	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
-	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./...
-
-demo: ## the main job: a short peak scenario against the bundled integrator and the fakes
-	$(GO) run ./cmd/peakready run smoke
-
-smoke: ## the CI gate scenario, with JUnit and JSON reports
-	@mkdir -p $(REPORTS)
-	$(GO) run ./cmd/peakready run smoke --junit $(REPORTS)/smoke.xml --json $(REPORTS)/smoke.json
 
 generate: ## regenerate mocks (mockery v2, configured in .mockery.yaml)
 	$(GO) run github.com/vektra/mockery/v2@$(MOCKERY_VERSION)
