@@ -345,6 +345,7 @@ func New(cfg Config) (*App, error) {
 	a.registerOrderFlows(ns)
 	a.watch = newWatcher(a)
 	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger))
+	a.registerLimitMetrics()
 	return a, nil
 }
 

@@ -31,14 +31,17 @@ func ourTestHelper(path string) bool {
 	return strings.HasSuffix(name, "test") && name != "loadtest"
 }
 
-// mayImportTestOnly reports whether importer may bring a test-only package into the
-// binary. testcontainers-go imports testing and testify in its root package (for its
-// own test helpers); it is linked on purpose, for `--redis docker`, so that is the one
-// accepted way in.
-func mayImportTestOnly(importer string) bool {
-	return testOnly(importer) || importer == "internal/synctest" ||
-		importer == "github.com/testcontainers/testcontainers-go" ||
-		strings.HasPrefix(importer, "github.com/testcontainers/testcontainers-go/")
+// testFramework reports whether path belongs to testcontainers-go, whose root package
+// imports testing and testify. The binary's `--redis docker` uses the Docker Engine API
+// client instead (integrator/redisserver/docker.go); tests use testcontainers-go.
+func testFramework(path string) bool {
+	return path == "github.com/testcontainers/testcontainers-go" ||
+		strings.HasPrefix(path, "github.com/testcontainers/testcontainers-go/")
+}
+
+// forbidden reports whether path must not be linked into the binary.
+func forbidden(path string) bool {
+	return testOnly(path) || testFramework(path) || ourTestHelper(path)
 }
 
 // goTool finds the go command: on PATH (go test puts GOROOT/bin first), else in the
@@ -55,10 +58,9 @@ func goTool(t *testing.T) string {
 	return p
 }
 
-// The peakready binary carries no test code of ours: no package of this module imports
-// testing, httptest or testify outside its _test.go files, and no test-helper package
-// (queuetest, redisservertest) is linked. The only test-only packages in the binary are
-// the ones testcontainers-go brings along.
+// The peakready binary carries no test code at all: no test-only package (testing,
+// httptest, testify), no testcontainers-go, and none of this module's test helpers
+// (queuetest, redisservertest). Each problem names the package that brings it in.
 func TestBinaryLinksNoTestCode(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(goTool(t), "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", ".")
@@ -78,14 +80,11 @@ func TestBinaryLinksNoTestCode(t *testing.T) {
 		}
 		seen++
 		pkg, imports := fields[0], fields[1:]
-		if ourTestHelper(pkg) {
+		if forbidden(pkg) {
 			problems = append(problems, pkg+" is linked into the binary")
 		}
-		if mayImportTestOnly(pkg) {
-			continue
-		}
 		for _, imp := range imports {
-			if testOnly(imp) {
+			if forbidden(imp) && !forbidden(pkg) {
 				problems = append(problems, pkg+" imports "+imp)
 			}
 		}
@@ -118,6 +117,17 @@ func TestTestCodeRules(t *testing.T) {
 	} {
 		if got := ourTestHelper(path); got != want {
 			t.Errorf("ourTestHelper(%q) = %v, want %v", path, got, want)
+		}
+	}
+	for path, want := range map[string]bool{
+		"github.com/testcontainers/testcontainers-go":      true,
+		"github.com/testcontainers/testcontainers-go/wait": true,
+		"github.com/moby/moby/client":                      false,
+		"internal/synctest":                                false, // imported by sync itself
+		module + "/integrator/redisserver":                 false,
+	} {
+		if got := forbidden(path); got != want {
+			t.Errorf("forbidden(%q) = %v, want %v", path, got, want)
 		}
 	}
 }

@@ -5,7 +5,7 @@
 // The spec string accepted by Start is what the CLI's --redis flag takes:
 //
 //	""  or "embedded"        in-process miniredis on 127.0.0.1:<free port>
-//	"docker"                 a container started with testcontainers-go
+//	"docker"                 a durable Redis container, started through the Docker Engine API
 //	"local"                  a redis-server from PATH, durable (AOF, appendfsync always),
 //	                         files in a temporary folder; it can be restarted (Restart)
 //	"redis://…", "rediss://…" an existing server, used as given
@@ -70,6 +70,7 @@ type Option func(*options)
 
 type options struct {
 	image       string
+	args        []string
 	pingTimeout time.Duration
 }
 
@@ -96,7 +97,7 @@ type Server struct {
 // Start obtains the Redis described by spec (see the package comment). ctx bounds the
 // start-up only: a container or embedded server keeps running until Close.
 func Start(ctx context.Context, spec string, opts ...Option) (*Server, error) {
-	o := options{pingTimeout: 5 * time.Second}
+	o := options{pingTimeout: 5 * time.Second, args: DefaultArgs}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -104,7 +105,7 @@ func Start(ctx context.Context, spec string, opts ...Option) (*Server, error) {
 	case spec == "" || spec == "embedded":
 		return startEmbedded()
 	case spec == "docker":
-		return startDocker(ctx, o.imageName())
+		return startDocker(ctx, o.imageName(), o.args)
 	case spec == "local":
 		return startLocal(ctx)
 	case strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://"):

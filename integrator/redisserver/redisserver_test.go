@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,7 +105,23 @@ func TestStartDocker(t *testing.T) {
 	srv, err := redisserver.Start(ctx, "docker")
 	require.NoError(t, err)
 	assert.Equal(t, redisserver.ModeDocker, srv.Mode())
+	assert.Regexp(t, `^redis://127\.0\.0\.1:\d+$`, srv.URL(), "published on loopback only")
 	require.NoError(t, srv.Client().Set(ctx, "k", "v", 0).Err())
+
+	// Durable, as the integrator requires: AOF written every second, no eviction.
+	cfg, err := srv.Client().ConfigGet(ctx, "*").Result()
+	require.NoError(t, err)
+	assert.Equal(t, "yes", cfg["appendonly"])
+	assert.Equal(t, "everysec", cfg["appendfsync"])
+	assert.Equal(t, "noeviction", cfg["maxmemory-policy"])
+
+	// Labelled, so a leftover container can be found.
+	out, err := exec.Command("docker", "ps", "-q", "--filter", "label="+redisserver.Label+"=redis",
+		"--filter", "publish="+srv.URL()[strings.LastIndex(srv.URL(), ":")+1:]).Output()
+	if err == nil {
+		assert.NotEmpty(t, strings.TrimSpace(string(out)), "the container carries the label")
+	}
+
 	url := srv.URL()
 	require.NoError(t, srv.Close())
 
@@ -122,6 +139,32 @@ func TestStartDockerMissingImage(t *testing.T) {
 	_, err := redisserver.Start(ctx, "docker", redisserver.Image("peakready/no-such-image:never"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), redisserver.EnvImage, "the error says how to use a local image")
+	assert.NotErrorIs(t, err, redisserver.ErrDockerUnavailable, "Docker is there; the image is not")
+}
+
+func TestStartDockerBadArgs(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(redisserver.EnvURL) != "" {
+		t.Skipf("%s is set: this run uses that Redis and starts no container", redisserver.EnvURL)
+	}
+	if err := redisserver.DockerAvailable(context.Background()); err != nil {
+		t.Skipf("Docker is not available: %v", err)
+	}
+	_, err := redisserver.Start(context.Background(), "docker", redisserver.Args("--appendfsync", "sometimes"))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, redisserver.ErrUnreachable)
+	assert.Contains(t, err.Error(), "stopped", "a container that exits ends the wait at once")
+	assert.Contains(t, err.Error(), "appendfsync", "with the end of Redis's log")
+}
+
+// Not parallel: it changes DOCKER_HOST for the whole process.
+func TestDockerUnavailable(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+t.TempDir()+"/no-docker.sock")
+	err := redisserver.DockerAvailable(context.Background())
+	require.ErrorIs(t, err, redisserver.ErrDockerUnavailable)
+	_, err = redisserver.Start(context.Background(), "docker")
+	require.ErrorIs(t, err, redisserver.ErrDockerUnavailable)
+	assert.Contains(t, err.Error(), "no-docker.sock", "the error names the daemon it tried")
 }
 
 func TestRedactURL(t *testing.T) {

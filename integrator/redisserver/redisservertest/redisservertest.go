@@ -57,23 +57,23 @@ func resolveURL(t testing.TB, getenv func(string) string, docker func() error) s
 		t.Skipf("redisservertest: skipping, needs a real Redis: Docker is not available (%v); set %s=redis://… to use an existing server, or %s=1 to fail instead of skipping", err, redisserver.EnvURL, redisserver.EnvRequireDocker)
 	}
 	if mainActive.Load() {
-		shared.once.Do(func() { shared.srv, shared.err = redisserver.Start(context.Background(), "docker") })
+		shared.once.Do(func() { shared.ctr, shared.err = startContainer(context.Background()) })
 		if shared.err != nil {
 			t.Fatalf("redisservertest: %v", shared.err)
 		}
-		return shared.srv.URL()
+		return shared.ctr.url
 	}
-	srv, err := redisserver.Start(context.Background(), "docker")
+	ctr, err := startContainer(context.Background())
 	if err != nil {
 		t.Fatalf("redisservertest: %v", err)
 	}
 	t.Logf("redisservertest: started a container for this test only; call redisservertest.Main(m) from TestMain to share one per test binary")
 	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
+		if err := ctr.terminate(); err != nil {
 			t.Errorf("redisservertest: remove container: %v", err)
 		}
 	})
-	return srv.URL()
+	return ctr.url
 }
 
 // Main runs the tests of m and then removes the container URL shared among them.
@@ -83,8 +83,8 @@ func resolveURL(t testing.TB, getenv func(string) string, docker func() error) s
 func Main(m *testing.M) {
 	mainActive.Store(true)
 	code := m.Run()
-	if shared.srv != nil {
-		if err := shared.srv.Close(); err != nil && code == 0 {
+	if shared.ctr != nil {
+		if err := shared.ctr.terminate(); err != nil && code == 0 {
 			os.Stderr.WriteString("redisservertest: remove shared container: " + err.Error() + "\n")
 			code = 1
 		}
@@ -96,7 +96,7 @@ var (
 	mainActive atomic.Bool
 	shared     struct {
 		once sync.Once
-		srv  *redisserver.Server
+		ctr  *container
 		err  error
 	}
 	dockerOnce sync.Once
@@ -111,7 +111,7 @@ type urlCheck struct {
 
 // checkDocker asks the Docker daemon once per test binary.
 func checkDocker() error {
-	dockerOnce.Do(func() { dockerErr = redisserver.DockerAvailable(context.Background()) })
+	dockerOnce.Do(func() { dockerErr = dockerAvailable(context.Background()) })
 	return dockerErr
 }
 
