@@ -119,7 +119,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rq *request)
 		return soqlError(q, cerr)
 	}
 	object := plan.Object.Name
-	s.mu.RLock()
+	s.rlock(rq)
 	var candidates []*record
 	if field, values, ok := plan.EqualityLookup(func(f string) bool {
 		_, indexed := s.st.tables[object].index[f]
@@ -138,7 +138,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rq *request)
 	} else {
 		candidates = s.st.live(object)
 	}
-	s.mu.RUnlock()
+	s.runlock(rq)
 	in := make([]soql.Record, len(candidates))
 	for i, c := range candidates {
 		in[i] = c
@@ -158,9 +158,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	cur := &cursor{object: object, fields: fields, rows: recs, batch: batchSize(r, rq.st.limits.QueryBatchSize)}
 	if len(recs) > cur.batch {
-		s.mu.Lock()
+		s.lock(rq)
 		s.cursors.add(cur)
-		s.mu.Unlock()
+		s.unlock(rq)
 	}
 	writeRendered(w, http.StatusOK, func(b []byte) []byte { return renderBatch(b, rq, cur, 0) })
 	return nil
@@ -178,9 +178,9 @@ func (s *Server) serveQueryMore(w http.ResponseWriter, _ *http.Request, rq *requ
 	if err != nil || off < 0 {
 		return invalid
 	}
-	s.mu.Lock()
+	s.lock(rq)
 	cur := s.cursors.get(id)
-	s.mu.Unlock()
+	s.unlock(rq)
 	if cur == nil || off >= len(cur.rows) {
 		return invalid
 	}

@@ -79,6 +79,8 @@ type Server struct {
 	alloc    *limits.DailyAllocation
 	slots    *LongRunningSlots
 	sessions *sessionStore
+	// bulkBatches and bulkRecords are the Bulk API allocations per rolling 24 h.
+	bulkBatches, bulkRecords *rollingCounter
 
 	latencyEnv *faults.Env
 	lockDice   *faults.Rand
@@ -117,7 +119,10 @@ func New(opts Options) (*Server, error) {
 		alloc:    limits.NewDailyAllocation(opts.Clock, st.dailyLimit+st.limits.DailyOverage, limits.DefaultPeriod),
 		slots:    NewLongRunningSlots(opts.Clock, st.limits.LongRunningLimit, st.threshold),
 		lockDice: faults.NewRand(opts.Seed ^ 0x6c6f636b),
-		st:       newStore(),
+		st:       newStore(opts.Clock.Now()),
+
+		bulkBatches: newRollingCounter(opts.Clock, limits.DefaultPeriod),
+		bulkRecords: newRollingCounter(opts.Clock, limits.DefaultPeriod),
 	}
 	s.sessions = newSessionStore(opts.Clock, s.orgID, opts.Seed)
 	s.cursors = newCursorStore(opts.Clock)
@@ -236,11 +241,13 @@ func (s *Server) Reset() { s.fake.Reset() }
 
 func (s *Server) resetState() {
 	s.mu.Lock()
-	s.st = newStore()
+	s.st = newStore(s.clock.Now())
 	s.st.ensureIndexes(s.settings.Load().schema)
 	s.cursors = newCursorStore(s.clock)
 	s.mu.Unlock()
 	s.alloc.Reset()
+	s.bulkBatches.reset()
+	s.bulkRecords.reset()
 	s.slots.Reset()
 	s.dailyRefused.Store(0)
 	s.lockRowFailures.Store(0)
@@ -275,7 +282,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := s.settings.Load()
-	if !s.sessions.valid(bearerToken(r.Header.Get("Authorization")), st.session) {
+	if !s.sessions.valid(bearerToken(r.Header.Get("Authorization")), st.session, st.refreshEachCall) {
 		s.sessions.refused.Add(1)
 		setUsageHeader(w, s.APIUsage())
 		writeError(w, invalidSession())
@@ -321,6 +328,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 type request struct {
 	st      *settings
 	version int
+	// locked: the caller holds s.mu for writing (a composite or collection request
+	// running its subrequests as one transaction), so handlers must not lock it.
+	locked bool
+	// sub: the request is a subrequest of a composite or batch request.
+	sub bool
 	// parts are the path segments after /services/data/vXX.X/, unescaped.
 	parts []string
 	buf   [4]string
@@ -336,8 +348,13 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
 	st := s.settings.Load()
 	raw := strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), dataPrefix), "/")
 	seg, rest, more := strings.Cut(raw, "/")
-	version, ok := st.versions.serves(seg)
-	if !ok {
+	version, ok := pathVersion(seg)
+	switch {
+	case !ok:
+		return notFound()
+	case st.retired.Min > 0 && st.retired.contains(version):
+		return gone(version, st.versions.Min)
+	case !st.versions.contains(version):
 		return notFound()
 	}
 	rq := &request{st: st, version: version}
@@ -362,9 +379,12 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
 			return methodNotAllowed(r.Method, "GET,HEAD")
 		}
 		writeJSON(w, http.StatusOK, map[string]string{
-			"sobjects": rq.prefix() + "/sobjects",
-			"query":    rq.prefix() + "/query",
-			"limits":   rq.prefix() + "/limits",
+			"sobjects":  rq.prefix() + "/sobjects",
+			"query":     rq.prefix() + "/query",
+			"queryAll":  rq.prefix() + "/queryAll",
+			"composite": rq.prefix() + "/composite",
+			"jobs":      rq.prefix() + "/jobs",
+			"limits":    rq.prefix() + "/limits",
 		})
 		return nil
 	}
@@ -386,14 +406,36 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
 			if method != http.MethodGet {
 				return methodNotAllowed(r.Method, "GET,HEAD")
 			}
-			u := s.APIUsage()
-			writeJSON(w, http.StatusOK, map[string]any{
-				"DailyApiRequests": map[string]int64{"Max": u.Limit, "Remaining": max(u.Limit-u.Used, 0)},
-			})
-			return nil
+			return s.serveLimits(w)
 		}
 	}
 	return notFound()
+}
+
+// lock, unlock, rlock and runlock guard the store for a handler, unless the request
+// runs inside a transaction that already holds the lock.
+func (s *Server) lock(rq *request) {
+	if !rq.locked {
+		s.mu.Lock()
+	}
+}
+
+func (s *Server) unlock(rq *request) {
+	if !rq.locked {
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) rlock(rq *request) {
+	if !rq.locked {
+		s.mu.RLock()
+	}
+}
+
+func (s *Server) runlock(rq *request) {
+	if !rq.locked {
+		s.mu.RUnlock()
+	}
 }
 
 func unescapePath(p string) (string, error) {

@@ -71,6 +71,15 @@ func (s *Server) serveSObjects(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 			return s.serveDescribe(w, rq, obj)
 		}
+		if seg == "updated" || seg == "deleted" {
+			if method != http.MethodGet {
+				return methodNotAllowed(r.Method, "GET,HEAD")
+			}
+			if seg == "updated" {
+				return s.serveUpdated(w, r, rq, obj)
+			}
+			return s.serveDeleted(w, r, rq, obj)
+		}
 		if !looksLikeID(seg) {
 			if method == http.MethodGet {
 				return newError(http.StatusNotFound, CodeNotFound, "Provided external ID field does not exist or is not accessible: "+seg)
@@ -165,9 +174,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, rq *request, obj
 	if body.id != "" {
 		return dmlError(CodeInvalidFieldForInsertUpdate, "cannot specify Id in an insert call", "Id")
 	}
-	s.mu.Lock()
+	s.lock(rq)
 	rec, e := s.saveLocked(r, rq, obj, nil, body, verrs, nil)
-	s.mu.Unlock()
+	s.unlock(rq)
 	if e != nil {
 		return e
 	}
@@ -186,8 +195,8 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, rq *request, obj
 			return dmlError(CodeInvalidFieldForInsertUpdate, "Unable to create/update fields: Id. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", "Id")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	old := s.st.get(obj.Name, id)
 	if e := existing(old); e != nil {
 		return e
@@ -228,8 +237,8 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request, rq *request, obj
 		return dmlError(CodeInvalidFieldForInsertUpdate, "cannot specify Id in an insert call", "Id")
 	}
 	updateOnly := strings.EqualFold(r.URL.Query().Get("updateOnly"), "true")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	matches := s.st.lookup(obj.Name, f.Name, value)
 	switch {
 	case len(matches) > 1:
@@ -277,9 +286,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, rq *request, obj *o
 	if e != nil {
 		return e
 	}
-	s.mu.RLock()
+	s.rlock(rq)
 	rec := s.st.get(obj.Name, id)
-	s.mu.RUnlock()
+	s.runlock(rq)
 	if rec == nil || rec.deleted {
 		return notFound()
 	}
@@ -292,9 +301,9 @@ func (s *Server) getByExternalID(w http.ResponseWriter, r *http.Request, rq *req
 	if e != nil {
 		return e
 	}
-	s.mu.RLock()
+	s.rlock(rq)
 	matches := s.st.lookup(obj.Name, f.Name, value)
-	s.mu.RUnlock()
+	s.runlock(rq)
 	switch len(matches) {
 	case 0:
 		return notFound()
@@ -328,8 +337,8 @@ func selectedFields(r *http.Request, obj *objectDef) ([]string, *apiError) {
 
 // delete is DELETE /sobjects/{Type}/{id}: 204.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, rq *request, obj *objectDef, id string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	old := s.st.get(obj.Name, id)
 	if e := existing(old); e != nil {
 		return e
@@ -338,8 +347,8 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, rq *request, obj
 }
 
 func (s *Server) deleteByExternalID(w http.ResponseWriter, r *http.Request, rq *request, obj *objectDef, f *fieldDef, value string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	matches := s.st.lookup(obj.Name, f.Name, value)
 	switch len(matches) {
 	case 0:

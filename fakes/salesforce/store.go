@@ -38,10 +38,13 @@ type table struct {
 // guards it with its mutex.
 type store struct {
 	tables map[string]*table
+	// born is when the store was made (the org's creation, or its last reset): no
+	// record is older.
+	born time.Time
 }
 
-func newStore() *store {
-	return &store{tables: map[string]*table{
+func newStore(born time.Time) *store {
+	return &store{born: born, tables: map[string]*table{
 		ObjectContact: {prefix: PrefixContact, byID: map[string]*record{}, index: map[string]map[string][]string{}},
 		ObjectAccount: {prefix: PrefixAccount, byID: map[string]*record{}, index: map[string]map[string][]string{}},
 	}}
