@@ -65,6 +65,14 @@ func FuzzAPI(f *testing.F) {
 		{"DELETE", "v45.0/sobjects/Contact/0035g0000000001AAA", ``},
 		{"GET", "v60.0/sobjects/Account/describe", ``},
 		{"PUT", "v99.0/%zz", `{`},
+		{"POST", "v60.0/composite/sobjects", `{"allOrNone":true,"records":[{"attributes":{"type":"Contact"},"LastName":"A"}]}`},
+		{"PATCH", "v60.0/composite/sobjects/Contact/Shopify_Customer_Id__c", `{"records":[{"attributes":{"type":"Contact"},"Shopify_Customer_Id__c":"1","LastName":"A"}]}`},
+		{"DELETE", "v60.0/composite/sobjects?ids=0035g0000000001AAA,x&allOrNone=true", ``},
+		{"GET", "v60.0/composite/sobjects/Contact?ids=0035g0000000001AAA&fields=Id,Email", ``},
+		{"POST", "v60.0/composite", `{"allOrNone":true,"compositeRequest":[{"method":"POST","url":"/services/data/v60.0/sobjects/Account","referenceId":"a","body":{"Name":"x"}},{"method":"GET","url":"/services/data/v60.0/sobjects/Account/@{a.id}","referenceId":"b"}]}`},
+		{"POST", "v60.0/composite/batch", `{"haltOnError":true,"batchRequests":[{"method":"GET","url":"v60.0/limits"},{"method":"PATCH","url":"v60.0/sobjects/Contact/x","richInput":{"a":1}}]}`},
+		{"GET", "v60.0/sobjects/Contact/updated/?start=2025-11-28T00:00:00Z&end=2025-11-28T05:00:00Z", ``},
+		{"GET", "v30.0/limits", ``},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.body)
@@ -106,6 +114,50 @@ func FuzzAPI(f *testing.F) {
 		}
 		if res.StatusCode >= 400 && !strings.HasPrefix(w.Body.String(), "[") {
 			t.Fatalf("%s %s: error is not an array: %s", method, path, w.Body.String())
+		}
+	})
+}
+
+// FuzzCompositeBodies feeds arbitrary bodies to the parsers of sObject Collections,
+// Composite and Composite Batch requests, and arbitrary references to the resolver:
+// each either reads the body or fails with a 4xx Salesforce error, never a panic.
+func FuzzCompositeBodies(f *testing.F) {
+	for _, s := range []string{
+		`{"allOrNone":true,"records":[{"attributes":{"type":"Contact"},"LastName":"A"}]}`,
+		`{"compositeRequest":[{"method":"POST","url":"/services/data/v60.0/sobjects/Account","referenceId":"ref1","body":{"Name":"@{ref0.records[0].Name}"}}]}`,
+		`{"batchRequests":[{"method":"GET","url":"v60.0/limits"}],"haltOnError":true}`,
+		`{"records":[1,"x",null]}`, `{"compositeRequest":{}}`, `[`, ``, `{"ids":["a"],"fields":["Id"]}`,
+	} {
+		f.Add([]byte(s), "ref0.records[0].Name")
+	}
+	done := map[string]*subOutcome{"ref0": {body: []byte(`{"records":[{"Name":"n","Id":null}],"x":[[1]]}`)}}
+	check := func(t *testing.T, e *apiError) {
+		if e != nil && (e.status < 400 || e.status > 499 || len(e.errs) != 1 || e.errs[0].ErrorCode == "") {
+			t.Fatalf("bad error %+v", e)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte, expr string) {
+		_, e := parseCollectionBody(body)
+		check(t, e)
+		_, e = parseBatchBody(body, 60)
+		check(t, e)
+		cb, e := parseCompositeBody(body)
+		check(t, e)
+		if cb != nil {
+			for _, sub := range cb.CompositeRequest {
+				url, b, _ := resolveReferences(sub, done, true)
+				if b != nil && !json.Valid(b) {
+					t.Fatalf("resolved body is not JSON: %q", b)
+				}
+				_ = url
+			}
+		}
+		sub := compositeSubrequest{URL: "/services/data/v60.0/x/@{" + expr + "}", Body: json.RawMessage(`{"a":"@{` + strings.ReplaceAll(expr, `"`, "") + `}"}`)}
+		if json.Valid(sub.Body) {
+			_, b, _ := resolveReferences(sub, done, expr != "")
+			if b != nil && !json.Valid(b) {
+				t.Fatalf("resolved body is not JSON: %q", b)
+			}
 		}
 	})
 }

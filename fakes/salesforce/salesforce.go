@@ -345,6 +345,12 @@ func (rq *request) prefix() string { return rq.st.prefixes[rq.version-rq.st.vers
 const maxSegments = 4
 
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
+	return s.dispatchAs(w, r, &request{})
+}
+
+// dispatchAs routes a call whose request starts as base (the locked and sub flags of
+// a subrequest).
+func (s *Server) dispatchAs(w http.ResponseWriter, r *http.Request, base *request) *apiError {
 	st := s.settings.Load()
 	raw := strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), dataPrefix), "/")
 	seg, rest, more := strings.Cut(raw, "/")
@@ -357,7 +363,8 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
 	case !st.versions.contains(version):
 		return notFound()
 	}
-	rq := &request{st: st, version: version}
+	rq := base
+	rq.st, rq.version = st, version
 	rq.parts = rq.buf[:0]
 	for more {
 		if len(rq.parts) == maxSegments {
@@ -401,6 +408,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
 		if len(rq.parts) == 2 {
 			return s.serveQueryMore(w, r, rq, rq.parts[1])
 		}
+	case "composite":
+		if len(rq.parts) >= 2 && rq.parts[1] == "sobjects" {
+			return s.serveCollections(w, r, rq, method, rq.parts[2:])
+		}
+		return s.serveComposite(w, r, rq, method)
 	case "limits":
 		if len(rq.parts) == 1 {
 			if method != http.MethodGet {

@@ -41,6 +41,8 @@ type store struct {
 	// born is when the store was made (the org's creation, or its last reset): no
 	// record is older.
 	born time.Time
+	// tx, while a transaction is open, records how to undo each change.
+	tx *txn
 }
 
 func newStore(born time.Time) *store {
@@ -146,6 +148,7 @@ func (s *store) insert(object string, values map[string]any, now time.Time) *rec
 	r := &record{object: object, id: id, seq: t.seq, values: values}
 	t.byID[id] = r
 	t.reindex(nil, r)
+	s.logChange(t, nil, r)
 	return r
 }
 
@@ -157,6 +160,7 @@ func (s *store) replace(old *record, values map[string]any, now time.Time) *reco
 	r := &record{object: old.object, id: old.id, seq: old.seq, values: values}
 	t.byID[old.id] = r
 	t.reindex(old, r)
+	s.logChange(t, old, r)
 	return r
 }
 
@@ -171,6 +175,7 @@ func (s *store) remove(old *record, now time.Time) *record {
 	r := &record{object: old.object, id: old.id, seq: old.seq, values: values, deleted: true}
 	t.byID[old.id] = r
 	t.reindex(old, nil)
+	s.logChange(t, old, r)
 	return r
 }
 
