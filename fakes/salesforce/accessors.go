@@ -16,7 +16,9 @@ type Record struct {
 }
 
 func snapshot(r *record) Record {
-	return Record{ID: r.id, Object: r.object, Deleted: r.deleted, Fields: maps.Clone(r.values)}
+	fields := maps.Clone(r.values)
+	fields["IsDeleted"] = r.deleted
+	return Record{ID: r.id, Object: r.object, Deleted: r.deleted, Fields: fields}
 }
 
 // Records returns the live records of an object ("Contact" or "Account"), in creation

@@ -45,9 +45,9 @@ func TestCompositeReferencesAndCounting(t *testing.T) {
 		{"method":"POST","url":"/services/data/v60.0/sobjects/Contact","referenceId":"refContact",
 		 "body":{"LastName":"Lovelace","AccountId":"@{refAccount.id}","Description__x":null}},
 		{"method":"GET","url":"/services/data/v60.0/sobjects/Contact/@{refContact.id}?fields=AccountId,LastName","referenceId":"readBack"},
-		{"method":"GET","url":"/services/data/v60.0/query?q=SELECT+Id,AccountId+FROM+Contact+WHERE+Id='@{refContact.id}'","referenceId":"q"},
+		{"method":"GET","url":"/services/data/v60.0/query?q=SELECT+Id,Account.Name+FROM+Contact+WHERE+Id='@{refContact.id}'","referenceId":"q"},
 		{"method":"PATCH","url":"/services/data/v60.0/sobjects/Contact/@{q.records[0].Id}","referenceId":"rename",
-		 "body":{"FirstName":"of @{q.records[0].AccountId}"}}]}`)
+		 "body":{"FirstName":"@{q.records[0].Account.Name} person"}}]}`)
 	require.Len(t, out.CompositeResponse, 5)
 	res := out.CompositeResponse
 	// an unknown field fails the subrequest: the composite request is all or none
@@ -65,9 +65,9 @@ func TestCompositeReferencesAndCounting(t *testing.T) {
 		{"method":"POST","url":"/services/data/v60.0/sobjects/Contact","referenceId":"refContact",
 		 "body":{"LastName":"Lovelace","AccountId":"@{refAccount.id}"}},
 		{"method":"GET","url":"/services/data/v60.0/sobjects/Contact/@{refContact.id}?fields=AccountId,LastName","referenceId":"readBack"},
-		{"method":"GET","url":"/services/data/v60.0/query?q=SELECT+Id,AccountId+FROM+Contact+WHERE+Id='@{refContact.id}'","referenceId":"q"},
+		{"method":"GET","url":"/services/data/v60.0/query?q=SELECT+Id,Account.Name+FROM+Contact+WHERE+Id='@{refContact.id}'","referenceId":"q"},
 		{"method":"PATCH","url":"/services/data/v60.0/sobjects/Contact/@{q.records[0].Id}","referenceId":"rename",
-		 "body":{"FirstName":"of @{q.records[0].AccountId}"}}]}`, "\t", ""))
+		 "body":{"FirstName":"@{q.records[0].Account.Name} person"}}]}`, "\t", ""))
 	res = out.CompositeResponse
 	for i, code := range []int{201, 201, 200, 200, 204} {
 		assert.Equal(t, code, res[i].HTTPStatusCode, "%d: %s", i, res[i].Body)
@@ -82,7 +82,7 @@ func TestCompositeReferencesAndCounting(t *testing.T) {
 	accounts := b.srv.Records(ObjectAccount)
 	require.Len(t, accounts, 1)
 	assert.Equal(t, accounts[0].ID, contacts[0].Fields["AccountId"])
-	assert.Equal(t, "of "+accounts[0].ID, contacts[0].Fields["FirstName"])
+	assert.Equal(t, "Acme person", contacts[0].Fields["FirstName"])
 	assert.Contains(t, string(res[2].Body), `"AccountId":"`+accounts[0].ID+`"`)
 	// two composite requests of five subrequests each: two calls
 	assert.EqualValues(t, 2, b.srv.APIUsage().Used, "a composite request is one call, whatever it holds")

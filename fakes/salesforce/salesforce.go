@@ -398,12 +398,12 @@ func (s *Server) dispatchAs(w http.ResponseWriter, r *http.Request, base *reques
 	switch rq.parts[0] {
 	case "sobjects":
 		return s.serveSObjects(w, r, rq, method)
-	case "query":
+	case "query", "queryAll":
 		if method != http.MethodGet {
 			return methodNotAllowed(r.Method, "GET,HEAD")
 		}
 		if len(rq.parts) == 1 {
-			return s.serveQuery(w, r, rq)
+			return s.serveQuery(w, r, rq, rq.parts[0] == "queryAll")
 		}
 		if len(rq.parts) == 2 {
 			return s.serveQueryMore(w, r, rq, rq.parts[1])

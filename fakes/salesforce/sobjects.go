@@ -403,7 +403,7 @@ func (s *Server) saveLocked(allow bool, rq *request, obj *objectDef, old *record
 	values := make(map[string]any, len(obj.Fields))
 	if create {
 		for _, f := range obj.Fields {
-			if f.Kind == kindBoolean {
+			if f.Kind == kindBoolean && !f.ReadOnly {
 				values[f.Name] = false
 			}
 		}

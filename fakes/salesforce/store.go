@@ -17,8 +17,14 @@ type record struct {
 	deleted bool
 }
 
-// Value returns a field's value by canonical name, for SOQL.
-func (r *record) Value(field string) any { return r.values[field] }
+// Value returns a field's value by canonical name, for SOQL and rendering. IsDeleted
+// is the record's own flag.
+func (r *record) Value(field string) any {
+	if field == "IsDeleted" {
+		return r.deleted
+	}
+	return r.values[field]
+}
 
 func (r *record) str(field string) string {
 	s, _ := r.values[field].(string)
@@ -43,7 +49,14 @@ type store struct {
 	born time.Time
 	// tx, while a transaction is open, records how to undo each change.
 	tx *txn
+	// relationships maps an object and a relationship name to the lookup field and
+	// the parent object, for SOQL parent fields.
+	relationships map[string]map[string]lookupDef
 }
+
+// lookupDef is a relationship: the id field holding the parent's id, and the parent
+// object.
+type lookupDef struct{ field, target string }
 
 func newStore(born time.Time) *store {
 	return &store{born: born, tables: map[string]*table{
@@ -53,8 +66,19 @@ func newStore(born time.Time) *store {
 }
 
 // ensureIndexes indexes Email (Contact) and every external-id field of sc, building an
-// index from the records for a field that was not indexed before.
+// index from the records for a field that was not indexed before. It also learns the
+// schema's relationships.
 func (s *store) ensureIndexes(sc *schema) {
+	s.relationships = map[string]map[string]lookupDef{}
+	for _, o := range sc.objects {
+		rels := map[string]lookupDef{}
+		for _, f := range o.Fields {
+			if rel := f.relationshipName(); rel != "" {
+				rels[rel] = lookupDef{field: f.Name, target: f.RefObject}
+			}
+		}
+		s.relationships[o.Name] = rels
+	}
 	for name, t := range s.tables {
 		obj, _ := sc.object(name)
 		fields := []string{}
@@ -120,6 +144,17 @@ func (s *store) lookup(object, field, value string) []*record {
 			out = append(out, r)
 		}
 	}
+	return out
+}
+
+// all returns every record, deleted ones included, in creation order.
+func (s *store) all(object string) []*record {
+	t := s.tables[object]
+	out := make([]*record, 0, len(t.byID))
+	for _, r := range t.byID {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *record) int { return cmpSeq(a.seq, b.seq) })
 	return out
 }
 
