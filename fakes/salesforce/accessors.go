@@ -22,8 +22,9 @@ func snapshot(r *record) Record {
 }
 
 // Records returns the live records of an object ("Contact" or "Account"), in creation
-// order.
+// order. Bulk API jobs due by now are processed first, so their records are included.
 func (s *Server) Records(object string) []Record {
+	s.advanceBulk()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.st.tables[object] == nil {
@@ -46,6 +47,7 @@ func (s *Server) Contact(id string) *Record {
 	if !ok {
 		return nil
 	}
+	s.advanceBulk()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	r := s.st.get(ObjectContact, cid)
@@ -70,6 +72,7 @@ type ContactCounts struct {
 // ContactCounts counts the live Contacts per external id and per normalised email. A
 // count above 1 is a duplicate.
 func (s *Server) ContactCounts() ContactCounts {
+	s.advanceBulk()
 	out := ContactCounts{ByExternalID: map[string]int{}, ByEmail: map[string]int{}}
 	obj, _ := s.settings.Load().schema.object(ObjectContact)
 	s.mu.RLock()

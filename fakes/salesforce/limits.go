@@ -446,4 +446,15 @@ type LimitStats struct {
 	DuplicatesDetected int64 `json:"duplicates_detected"`
 	// OpenQueryCursors counts query locators that can still be fetched.
 	OpenQueryCursors int `json:"open_query_cursors"`
+	// BulkJobs are the Bulk API 2.0 ingest jobs and allocations.
+	BulkJobs BulkJobStats `json:"bulk_jobs"`
+}
+
+// BulkJobStats counts Bulk API 2.0 ingest jobs by state, and the Bulk API allocations
+// used in the last 24 hours.
+type BulkJobStats struct {
+	ByState         map[string]int `json:"by_state"`
+	BatchesUsed     int64          `json:"batches_used"`
+	BatchAllocation int64          `json:"batch_allocation"`
+	RecordsUsed     int64          `json:"records_used"`
 }

@@ -81,6 +81,7 @@ type Server struct {
 	sessions *sessionStore
 	// bulkBatches and bulkRecords are the Bulk API allocations per rolling 24 h.
 	bulkBatches, bulkRecords *rollingCounter
+	bulk                     *bulkJobs
 
 	latencyEnv *faults.Env
 	lockDice   *faults.Rand
@@ -123,6 +124,7 @@ func New(opts Options) (*Server, error) {
 
 		bulkBatches: newRollingCounter(opts.Clock, limits.DefaultPeriod),
 		bulkRecords: newRollingCounter(opts.Clock, limits.DefaultPeriod),
+		bulk:        newBulkJobs(),
 	}
 	s.sessions = newSessionStore(opts.Clock, s.orgID, opts.Seed)
 	s.cursors = newCursorStore(opts.Clock)
@@ -171,10 +173,16 @@ func (s *Server) Serve(ln net.Listener) string { return s.fake.Serve(ln) }
 func (s *Server) URL() string { return s.fake.URL() }
 
 // Close stops the listener, dropping open connections.
-func (s *Server) Close() error { return s.fake.Close() }
+func (s *Server) Close() error {
+	s.stopBulk()
+	return s.fake.Close()
+}
 
 // Shutdown stops accepting and waits for in-flight requests until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.fake.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopBulk()
+	return s.fake.Shutdown(ctx)
+}
 
 // Limits returns the knobs in force, every default filled in.
 func (s *Server) Limits() Limits { return s.settings.Load().limits }
@@ -221,7 +229,9 @@ func (s *Server) LimitStats() LimitStats {
 	s.mu.RLock()
 	open := s.cursors.open()
 	s.mu.RUnlock()
+	jobs := s.BulkJobStats()
 	return LimitStats{
+		BulkJobs:           jobs,
 		Edition:            st.limits.Edition,
 		APIUsage:           s.APIUsage(),
 		DailyRefused:       s.dailyRefused.Load(),
@@ -240,6 +250,7 @@ func (s *Server) LimitStats() LimitStats {
 func (s *Server) Reset() { s.fake.Reset() }
 
 func (s *Server) resetState() {
+	s.resetBulk()
 	s.mu.Lock()
 	s.st = newStore(s.clock.Now())
 	s.st.ensureIndexes(s.settings.Load().schema)
@@ -281,6 +292,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound())
 		return
 	}
+	s.advanceBulk()
 	st := s.settings.Load()
 	if !s.sessions.valid(bearerToken(r.Header.Get("Authorization")), st.session, st.refreshEachCall) {
 		s.sessions.refused.Add(1)
@@ -413,6 +425,8 @@ func (s *Server) dispatchAs(w http.ResponseWriter, r *http.Request, base *reques
 			return s.serveCollections(w, r, rq, method, rq.parts[2:])
 		}
 		return s.serveComposite(w, r, rq, method)
+	case "jobs":
+		return s.serveJobs(w, r, rq, method)
 	case "limits":
 		if len(rq.parts) == 1 {
 			if method != http.MethodGet {

@@ -241,3 +241,13 @@ func (t *table) reindex(old, cur *record) {
 		}
 	}
 }
+
+// purge forgets a record entirely (a hard delete): no query, not even QueryAll, and no
+// replication call sees it again.
+func (s *store) purge(object, id string) {
+	t := s.tables[object]
+	if r := t.byID[id]; r != nil && !r.deleted {
+		t.reindex(r, nil)
+	}
+	delete(t.byID, id)
+}
