@@ -159,7 +159,7 @@ func Compile(q *Query, schema Schema) (*Plan, *Error) {
 	p := &Plan{Query: q, Object: obj}
 	seen := map[string]bool{}
 	add := func(c Column, pos int) *Error {
-		k := strings.ToLower(c.Key())
+		k := c.Key() // canonical spelling: equal names are equal strings
 		if seen[k] {
 			return malformed(pos, "duplicate field selected: %s", c.Key())
 		}
@@ -269,6 +269,14 @@ func fieldSet(obj *Object, set string) []Field {
 // resolve finds a field reference, "Email" or "Account.Name", and returns its column
 // and how to read it from a record.
 func resolve(schema Schema, obj *Object, id Ident) (Column, func(Record) any, *Error) {
+	if !strings.Contains(id.Name, ".") {
+		f, err := lookup(obj, id)
+		if err != nil {
+			return Column{}, nil, err
+		}
+		name := f.Name
+		return Column{Field: f}, func(r Record) any { return r.Value(name) }, nil
+	}
 	parts := strings.Split(id.Name, ".")
 	var path []string
 	cur := obj
