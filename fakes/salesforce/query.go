@@ -26,7 +26,6 @@ type cursor struct {
 	layout   []outEntry
 	rows     []*queryRow
 	batch    int
-	resource string // query or queryAll: the path of nextRecordsUrl
 	lastUsed time.Time
 }
 
@@ -227,11 +226,12 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, rq *request,
 		})
 		return nil
 	}
-	resource := "query"
-	if all {
-		resource = "queryAll"
-	}
-	cur := &cursor{object: object, layout: layout, rows: rows, batch: batchSize(r, rq.st.limits.QueryBatchSize), resource: resource}
+	// a QueryAll's nextRecordsUrl is under /query too ("Although the nextRecordsUrl has
+	// query in the URL, it still provides the remaining results from the initial QueryAll
+	// request", REST API Developer Guide, QueryAll); the locator also answers under
+	// /queryAll (QueryAll More Results). A cursor is a snapshot, so either path gives the
+	// rows the QueryAll matched, deleted ones included.
+	cur := &cursor{object: object, layout: layout, rows: rows, batch: batchSize(r, rq.st.limits.QueryBatchSize)}
 	if len(rows) > cur.batch {
 		s.lock(rq)
 		s.cursors.add(cur)
@@ -325,7 +325,7 @@ func renderBatch(b []byte, rq *request, cur *cursor, off int) []byte {
 	b = strconv.AppendInt(b, int64(len(cur.rows)), 10)
 	if end < len(cur.rows) {
 		b = append(b, `,"done":false,"nextRecordsUrl":`...)
-		b = appendString(b, rq.prefix()+"/"+cur.resource+"/"+cur.id+"-"+strconv.Itoa(end))
+		b = appendString(b, rq.prefix()+"/query/"+cur.id+"-"+strconv.Itoa(end))
 	} else {
 		b = append(b, `,"done":true`...)
 	}

@@ -217,14 +217,18 @@ func TestQueryAllIncludesDeletedRecords(t *testing.T) {
 	assert.Contains(t, string(body), gone)
 	assert.NotContains(t, string(body), keep)
 
-	// a queryAll cursor continues under /queryAll
+	// a QueryAll's nextRecordsUrl is under /query, as documented, and the locator
+	// answers under /queryAll too
 	for i := 0; i < 250; i++ {
 		b.createContact(t, fmt.Sprintf(`{"LastName":"N%d"}`, i))
 	}
 	resp, body = b.do(t, http.MethodGet, "v60.0/queryAll?q="+url.QueryEscape("SELECT Id FROM Contact"), "", "Sforce-Query-Options", "batchSize=200")
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	next := decode(t, body)["nextRecordsUrl"].(string)
-	assert.True(t, strings.HasPrefix(next, "/services/data/v60.0/queryAll/"), next)
+	assert.True(t, strings.HasPrefix(next, "/services/data/v60.0/query/"), next)
+	resp, body = b.do(t, http.MethodGet, strings.Replace(strings.TrimPrefix(next, dataPrefix), "/query/", "/queryAll/", 1), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Len(t, decode(t, body)["records"], 52) // 251 live records and the deleted one
 	resp, body = b.do(t, http.MethodGet, strings.TrimPrefix(next, dataPrefix), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	assert.Len(t, decode(t, body)["records"], 52)
