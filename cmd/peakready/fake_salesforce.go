@@ -20,7 +20,7 @@ const envSalesforceSecret = "PEAKREADY_SALESFORCE_CLIENT_SECRET"
 const envSalesforceRefreshToken = "PEAKREADY_SALESFORCE_REFRESH_TOKEN"
 
 func init() {
-	registerFake("salesforce", "Salesforce REST: OAuth, Contacts/Accounts, upsert, SOQL, daily API allocation, long-running slots", runFakeSalesforce)
+	registerFake("salesforce", "Salesforce REST: OAuth, Contacts/Accounts, upsert, SOQL, collections, composite, Bulk API 2.0, daily API allocation, long-running slots", runFakeSalesforce)
 }
 
 // salesforceLimitFlags are the flags that map to salesforce.Limits, by JSON knob name.
@@ -28,12 +28,15 @@ var salesforceLimitFlags = []string{
 	"edition", "licenses", "base_allocation", "per_license", "daily_limit", "daily_overage",
 	"long_running_limit", "long_running_threshold", "session_timeout", "duplicate_rule",
 	"external_id_fields", "unique_external_ids", "lock_row_rate", "latency", "api_versions", "query_batch_size",
+	"session_refresh", "retired_api_versions", "batch_counting", "bulk_queue_delay", "bulk_processing_rate",
+	"bulk_records_per_batch", "bulk_batch_allocation", "bulk_daily_records", "bulk_max_upload",
 }
 
 func runFakeSalesforce(ctx context.Context, args []string, s streams) int {
 	const cmd = "fake salesforce"
 	fs := newFlagSet(cmd, "Serves a fake Salesforce org: OAuth tokens, Contacts and Accounts, upsert by external id,\n"+
-		"SOQL, the daily API allocation (Sforce-Limit-Info) and long-running request slots.\n"+
+		"SOQL, sObject Collections, Composite, Bulk API 2.0 ingest, the daily API allocation\n"+
+		"(Sforce-Limit-Info) and long-running request slots.\n"+
 		"Reference: docs/fake-salesforce.md", s)
 	var common fakeFlags
 	common.register(fs, "127.0.0.1:8083")
@@ -47,7 +50,8 @@ func runFakeSalesforce(ctx context.Context, args []string, s streams) int {
 	fs.Int64Var(&l.DailyOverage, "daily-overage", 0, "calls allowed past the daily limit before REQUEST_LIMIT_EXCEEDED")
 	fs.IntVar(&l.LongRunningLimit, "long-running-limit", 0, "concurrent long-running request slots; 0 means the edition's (25, or 5 for developer)")
 	fs.StringVar(&l.LongRunningThreshold, "long-running-threshold", salesforce.DefaultLongRunningThreshold, "how long a request runs before it occupies a long-running slot (platform time)")
-	fs.StringVar(&l.SessionTimeout, "session-timeout", salesforce.DefaultSessionTimeout, "access token lifetime (platform time)")
+	fs.StringVar(&l.SessionTimeout, "session-timeout", salesforce.DefaultSessionTimeout, "the org's session timeout: a session ends after this long without activity (platform time)")
+	fs.StringVar(&l.SessionRefresh, "session-refresh", salesforce.DefaultSessionRefresh, "which calls restart the session timer: half (past half the timeout, as Salesforce does) or each_call")
 	clientID := fs.String("client-id", "", "the only client id the token endpoint accepts (default: any)")
 	clientSecret := fs.String("client-secret", "", "the only client secret accepted (default: any; also from $"+envSalesforceSecret+")")
 	refreshToken := fs.String("refresh-token", "", "a refresh token to honour as if issued earlier (also from $"+envSalesforceRefreshToken+")")
@@ -56,8 +60,16 @@ func runFakeSalesforce(ctx context.Context, args []string, s streams) int {
 	fs.StringVar(&l.DuplicateRule, "duplicate-rule", "on", "standard Contact duplicate rule on email: on or off")
 	fs.Float64Var(&l.LockRowRate, "lock-row-rate", 0, "probability (0-1) that a write fails with 400 UNABLE_TO_LOCK_ROW")
 	fs.StringVar(&l.Latency, "latency", salesforce.DefaultLatency, "service time of every data API call: 300ms, uniform(a,b), normal(m,sd), lognormal(p50,p99), or 0")
-	fs.StringVar(&l.APIVersions, "api-versions", salesforce.DefaultAPIVersions, "API versions served, e.g. v20.0-v66.0")
+	fs.StringVar(&l.APIVersions, "api-versions", salesforce.DefaultAPIVersions, "API versions served, e.g. v31.0-v66.0")
+	fs.StringVar(&l.RetiredAPIVersions, "retired-api-versions", salesforce.DefaultRetiredAPIVersions, "API versions that answer 410 GONE, or none")
 	fs.IntVar(&l.QueryBatchSize, "query-batch-size", salesforce.DefaultQueryBatchSize, "most records per query response (200-2000)")
+	fs.StringVar(&l.BatchCounting, "batch-counting", salesforce.DefaultBatchCounting, "how a composite batch counts against the daily allocation: subrequests, request or both")
+	fs.StringVar(&l.BulkQueueDelay, "bulk-queue-delay", salesforce.DefaultBulkQueueDelay, "how long a closed Bulk API job waits before processing (platform time)")
+	fs.IntVar(&l.BulkProcessingRate, "bulk-processing-rate", salesforce.DefaultBulkProcessingRate, "Bulk API records processed per second of platform time")
+	fs.IntVar(&l.BulkRecordsPerBatch, "bulk-records-per-batch", salesforce.DefaultBulkRecordsPerBatch, "records per internal Bulk API batch")
+	fs.Int64Var(&l.BulkBatchAllocation, "bulk-batch-allocation", salesforce.DefaultBulkBatchAllocation, "Bulk API batches per rolling 24 hours (DailyBulkApiBatches)")
+	fs.Int64Var(&l.BulkDailyRecords, "bulk-daily-records", salesforce.DefaultBulkDailyRecords, "Bulk API records per rolling 24 hours")
+	fs.Int64Var(&l.BulkMaxUpload, "bulk-max-upload", salesforce.DefaultBulkMaxUpload, "largest Bulk API upload in bytes, counted base64-encoded")
 	if code, done := parse(fs, args); done {
 		return code
 	}

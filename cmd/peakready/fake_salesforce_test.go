@@ -93,6 +93,9 @@ func TestFakeSalesforceBadFlags(t *testing.T) {
 		{[]string{"--duplicate-rule", "maybe"}, "--duplicate-rule"},
 		{[]string{"--latency", "soon"}, "--latency"},
 		{[]string{"--api-versions", "v1.0"}, "--api-versions"},
+		{[]string{"--batch-counting", "per_record"}, "--batch-counting"},
+		{[]string{"--session-refresh", "never"}, "--session-refresh"},
+		{[]string{"--bulk-queue-delay", "soon"}, "--bulk-queue-delay"},
 		{[]string{"--session-timeout", "-1s"}, "--session-timeout"},
 		{[]string{"--external-id-fields", "Lead.X__c"}, "--external-id-fields"},
 		{[]string{"--licenses", "-3"}, "--licenses"},
@@ -115,7 +118,7 @@ func TestFakeSalesforceHelp(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"fake", "salesforce", "--help"}, streams{out: &out, err: &errOut})
 	assert.Equal(t, exitOK, code)
-	for _, f := range []string{"--edition", "--licenses", "--daily-limit", "--long-running-limit", "--session-timeout", "--client-id", "--client-secret", "--external-id-fields", "--duplicate-rule", "--lock-row-rate", "--latency", "--api-versions"} {
+	for _, f := range []string{"--edition", "--licenses", "--daily-limit", "--long-running-limit", "--session-timeout", "--client-id", "--client-secret", "--external-id-fields", "--duplicate-rule", "--lock-row-rate", "--latency", "--api-versions", "--retired-api-versions", "--session-refresh", "--batch-counting", "--bulk-queue-delay", "--bulk-processing-rate", "--bulk-batch-allocation"} {
 		assert.Contains(t, out.String(), strings.TrimPrefix(f, "-"))
 	}
 }

@@ -53,7 +53,7 @@ func BenchmarkSessionCheck(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			s.valid(tok, time.Hour)
+			s.valid(tok, time.Hour, false)
 		}
 	})
 }

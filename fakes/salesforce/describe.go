@@ -19,6 +19,8 @@ type describeField struct {
 	Custom      bool   `json:"custom"`
 	Filterable  bool   `json:"filterable"`
 	ReferenceTo []any  `json:"referenceTo"`
+	// RelationshipName is the lookup's name in SOQL paths (Account for AccountId).
+	RelationshipName *string `json:"relationshipName"`
 }
 
 func describeBasic(obj *objectDef, rq *request) map[string]any {
@@ -43,6 +45,8 @@ func (s *Server) serveDescribe(w http.ResponseWriter, rq *request, obj *objectDe
 		}
 		if f.RefObject != "" {
 			d.ReferenceTo = []any{f.RefObject}
+			rel := f.relationshipName()
+			d.RelationshipName = &rel
 		}
 		fields[i] = d
 	}

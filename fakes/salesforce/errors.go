@@ -34,6 +34,20 @@ const (
 	CodeUnknownException            = "UNKNOWN_EXCEPTION"
 	CodeServerUnavailable           = "SERVER_UNAVAILABLE"
 	CodeRequestRunningTooLong       = "REQUEST_RUNNING_TOO_LONG"
+	CodeGone                        = "GONE"
+	CodeInvalidType                 = "INVALID_TYPE"
+	CodeExceededIDLimit             = "EXCEEDED_ID_LIMIT"
+	CodeMissingArgument             = "MISSING_ARGUMENT"
+	CodeAllOrNoneRolledBack         = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+	CodeDuplicateExternalID         = "DUPLICATE_EXTERNAL_ID"
+	CodeProcessingHalted            = "PROCESSING_HALTED"
+	CodeBatchProcessingHalted       = "BATCH_PROCESSING_HALTED"
+	CodeLimitExceeded               = "LIMIT_EXCEEDED"
+	CodeInvalidInput                = "INVALID_INPUT"
+	CodeInvalidReplicationDate      = "INVALID_REPLICATION_DATE"
+	CodeInvalidJob                  = "INVALIDJOB"
+	CodeInvalidJobState             = "INVALIDJOBSTATE"
+	CodeBulkAPIError                = "BULK_API_ERROR"
 )
 
 // Throttle reasons counted in /_fake/stats.

@@ -39,8 +39,14 @@ type Limits struct {
 	LongRunningLimit int `json:"long_running_limit"`
 	// LongRunningThreshold is when a running request starts to occupy a slot. Default 20s.
 	LongRunningThreshold string `json:"long_running_threshold"`
-	// SessionTimeout is how long an access token lives after it was issued. Default 2h.
+	// SessionTimeout is the org's session timeout: how long an access token lives
+	// without activity. Default 2h.
 	SessionTimeout string `json:"session_timeout"`
+	// SessionRefresh says which calls restart a session's inactivity timer: "half" (a
+	// call made when more than half the timeout has passed since the last recorded
+	// activity, as Salesforce's session settings describe) or "each_call" (every
+	// authenticated call, as the SOAP API guide words it). Default half.
+	SessionRefresh string `json:"session_refresh"`
 	// DuplicateRule is "on" (the standard Contact duplicate rule: same email,
 	// case-insensitively) or "off". Default on.
 	DuplicateRule string `json:"duplicate_rule"`
@@ -55,11 +61,37 @@ type Limits struct {
 	// Latency is the distribution of every data API call's service time; "0" or "off"
 	// turns it off. Default lognormal(150ms,2s).
 	Latency string `json:"latency"`
-	// APIVersions is the range of versions served. Default v20.0-v66.0.
+	// APIVersions is the range of versions served. Default v31.0-v66.0.
 	APIVersions string `json:"api_versions"`
+	// RetiredAPIVersions is the range of versions that answer 410 GONE; other versions
+	// that are not served answer 404. "none" for none. Default v7.0-v30.0.
+	RetiredAPIVersions string `json:"retired_api_versions"`
 	// QueryBatchSize is the most records one query response carries (200 to 2,000);
 	// a Sforce-Query-Options: batchSize=N header asks for fewer. Default 2,000.
 	QueryBatchSize int `json:"query_batch_size"`
+	// BatchCounting is how a /composite/batch request counts against the daily
+	// allocation: "subrequests" (one call per subrequest, as Salesforce documents:
+	// "Each subrequest counts against rate limits"), "request" (one call) or "both"
+	// (the request and each subrequest). Default subrequests.
+	BatchCounting string `json:"batch_counting"`
+	// BulkQueueDelay is how long a Bulk API 2.0 ingest job waits in UploadComplete
+	// before it is InProgress. Default 1s.
+	BulkQueueDelay string `json:"bulk_queue_delay"`
+	// BulkProcessingRate is how many records an ingest job processes per second of
+	// platform time. Default 2,000.
+	BulkProcessingRate int `json:"bulk_processing_rate"`
+	// BulkRecordsPerBatch is how many records make one internal batch of an ingest
+	// job; each batch counts against BulkBatchAllocation. Default 10,000.
+	BulkRecordsPerBatch int `json:"bulk_records_per_batch"`
+	// BulkBatchAllocation is how many batches Bulk API jobs may process per rolling
+	// 24 hours (DailyBulkApiBatches). Default 15,000.
+	BulkBatchAllocation int64 `json:"bulk_batch_allocation"`
+	// BulkDailyRecords is how many records ingest jobs may process per rolling 24
+	// hours. Default 150,000,000.
+	BulkDailyRecords int64 `json:"bulk_daily_records"`
+	// BulkMaxUpload is the largest upload of job data, counted as Salesforce counts it:
+	// the size of the data once base64-encoded. Default 157286400 (150 MB).
+	BulkMaxUpload int64 `json:"bulk_max_upload"`
 }
 
 // Defaults of the knobs whose zero value is not their default.
@@ -72,6 +104,14 @@ const (
 	DefaultSessionTimeout       = "2h"
 	DefaultLatency              = "lognormal(150ms,2s)"
 	DefaultQueryBatchSize       = 2000
+	DefaultSessionRefresh       = "half"
+	DefaultBatchCounting        = "subrequests"
+	DefaultBulkQueueDelay       = "1s"
+	DefaultBulkProcessingRate   = 2000
+	DefaultBulkRecordsPerBatch  = 10_000
+	DefaultBulkBatchAllocation  = 15_000
+	DefaultBulkDailyRecords     = 150_000_000
+	DefaultBulkMaxUpload        = 150 << 20
 )
 
 // editions are the allocation rules by edition: a flat allocation, or the per-licence
@@ -98,6 +138,13 @@ type settings struct {
 	duplicates bool
 	latency    latency.Distribution // nil: none
 	versions   Versions
+	// retired answers 410 GONE; its zero value (Min 0) retires nothing.
+	retired Versions
+	// refreshEachCall: every authenticated call restarts the session timer.
+	refreshEachCall bool
+	// batchOwnCall and batchPerSub say how a composite batch counts.
+	batchOwnCall, batchPerSub bool
+	bulkQueueDelay            time.Duration
 	// prefixes[v-versions.Min] is "/services/data/vV.0".
 	prefixes    []string
 	schema      *schema
@@ -118,6 +165,10 @@ func (l Limits) resolve() (*settings, error) {
 	def(&l.ExternalIDFields, DefaultExternalIDField)
 	def(&l.Latency, DefaultLatency)
 	def(&l.APIVersions, DefaultAPIVersions)
+	def(&l.RetiredAPIVersions, DefaultRetiredAPIVersions)
+	def(&l.SessionRefresh, DefaultSessionRefresh)
+	def(&l.BatchCounting, DefaultBatchCounting)
+	def(&l.BulkQueueDelay, DefaultBulkQueueDelay)
 	if l.UniqueExternalIDs == nil {
 		t := true
 		l.UniqueExternalIDs = &t
@@ -144,6 +195,16 @@ func (l Limits) resolve() (*settings, error) {
 		return nil, fmt.Errorf("lock_row_rate %v must be between 0 and 1", l.LockRowRate)
 	case l.QueryBatchSize != 0 && (l.QueryBatchSize < 200 || l.QueryBatchSize > 2000):
 		return nil, fmt.Errorf("query_batch_size %d must be between 200 and 2000", l.QueryBatchSize)
+	case l.BulkProcessingRate < 0:
+		return nil, fmt.Errorf("bulk_processing_rate %d must not be negative", l.BulkProcessingRate)
+	case l.BulkRecordsPerBatch < 0:
+		return nil, fmt.Errorf("bulk_records_per_batch %d must not be negative", l.BulkRecordsPerBatch)
+	case l.BulkBatchAllocation < 0:
+		return nil, fmt.Errorf("bulk_batch_allocation %d must not be negative", l.BulkBatchAllocation)
+	case l.BulkDailyRecords < 0:
+		return nil, fmt.Errorf("bulk_daily_records %d must not be negative", l.BulkDailyRecords)
+	case l.BulkMaxUpload < 0:
+		return nil, fmt.Errorf("bulk_max_upload %d must not be negative", l.BulkMaxUpload)
 	}
 	if l.BaseAllocation == 0 {
 		l.BaseAllocation = DefaultBaseAllocation
@@ -157,6 +218,11 @@ func (l Limits) resolve() (*settings, error) {
 	if l.QueryBatchSize == 0 {
 		l.QueryBatchSize = DefaultQueryBatchSize
 	}
+	defInt(&l.BulkProcessingRate, DefaultBulkProcessingRate)
+	defInt(&l.BulkRecordsPerBatch, DefaultBulkRecordsPerBatch)
+	defInt(&l.BulkBatchAllocation, DefaultBulkBatchAllocation)
+	defInt(&l.BulkDailyRecords, DefaultBulkDailyRecords)
+	defInt(&l.BulkMaxUpload, DefaultBulkMaxUpload)
 	s := &settings{lockRowRate: l.LockRowRate}
 	switch {
 	case l.DailyLimit > 0:
@@ -175,6 +241,26 @@ func (l Limits) resolve() (*settings, error) {
 	}
 	if s.session, err = positiveDuration("session_timeout", l.SessionTimeout); err != nil {
 		return nil, err
+	}
+	switch l.SessionRefresh = strings.ToLower(strings.TrimSpace(l.SessionRefresh)); l.SessionRefresh {
+	case "half":
+	case "each_call":
+		s.refreshEachCall = true
+	default:
+		return nil, fmt.Errorf("session_refresh %q: want half or each_call", l.SessionRefresh)
+	}
+	switch l.BatchCounting = strings.ToLower(strings.TrimSpace(l.BatchCounting)); l.BatchCounting {
+	case "subrequests":
+		s.batchPerSub = true
+	case "request":
+		s.batchOwnCall = true
+	case "both":
+		s.batchOwnCall, s.batchPerSub = true, true
+	default:
+		return nil, fmt.Errorf("batch_counting %q: want subrequests, request or both", l.BatchCounting)
+	}
+	if s.bulkQueueDelay, err = time.ParseDuration(strings.TrimSpace(l.BulkQueueDelay)); err != nil || s.bulkQueueDelay < 0 {
+		return nil, fmt.Errorf("bulk_queue_delay %q: want a duration like 1s (0 for none)", l.BulkQueueDelay)
 	}
 	switch strings.ToLower(l.DuplicateRule) {
 	case "on", "true":
@@ -197,6 +283,17 @@ func (l Limits) resolve() (*settings, error) {
 		return nil, fmt.Errorf("api_versions: %w", err)
 	}
 	l.APIVersions = s.versions.String()
+	if !strings.EqualFold(strings.TrimSpace(l.RetiredAPIVersions), "none") {
+		if s.retired, err = parseVersionRange(l.RetiredAPIVersions); err != nil {
+			return nil, fmt.Errorf("retired_api_versions: %w", err)
+		}
+		if s.retired.Min <= s.versions.Max && s.versions.Min <= s.retired.Max {
+			return nil, fmt.Errorf("retired_api_versions %s overlaps api_versions %s", s.retired, s.versions)
+		}
+		l.RetiredAPIVersions = s.retired.String()
+	} else {
+		l.RetiredAPIVersions = "none"
+	}
 	for v := s.versions.Min; v <= s.versions.Max; v++ {
 		s.prefixes = append(s.prefixes, fmt.Sprintf("%sv%d.0", dataPrefix, v))
 	}
@@ -211,6 +308,13 @@ func (l Limits) resolve() (*settings, error) {
 	}
 	s.limits = l
 	return s, nil
+}
+
+// defInt sets a zero knob to its default.
+func defInt[T int | int64](v *T, d T) {
+	if *v == 0 {
+		*v = d
+	}
 }
 
 func positiveDuration(knob, v string) (time.Duration, error) {
@@ -242,13 +346,22 @@ type limitsPatch struct {
 	LongRunningLimit     *int     `json:"long_running_limit"`
 	LongRunningThreshold *string  `json:"long_running_threshold"`
 	SessionTimeout       *string  `json:"session_timeout"`
+	SessionRefresh       *string  `json:"session_refresh"`
 	DuplicateRule        *string  `json:"duplicate_rule"`
 	ExternalIDFields     *string  `json:"external_id_fields"`
 	UniqueExternalIDs    *bool    `json:"unique_external_ids"`
 	LockRowRate          *float64 `json:"lock_row_rate"`
 	Latency              *string  `json:"latency"`
 	APIVersions          *string  `json:"api_versions"`
+	RetiredAPIVersions   *string  `json:"retired_api_versions"`
 	QueryBatchSize       *int     `json:"query_batch_size"`
+	BatchCounting        *string  `json:"batch_counting"`
+	BulkQueueDelay       *string  `json:"bulk_queue_delay"`
+	BulkProcessingRate   *int     `json:"bulk_processing_rate"`
+	BulkRecordsPerBatch  *int     `json:"bulk_records_per_batch"`
+	BulkBatchAllocation  *int64   `json:"bulk_batch_allocation"`
+	BulkDailyRecords     *int64   `json:"bulk_daily_records"`
+	BulkMaxUpload        *int64   `json:"bulk_max_upload"`
 }
 
 func setIf[T any](dst *T, v *T) {
@@ -273,6 +386,7 @@ func (p limitsPatch) apply(base Limits) Limits {
 	setIf(&l.LongRunningLimit, p.LongRunningLimit)
 	setIf(&l.LongRunningThreshold, p.LongRunningThreshold)
 	setIf(&l.SessionTimeout, p.SessionTimeout)
+	setIf(&l.SessionRefresh, p.SessionRefresh)
 	setIf(&l.DuplicateRule, p.DuplicateRule)
 	setIf(&l.ExternalIDFields, p.ExternalIDFields)
 	if p.UniqueExternalIDs != nil {
@@ -282,7 +396,15 @@ func (p limitsPatch) apply(base Limits) Limits {
 	setIf(&l.LockRowRate, p.LockRowRate)
 	setIf(&l.Latency, p.Latency)
 	setIf(&l.APIVersions, p.APIVersions)
+	setIf(&l.RetiredAPIVersions, p.RetiredAPIVersions)
 	setIf(&l.QueryBatchSize, p.QueryBatchSize)
+	setIf(&l.BatchCounting, p.BatchCounting)
+	setIf(&l.BulkQueueDelay, p.BulkQueueDelay)
+	setIf(&l.BulkProcessingRate, p.BulkProcessingRate)
+	setIf(&l.BulkRecordsPerBatch, p.BulkRecordsPerBatch)
+	setIf(&l.BulkBatchAllocation, p.BulkBatchAllocation)
+	setIf(&l.BulkDailyRecords, p.BulkDailyRecords)
+	setIf(&l.BulkMaxUpload, p.BulkMaxUpload)
 	return l
 }
 
@@ -324,4 +446,15 @@ type LimitStats struct {
 	DuplicatesDetected int64 `json:"duplicates_detected"`
 	// OpenQueryCursors counts query locators that can still be fetched.
 	OpenQueryCursors int `json:"open_query_cursors"`
+	// BulkJobs are the Bulk API 2.0 ingest jobs and allocations.
+	BulkJobs BulkJobStats `json:"bulk_jobs"`
+}
+
+// BulkJobStats counts Bulk API 2.0 ingest jobs by state, and the Bulk API allocations
+// used in the last 24 hours.
+type BulkJobStats struct {
+	ByState         map[string]int `json:"by_state"`
+	BatchesUsed     int64          `json:"batches_used"`
+	BatchAllocation int64          `json:"batch_allocation"`
+	RecordsUsed     int64          `json:"records_used"`
 }

@@ -2,6 +2,7 @@ package salesforce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -67,6 +68,13 @@ func TestLimitsValidation(t *testing.T) {
 		{Limits{APIVersions: "v19.0-v60.0"}, "api_versions"},
 		{Limits{APIVersions: "v60.0-v50.0"}, "api_versions"},
 		{Limits{APIVersions: "v60.5"}, "api_versions"},
+		{Limits{APIVersions: "v25.0-v60.0"}, "overlaps"},
+		{Limits{RetiredAPIVersions: "v30"}, "retired_api_versions"},
+		{Limits{SessionRefresh: "sometimes"}, "session_refresh"},
+		{Limits{BatchCounting: "per_record"}, "batch_counting"},
+		{Limits{BulkQueueDelay: "soon"}, "bulk_queue_delay"},
+		{Limits{BulkProcessingRate: -1}, "bulk_processing_rate"},
+		{Limits{BulkBatchAllocation: -1}, "bulk_batch_allocation"},
 		{Limits{ExternalIDFields: "Lead.X__c"}, "external_id_fields"},
 		{Limits{ExternalIDFields: "NotCustom"}, "external_id_fields"},
 		{Limits{ExternalIDFields: "Order_Count__c"}, "external_id_fields"},
@@ -112,7 +120,9 @@ func TestLimitInfoHeaderAndDailyLimit(t *testing.T) {
 	resp, body = b.do(t, http.MethodGet, "v60.0/limits", "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	assert.Equal(t, "api-usage=1/3", resp.Header.Get("Sforce-Limit-Info"))
-	assert.JSONEq(t, `{"DailyApiRequests":{"Max":3,"Remaining":2}}`, string(body))
+	var lim map[string]OrgLimit
+	require.NoError(t, json.Unmarshal(body, &lim))
+	assert.Equal(t, OrgLimit{Max: 3, Remaining: 2}, lim["DailyApiRequests"])
 }
 
 func TestDailyOverage(t *testing.T) {
@@ -297,4 +307,23 @@ func TestStatsShowLimits(t *testing.T) {
 	assert.Equal(t, "enterprise", lim["edition"])
 	assert.Contains(t, lim, "long_running")
 	assert.EqualValues(t, 1, lim["sessions"])
+}
+
+func TestLimitsResourceMatchesTheAllocation(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *Options) { o.Limits.DailyLimit = 500 })
+	b.createContact(t, `{"LastName":"A"}`)
+	resp, body := b.do(t, http.MethodGet, "v60.0/limits/", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Equal(t, "api-usage=2/500", resp.Header.Get("Sforce-Limit-Info"))
+	var lim map[string]OrgLimit
+	require.NoError(t, json.Unmarshal(body, &lim))
+	assert.Equal(t, OrgLimit{Max: 500, Remaining: 498}, lim["DailyApiRequests"], "the same figures as Sforce-Limit-Info")
+	assert.Equal(t, OrgLimit{Max: 15000, Remaining: 15000}, lim["DailyBulkApiBatches"])
+	for _, k := range []string{"DailyBulkV2QueryJobs", "DailyBulkV2QueryFileStorageMB", "ConcurrentAsyncGetReportInstances", "DailyAsyncApexExecutions", "DataStorageMB", "SingleEmail"} {
+		require.Contains(t, lim, k)
+		assert.Equal(t, lim[k].Max, lim[k].Remaining, k)
+	}
+	// keys come out sorted, as Salesforce's do
+	assert.Less(t, strings.Index(string(body), `"ConcurrentAsyncGetReportInstances"`), strings.Index(string(body), `"DailyApiRequests"`))
 }

@@ -23,9 +23,11 @@ const TokenPath = "/services/oauth2/token"
 // maxTokenBody bounds a token request body.
 const maxTokenBody = 64 << 10
 
-// session is one access token.
+// session is one access token. It ends after the org's session timeout without
+// activity: lastActive is when its inactivity timer last restarted.
 type session struct {
-	issued time.Time
+	issued     time.Time
+	lastActive time.Time
 }
 
 // sessionStore holds access and refresh tokens. Tokens are opaque strings shaped like
@@ -61,7 +63,7 @@ func (s *sessionStore) issue() (token string, issued time.Time) {
 	token = s.orgID[:15] + "!AQ4AQ" + s.randomString(88)
 	issued = s.clock.Now()
 	s.mu.Lock()
-	s.access[token] = session{issued: issued}
+	s.access[token] = session{issued: issued, lastActive: issued}
 	s.mu.Unlock()
 	s.issued.Add(1)
 	return token, issued
@@ -82,22 +84,40 @@ func (s *sessionStore) refreshClient(token string) (string, bool) {
 	return c, ok
 }
 
-// valid reports whether token is a live access token under the given timeout. An
-// expired token is forgotten.
-func (s *sessionStore) valid(token string, timeout time.Duration) bool {
+// valid reports whether token is a live access token under the given timeout, and
+// records the call as activity. A session ends once timeout has passed since its last
+// recorded activity. Salesforce does not record every call: "the last active session
+// time value isn't updated until halfway through the timeout period" (Session Settings,
+// Salesforce Help), so by default a call restarts the timer only when more than half
+// the timeout has passed since it last did; eachCall restarts it on every call (the
+// SOAP API guide's wording: "If you make an API call, the inactivity timer is reset
+// to zero"). An expired token is forgotten.
+func (s *sessionStore) valid(token string, timeout time.Duration, eachCall bool) bool {
+	now := s.clock.Now()
 	s.mu.RLock()
 	sess, ok := s.access[token]
 	s.mu.RUnlock()
 	if !ok {
 		return false
 	}
-	if s.clock.Now().Sub(sess.issued) < timeout {
-		return true
+	idle := now.Sub(sess.lastActive)
+	switch {
+	case idle >= timeout:
+		s.mu.Lock()
+		if cur, ok := s.access[token]; ok && now.Sub(cur.lastActive) >= timeout {
+			delete(s.access, token)
+		}
+		s.mu.Unlock()
+		return false
+	case eachCall || idle > timeout/2:
+		s.mu.Lock()
+		if cur, ok := s.access[token]; ok && now.After(cur.lastActive) {
+			cur.lastActive = now
+			s.access[token] = cur
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
-	delete(s.access, token)
-	s.mu.Unlock()
-	return false
+	return true
 }
 
 // expireAll forgets every access token (refresh tokens stay) and returns how many.
@@ -115,7 +135,7 @@ func (s *sessionStore) live(timeout time.Duration) int {
 	defer s.mu.RUnlock()
 	n := 0
 	for _, sess := range s.access {
-		if now.Sub(sess.issued) < timeout {
+		if now.Sub(sess.lastActive) < timeout {
 			n++
 		}
 	}

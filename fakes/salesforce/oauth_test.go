@@ -2,6 +2,7 @@ package salesforce
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -122,11 +123,11 @@ func TestSessionExpiresAndRefreshes(t *testing.T) {
 	require.NotEmpty(t, tr.RefreshToken)
 	assert.Equal(t, "api refresh_token", tr.Scope)
 
-	b.clock.Advance(30*time.Minute - time.Nanosecond)
+	// a call in the first half of the timeout is not recorded as activity
+	b.clock.Advance(15 * time.Minute)
 	resp, _ = b.doToken(t, tr.AccessToken, http.MethodGet, "v60.0/limits", "")
-	require.Equal(t, http.StatusOK, resp.StatusCode, "alive one nanosecond before the timeout")
-
-	b.clock.Advance(time.Nanosecond)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	b.clock.Advance(15 * time.Minute)
 	resp, body = b.doToken(t, tr.AccessToken, http.MethodGet, "v60.0/limits", "")
 	requireError(t, resp, body, http.StatusUnauthorized, CodeInvalidSessionID)
 	assert.Equal(t, "Token", resp.Header.Get("WWW-Authenticate"))
@@ -176,4 +177,41 @@ func TestResetKeepsSessions(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	assert.JSONEq(t, `{"totalSize":0,"done":true,"records":[]}`, string(body))
 	assert.Equal(t, "api-usage=1/100000", resp.Header.Get("Sforce-Limit-Info"), "usage restarts at reset")
+}
+
+func TestSessionsExpireAfterInactivity(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		refresh string
+		calls   []time.Duration // when calls are made, from login
+		alive   time.Duration   // the session is alive just before this instant
+	}{
+		// the default rule: a call restarts the timer only past half the timeout
+		{"half", []time.Duration{10 * time.Minute}, 30 * time.Minute},
+		{"half", []time.Duration{16 * time.Minute}, 46 * time.Minute},
+		{"half", []time.Duration{16 * time.Minute, 25 * time.Minute}, 46 * time.Minute},
+		{"half", []time.Duration{16 * time.Minute, 32 * time.Minute}, 62 * time.Minute},
+		{"each_call", []time.Duration{10 * time.Minute}, 40 * time.Minute},
+		{"each_call", []time.Duration{10 * time.Minute, 20 * time.Minute}, 50 * time.Minute},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.refresh, c.calls), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(o *Options) { o.Limits.SessionTimeout, o.Limits.SessionRefresh = "30m", c.refresh })
+			start := b.clock.Now()
+			get := func() int {
+				resp, _ := b.do(t, http.MethodGet, "v60.0/limits", "")
+				return resp.StatusCode
+			}
+			for _, at := range c.calls {
+				b.clock.Set(start.Add(at))
+				require.Equal(t, http.StatusOK, get(), "call at %v", at)
+			}
+			b.clock.Set(start.Add(c.alive - time.Nanosecond))
+			assert.Equal(t, 1, b.srv.LimitStats().Sessions)
+			b.clock.Set(start.Add(c.alive))
+			assert.Equal(t, 0, b.srv.LimitStats().Sessions)
+			assert.Equal(t, http.StatusUnauthorized, get())
+		})
+	}
 }

@@ -140,3 +140,96 @@ func withToken(b *testBundle, r *http.Request) *http.Request {
 	r.Header.Set("Authorization", "Bearer "+b.token)
 	return r
 }
+
+func TestQueryRelationshipFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp, body := b.do(t, http.MethodPost, "v60.0/sobjects/Account", `{"Name":"Acme"}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+	acct := decode(t, body)["id"].(string)
+	with := b.createContact(t, `{"LastName":"Lovelace","AccountId":"`+acct+`"}`)
+	without := b.createContact(t, `{"LastName":"Hopper"}`)
+	resp, body = b.do(t, http.MethodGet, "v60.0/query?q="+url.QueryEscape("SELECT Id, Account.Name, LastName, account.id FROM Contact ORDER BY Account.Name NULLS LAST"), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.JSONEq(t, `{"totalSize":2,"done":true,"records":[
+		{"attributes":{"type":"Contact","url":"/services/data/v60.0/sobjects/Contact/`+with+`"},"Id":"`+with+`",
+		 "Account":{"attributes":{"type":"Account","url":"/services/data/v60.0/sobjects/Account/`+acct+`"},"Name":"Acme","Id":"`+acct+`"},
+		 "LastName":"Lovelace"},
+		{"attributes":{"type":"Contact","url":"/services/data/v60.0/sobjects/Contact/`+without+`"},"Id":"`+without+`",
+		 "Account":null,"LastName":"Hopper"}]}`, string(body))
+
+	// the cursor keeps the parent as it was when the query ran
+	resp, body = b.do(t, http.MethodGet, "v60.0/query?q="+url.QueryEscape("SELECT Id FROM Contact WHERE Account.Name = 'ACME'"), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Contains(t, string(body), with)
+	assert.NotContains(t, string(body), without)
+}
+
+func TestQueryCountAggregatesAndFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createContact(t, `{"LastName":"A","Email":"a@example.com"}`)
+	b.createContact(t, `{"LastName":"B"}`)
+	get := func(v, q string) (*http.Response, []byte) {
+		return b.do(t, http.MethodGet, v+"/query?q="+url.QueryEscape(q), "")
+	}
+	resp, body := get("v60.0", "SELECT COUNT(Id), COUNT(Email) withEmail FROM Contact")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.JSONEq(t, `{"totalSize":1,"done":true,"records":[{"attributes":{"type":"AggregateResult"},"expr0":2,"withEmail":1}]}`, string(body))
+	resp, body = get("v60.0", "SELECT COUNT() FROM Contact WHERE Email = null")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.JSONEq(t, `{"totalSize":1,"done":true,"records":[]}`, string(body))
+
+	resp, body = get("v60.0", "SELECT FIELDS(STANDARD) FROM Contact WHERE LastName = 'A'")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	rec := decode(t, body)["records"].([]any)[0].(map[string]any)
+	assert.Equal(t, "a@example.com", rec["Email"])
+	assert.Equal(t, false, rec["IsDeleted"])
+	assert.NotContains(t, rec, DefaultExternalIDField, "custom fields are not standard")
+	resp, body = get("v60.0", "SELECT FIELDS(ALL) FROM Contact")
+	e := requireError(t, resp, body, http.StatusBadRequest, CodeMalformedQuery)
+	assert.Contains(t, e.Message, "The SOQL FIELDS function must have a LIMIT of at most 200")
+	resp, body = get("v60.0", "SELECT FIELDS(CUSTOM) FROM Contact LIMIT 200")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Contains(t, string(body), DefaultExternalIDField)
+	resp, body = get("v50.0", "SELECT FIELDS(STANDARD) FROM Contact")
+	requireError(t, resp, body, http.StatusBadRequest, CodeMalformedQuery)
+}
+
+func TestQueryAllIncludesDeletedRecords(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	keep := b.createContact(t, `{"LastName":"Keep"}`)
+	gone := b.createContact(t, `{"LastName":"Gone"}`)
+	resp, body := b.do(t, http.MethodDelete, "v60.0/sobjects/Contact/"+gone, "")
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(body))
+	q := url.QueryEscape("SELECT Id, IsDeleted FROM Contact ORDER BY LastName")
+	resp, body = b.do(t, http.MethodGet, "v60.0/query?q="+q, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Equal(t, 1.0, decode(t, body)["totalSize"])
+	resp, body = b.do(t, http.MethodGet, "v60.0/queryAll?q="+q, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.JSONEq(t, `{"totalSize":2,"done":true,"records":[
+		{"attributes":{"type":"Contact","url":"/services/data/v60.0/sobjects/Contact/`+gone+`"},"Id":"`+gone+`","IsDeleted":true},
+		{"attributes":{"type":"Contact","url":"/services/data/v60.0/sobjects/Contact/`+keep+`"},"Id":"`+keep+`","IsDeleted":false}]}`, string(body))
+	resp, body = b.do(t, http.MethodGet, "v60.0/queryAll?q="+url.QueryEscape("SELECT Id FROM Contact WHERE IsDeleted = true"), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Contains(t, string(body), gone)
+	assert.NotContains(t, string(body), keep)
+
+	// a QueryAll's nextRecordsUrl is under /query, as documented, and the locator
+	// answers under /queryAll too
+	for i := 0; i < 250; i++ {
+		b.createContact(t, fmt.Sprintf(`{"LastName":"N%d"}`, i))
+	}
+	resp, body = b.do(t, http.MethodGet, "v60.0/queryAll?q="+url.QueryEscape("SELECT Id FROM Contact"), "", "Sforce-Query-Options", "batchSize=200")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	next := decode(t, body)["nextRecordsUrl"].(string)
+	assert.True(t, strings.HasPrefix(next, "/services/data/v60.0/query/"), next)
+	resp, body = b.do(t, http.MethodGet, strings.Replace(strings.TrimPrefix(next, dataPrefix), "/query/", "/queryAll/", 1), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Len(t, decode(t, body)["records"], 52) // 251 live records and the deleted one
+	resp, body = b.do(t, http.MethodGet, strings.TrimPrefix(next, dataPrefix), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Len(t, decode(t, body)["records"], 52)
+}

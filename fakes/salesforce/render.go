@@ -94,6 +94,18 @@ func appendValue(b []byte, v any) []byte {
 // appendRecord appends {"attributes":{"type","url"}, field: value...} with the fields in
 // the given order.
 func appendRecord(b []byte, prefix string, rec *record, fields []string) []byte {
+	b = appendAttributes(b, prefix, rec)
+	for _, f := range fields {
+		b = append(b, ',')
+		b = appendString(b, f)
+		b = append(b, ':')
+		b = appendValue(b, rec.Value(f))
+	}
+	return append(b, '}')
+}
+
+// appendAttributes opens a record: {"attributes":{"type","url"}.
+func appendAttributes(b []byte, prefix string, rec *record) []byte {
 	b = append(b, `{"attributes":{"type":`...)
 	b = appendString(b, rec.object)
 	// prefix, object and id need no escaping
@@ -103,12 +115,5 @@ func appendRecord(b []byte, prefix string, rec *record, fields []string) []byte 
 	b = append(b, rec.object...)
 	b = append(b, '/')
 	b = append(b, rec.id...)
-	b = append(b, `"}`...)
-	for _, f := range fields {
-		b = append(b, ',')
-		b = appendString(b, f)
-		b = append(b, ':')
-		b = appendValue(b, rec.values[f])
-	}
-	return append(b, '}')
+	return append(b, `"}`...)
 }

@@ -79,6 +79,9 @@ type Server struct {
 	alloc    *limits.DailyAllocation
 	slots    *LongRunningSlots
 	sessions *sessionStore
+	// bulkBatches and bulkRecords are the Bulk API allocations per rolling 24 h.
+	bulkBatches, bulkRecords *rollingCounter
+	bulk                     *bulkJobs
 
 	latencyEnv *faults.Env
 	lockDice   *faults.Rand
@@ -117,7 +120,11 @@ func New(opts Options) (*Server, error) {
 		alloc:    limits.NewDailyAllocation(opts.Clock, st.dailyLimit+st.limits.DailyOverage, limits.DefaultPeriod),
 		slots:    NewLongRunningSlots(opts.Clock, st.limits.LongRunningLimit, st.threshold),
 		lockDice: faults.NewRand(opts.Seed ^ 0x6c6f636b),
-		st:       newStore(),
+		st:       newStore(opts.Clock.Now()),
+
+		bulkBatches: newRollingCounter(opts.Clock, limits.DefaultPeriod),
+		bulkRecords: newRollingCounter(opts.Clock, limits.DefaultPeriod),
+		bulk:        newBulkJobs(),
 	}
 	s.sessions = newSessionStore(opts.Clock, s.orgID, opts.Seed)
 	s.cursors = newCursorStore(opts.Clock)
@@ -166,10 +173,16 @@ func (s *Server) Serve(ln net.Listener) string { return s.fake.Serve(ln) }
 func (s *Server) URL() string { return s.fake.URL() }
 
 // Close stops the listener, dropping open connections.
-func (s *Server) Close() error { return s.fake.Close() }
+func (s *Server) Close() error {
+	s.stopBulk()
+	return s.fake.Close()
+}
 
 // Shutdown stops accepting and waits for in-flight requests until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.fake.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopBulk()
+	return s.fake.Shutdown(ctx)
+}
 
 // Limits returns the knobs in force, every default filled in.
 func (s *Server) Limits() Limits { return s.settings.Load().limits }
@@ -216,7 +229,9 @@ func (s *Server) LimitStats() LimitStats {
 	s.mu.RLock()
 	open := s.cursors.open()
 	s.mu.RUnlock()
+	jobs := s.BulkJobStats()
 	return LimitStats{
+		BulkJobs:           jobs,
 		Edition:            st.limits.Edition,
 		APIUsage:           s.APIUsage(),
 		DailyRefused:       s.dailyRefused.Load(),
@@ -235,12 +250,15 @@ func (s *Server) LimitStats() LimitStats {
 func (s *Server) Reset() { s.fake.Reset() }
 
 func (s *Server) resetState() {
+	s.resetBulk()
 	s.mu.Lock()
-	s.st = newStore()
+	s.st = newStore(s.clock.Now())
 	s.st.ensureIndexes(s.settings.Load().schema)
 	s.cursors = newCursorStore(s.clock)
 	s.mu.Unlock()
 	s.alloc.Reset()
+	s.bulkBatches.reset()
+	s.bulkRecords.reset()
 	s.slots.Reset()
 	s.dailyRefused.Store(0)
 	s.lockRowFailures.Store(0)
@@ -274,8 +292,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound())
 		return
 	}
+	s.advanceBulk()
 	st := s.settings.Load()
-	if !s.sessions.valid(bearerToken(r.Header.Get("Authorization")), st.session) {
+	if !s.sessions.valid(bearerToken(r.Header.Get("Authorization")), st.session, st.refreshEachCall) {
 		s.sessions.refused.Add(1)
 		setUsageHeader(w, s.APIUsage())
 		writeError(w, invalidSession())
@@ -321,6 +340,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 type request struct {
 	st      *settings
 	version int
+	// locked: the caller holds s.mu for writing (a composite or collection request
+	// running its subrequests as one transaction), so handlers must not lock it.
+	locked bool
+	// sub: the request is a subrequest of a composite or batch request.
+	sub bool
 	// parts are the path segments after /services/data/vXX.X/, unescaped.
 	parts []string
 	buf   [4]string
@@ -333,14 +357,26 @@ func (rq *request) prefix() string { return rq.st.prefixes[rq.version-rq.st.vers
 const maxSegments = 4
 
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
+	return s.dispatchAs(w, r, &request{})
+}
+
+// dispatchAs routes a call whose request starts as base (the locked and sub flags of
+// a subrequest).
+func (s *Server) dispatchAs(w http.ResponseWriter, r *http.Request, base *request) *apiError {
 	st := s.settings.Load()
 	raw := strings.TrimSuffix(strings.TrimPrefix(r.URL.EscapedPath(), dataPrefix), "/")
 	seg, rest, more := strings.Cut(raw, "/")
-	version, ok := st.versions.serves(seg)
-	if !ok {
+	version, ok := pathVersion(seg)
+	switch {
+	case !ok:
+		return notFound()
+	case st.retired.Min > 0 && st.retired.contains(version):
+		return gone(version, st.versions.Min)
+	case !st.versions.contains(version):
 		return notFound()
 	}
-	rq := &request{st: st, version: version}
+	rq := base
+	rq.st, rq.version = st, version
 	rq.parts = rq.buf[:0]
 	for more {
 		if len(rq.parts) == maxSegments {
@@ -362,38 +398,70 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) *apiError {
 			return methodNotAllowed(r.Method, "GET,HEAD")
 		}
 		writeJSON(w, http.StatusOK, map[string]string{
-			"sobjects": rq.prefix() + "/sobjects",
-			"query":    rq.prefix() + "/query",
-			"limits":   rq.prefix() + "/limits",
+			"sobjects":  rq.prefix() + "/sobjects",
+			"query":     rq.prefix() + "/query",
+			"queryAll":  rq.prefix() + "/queryAll",
+			"composite": rq.prefix() + "/composite",
+			"jobs":      rq.prefix() + "/jobs",
+			"limits":    rq.prefix() + "/limits",
 		})
 		return nil
 	}
 	switch rq.parts[0] {
 	case "sobjects":
 		return s.serveSObjects(w, r, rq, method)
-	case "query":
+	case "query", "queryAll":
 		if method != http.MethodGet {
 			return methodNotAllowed(r.Method, "GET,HEAD")
 		}
 		if len(rq.parts) == 1 {
-			return s.serveQuery(w, r, rq)
+			return s.serveQuery(w, r, rq, rq.parts[0] == "queryAll")
 		}
 		if len(rq.parts) == 2 {
 			return s.serveQueryMore(w, r, rq, rq.parts[1])
 		}
+	case "composite":
+		if len(rq.parts) >= 2 && rq.parts[1] == "sobjects" {
+			return s.serveCollections(w, r, rq, method, rq.parts[2:])
+		}
+		return s.serveComposite(w, r, rq, method)
+	case "jobs":
+		return s.serveJobs(w, r, rq, method)
 	case "limits":
 		if len(rq.parts) == 1 {
 			if method != http.MethodGet {
 				return methodNotAllowed(r.Method, "GET,HEAD")
 			}
-			u := s.APIUsage()
-			writeJSON(w, http.StatusOK, map[string]any{
-				"DailyApiRequests": map[string]int64{"Max": u.Limit, "Remaining": max(u.Limit-u.Used, 0)},
-			})
-			return nil
+			return s.serveLimits(w)
 		}
 	}
 	return notFound()
+}
+
+// lock, unlock, rlock and runlock guard the store for a handler, unless the request
+// runs inside a transaction that already holds the lock.
+func (s *Server) lock(rq *request) {
+	if !rq.locked {
+		s.mu.Lock()
+	}
+}
+
+func (s *Server) unlock(rq *request) {
+	if !rq.locked {
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) rlock(rq *request) {
+	if !rq.locked {
+		s.mu.RLock()
+	}
+}
+
+func (s *Server) runlock(rq *request) {
+	if !rq.locked {
+		s.mu.RUnlock()
+	}
 }
 
 func unescapePath(p string) (string, error) {

@@ -62,6 +62,18 @@ type fieldDef struct {
 	RefObject string
 }
 
+// relationshipName is the name a lookup field's parent goes by in SOQL: AccountId's is
+// Account, a custom Parent__c's Parent__r; "" for other fields.
+func (f *fieldDef) relationshipName() string {
+	if f.Kind != kindReference {
+		return ""
+	}
+	if base, ok := strings.CutSuffix(f.Name, "__c"); ok {
+		return base + "__r"
+	}
+	return strings.TrimSuffix(f.Name, "Id")
+}
+
 func (f *fieldDef) soqlType() soql.Type {
 	switch f.Kind {
 	case kindID, kindReference:
@@ -128,9 +140,16 @@ func systemFields() []*fieldDef {
 	}
 }
 
+// isDeletedField is the read-only flag of a deleted record, which only QueryAll sees
+// set.
+func isDeletedField() *fieldDef {
+	return &fieldDef{Name: "IsDeleted", Label: "Deleted", Kind: kindBoolean, ReadOnly: true}
+}
+
 func contactFields() []*fieldDef {
 	f := []*fieldDef{
 		{Name: "Id", Label: "Contact ID", Kind: kindID, ReadOnly: true},
+		isDeletedField(),
 		{Name: "AccountId", Label: "Account ID", Kind: kindReference, RefPrefix: PrefixAccount, RefObject: ObjectAccount},
 		{Name: "LastName", Label: "Last Name", Kind: kindString, Length: 80, Required: true},
 		{Name: "FirstName", Label: "First Name", Kind: kindString, Length: 40},
@@ -154,6 +173,7 @@ func contactFields() []*fieldDef {
 func accountFields() []*fieldDef {
 	f := []*fieldDef{
 		{Name: "Id", Label: "Account ID", Kind: kindID, ReadOnly: true},
+		isDeletedField(),
 		{Name: "Name", Label: "Account Name", Kind: kindString, Length: 255, Required: true},
 		{Name: "AccountNumber", Label: "Account Number", Kind: kindString, Length: 40},
 		{Name: "Phone", Label: "Account Phone", Kind: kindPhone, Length: 40},
@@ -246,9 +266,13 @@ func buildSchema(ext []ExternalIDField, unique bool) (*schema, error) {
 		for _, f := range o.Fields {
 			o.fieldNames = append(o.fieldNames, f.Name)
 		}
-		so := &soql.Object{Name: o.Name, Fields: map[string]soql.Field{}}
+		so := &soql.Object{Name: o.Name, Fields: map[string]soql.Field{}, Relationships: map[string]soql.Relationship{}}
 		for _, f := range o.Fields {
 			so.Fields[strings.ToLower(f.Name)] = soql.Field{Name: f.Name, Type: f.soqlType()}
+			so.Order = append(so.Order, f.Name)
+			if rel := f.relationshipName(); rel != "" {
+				so.Relationships[strings.ToLower(rel)] = soql.Relationship{Name: rel, Target: strings.ToLower(f.RefObject)}
+			}
 		}
 		o.soql = so
 		s.objects[strings.ToLower(o.Name)] = o

@@ -71,6 +71,15 @@ func (s *Server) serveSObjects(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 			return s.serveDescribe(w, rq, obj)
 		}
+		if seg == "updated" || seg == "deleted" {
+			if method != http.MethodGet {
+				return methodNotAllowed(r.Method, "GET,HEAD")
+			}
+			if seg == "updated" {
+				return s.serveUpdated(w, r, rq, obj)
+			}
+			return s.serveDeleted(w, r, rq, obj)
+		}
 		if !looksLikeID(seg) {
 			if method == http.MethodGet {
 				return newError(http.StatusNotFound, CodeNotFound, "Provided external ID field does not exist or is not accessible: "+seg)
@@ -165,12 +174,13 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, rq *request, obj
 	if body.id != "" {
 		return dmlError(CodeInvalidFieldForInsertUpdate, "cannot specify Id in an insert call", "Id")
 	}
-	s.mu.Lock()
-	rec, e := s.saveLocked(r, rq, obj, nil, body, verrs, nil)
-	s.mu.Unlock()
+	s.lock(rq)
+	rec, e := s.saveLocked(allowSave(r), rq, obj, nil, body, verrs, nil)
+	s.unlock(rq)
 	if e != nil {
 		return e
 	}
+	w.Header().Set("Location", rq.prefix()+"/sobjects/"+obj.Name+"/"+rec.id)
 	writeSaveResult(w, http.StatusCreated, rec.id, nil)
 	return nil
 }
@@ -186,13 +196,13 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, rq *request, obj
 			return dmlError(CodeInvalidFieldForInsertUpdate, "Unable to create/update fields: Id. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", "Id")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	old := s.st.get(obj.Name, id)
 	if e := existing(old); e != nil {
 		return e
 	}
-	if _, e := s.saveLocked(r, rq, obj, old, body, verrs, nil); e != nil {
+	if _, e := s.saveLocked(allowSave(r), rq, obj, old, body, verrs, nil); e != nil {
 		return e
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -228,15 +238,15 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request, rq *request, obj
 		return dmlError(CodeInvalidFieldForInsertUpdate, "cannot specify Id in an insert call", "Id")
 	}
 	updateOnly := strings.EqualFold(r.URL.Query().Get("updateOnly"), "true")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	matches := s.st.lookup(obj.Name, f.Name, value)
 	switch {
 	case len(matches) > 1:
 		writeMultipleChoices(w, rq, matches)
 		return nil
 	case len(matches) == 1:
-		if _, e := s.saveLocked(r, rq, obj, matches[0], body, verrs, nil); e != nil {
+		if _, e := s.saveLocked(allowSave(r), rq, obj, matches[0], body, verrs, nil); e != nil {
 			return e
 		}
 		if rq.version < upsertCreatedFrom {
@@ -249,7 +259,7 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request, rq *request, obj
 	case f.Name == "Id" || updateOnly:
 		return notFound()
 	}
-	rec, e := s.saveLocked(r, rq, obj, nil, body, verrs, map[string]any{f.Name: value})
+	rec, e := s.saveLocked(allowSave(r), rq, obj, nil, body, verrs, map[string]any{f.Name: value})
 	if e != nil {
 		return e
 	}
@@ -277,9 +287,9 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, rq *request, obj *o
 	if e != nil {
 		return e
 	}
-	s.mu.RLock()
+	s.rlock(rq)
 	rec := s.st.get(obj.Name, id)
-	s.mu.RUnlock()
+	s.runlock(rq)
 	if rec == nil || rec.deleted {
 		return notFound()
 	}
@@ -292,9 +302,9 @@ func (s *Server) getByExternalID(w http.ResponseWriter, r *http.Request, rq *req
 	if e != nil {
 		return e
 	}
-	s.mu.RLock()
+	s.rlock(rq)
 	matches := s.st.lookup(obj.Name, f.Name, value)
-	s.mu.RUnlock()
+	s.runlock(rq)
 	switch len(matches) {
 	case 0:
 		return notFound()
@@ -328,36 +338,44 @@ func selectedFields(r *http.Request, obj *objectDef) ([]string, *apiError) {
 
 // delete is DELETE /sobjects/{Type}/{id}: 204.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, rq *request, obj *objectDef, id string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	old := s.st.get(obj.Name, id)
 	if e := existing(old); e != nil {
 		return e
 	}
-	return s.deleteLocked(w, rq, obj, old)
+	if e := s.deleteLocked(rq, obj, old); e != nil {
+		return e
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (s *Server) deleteByExternalID(w http.ResponseWriter, r *http.Request, rq *request, obj *objectDef, f *fieldDef, value string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(rq)
+	defer s.unlock(rq)
 	matches := s.st.lookup(obj.Name, f.Name, value)
 	switch len(matches) {
 	case 0:
 		return notFound()
 	case 1:
-		return s.deleteLocked(w, rq, obj, matches[0])
+		if e := s.deleteLocked(rq, obj, matches[0]); e != nil {
+			return e
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	writeMultipleChoices(w, rq, matches)
 	return nil
 }
 
-func (s *Server) deleteLocked(w http.ResponseWriter, rq *request, obj *objectDef, old *record) *apiError {
+// deleteLocked deletes a live record, unless the lock-row dice refuse. s.mu must be held.
+func (s *Server) deleteLocked(_ *request, obj *objectDef, old *record) *apiError {
 	if e := s.lockRow(obj, old.values, old.id, false); e != nil {
 		return e
 	}
 	s.st.remove(old, s.clock.Now())
 	s.appendEffect(ledger.Deleted, obj, old.id, old.values, false, "")
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -376,15 +394,16 @@ func (s *Server) lockRow(obj *objectDef, values map[string]any, id string, creat
 }
 
 // saveLocked creates a record (old nil) or updates old with body, then extra (the
-// external id of an upsert). verrs are the body's validation errors. It checks required
+// external id of an upsert). verrs are the body's validation errors; allow is
+// Sforce-Duplicate-Rule-Header: allowSave=true. It checks required
 // fields, references, row locks, the duplicate rule and unique external ids, in that
 // order, and records the effect, or the refusal, in the ledger. s.mu must be held.
-func (s *Server) saveLocked(r *http.Request, rq *request, obj *objectDef, old *record, body *recordBody, verrs []ErrorBody, extra map[string]any) (*record, *apiError) {
+func (s *Server) saveLocked(allow bool, rq *request, obj *objectDef, old *record, body *recordBody, verrs []ErrorBody, extra map[string]any) (*record, *apiError) {
 	create := old == nil
 	values := make(map[string]any, len(obj.Fields))
 	if create {
 		for _, f := range obj.Fields {
-			if f.Kind == kindBoolean {
+			if f.Kind == kindBoolean && !f.ReadOnly {
 				values[f.Name] = false
 			}
 		}
@@ -445,7 +464,7 @@ func (s *Server) saveLocked(r *http.Request, rq *request, obj *objectDef, old *r
 	if e := s.lockRow(obj, values, oldID, create); e != nil {
 		return nil, e
 	}
-	if obj.Name == ObjectContact && rq.st.duplicates && !allowSave(r) {
+	if obj.Name == ObjectContact && rq.st.duplicates && !allow {
 		email, _ := values["Email"].(string)
 		if email != "" && (create || !strings.EqualFold(email, str(old.values["Email"]))) {
 			var dups []*record
@@ -503,7 +522,7 @@ var contactDetail = [][2]string{{"ltv", "Lifetime_Value__c"}, {"order_count", "O
 // appendEffect records an effect: external id is the primary external-id field's value,
 // natural key the lower-cased email (Contact) or name (Account).
 func (s *Server) appendEffect(action string, obj *objectDef, id string, values map[string]any, createAttempt bool, reason string) {
-	e := ledger.Effect{Action: action, Record: obj.Name, ID: id, CreateAttempt: createAttempt, Reason: reason}
+	e := ledger.Effect{At: s.clock.Now(), Action: action, Record: obj.Name, ID: id, CreateAttempt: createAttempt, Reason: reason}
 	if len(obj.ExternalIDs) > 0 {
 		e.ExternalID = str(values[obj.ExternalIDs[0].Name])
 	}
@@ -527,6 +546,10 @@ func (s *Server) appendEffect(action string, obj *objectDef, id string, values m
 		}
 	case ObjectAccount:
 		e.NaturalKey = strings.ToLower(str(values["Name"]))
+	}
+	if tx := s.st.tx; tx != nil {
+		tx.effects = append(tx.effects, e)
+		return
 	}
 	s.ledger.Append(e)
 }

@@ -25,15 +25,26 @@ func TestVersionsAndResources(t *testing.T) {
 	}
 	resp, body := b.do(t, http.MethodGet, "v60.0", "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"sobjects":"/services/data/v60.0/sobjects","query":"/services/data/v60.0/query","limits":"/services/data/v60.0/limits"}`, string(body))
-	for _, v := range []string{"v57.0", "v61.0", "v60.1", "60.0", "vx"} {
+	assert.JSONEq(t, `{"sobjects":"/services/data/v60.0/sobjects","query":"/services/data/v60.0/query",
+		"queryAll":"/services/data/v60.0/queryAll","composite":"/services/data/v60.0/composite",
+		"jobs":"/services/data/v60.0/jobs","limits":"/services/data/v60.0/limits"}`, string(body))
+	for _, v := range []string{"v57.0", "v61.0", "v60.1", "60.0", "vx", "v99.0"} {
 		resp, body = b.do(t, http.MethodGet, v+"/sobjects/Contact", "")
 		e := requireError(t, resp, body, http.StatusNotFound, CodeNotFound)
 		assert.Equal(t, "The requested resource does not exist", e.Message)
+		assert.NotEmpty(t, resp.Header.Get("Sforce-Limit-Info"))
+	}
+	// retired versions are gone, not missing (REST API End-of-Life Policy)
+	for _, v := range []string{"v7.0", "v20.0", "v30.0"} {
+		resp, body = b.do(t, http.MethodGet, v+"/sobjects/Contact", "")
+		e := requireError(t, resp, body, http.StatusGone, CodeGone)
+		assert.Contains(t, e.Message, "retired")
+		assert.NotEmpty(t, resp.Header.Get("Sforce-Limit-Info"))
 	}
 	resp, body = send(t, must(http.NewRequest(http.MethodGet, b.url+"/services/apexrest/x", nil)))
 	requireError(t, resp, body, http.StatusNotFound, CodeNotFound)
 	assert.Equal(t, "Summer '11", releaseLabel(22))
+	assert.Equal(t, "Summer '14", releaseLabel(31))
 	assert.Equal(t, "Spring '26", releaseLabel(66))
 }
 

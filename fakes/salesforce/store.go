@@ -17,8 +17,14 @@ type record struct {
 	deleted bool
 }
 
-// Value returns a field's value by canonical name, for SOQL.
-func (r *record) Value(field string) any { return r.values[field] }
+// Value returns a field's value by canonical name, for SOQL and rendering. IsDeleted
+// is the record's own flag.
+func (r *record) Value(field string) any {
+	if field == "IsDeleted" {
+		return r.deleted
+	}
+	return r.values[field]
+}
 
 func (r *record) str(field string) string {
 	s, _ := r.values[field].(string)
@@ -38,18 +44,41 @@ type table struct {
 // guards it with its mutex.
 type store struct {
 	tables map[string]*table
+	// born is when the store was made (the org's creation, or its last reset): no
+	// record is older.
+	born time.Time
+	// tx, while a transaction is open, records how to undo each change.
+	tx *txn
+	// relationships maps an object and a relationship name to the lookup field and
+	// the parent object, for SOQL parent fields.
+	relationships map[string]map[string]lookupDef
 }
 
-func newStore() *store {
-	return &store{tables: map[string]*table{
+// lookupDef is a relationship: the id field holding the parent's id, and the parent
+// object.
+type lookupDef struct{ field, target string }
+
+func newStore(born time.Time) *store {
+	return &store{born: born, tables: map[string]*table{
 		ObjectContact: {prefix: PrefixContact, byID: map[string]*record{}, index: map[string]map[string][]string{}},
 		ObjectAccount: {prefix: PrefixAccount, byID: map[string]*record{}, index: map[string]map[string][]string{}},
 	}}
 }
 
 // ensureIndexes indexes Email (Contact) and every external-id field of sc, building an
-// index from the records for a field that was not indexed before.
+// index from the records for a field that was not indexed before. It also learns the
+// schema's relationships.
 func (s *store) ensureIndexes(sc *schema) {
+	s.relationships = map[string]map[string]lookupDef{}
+	for _, o := range sc.objects {
+		rels := map[string]lookupDef{}
+		for _, f := range o.Fields {
+			if rel := f.relationshipName(); rel != "" {
+				rels[rel] = lookupDef{field: f.Name, target: f.RefObject}
+			}
+		}
+		s.relationships[o.Name] = rels
+	}
 	for name, t := range s.tables {
 		obj, _ := sc.object(name)
 		fields := []string{}
@@ -118,6 +147,17 @@ func (s *store) lookup(object, field, value string) []*record {
 	return out
 }
 
+// all returns every record, deleted ones included, in creation order.
+func (s *store) all(object string) []*record {
+	t := s.tables[object]
+	out := make([]*record, 0, len(t.byID))
+	for _, r := range t.byID {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *record) int { return cmpSeq(a.seq, b.seq) })
+	return out
+}
+
 // live returns every record not deleted, in creation order.
 func (s *store) live(object string) []*record {
 	t := s.tables[object]
@@ -143,6 +183,7 @@ func (s *store) insert(object string, values map[string]any, now time.Time) *rec
 	r := &record{object: object, id: id, seq: t.seq, values: values}
 	t.byID[id] = r
 	t.reindex(nil, r)
+	s.logChange(t, nil, r)
 	return r
 }
 
@@ -154,6 +195,7 @@ func (s *store) replace(old *record, values map[string]any, now time.Time) *reco
 	r := &record{object: old.object, id: old.id, seq: old.seq, values: values}
 	t.byID[old.id] = r
 	t.reindex(old, r)
+	s.logChange(t, old, r)
 	return r
 }
 
@@ -168,6 +210,7 @@ func (s *store) remove(old *record, now time.Time) *record {
 	r := &record{object: old.object, id: old.id, seq: old.seq, values: values, deleted: true}
 	t.byID[old.id] = r
 	t.reindex(old, nil)
+	s.logChange(t, old, r)
 	return r
 }
 
@@ -197,4 +240,14 @@ func (t *table) reindex(old, cur *record) {
 			idx[after] = append(idx[after], cur.id)
 		}
 	}
+}
+
+// purge forgets a record entirely (a hard delete): no query, not even QueryAll, and no
+// replication call sees it again.
+func (s *store) purge(object, id string) {
+	t := s.tables[object]
+	if r := t.byID[id]; r != nil && !r.deleted {
+		t.reindex(r, nil)
+	}
+	delete(t.byID, id)
 }

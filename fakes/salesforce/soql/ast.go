@@ -1,20 +1,22 @@
 // Package soql parses and runs the subset of Salesforce's SOQL that integrations use to
 // look records up:
 //
-//	SELECT Id, Email, FirstName FROM Contact
+//	SELECT Id, Email, FirstName, Account.Name FROM Contact
 //	WHERE Email = 'a@b.com' AND (Order_Count__c > 0 OR Segments__c INCLUDES ('vip'))
 //	ORDER BY LastModifiedDate DESC NULLS LAST LIMIT 10 OFFSET 20
 //
-// Supported: a field list or COUNT(); one object in FROM; WHERE with =, !=, <>, <, <=, >,
-// >=, LIKE, IN, NOT IN, INCLUDES, EXCLUDES, NOT, AND, OR and parentheses (AND and OR may
-// not be mixed without parentheses, as in SOQL); string, number, date, datetime, TRUE,
-// FALSE and NULL literals, and the date literals TODAY, YESTERDAY, TOMORROW,
-// LAST_N_DAYS:n and NEXT_N_DAYS:n; ORDER BY with ASC/DESC and NULLS FIRST/LAST; LIMIT;
-// OFFSET (at most 2,000). Not supported: relationship fields and subqueries, aggregate
-// functions other than COUNT(), GROUP BY, FOR UPDATE and the other clauses.
+// Supported: a field list, which may name parent fields through relationships
+// (Account.Name on Contact) and FIELDS(ALL), FIELDS(STANDARD) or FIELDS(CUSTOM); or
+// COUNT(); or COUNT(field) aggregates with optional aliases; one object in FROM; WHERE
+// with =, !=, <>, <, <=, >, >=, LIKE, IN, NOT IN, INCLUDES, EXCLUDES, NOT, AND, OR and
+// parentheses (AND and OR may not be mixed without parentheses, as in SOQL); string,
+// number, date, datetime, TRUE, FALSE and NULL literals, and the date literals TODAY,
+// YESTERDAY, TOMORROW, LAST_N_DAYS:n and NEXT_N_DAYS:n; ORDER BY with ASC/DESC and
+// NULLS FIRST/LAST; LIMIT; OFFSET (at most 2,000). Not supported: subqueries, aggregate
+// functions other than COUNT, GROUP BY, FOR UPDATE and the other clauses.
 //
 // Parse checks syntax and returns MALFORMED_QUERY errors; Compile checks the statement
-// against a Schema and returns INVALID_TYPE, INVALID_FIELD and
+// against a Schema and returns INVALID_TYPE, INVALID_FIELD, MALFORMED_QUERY and
 // INVALID_QUERY_FILTER_OPERATOR errors, worded as Salesforce words them. Every Error
 // carries the byte offset it refers to, so its message can point at the column.
 package soql
@@ -23,8 +25,12 @@ import "time"
 
 // Query is a parsed SOQL statement.
 type Query struct {
-	// Count is set for SELECT COUNT(); Fields is then empty.
-	Count  bool
+	// Count is set for SELECT COUNT(); Select and Fields are then empty.
+	Count bool
+	// Select is the select list in order.
+	Select []SelectItem
+	// Fields are the field references of the select list (a name, or a path through
+	// relationships like Account.Name), in order.
 	Fields []Ident
 	Object Ident
 	// Where is nil when the statement has no WHERE clause.
@@ -40,6 +46,24 @@ type Query struct {
 type Ident struct {
 	Name string
 	Pos  int
+}
+
+// SelectItem is one entry of the select list: exactly one of Field, FieldSet and
+// Aggregate is set.
+type SelectItem struct {
+	Field *Ident
+	// FieldSet is ALL, STANDARD or CUSTOM, for FIELDS(...).
+	FieldSet string
+	// Aggregate is COUNT(field), with its alias if any.
+	Aggregate *Aggregate
+	Pos       int
+}
+
+// Aggregate is an aggregate function of the select list; only COUNT is supported.
+type Aggregate struct {
+	Func  string
+	Field Ident
+	Alias string
 }
 
 // OrderItem is one ORDER BY term. NullsLast defaults to false for ASC and true for DESC.

@@ -55,6 +55,56 @@ type Object struct {
 	Name string
 	// Fields are keyed by lower-case name: field names are case-insensitive in SOQL.
 	Fields map[string]Field
+	// Order lists the canonical field names in the order FIELDS() selects them;
+	// alphabetical when empty.
+	Order []string
+	// Relationships are the lookups to parent objects, keyed by lower-case name.
+	Relationships map[string]Relationship
+}
+
+// Relationship is a lookup from an object to its parent: Contact's Account, through
+// the AccountId field.
+type Relationship struct {
+	// Name is the canonical relationship name, e.g. "Account".
+	Name string
+	// Target is the lower-case name of the parent object in the Schema.
+	Target string
+}
+
+// ParentRecord is a Record that can follow a relationship. Parent returns the parent
+// record, or a nil Record when the lookup is empty.
+type ParentRecord interface {
+	Record
+	Parent(relationship string) Record
+}
+
+// Column is a selected field: Field at the end of Path, the relationships followed
+// from the queried object (empty for the object's own fields).
+type Column struct {
+	Field
+	Path []string
+}
+
+// Key is the column as the query names it, canonically: "Email" or "Account.Name".
+func (c Column) Key() string {
+	if len(c.Path) == 0 {
+		return c.Name
+	}
+	return strings.Join(c.Path, ".") + "." + c.Name
+}
+
+// AggregateColumn is an aggregate of the select list: its result key (the alias, or
+// expr0, expr1... in order) and the column it counts.
+type AggregateColumn struct {
+	Name   string
+	Column Column
+	get    func(Record) any
+}
+
+// AggregateValue is one aggregate's result.
+type AggregateValue struct {
+	Name  string
+	Value int
 }
 
 // Schema maps lower-case object names to objects.
@@ -71,14 +121,22 @@ type Record interface {
 type Plan struct {
 	Query  *Query
 	Object *Object
-	// Fields are the selected fields, in SELECT order, canonically spelled.
-	Fields []Field
-	where  cond
-	order  []orderKey
+	// Fields are the selected fields, in SELECT order (FIELDS() expanded),
+	// canonically spelled.
+	Fields []Column
+	// Aggregates are the aggregates of an aggregate query, in SELECT order.
+	Aggregates []AggregateColumn
+	where      cond
+	order      []orderKey
 }
+
+// IsAggregate reports whether the query selects aggregates (COUNT(field)): it answers
+// one row of AggregateValues.
+func (p *Plan) IsAggregate() bool { return len(p.Aggregates) > 0 }
 
 type orderKey struct {
 	field     Field
+	get       func(Record) any
 	desc      bool
 	nullsLast bool
 }
@@ -86,8 +144,12 @@ type orderKey struct {
 // cond is a compiled condition; now is the reference time of relative date literals.
 type cond func(r Record, now time.Time) bool
 
-// Compile checks q against schema: the object exists, every field exists, and every
-// literal suits its field's type.
+// maxFieldsLimit is the largest LIMIT FIELDS(ALL) and FIELDS(CUSTOM) allow.
+const maxFieldsLimit = 200
+
+// Compile checks q against schema: the object exists, every field and relationship
+// exists, every literal suits its field's type, and the select list obeys SOQL's rules
+// (aggregates alone, FIELDS(ALL) and FIELDS(CUSTOM) with a LIMIT of at most 200).
 func Compile(q *Query, schema Schema) (*Plan, *Error) {
 	obj, ok := schema[strings.ToLower(q.Object.Name)]
 	if !ok {
@@ -96,35 +158,168 @@ func Compile(q *Query, schema Schema) (*Plan, *Error) {
 	}
 	p := &Plan{Query: q, Object: obj}
 	seen := map[string]bool{}
-	for _, id := range q.Fields {
-		f, err := lookup(obj, id)
-		if err != nil {
-			return nil, err
+	add := func(c Column, pos int) *Error {
+		k := c.Key() // canonical spelling: equal names are equal strings
+		if seen[k] {
+			return malformed(pos, "duplicate field selected: %s", c.Key())
 		}
-		if seen[f.Name] {
-			return nil, malformed(id.Pos, "duplicate field selected: %s", f.Name)
+		seen[k] = true
+		p.Fields = append(p.Fields, c)
+		return nil
+	}
+	var firstField *SelectItem
+	unnamed := 0 // aggregates without an alias are named expr0, expr1...
+	for i := range q.Select {
+		item := &q.Select[i]
+		switch {
+		case item.Field != nil:
+			c, _, err := resolve(schema, obj, *item.Field)
+			if err != nil {
+				return nil, err
+			}
+			if err := add(c, item.Field.Pos); err != nil {
+				return nil, err
+			}
+		case item.FieldSet != "":
+			if item.FieldSet != "STANDARD" && (q.Limit < 0 || q.Limit > maxFieldsLimit) {
+				return nil, malformed(item.Pos, "The SOQL FIELDS function must have a LIMIT of at most %d", maxFieldsLimit)
+			}
+			for _, f := range fieldSet(obj, item.FieldSet) {
+				if err := add(Column{Field: f}, item.Pos); err != nil {
+					return nil, err
+				}
+			}
+		case item.Aggregate != nil:
+			c, get, err := resolve(schema, obj, item.Aggregate.Field)
+			if err != nil {
+				return nil, err
+			}
+			name := item.Aggregate.Alias
+			if name == "" {
+				name = fmt.Sprintf("expr%d", unnamed)
+				unnamed++
+			}
+			for _, a := range p.Aggregates {
+				if strings.EqualFold(a.Name, name) {
+					return nil, malformed(item.Pos, "duplicate alias: %s", name)
+				}
+			}
+			p.Aggregates = append(p.Aggregates, AggregateColumn{Name: name, Column: c, get: get})
+			continue
 		}
-		seen[f.Name] = true
-		p.Fields = append(p.Fields, f)
+		if firstField == nil {
+			firstField = item
+		}
+	}
+	if len(p.Aggregates) > 0 {
+		if firstField != nil {
+			name := "FIELDS(" + firstField.FieldSet + ")"
+			if firstField.Field != nil {
+				name = firstField.Field.Name
+			}
+			return nil, malformed(firstField.Pos, "Field must be grouped or aggregated: %s", name)
+		}
+		if len(q.OrderBy) > 0 {
+			return nil, malformed(q.OrderBy[0].Field.Pos, "Ordered field must be grouped or aggregated: %s", q.OrderBy[0].Field.Name)
+		}
+		if q.Limit >= 0 {
+			return nil, malformed(q.Select[0].Pos, "An aggregate query without GROUP BY can't use LIMIT")
+		}
 	}
 	if q.Where != nil {
-		c, err := compileExpr(obj, q.Where)
+		c, err := compileExpr(schema, obj, q.Where)
 		if err != nil {
 			return nil, err
 		}
 		p.where = c
 	}
 	for _, o := range q.OrderBy {
-		f, err := lookup(obj, o.Field)
+		c, get, err := resolve(schema, obj, o.Field)
 		if err != nil {
 			return nil, err
 		}
-		if f.Type == TypeMultiPicklist {
-			return nil, &Error{Code: CodeInvalidField, Pos: o.Field.Pos, Detail: fmt.Sprintf("field '%s' can not be sorted in a query call", f.Name)}
+		if c.Type == TypeMultiPicklist {
+			return nil, &Error{Code: CodeInvalidField, Pos: o.Field.Pos, Detail: fmt.Sprintf("field '%s' can not be sorted in a query call", c.Key())}
 		}
-		p.order = append(p.order, orderKey{field: f, desc: o.Desc, nullsLast: o.NullsLast})
+		p.order = append(p.order, orderKey{field: c.Field, get: get, desc: o.Desc, nullsLast: o.NullsLast})
 	}
 	return p, nil
+}
+
+// fieldSet is FIELDS(ALL), FIELDS(STANDARD) (no __c) or FIELDS(CUSTOM) (__c) of obj,
+// in the object's field order.
+func fieldSet(obj *Object, set string) []Field {
+	order := obj.Order
+	if len(order) == 0 {
+		for _, f := range obj.Fields {
+			order = append(order, f.Name)
+		}
+		slices.Sort(order)
+	}
+	var out []Field
+	for _, name := range order {
+		custom := strings.HasSuffix(strings.ToLower(name), "__c")
+		if set == "ALL" || (set == "CUSTOM") == custom {
+			out = append(out, obj.Fields[strings.ToLower(name)])
+		}
+	}
+	return out
+}
+
+// resolve finds a field reference, "Email" or "Account.Name", and returns its column
+// and how to read it from a record.
+func resolve(schema Schema, obj *Object, id Ident) (Column, func(Record) any, *Error) {
+	if !strings.Contains(id.Name, ".") {
+		f, err := lookup(obj, id)
+		if err != nil {
+			return Column{}, nil, err
+		}
+		name := f.Name
+		return Column{Field: f}, func(r Record) any { return r.Value(name) }, nil
+	}
+	parts := strings.Split(id.Name, ".")
+	var path []string
+	cur := obj
+	for _, rel := range parts[:len(parts)-1] {
+		r, ok := cur.Relationships[strings.ToLower(rel)]
+		var target *Object
+		if ok {
+			target, ok = schema[r.Target]
+		}
+		if !ok {
+			return Column{}, nil, &Error{Code: CodeInvalidField, Pos: id.Pos, Detail: fmt.Sprintf(
+				"Didn't understand relationship '%s' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.", rel)}
+		}
+		path = append(path, r.Name)
+		cur = target
+	}
+	f, err := lookup(cur, Ident{Name: parts[len(parts)-1], Pos: id.Pos})
+	if err != nil {
+		return Column{}, nil, err
+	}
+	c := Column{Field: f, Path: path}
+	return c, getter(c), nil
+}
+
+// getter reads a column from a record, following its relationships; a missing parent
+// reads as null.
+func getter(c Column) func(Record) any {
+	name, path := c.Name, c.Path
+	if len(path) == 0 {
+		return func(r Record) any { return r.Value(name) }
+	}
+	return func(r Record) any {
+		for _, rel := range path {
+			pr, ok := r.(ParentRecord)
+			if !ok {
+				return nil
+			}
+			if r = pr.Parent(rel); r == nil {
+				return nil
+			}
+		}
+		return r.Value(name)
+	}
 }
 
 func lookup(obj *Object, id Ident) (Field, *Error) {
@@ -136,12 +331,12 @@ func lookup(obj *Object, id Ident) (Field, *Error) {
 	return f, nil
 }
 
-func compileExpr(obj *Object, e Expr) (cond, *Error) {
+func compileExpr(schema Schema, obj *Object, e Expr) (cond, *Error) {
 	switch x := e.(type) {
 	case *Logical:
 		terms := make([]cond, len(x.Terms))
 		for i, t := range x.Terms {
-			c, err := compileExpr(obj, t)
+			c, err := compileExpr(schema, obj, t)
 			if err != nil {
 				return nil, err
 			}
@@ -166,13 +361,13 @@ func compileExpr(obj *Object, e Expr) (cond, *Error) {
 			return false
 		}, nil
 	case *Not:
-		c, err := compileExpr(obj, x.X)
+		c, err := compileExpr(schema, obj, x.X)
 		if err != nil {
 			return nil, err
 		}
 		return func(r Record, now time.Time) bool { return !c(r, now) }, nil
 	case *Comparison:
-		return compileComparison(obj, x)
+		return compileComparison(schema, obj, x)
 	}
 	return nil, malformed(0, "unsupported condition")
 }
@@ -215,11 +410,12 @@ func checkLiteral(f Field, v Literal) *Error {
 	return nil
 }
 
-func compileComparison(obj *Object, c *Comparison) (cond, *Error) {
-	f, err := lookup(obj, c.Field)
+func compileComparison(schema Schema, obj *Object, c *Comparison) (cond, *Error) {
+	col, get, err := resolve(schema, obj, c.Field)
 	if err != nil {
 		return nil, err
 	}
+	f := col.Field
 	switch {
 	case c.Op == "LIKE" && f.Type != TypeString && f.Type != TypeID,
 		(c.Op == "INCLUDES" || c.Op == "EXCLUDES") && f.Type != TypeMultiPicklist:
@@ -230,16 +426,15 @@ func compileComparison(obj *Object, c *Comparison) (cond, *Error) {
 			return nil, err
 		}
 	}
-	name := f.Name
 	switch c.Op {
 	case "LIKE":
 		v := c.Values[0]
 		if v.Kind == LitNull {
-			return func(r Record, _ time.Time) bool { return r.Value(name) == nil }, nil
+			return func(r Record, _ time.Time) bool { return get(r) == nil }, nil
 		}
 		m := compileLike(v.Raw)
 		return func(r Record, _ time.Time) bool {
-			s, ok := r.Value(name).(string)
+			s, ok := get(r).(string)
 			return ok && m(s)
 		}, nil
 	case "INCLUDES", "EXCLUDES":
@@ -251,7 +446,7 @@ func compileComparison(obj *Object, c *Comparison) (cond, *Error) {
 			sets[i] = splitPicklist(v.String())
 		}
 		includes := func(r Record) bool {
-			s, _ := r.Value(name).(string)
+			s, _ := get(r).(string)
 			have := splitPicklist(s)
 			for _, want := range sets {
 				if containsAll(have, want) {
@@ -270,7 +465,7 @@ func compileComparison(obj *Object, c *Comparison) (cond, *Error) {
 			if v.Kind == LitDateRange {
 				return nil, filterTypeError(f, v)
 			}
-			tests[i] = compare(f, "=", v)
+			tests[i] = compare(f, get, "=", v)
 		}
 		in := func(r Record, now time.Time) bool {
 			for _, t := range tests {
@@ -292,22 +487,21 @@ func compileComparison(obj *Object, c *Comparison) (cond, *Error) {
 	if (f.Type == TypeBool || f.Type == TypeMultiPicklist) && c.Op != "=" && c.Op != "!=" {
 		return nil, operatorError(f, c.Op, c.OpPos)
 	}
-	return compare(f, c.Op, v), nil
+	return compare(f, get, c.Op, v), nil
 }
 
 // compare builds FIELD OP VALUE for a literal already checked against the field type.
 // As in SOQL, != is true for a null field and a non-null value, and ordering operators
 // are false for null fields.
-func compare(f Field, op string, v Literal) cond {
-	name := f.Name
+func compare(f Field, get func(Record) any, op string, v Literal) cond {
 	if v.Kind == LitNull {
 		if op == "=" {
-			return func(r Record, _ time.Time) bool { return r.Value(name) == nil }
+			return func(r Record, _ time.Time) bool { return get(r) == nil }
 		}
-		return func(r Record, _ time.Time) bool { return r.Value(name) != nil }
+		return func(r Record, _ time.Time) bool { return get(r) != nil }
 	}
 	if v.Kind == LitDateRange {
-		return compareRange(f, op, v.Range)
+		return compareRange(get, op, v.Range)
 	}
 	var cmpTo func(any) (int, bool)
 	switch f.Type {
@@ -365,7 +559,7 @@ func compare(f Field, op string, v Literal) cond {
 	}
 	test := opTest(op)
 	return func(r Record, _ time.Time) bool {
-		x := r.Value(name)
+		x := get(r)
 		if x == nil {
 			return op == "!="
 		}
@@ -393,10 +587,9 @@ func opTest(op string) func(int) bool {
 
 // compareRange compares a date or datetime field with a relative date literal: = means
 // inside the range, < before its start, > at or after its end.
-func compareRange(f Field, op string, dr DateRange) cond {
-	name := f.Name
+func compareRange(get func(Record) any, op string, dr DateRange) cond {
 	return func(r Record, now time.Time) bool {
-		x := r.Value(name)
+		x := get(r)
 		if x == nil {
 			return op == "!="
 		}
@@ -544,7 +737,7 @@ func (p *Plan) Run(records []Record, now time.Time) (rows []Record, total int) {
 	if len(p.order) > 0 {
 		slices.SortStableFunc(rows, func(a, b Record) int {
 			for _, k := range p.order {
-				if c := compareValues(k, a.Value(k.field.Name), b.Value(k.field.Name)); c != 0 {
+				if c := compareValues(k, k.get(a), k.get(b)); c != 0 {
 					return c
 				}
 			}
@@ -624,6 +817,9 @@ func (p *Plan) EqualityLookup(indexed func(field string) bool) (field string, va
 		if !isCmp || (c.Op != "=" && c.Op != "IN") {
 			continue
 		}
+		if strings.Contains(c.Field.Name, ".") {
+			continue
+		}
 		f, known := p.Object.Fields[strings.ToLower(c.Field.Name)]
 		if !known || (f.Type != TypeString && f.Type != TypeID) || !indexed(f.Name) {
 			continue
@@ -641,4 +837,20 @@ func (p *Plan) EqualityLookup(indexed func(field string) bool) (field string, va
 		}
 	}
 	return "", nil, false
+}
+
+// Aggregate computes the aggregates of an aggregate query over the rows Run returned:
+// COUNT(field) counts the rows where the field is not null.
+func (p *Plan) Aggregate(rows []Record) []AggregateValue {
+	out := make([]AggregateValue, len(p.Aggregates))
+	for i, a := range p.Aggregates {
+		n := 0
+		for _, r := range rows {
+			if a.get(r) != nil {
+				n++
+			}
+		}
+		out[i] = AggregateValue{Name: a.Name, Value: n}
+	}
+	return out
 }

@@ -16,13 +16,17 @@ func FuzzParse(f *testing.F) {
 		"SELECT Id FROM Contact WHERE CreatedDate = LAST_N_DAYS:3 AND Last_Order_Date__c >= 2024-02-29",
 		"SELECT Id FROM Contact WHERE CreatedDate < 2024-02-29T10:00:00.5+01:00",
 		"select id from contact where email = 'it\\'s'",
+		"SELECT Id, Account.Name FROM Contact WHERE Account.Name LIKE 'A%' ORDER BY Account.Name DESC",
+		"SELECT COUNT(Id), COUNT(Email) emails FROM Contact WHERE Account.Shopify_Company_Id__c != null",
+		"SELECT FIELDS(ALL) FROM Contact LIMIT 200",
+		"SELECT Name, FIELDS(STANDARD) FROM Account",
 		"SELECT",
 		"'",
 	} {
 		f.Add(s)
 	}
-	schema := testSchema()
-	rows := testRows()
+	schema := relSchema()
+	rows := relRows()
 	codes := map[string]bool{CodeMalformedQuery: true, CodeInvalidField: true, CodeInvalidType: true, CodeInvalidQueryFilterOperator: true, CodeNumberOutsideValidRange: true}
 	f.Fuzz(func(t *testing.T, src string) {
 		q, err := Parse(src)
@@ -44,6 +48,13 @@ func FuzzParse(f *testing.F) {
 		got, total := p.Run(rows, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 		if total != len(got) || total > len(rows) {
 			t.Fatalf("total %d, rows %d", total, len(got))
+		}
+		if p.IsAggregate() {
+			for _, a := range p.Aggregate(got) {
+				if a.Value < 0 || a.Value > len(got) || a.Name == "" {
+					t.Fatalf("aggregate %+v of %d rows", a, len(got))
+				}
+			}
 		}
 	})
 }

@@ -131,6 +131,9 @@ func (p *parser) query() (*Query, *Error) {
 	return q, nil
 }
 
+// fieldSets are the arguments FIELDS() takes.
+var fieldSets = map[string]bool{"ALL": true, "STANDARD": true, "CUSTOM": true}
+
 func (p *parser) selectList(q *Query) *Error {
 	if p.isKeyword("COUNT") {
 		save, saveTok := p.lx, p.tok
@@ -141,20 +144,25 @@ func (p *parser) selectList(q *Query) *Error {
 			if err := p.advance(); err != nil {
 				return err
 			}
-			if _, err := p.expect(tokRParen); err != nil {
-				return err
+			if p.tok.kind == tokRParen {
+				if err := p.advance(); err != nil {
+					return err
+				}
+				q.Count = true
+				return nil
 			}
-			q.Count = true
-			return nil
 		}
-		p.lx, p.tok = save, saveTok // a field named Count
+		p.lx, p.tok = save, saveTok // a field named Count, or COUNT(field)
 	}
 	for {
-		f, err := p.ident()
+		item, err := p.selectItem()
 		if err != nil {
 			return err
 		}
-		q.Fields = append(q.Fields, f)
+		q.Select = append(q.Select, item)
+		if item.Field != nil {
+			q.Fields = append(q.Fields, *item.Field)
+		}
 		if p.tok.kind != tokComma {
 			return nil
 		}
@@ -162,6 +170,58 @@ func (p *parser) selectList(q *Query) *Error {
 			return err
 		}
 	}
+}
+
+// selectItem := FIELDS ( ALL|STANDARD|CUSTOM ) | COUNT ( field ) [alias] | field
+func (p *parser) selectItem() (SelectItem, *Error) {
+	pos := p.tok.pos
+	for _, fn := range []string{"FIELDS", "COUNT"} {
+		if !p.isKeyword(fn) {
+			continue
+		}
+		save, saveTok := p.lx, p.tok
+		if err := p.advance(); err != nil {
+			return SelectItem{}, err
+		}
+		if p.tok.kind != tokLParen {
+			p.lx, p.tok = save, saveTok // a field with the function's name
+			break
+		}
+		if err := p.advance(); err != nil {
+			return SelectItem{}, err
+		}
+		arg, err := p.ident()
+		if err != nil {
+			return SelectItem{}, err
+		}
+		if _, err := p.expect(tokRParen); err != nil {
+			return SelectItem{}, err
+		}
+		if fn == "FIELDS" {
+			set := strings.ToUpper(arg.Name)
+			if !fieldSets[set] {
+				return SelectItem{}, malformed(arg.Pos, "unexpected token: '%s'", arg.Name)
+			}
+			return SelectItem{FieldSet: set, Pos: pos}, nil
+		}
+		agg := &Aggregate{Func: "COUNT", Field: arg}
+		if p.tok.kind == tokIdent && !reserved[strings.ToUpper(p.tok.text)] {
+			alias, err := p.ident()
+			if err != nil {
+				return SelectItem{}, err
+			}
+			if strings.Contains(alias.Name, ".") {
+				return SelectItem{}, malformed(alias.Pos, "unexpected token: '%s'", alias.Name)
+			}
+			agg.Alias = alias.Name
+		}
+		return SelectItem{Aggregate: agg, Pos: pos}, nil
+	}
+	f, err := p.ident()
+	if err != nil {
+		return SelectItem{}, err
+	}
+	return SelectItem{Field: &f, Pos: pos}, nil
 }
 
 func (p *parser) intClause() (int, *Error) {
