@@ -51,6 +51,7 @@ func TestNetSuite(t *testing.T) {
 	sku := firstSKU(t, ns)
 	order := map[string]any{
 		"custbody_shopify_order_id": "5012345678901",
+		"entity":                    map[string]string{"id": "2000"},
 		"shippingAddress":           map[string]string{"addr1": "1 Main St", "city": "Los Angeles", "state": "CA", "zip": "90001", "country": "US"},
 		"item":                      map[string]any{"items": []any{map[string]any{"item": map[string]string{"externalId": sku}, "quantity": 2, "rate": 19.99}}},
 	}

@@ -103,6 +103,12 @@ func IntegratorNetSuite(url, token string) IntegratorOption {
 	})
 }
 
+// IntegratorNetSuiteCustomer sets the internal id of the NetSuite customer orders are
+// booked to (the fake NetSuite's web-store customer is "2000").
+func IntegratorNetSuiteCustomer(id string) IntegratorOption {
+	return integratorEnv("PEAKREADY_NETSUITE_CUSTOMER", id)
+}
+
 // IntegratorShopify sets the shop URL for risk and payment look-ups and its Admin API
 // token; without it no order is held.
 func IntegratorShopify(url, token string) IntegratorOption {
@@ -112,7 +118,8 @@ func IntegratorShopify(url, token string) IntegratorOption {
 	})
 }
 
-// IntegratorAdminToken turns the admin API on with this bearer token.
+// IntegratorAdminToken turns the admin API on with this bearer token (at least 24
+// characters).
 func IntegratorAdminToken(token string) IntegratorOption {
 	return integratorEnv("PEAKREADY_ADMIN_TOKEN", token)
 }

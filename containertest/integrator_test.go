@@ -33,7 +33,8 @@ func TestIntegratorBetweenFakes(t *testing.T) {
 	in, err := containertest.RunIntegrator(ctx, containertest.WithNetwork(nw, "integrator"),
 		containertest.IntegratorWebhookSecret("s3cret"),
 		containertest.IntegratorNetSuite(ns.InternalURL(), "any"),
-		containertest.IntegratorAdminToken("admin"), containertest.IntegratorWorkers(4))
+		containertest.IntegratorNetSuiteCustomer("2000"),
+		containertest.IntegratorAdminToken("admin-token-of-the-container-tests"), containertest.IntegratorWorkers(4))
 	require.NoError(t, err)
 	terminate(t, in)
 

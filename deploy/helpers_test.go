@@ -234,7 +234,7 @@ func startLiveIntegrator() (http.Handler, map[string]*dto.MetricFamily, error) {
 	const secret = "live-secret"
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	app, err := integrator.New(integrator.Config{Redis: rdb, WebhookSecret: secret, NetSuiteURL: nsURL, NetSuiteToken: "t",
-		NetSuiteConcurrency: 1, Workers: 4, AdminToken: "a"})
+		NetSuiteConcurrency: 1, Workers: 4, AdminToken: "admin-token-of-the-deploy-tests-0"})
 	if err != nil {
 		return nil, nil, err
 	}

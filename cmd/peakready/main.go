@@ -15,6 +15,10 @@ import (
 	"sort"
 	"sync"
 	"syscall"
+	// The time zone database, embedded: the image is FROM scratch, without
+	// /usr/share/zoneinfo, and the fakes' daily resets and the integrator's schedules
+	// name zones like America/New_York.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
