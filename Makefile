@@ -21,6 +21,21 @@ CA_CERTS        ?= /etc/ssl/certs/ca-certificates.crt
 build: ## build bin/peakready
 	$(GO) build -ldflags '-X main.version=$(VERSION)' -o bin/peakready ./cmd/peakready
 
+test: ## run every test with the race detector
+	$(GO) test -race -timeout 30m ./...
+
+lint: ## gofmt check and go vet
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './testdata/jsclients/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+demo: ## the main job: a short peak scenario against the bundled integrator and the fakes
+	$(GO) run ./cmd/peakready run smoke
+
+smoke: ## the CI gate scenario, with JUnit and JSON reports
+	@mkdir -p $(REPORTS)
+	$(GO) run ./cmd/peakready run smoke --junit $(REPORTS)/smoke.xml --json $(REPORTS)/smoke.json
+
 image-context: ## the image's build context in bin/image: static binary, CA bundle, non-root user
 	@test -r $(CA_CERTS) || { echo "no CA bundle at $(CA_CERTS) (install ca-certificates, or set CA_CERTS)"; exit 1; }
 	rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)/tmp $(IMAGE_CONTEXT)/work
