@@ -20,8 +20,10 @@ const (
 	// DefaultLease is short so that a replica killed while holding permits gives their
 	// slots back within seconds; the heartbeat (Lease/3) keeps a live call's permit however
 	// long the call runs.
-	DefaultLease            = 10 * time.Second
-	DefaultWaiterTTL        = 30 * time.Second
+	DefaultLease = 10 * time.Second
+	// DefaultWaiterTTL is short so that a killed replica's places in line lapse before
+	// its permits do: slots freed by expired leases go to live waiters, not to dead ones.
+	DefaultWaiterTTL        = 5 * time.Second
 	DefaultPollInterval     = 200 * time.Millisecond
 	DefaultDecreaseFactor   = 0.75
 	DefaultDecreaseCooldown = time.Second
@@ -45,7 +47,7 @@ type GateConfig struct {
 	// calls that may outlast Lease.
 	Heartbeat time.Duration
 	// WaiterTTL is how long a waiting Acquire stays in line after its replica stops
-	// refreshing it (default 30 s). The gate refreshes every WaiterTTL/3 and on every
+	// refreshing it (default 5 s). The gate refreshes every WaiterTTL/3 and on every
 	// poll.
 	WaiterTTL time.Duration
 	// PollInterval bounds, in wall time, how long a waiter can miss a hand-off signal

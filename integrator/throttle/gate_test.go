@@ -3,6 +3,7 @@ package throttle
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -613,8 +614,9 @@ func TestLimiterKeysShareOneHashTagEach(t *testing.T) {
 	assert.Equal(t, "{pr:gate:netsuite}:wake:", g.chans, "wake channels carry the gate's tag too")
 }
 
-// A replica killed with kill -9 while it holds every permit (its heartbeat stops, nothing
-// is released): with the default settings, a waiting replica has a slot within 15 s.
+// A replica killed with kill -9 while it holds every permit and has more workers waiting
+// in line (its heartbeat stops, nothing is released or refreshed): with the default
+// settings, a live replica has a slot within 15 s.
 func TestGateKilledReplicasPermitsReturnWithinFifteenSeconds(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
@@ -624,6 +626,12 @@ func TestGateKilledReplicasPermitsReturnWithinFifteenSeconds(t *testing.T) {
 		killed := newGate(t, b, GateConfig{Limit: limit, Clock: clk, Heartbeat: -1}) // its heartbeat dies with it
 		for range limit {
 			_, err := killed.Acquire(ctx)
+			require.NoError(t, err)
+		}
+		// Its other workers were waiting in line when it died: tickets nobody refreshes,
+		// ahead of every live replica's. Released slots must not go to them for long.
+		for i := range 11 {
+			_, err := killed.call(ctx, "acquire", "killed-replica."+strconv.Itoa(i), boolArg(true), DefaultWaiterTTL.Milliseconds())
 			require.NoError(t, err)
 		}
 		survivor := newGate(t, b, GateConfig{Limit: limit, Clock: clk})
