@@ -159,7 +159,7 @@ func (a *App) registerCustomerFlows() error {
 		}
 		margin = max(margin, 0)
 		p.window, err = throttle.NewRollingWindow(a.cfg.Redis, throttle.RollingWindowConfig{Name: "hubspot", Limit: burst,
-			Window: throttle.DefaultWindow + margin, DailyReset: loc, Prefix: limitPrefix, Clock: a.cfg.Clock, Logger: a.cfg.Logger})
+			Window: throttle.DefaultWindow + margin, DailyReset: loc, MaxWait: hubSpotMaxWait, Prefix: limitPrefix, Clock: a.cfg.Clock, Logger: a.cfg.Logger})
 		if err != nil {
 			return fmt.Errorf("integrator: %w", err)
 		}
@@ -244,3 +244,8 @@ func (a *App) InvalidEmails(ctx context.Context) ([]crm.InvalidEmail, error) {
 	}
 	return a.crm.store.InvalidEmails(ctx)
 }
+
+// hubSpotMaxWait is the longest a worker blocks for room in HubSpot's window; a longer
+// wait (the window closed by a 429, the daily limit) snoozes the message instead, so
+// workers stay free for the other flows.
+const hubSpotMaxWait = time.Second
