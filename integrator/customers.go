@@ -29,9 +29,9 @@ const (
 	DefaultHubSpotBurst           = 100
 	DefaultHubSpotSearchPerSecond = 4
 	// DefaultHubSpotWindowMargin lengthens the ten-second window the integrator counts
-	// in, so that a call admitted at the end of our window never reaches HubSpot before
-	// the call it replaces has left HubSpot's (network and scheduling jitter).
-	DefaultHubSpotWindowMargin = 200 * time.Millisecond
+	// in, against clock skew between replicas and HubSpot (calls already count from their
+	// answer, which absorbs latency jitter).
+	DefaultHubSpotWindowMargin = 100 * time.Millisecond
 )
 
 // CRMConfig configures the customers → CRM flow (Config.CRM). Kind "" or CRMNone turns it

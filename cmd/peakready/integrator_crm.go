@@ -42,7 +42,7 @@ func (s *crmSettings) table() []setting {
 		{flag: "hubspot-burst", env: "PEAKREADY_HUBSPOT_BURST", help: "the app's calls per 10 seconds, shared by all replicas: 100 (Free, Starter), 190 (Professional, Enterprise), 250 (API add-on); default 100", num: &s.HubSpotBurst},
 		{flag: "hubspot-search-per-second", env: "PEAKREADY_HUBSPOT_SEARCH_PER_SECOND", help: "CRM search requests per second (default 4)", num: &s.HubSpotSearchPerSecond},
 		{flag: "hubspot-timezone", env: "PEAKREADY_HUBSPOT_TIMEZONE", help: "the HubSpot account's time zone (IANA name), where its daily limit resets at midnight (default UTC)", str: &s.HubSpotTimeZone},
-		{flag: "hubspot-window-margin", env: "PEAKREADY_HUBSPOT_WINDOW_MARGIN", help: "added to the 10-second window the integrator counts calls in, against network jitter (default 200ms)", dur: &s.HubSpotWindowMargin},
+		{flag: "hubspot-window-margin", env: "PEAKREADY_HUBSPOT_WINDOW_MARGIN", help: "added to the 10-second window the integrator counts calls in, against clock skew between replicas and HubSpot (default 100ms)", dur: &s.HubSpotWindowMargin},
 		{flag: "crm-segments", env: "PEAKREADY_CRM_SEGMENTS", help: "YAML file mapping Shopify customer tags to CRM segment values (tag: segment)", str: &s.CRMSegments},
 		{flag: "crm-unmapped-tags", env: "PEAKREADY_CRM_UNMAPPED_TAGS", help: "ignore (default): tags the mapping does not name are not segments; pass: they become segments of their own", str: &s.CRMUnmappedTags},
 		{flag: "crm-ltv-at", env: "PEAKREADY_CRM_LTV_AT", help: "local time (HH:MM) of the nightly lifetime-value batch (default 03:00)", str: &s.CRMLTVAt},

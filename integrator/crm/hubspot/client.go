@@ -7,7 +7,9 @@
 //
 // Every call first waits for room in HubSpot's ten-second rolling window, kept in Redis
 // for every replica (throttle.RollingWindow), so the integration uses the app's burst
-// without being refused; searches wait for their own per-second window. A 429 closes the
+// without being refused; searches wait for their own per-second window. A call counts in
+// the window from its answer, not its sending (throttle.WindowCall), so the jitter of
+// latency cannot make a call arrive before the one it replaces has left HubSpot's window. A 429 closes the
 // window (the policy from its body: TEN_SECONDLY_ROLLING or SECONDLY for one window,
 // DAILY until the account's midnight) and the message is snoozed.
 //
@@ -151,10 +153,14 @@ func (c *Client) call(ctx context.Context, op, method, path string, body any) (r
 		window = c.cfg.Search
 	}
 	if window != nil {
-		if err := window.Wait(ctx); err != nil {
+		wc, err := window.Admit(ctx)
+		if err != nil {
 			c.cfg.Observe("snoozed")
 			return response{}, fmt.Errorf("hubspot: %s: %w", op, err)
 		}
+		// The call stays in the window until its answer came: HubSpot counted it at some
+		// moment before that, so its replacement a window later cannot arrive early.
+		defer func() { _ = wc.Done(context.WithoutCancel(ctx)) }()
 	}
 	var payload io.Reader
 	if body != nil {
