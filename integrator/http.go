@@ -57,6 +57,7 @@ func (a *App) AdminHandler() http.Handler {
 	admin.HandleFunc("POST /admin/held/{order_id}/release", a.serveRelease)
 	admin.HandleFunc("GET /admin/limits", a.serveLimits)
 	admin.HandleFunc("POST /admin/redis/acknowledge-loss", a.serveAcknowledgeLoss)
+	a.registerCRMAdmin(admin)
 	return a.authenticate(admin)
 }
 

@@ -152,6 +152,9 @@ type Config struct {
 	// Clock drives the queue and limits: their scores, leases and waits (default
 	// clock.Real(), wall time); tests and scenarios compress it.
 	Clock clock.Clock
+	// CRM configures the customers → CRM flow (off by default).
+	CRM CRMConfig
+
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -184,6 +187,7 @@ type App struct {
 	watchEvery        time.Duration
 	heldAlertAfter    time.Duration
 	breakerAlertAfter time.Duration
+	crm               *crmParts // the customers → CRM flow; nil without a CRM
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -343,6 +347,10 @@ func New(cfg Config) (*App, error) {
 
 	a.routes = routes{}
 	a.registerOrderFlows(ns)
+	if err := a.registerCustomerFlows(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.watch = newWatcher(a)
 	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger))
 	a.registerLimitMetrics()
@@ -364,6 +372,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.trimDeadLetters(loops) })
 	wg.Go(func() { a.watch.run(loops) })
 	wg.Go(func() { a.notifier.Run(loops) })
+	wg.Go(func() { a.runCRM(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

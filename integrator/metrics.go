@@ -23,6 +23,7 @@ type metrics struct {
 	ignored   *prometheus.CounterVec
 	alerts    *prometheus.CounterVec
 	redisLost prometheus.Gauge
+	crm       *crmMetrics // the CRM flow's, when one is configured
 }
 
 // ackBuckets resolve the ingress's acknowledgement latency from 0.5 ms to Shopify's 5 s timeout.

@@ -242,6 +242,8 @@ func (e *Engine) perform(a Action) (int, string) {
 		err = e.cancel()
 	case CustomerUpdate:
 		err = e.updateCustomer()
+	case CustomerEdit:
+		err = e.editCustomer()
 	default:
 		err = e.newOrder()
 	}
@@ -508,4 +510,32 @@ func (e *Engine) Index() IndexStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.idx.stats()
+}
+
+// editCustomer changes a customer's name, phone or e-mail address (to a new, valid one),
+// as a merchant correcting a record would.
+func (e *Engine) editCustomer() error {
+	e.mu.Lock()
+	id, ok := e.idx.customer(e.rng)
+	kind, n := e.rng.IntN(3), e.rng.Uint32()
+	e.mu.Unlock()
+	if !ok {
+		return errFallback
+	}
+	var u store.CustomerUpdate
+	suffix := strconv.FormatUint(uint64(n), 36)
+	switch kind {
+	case 0:
+		first, last := "Edited"+suffix, "Customer"+suffix
+		u.FirstName, u.LastName = &first, &last
+	case 1:
+		phone := "+1555" + strconv.FormatUint(uint64(n%10_000_000), 10)
+		u.Phone = &phone
+	default:
+		email := "edited." + suffix + "." + strconv.FormatInt(id, 36) + "@example.com"
+		u.Email = &email
+	}
+	ch, err := e.cfg.Store.UpdateCustomer(id, u)
+	e.events.Add(int64(len(ch.Events)))
+	return err
 }

@@ -16,10 +16,11 @@ const (
 	Edit                         // EditOrder on an open order: a quantity, an added or a removed line
 	Cancel                       // CancelOrder on an open order, restocking
 	CustomerUpdate               // UpdateCustomer: tags, note, phone or address
+	CustomerEdit                 // UpdateCustomer: a new name, phone or e-mail address
 	numActions
 )
 
-var actionNames = [numActions]string{"new_order", "pay", "edit", "cancel", "customer_update"}
+var actionNames = [numActions]string{"new_order", "pay", "edit", "cancel", "customer_update", "customer_edit"}
 
 // String is the action's name as in a scenario's mix and in result URLs.
 func (a Action) String() string {
@@ -37,6 +38,7 @@ type ActionMix struct {
 	Edit           float64 `json:"edit"`
 	Cancel         float64 `json:"cancel"`
 	CustomerUpdate float64 `json:"customer_update"`
+	CustomerEdit   float64 `json:"customer_edit"`
 }
 
 // DefaultActionMix is a BFCM hour: mostly new orders, some payments of bank-deposit
@@ -50,7 +52,7 @@ func (m ActionMix) weights() [numActions]float64 {
 	if m.IsZero() {
 		m = DefaultActionMix()
 	}
-	return [numActions]float64{m.NewOrder, m.Pay, m.Edit, m.Cancel, m.CustomerUpdate}
+	return [numActions]float64{m.NewOrder, m.Pay, m.Edit, m.Cancel, m.CustomerUpdate, m.CustomerEdit}
 }
 
 // IsZero reports whether every weight is zero.

@@ -142,6 +142,9 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		}
 		rep.Assertions = append(rep.Assertions, as)
 	}
+	if err := r.checkCRM(ctx, acc); err != nil {
+		return err
+	}
 	rep.Passed = true
 	for _, as := range rep.Assertions {
 		rep.Passed = rep.Passed && as.Passed

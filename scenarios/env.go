@@ -37,6 +37,8 @@ type env struct {
 
 	sut     sut.SUT
 	closers []func()
+	// crm is the CRM fake of the run, if its system under test syncs customers.
+	crm *crmFakes
 }
 
 // start brings everything up; on error it stops what it started.
@@ -66,8 +68,12 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 	if err := e.startShopify(catalogSize, creds.ShopifyToken); err != nil {
 		return nil, err
 	}
-	e.sut, err = starter.Start(ctx, sut.Upstreams{ShopifyURL: e.shopURL, NetSuiteURL: e.nsURL, Credentials: creds,
-		NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: e.clock, Logger: e.log})
+	up := sut.Upstreams{ShopifyURL: e.shopURL, NetSuiteURL: e.nsURL, Credentials: creds,
+		NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: e.clock, Logger: e.log}
+	if err := e.startCRM(&up); err != nil {
+		return nil, err
+	}
+	e.sut, err = starter.Start(ctx, up)
 	if err != nil {
 		return nil, fmt.Errorf("system under test: %w", err)
 	}
@@ -140,6 +146,9 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	}
 	if o.PaidShare != nil {
 		mix.PendingShare = 1 - *o.PaidShare
+	}
+	if o.InvalidEmailShare != nil {
+		mix.InvalidEmailShare = *o.InvalidEmailShare
 	}
 	if o.MinLines > 0 {
 		lc, err := store.ParseLineCounts(lineCounts(o.MinLines, o.MaxLines))

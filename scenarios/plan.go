@@ -75,5 +75,5 @@ func plan(sc *Scenario) ([]plannedPhase, error) {
 }
 
 func actionMix(m Mix) loadtest.ActionMix {
-	return loadtest.ActionMix{NewOrder: m.NewOrder, Pay: m.Pay, Edit: m.Edit, Cancel: m.Cancel, CustomerUpdate: m.CustomerUpdate}
+	return loadtest.ActionMix{NewOrder: m.NewOrder, Pay: m.Pay, Edit: m.Edit, Cancel: m.Cancel, CustomerUpdate: m.CustomerUpdate, CustomerEdit: m.CustomerEdit}
 }

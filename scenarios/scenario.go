@@ -121,6 +121,7 @@ type Mix struct {
 	Edit           float64 `yaml:"edit"`
 	Cancel         float64 `yaml:"cancel"`
 	CustomerUpdate float64 `yaml:"customer_update"`
+	CustomerEdit   float64 `yaml:"customer_edit"`
 }
 
 // OrderShape shapes generated orders.
@@ -131,6 +132,8 @@ type OrderShape struct {
 	PaidShare      *float64 `yaml:"paid_share"`
 	ReturningShare *float64 `yaml:"returning_share"`
 	HighRiskShare  *float64 `yaml:"high_risk_share"`
+	// InvalidEmailShare of new customers have a malformed e-mail address (default 0).
+	InvalidEmailShare *float64 `yaml:"invalid_email_share"`
 	// SKUs limits orders to the first N catalog SKUs (a flash sale of a few products).
 	SKUs int `yaml:"skus"`
 	// CatalogSize and Customers size the store (defaults 200 and 5000).
@@ -154,6 +157,10 @@ type Delivery struct {
 type Fakes struct {
 	Shopify  ShopifyFake  `yaml:"shopify"`
 	NetSuite NetSuiteFake `yaml:"netsuite"`
+	// Salesforce and HubSpot are the CRM fakes, started when the system under test syncs
+	// customers to one of them (sut.builtin.crm or sut.external.crm).
+	Salesforce SalesforceFake `yaml:"salesforce"`
+	HubSpot    HubSpotFake    `yaml:"hubspot"`
 }
 
 // ShopifyFake configures the fake store.
@@ -210,6 +217,8 @@ type BuiltinSUT struct {
 	// RedisDurability is the replicas' --redis-durability (default volatile-ok: a
 	// scenario's Redis is usually a throw-away one; required refuses a volatile one).
 	RedisDurability string `yaml:"redis_durability"`
+	// CRMSUT: the CRM the integrator syncs customers to, and its rules.
+	CRMSUT `yaml:",inline"`
 }
 
 // Crash kills Replica (0-based) At a point of the run; with Restart it comes back after
@@ -250,6 +259,9 @@ type ExternalSUT struct {
 	// Admin is the admin API of a peakready integrator deployed on its own; the runner
 	// then watches its queue and reads what it held and dead-lettered.
 	Admin *ExternalAdmin `yaml:"admin"`
+	// CRMSUT: the CRM fake the team's integrator syncs customers to (its addr pinned),
+	// and the rules the checker expects of it.
+	CRMSUT `yaml:",inline"`
 }
 
 // ExternalAdmin addresses a peakready integrator's admin API.
@@ -288,6 +300,8 @@ type Assertions struct {
 	Allow []string `yaml:"allow"`
 	// MaxViolationsListed caps the violations named (default 50).
 	MaxViolationsListed int `yaml:"max_violations_listed"`
+	// CRM budgets, checked only when a CRM is in the run.
+	CRMAssertions `yaml:",inline"`
 }
 
 // Rate is events per second of platform time, written "50/s", "3000/min", "120/h" or 50.

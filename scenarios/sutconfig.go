@@ -15,6 +15,9 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 			return nil, fmt.Errorf("sut external: environment variable %s (secret_env) is empty: it must hold the webhook secret your integrator verifies", x.SecretEnv)
 		}
 		cfg := sut.ExternalConfig{WebhookURL: x.WebhookURL, Secret: secret, Topics: x.Topics, HoldsHighRisk: x.HoldsHighRisk}
+		if sc.CRMKind() != "" && len(cfg.Topics) == 0 {
+			cfg.Topics = append(append([]string{}, sut.OrderTopics...), sut.CustomerTopics...)
+		}
 		if a := x.Admin; a != nil {
 			token := os.Getenv(a.TokenEnv)
 			if token == "" {
@@ -36,6 +39,8 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 		Replicas: b.Replicas, Workers: b.Workers, NetSuiteConcurrency: b.NetSuiteConcurrency,
 		RiskCheck: b.RiskCheck == nil || *b.RiskCheck, Processes: b.Processes, Executable: opts.Executable, Redis: redis,
 		RedisDurability: b.RedisDurability,
+		CRM: sut.BundledCRM{Segments: b.CRMSegments, Unmapped: b.CRMUnmappedTags, SalesforceHeadroom: b.SalesforceHeadroom,
+			HubSpotBurst: b.HubSpotBurst},
 	}), nil
 }
 

@@ -79,6 +79,8 @@ type integratorSettings struct {
 	AlertBreakerAfter time.Duration `yaml:"alert_breaker_after"`
 	AlertSource       string        `yaml:"alert_source"`
 	RedisWait         time.Duration `yaml:"redis_wait"`
+
+	CRM crmSettings `yaml:",inline"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -92,7 +94,7 @@ type setting struct {
 }
 
 func (s *integratorSettings) table() []setting {
-	return []setting{
+	rows := []setting{
 		{flag: "addr", env: "PEAKREADY_ADDR", help: "listen address; 127.0.0.1:0 picks a free port", str: &s.Addr},
 		{flag: "listen-fd", env: "PEAKREADY_LISTEN_FD", help: "serve on this inherited listening socket (a descriptor number from 3) instead of --addr, as a supervisor that opened the socket passes it", num: &s.ListenFD},
 		{flag: "redis", env: "PEAKREADY_REDIS", help: "Redis: 'embedded' (in-process, not durable), 'docker' (a container), or redis://host:port/db", str: &s.Redis},
@@ -140,6 +142,7 @@ func (s *integratorSettings) table() []setting {
 		{flag: "alert-breaker-after", env: "PEAKREADY_ALERT_BREAKER_AFTER", help: "alert when NetSuite stays unreachable longer than this", dur: &s.AlertBreakerAfter},
 		{flag: "alert-source", env: "PEAKREADY_ALERT_SOURCE", help: "how alerts name this integrator (default peakready integrator on HOSTNAME)", str: &s.AlertSource},
 	}
+	return append(rows, s.CRM.table()...)
 }
 
 func defaultIntegratorSettings() integratorSettings {
@@ -307,6 +310,10 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 			holdRisk = append(holdRisk, strings.ToUpper(r))
 		}
 	}
+	crmCfg, err := set.CRM.config()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 	app, err := integrator.New(integrator.Config{
 		Redis: rs.Client(), Prefix: set.Prefix,
 		WebhookSecret: set.WebhookSecret, PreviousWebhookSecret: set.PreviousWebhookSecret, DedupWindow: set.DedupWindow,
@@ -319,7 +326,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		KeepUnhandledTopics: keepUnhandled, MaxConcurrentWebhooks: set.MaxConcurrentWebhooks, WebhookBodyTimeout: set.WebhookBodyTimeout,
 		Alerts: senders, AlertInterval: set.AlertInterval, AlertSource: alertSource(set.AlertSource),
 		HeldAlertAfter: set.AlertHeldAfter, BreakerAlertAfter: set.AlertBreakerAfter,
-		Clock: clk, Logger: logger,
+		Clock: clk, Logger: logger, CRM: crmCfg,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)

@@ -225,3 +225,17 @@ func TestDailyAllocationMemoryIsBoundedBySlots(t *testing.T) {
 	assert.LessOrEqual(t, len(a.slots), 86401)
 	assert.Equal(t, int64(200000), a.Usage().Used, "2000 s of calls, all within the 1 h period")
 }
+
+func TestDailyAllocationRecordRollsOffAtItsOwnTime(t *testing.T) {
+	c := clock.NewManual(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+	a := NewDailyAllocation(c, 100, 0)
+	a.Record(90, c.Now().Add(-24*time.Hour+10*time.Minute)) // rolls off 10 minutes from now
+	a.Record(5, c.Now().Add(-25*time.Hour))                 // already out of the window
+	if ok, u := a.Use(); !ok || u.Used != 91 {
+		t.Fatalf("after one call: %v %+v", ok, u)
+	}
+	c.Advance(10*time.Minute + time.Second)
+	if u := a.Usage(); u.Used != 1 {
+		t.Fatalf("after the recorded calls rolled off: %+v", u)
+	}
+}

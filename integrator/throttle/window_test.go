@@ -207,3 +207,23 @@ func FuzzParseRateLimitError(f *testing.F) {
 		}
 	})
 }
+
+func TestWindowCallDoneMovesTheCallToItsAnswer(t *testing.T) {
+	t.Parallel()
+	for _, b := range []backend{miniRedis(t), realRedis(t)} {
+		c := manual()
+		w, err := NewRollingWindow(b.rdb, RollingWindowConfig{Name: "hs", Limit: 1, Window: 10 * time.Second, Prefix: b.prefix, Clock: c, Logger: quiet})
+		require.NoError(t, err)
+		ctx := context.Background()
+		call, err := w.Admit(ctx)
+		require.NoError(t, err)
+		c.Advance(300 * time.Millisecond) // the answer comes 300 ms later
+		require.NoError(t, call.Done(ctx))
+		c.Advance(10*time.Second - 100*time.Millisecond) // 10.2 s after the admission
+		var te *ThrottledError
+		require.ErrorAs(t, w.Allow(ctx), &te, "the call still counts: it leaves at its answer + 10 s")
+		require.Equal(t, 100*time.Millisecond, te.Wait)
+		c.Advance(100 * time.Millisecond)
+		require.NoError(t, w.Allow(ctx))
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,8 @@ func (m Mode) String() string {
 		return "post-without-external-id"
 	case ResendLinesWithoutReplace:
 		return "resend-lines-without-replace"
+	case CreateContactsWithoutLookup:
+		return "create-contacts-without-lookup"
 	}
 	return "mode-" + strconv.Itoa(int(m))
 }
@@ -83,6 +86,8 @@ type SUT struct {
 	created     map[int64]int
 	lastApplied map[int64]time.Time
 	latestSeen  map[int64]time.Time
+	// contacts is CreateContactsWithoutLookup's CRM sync.
+	contacts *contactPoster
 }
 
 // Start listens on loopback and syncs orders to the NetSuite at netsuiteURL.
@@ -125,7 +130,13 @@ func (s *SUT) Close() error { return s.srv.Close() }
 var _ sut.SUT = (*SUT)(nil)
 
 // Webhooks implements sut.SUT.
-func (s *SUT) Webhooks() sut.Webhooks { return sut.Webhooks{URL: s.url, Secret: string(s.secret)} }
+func (s *SUT) Webhooks() sut.Webhooks {
+	w := sut.Webhooks{URL: s.url, Secret: string(s.secret)}
+	if s.contacts != nil {
+		w.Topics = append(append([]string{}, sut.OrderTopics...), sut.CustomerTopics...)
+	}
+	return w
+}
 
 // Traits implements sut.SUT.
 func (s *SUT) Traits() sut.Traits { return sut.Traits{Description: "broken: " + s.mode.String()} }
@@ -153,6 +164,13 @@ func (st *Starter) Start(_ context.Context, up sut.Upstreams) (sut.SUT, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Mode == CreateContactsWithoutLookup {
+		if up.CRM == nil || up.CRM.Kind != "salesforce" {
+			_ = s.Close()
+			return nil, fmt.Errorf("broken integrator %s needs a scenario with crm: salesforce", st.Mode)
+		}
+		s.contacts = newContactPoster(up.CRM)
+	}
 	st.SUT = s
 	return s, nil
 }
@@ -168,6 +186,16 @@ func (s *SUT) serve(w http.ResponseWriter, r *http.Request) {
 	got, _ := base64.StdEncoding.DecodeString(r.Header.Get("X-Shopify-Hmac-Sha256"))
 	if !hmac.Equal(got, mac.Sum(nil)) {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	if topic := r.Header.Get("X-Shopify-Topic"); strings.HasPrefix(topic, "customers/") {
+		if s.contacts != nil {
+			if err := s.contacts.create(body); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	var head struct {

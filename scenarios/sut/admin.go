@@ -55,5 +55,8 @@ func (o adminObserver) accounted(ctx context.Context) (Accounted, error) {
 			acc.DeadLettered[id] = d.Reason + ": " + d.LastError
 		}
 	}
+	if acc.InvalidEmails, err = o.invalidEmails(ctx); err != nil {
+		return acc, fmt.Errorf("invalid e-mails: %w", err)
+	}
 	return acc, nil
 }

@@ -62,6 +62,8 @@ type BundledConfig struct {
 	// the OAuth 2.0 client credentials flow (a key pair made for the run, tokens that
 	// expire after 60 minutes of platform time and are renewed).
 	NetSuiteStaticToken bool
+	// CRM configures the customers → CRM flow, used when the run has a CRM fake.
+	CRM BundledCRM
 }
 
 // Bundled returns a Starter for the bundled integrator.
@@ -143,6 +145,9 @@ type bundled struct {
 	observerRdb *redis.Client
 	observerSrv *http.Server
 	admin       adminObserver
+	// segPath is the segment mapping written for process replicas.
+	segOnce sync.Once
+	segPath string
 }
 
 var (
@@ -227,6 +232,7 @@ func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config 
 		NetSuiteClientID: b.up.Credentials.NetSuiteClientID, NetSuiteCertificateID: b.up.Credentials.NetSuiteCertificateID,
 		NetSuitePrivateKey: b.up.Credentials.NetSuitePrivateKey, NetSuiteCustomer: b.up.NetSuiteCustomer,
 		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log, RedisDurability: b.durability(),
+		CRM: b.crmConfig(),
 	}
 	if b.cfg.RiskCheck {
 		cfg.ShopifyURL, cfg.ShopifyToken = b.up.ShopifyURL, b.up.Credentials.ShopifyToken
@@ -250,7 +256,11 @@ func (b *bundled) startReplica() (replica, error) {
 }
 
 func (b *bundled) Webhooks() Webhooks {
-	return Webhooks{URL: b.url + "/webhooks/shopify", Secret: bundledSecret}
+	w := Webhooks{URL: b.url + "/webhooks/shopify", Secret: bundledSecret}
+	if b.up.CRM != nil {
+		w.Topics = append(append([]string{}, OrderTopics...), CustomerTopics...)
+	}
+	return w
 }
 
 func (b *bundled) Traits() Traits {
@@ -347,6 +357,9 @@ func (b *bundled) Close() error {
 		b.observer.Close()
 	}
 	var errs []error
+	if b.segPath != "" {
+		_ = os.Remove(b.segPath)
+	}
 	if b.observerRdb != nil {
 		errs = append(errs, b.observerRdb.Close())
 	}

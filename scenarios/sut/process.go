@@ -69,6 +69,8 @@ func startProcessReplica(b *bundled) (replica, error) {
 		args = append(args, "--shopify-url", up.ShopifyURL)
 		env = append(env, "PEAKREADY_SHOPIFY_TOKEN="+up.Credentials.ShopifyToken)
 	}
+	crmArgs, crmEnv := b.crmArgs()
+	args, env = append(args, crmArgs...), append(env, crmEnv...)
 	cmd := exec.Command(b.cfg.Executable, args...)
 	cmd.Env = env
 	cmd.ExtraFiles = []*os.File{sock} // descriptor 3

@@ -68,6 +68,9 @@ type Traits struct {
 type Accounted struct {
 	Held         map[int64]bool
 	DeadLettered map[int64]string // order id → reason
+	// InvalidEmails are the customers the system did not sync to the CRM because of their
+	// e-mail address (customer id → reason); nil when it cannot tell.
+	InvalidEmails map[int64]string
 }
 
 // Known reports whether the system told anything about what it accounted for.
@@ -145,4 +148,6 @@ type Upstreams struct {
 	Clock *clock.Scaled
 	// Logger receives the system's logs.
 	Logger *slog.Logger
+	// CRM is the CRM fake the system syncs customers to, when the scenario has one.
+	CRM *CRMUpstream
 }

@@ -80,6 +80,10 @@ func (s *Store) drawPlacement(m *Mix) placement {
 	} else {
 		p.newCustomer = true
 		p.abroad = r.Float64() < m.InternationalShare
+		if m.InvalidEmailShare > 0 && r.Float64() < m.InvalidEmailShare {
+			e := malformedEmail(r)
+			p.custExt = &customerExt{email: &e}
+		}
 	}
 	skus := len(s.cat.Items)
 	if m.SKUs > 0 && m.SKUs < skus {

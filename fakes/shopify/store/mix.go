@@ -35,6 +35,10 @@ type Mix struct {
 	// SKUs restricts generated orders to the first SKUs items of the catalog (a flash
 	// sale of a few products); 0 means the whole catalog.
 	SKUs int `json:"skus,omitempty"`
+	// InvalidEmailShare is the share of new customers whose e-mail address is malformed
+	// (a typo at checkout kept by an import or an old theme: "ada@gmail", "ada@@x.com");
+	// default 0.
+	InvalidEmailShare float64 `json:"invalid_email_share,omitempty"`
 }
 
 // DefaultMix is the mix of a BFCM day: mostly one- and two-line orders, a third from
@@ -61,6 +65,7 @@ func (m Mix) Validate() error {
 		{"returning_share", m.ReturningShare}, {"high_risk_share", m.HighRiskShare},
 		{"medium_risk_share", m.MediumRiskShare}, {"pending_share", m.PendingShare},
 		{"discount_share", m.DiscountShare}, {"international_share", m.InternationalShare},
+		{"invalid_email_share", m.InvalidEmailShare},
 	} {
 		if !(f.v >= 0 && f.v <= 1) {
 			return fmt.Errorf("%s %v must be between 0 and 1", f.name, f.v)

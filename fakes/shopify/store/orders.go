@@ -276,8 +276,13 @@ func (s *Store) EditOrder(id int64, e OrderEdit) (Change, error) {
 	if addr != nil {
 		o.extension().shipping = addr
 	}
+	before := o.current().total
 	v := s.newVersion(idx, o, lines, sec)
 	v.fulfillment = fulfillmentOf(o, lines)
+	// The customer's amount spent follows the order's new total, as Shopify's does after
+	// an edit is paid or refunded.
+	c := &s.customers[o.customer]
+	c.spent = max(c.spent+v.total-before, 0)
 	if v.financial == finPaid || v.financial == finPartiallyPaid {
 		if v.total > o.paid() {
 			v.financial = finPartiallyPaid
