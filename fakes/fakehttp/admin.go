@@ -1,6 +1,9 @@
 package fakehttp
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -49,6 +52,20 @@ func (s *Server) serveNoRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	AdminError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+" is not allowed; use "+strings.Join(allow, " or "))
+}
+
+// DecodeStrict decodes data, one JSON value, into v. Unknown fields are errors that name
+// the field, and so is anything after the value: "trailing data after the " + what.
+func DecodeStrict(data []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the " + what)
+	}
+	return nil
 }
 
 // AdminError writes {"error": message} with status.

@@ -131,7 +131,7 @@ func New(opts Options) (*Server, error) {
 	s.admittedHandler, s.routeHandler = http.HandlerFunc(s.serveAdmitted), http.HandlerFunc(s.route)
 	s.fake = fakehttp.New(fakehttp.Config{
 		Name: "hubspot", Clock: opts.Clock, Seed: opts.Seed,
-		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: platform{s}, Ledger: s.ledger, Logger: opts.Logger,
+		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: s.platform(), Ledger: s.ledger, Logger: opts.Logger,
 	})
 	return s, nil
 }

@@ -183,7 +183,7 @@ func New(opts Options) (*Server, error) {
 	s.receipts = newReceipts(s, opts.Seed)
 	s.fake = fakehttp.New(fakehttp.Config{
 		Name: "netsuite", Clock: opts.Clock, Seed: opts.Seed,
-		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: platform{s}, Ledger: s.ledger, Logger: opts.Logger,
+		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: s.platform(), Ledger: s.ledger, Logger: opts.Logger,
 	})
 	s.handlers = s.recordHandlers()
 	s.routeAdmin()

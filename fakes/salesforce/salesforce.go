@@ -135,7 +135,7 @@ func New(opts Options) (*Server, error) {
 	s.tokenHandler, s.versionsHandler = http.HandlerFunc(s.serveToken), http.HandlerFunc(s.serveVersions)
 	s.fake = fakehttp.New(fakehttp.Config{
 		Name: "salesforce", Clock: opts.Clock, Seed: opts.Seed,
-		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: platform{s}, Ledger: s.ledger, Logger: opts.Logger,
+		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: s.platform(), Ledger: s.ledger, Logger: opts.Logger,
 	})
 	s.fake.HandleAdmin("POST /_fake/expire-sessions", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		n := s.ExpireSessions()
