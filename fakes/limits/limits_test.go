@@ -222,6 +222,26 @@ func TestDailyAllocationMemoryIsBoundedBySlots(t *testing.T) {
 		a.Use()
 		c.Advance(10 * time.Millisecond)
 	}
-	assert.LessOrEqual(t, len(a.slots), 86401)
+	assert.LessOrEqual(t, len(a.t.slots), 86401)
 	assert.Equal(t, int64(200000), a.Usage().Used, "2000 s of calls, all within the 1 h period")
+}
+
+func TestRollingCountTakesAllOrNone(t *testing.T) {
+	t.Parallel()
+	c := clock.NewManual(epoch)
+	r := NewRollingCount(c, 0)
+	require.True(t, r.Take(7, 10))
+	assert.False(t, r.Take(4, 10), "7+4 is over 10: nothing is taken")
+	assert.Equal(t, int64(7), r.Used())
+	c.Advance(time.Hour)
+	require.True(t, r.Take(3, 10))
+	assert.False(t, r.Take(1, 10))
+	assert.True(t, r.Take(1<<40, 0), "a limit of 0 is unlimited")
+
+	c.Set(epoch.Add(24*time.Hour - time.Nanosecond))
+	assert.Equal(t, int64(10+1<<40), r.Used())
+	c.Set(epoch.Add(24 * time.Hour))
+	assert.Equal(t, int64(3+1<<40), r.Used(), "the first 7 leave 24 h after they were taken")
+	r.Reset()
+	assert.Zero(t, r.Used())
 }

@@ -80,7 +80,7 @@ type Server struct {
 	slots    *LongRunningSlots
 	sessions *sessionStore
 	// bulkBatches and bulkRecords are the Bulk API allocations per rolling 24 h.
-	bulkBatches, bulkRecords *rollingCounter
+	bulkBatches, bulkRecords *limits.RollingCount
 	bulk                     *bulkJobs
 
 	latencyEnv *faults.Env
@@ -122,8 +122,8 @@ func New(opts Options) (*Server, error) {
 		lockDice: faults.NewRand(opts.Seed ^ 0x6c6f636b),
 		st:       newStore(opts.Clock.Now()),
 
-		bulkBatches: newRollingCounter(opts.Clock, limits.DefaultPeriod),
-		bulkRecords: newRollingCounter(opts.Clock, limits.DefaultPeriod),
+		bulkBatches: limits.NewRollingCount(opts.Clock, limits.DefaultPeriod),
+		bulkRecords: limits.NewRollingCount(opts.Clock, limits.DefaultPeriod),
 		bulk:        newBulkJobs(),
 	}
 	s.sessions = newSessionStore(opts.Clock, s.orgID, opts.Seed)
@@ -257,8 +257,8 @@ func (s *Server) resetState() {
 	s.cursors = newCursorStore(s.clock)
 	s.mu.Unlock()
 	s.alloc.Reset()
-	s.bulkBatches.reset()
-	s.bulkRecords.reset()
+	s.bulkBatches.Reset()
+	s.bulkRecords.Reset()
 	s.slots.Reset()
 	s.dailyRefused.Store(0)
 	s.lockRowFailures.Store(0)
