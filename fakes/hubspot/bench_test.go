@@ -34,11 +34,11 @@ func BenchmarkRollingWindowAllow(b *testing.B) {
 }
 
 func BenchmarkDailyCounterUse(b *testing.B) {
-	d := newDailyCounter(clock.Real(), 0, time.UTC)
+	d := limits.NewCalendarDay(clock.Real(), 0, time.UTC)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			d.use()
+			d.Use()
 		}
 	})
 }

@@ -232,7 +232,7 @@ func (s *Server) LimitStats() LimitStats {
 }
 
 // DailyUsage is the account's API usage today.
-func (s *Server) DailyUsage() DailyUsage { return s.rl.daily.usage() }
+func (s *Server) DailyUsage() DailyUsage { return s.rl.daily.Usage() }
 
 // newCorrelationID is a UUID-shaped id drawn from the seeded source.
 func (s *Server) newCorrelationID() string {

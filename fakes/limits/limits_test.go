@@ -245,3 +245,37 @@ func TestRollingCountTakesAllOrNone(t *testing.T) {
 	r.Reset()
 	assert.Zero(t, r.Used())
 }
+
+// The day ends at midnight in the allocation's zone: 25 hours after the midnight that
+// starts the day daylight-saving time ends (New York, 2026-11-01).
+func TestCalendarDayResetsAtMidnightInItsZone(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, ny)
+	c := clock.NewManual(start.Add(23 * time.Hour))
+	d := NewCalendarDay(c, 2, ny)
+	ok, u := d.Use()
+	require.True(t, ok)
+	assert.Equal(t, DayUsage{Used: 1, Limit: 2, Day: "2026-11-01", ResetsAt: start.Add(25 * time.Hour)}, u)
+	ok, counted := d.Use()
+	require.True(t, ok)
+	ok, _ = d.Use()
+	assert.False(t, ok, "a refused call does not count")
+	assert.Equal(t, int64(2), d.Usage().Used)
+
+	c.Set(start.Add(25*time.Hour - time.Nanosecond))
+	ok, _ = d.Use()
+	assert.False(t, ok, "one nanosecond before midnight")
+	c.Set(start.Add(25 * time.Hour))
+	d.Refund(counted)
+	assert.Equal(t, DayUsage{Used: 0, Limit: 2, Day: "2026-11-02", ResetsAt: start.Add(49 * time.Hour)}, d.Usage(),
+		"a new day, and yesterday's call is not refunded to it")
+	ok, u = d.Use()
+	require.True(t, ok)
+	d.Refund(u)
+	assert.Zero(t, d.Usage().Used, "today's call is refunded")
+
+	d.Configure(5, time.UTC)
+	assert.Equal(t, DayUsage{Used: 0, Limit: 5, Day: "2026-11-02", ResetsAt: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}, d.Usage())
+}
