@@ -39,12 +39,33 @@ func Target() fakehttptest.Target {
 		EffectCreates: true,
 		Unauthorized: fakehttptest.Unauthorized{
 			Request: func(t *testing.T, baseURL string) *http.Request {
-				return newRequest(t, http.MethodGet, baseURL+"/services/rest/record/v1/inventoryItem", "")
+				return fakehttptest.NewRequest(t, http.MethodGet, baseURL+"/services/rest/record/v1/inventoryItem", "")
 			},
 			Status: http.StatusUnauthorized,
 			Body:   invalidLogin,
 		},
 		TightLimits: `{"concurrency":1}`,
+		Flags: []string{"-tier", "-suitecloud-plus", "-concurrency", "-held", "-latency", "-token", "-duplicate-external-id",
+			"-catalog-size", "-locations", "-fulfill-after", "-receipts-every", "-push-url", "-push-secret", "-account"},
+		BadFlags: func(*testing.T) []fakehttptest.BadFlag {
+			return []fakehttptest.BadFlag{
+				{Args: []string{"--tier", "gold"}, Want: "--tier"},
+				{Args: []string{"--latency", "fast"}, Want: "--latency"},
+				{Args: []string{"--read-latency", "lognormal(2s,1s)"}, Want: "--read-latency"},
+				{Args: []string{"--duplicate-external-id", "409"}, Want: "--duplicate-external-id"},
+				{Args: []string{"--tax-fields", "keep"}, Want: "--tax-fields"},
+				{Args: []string{"--fulfill-after", "later"}, Want: "--fulfill-after"},
+				{Args: []string{"--receipts-every", "-1m"}, Want: "--receipts-every"},
+				{Args: []string{"--overlimit-401-share", "2"}, Want: "--overlimit-401-share"},
+				{Args: []string{"--held", "-1"}, Want: "--held"},
+				{Args: []string{"--concurrency", "-5"}, Want: "--concurrency"},
+				{Args: []string{"--locations", "9"}, Want: "--locations"},
+				{Args: []string{"--catalog-size", "0"}, Want: "--catalog-size"},
+				{Args: []string{"--push-url", "ftp://x"}, Want: "push URL"},
+				{Args: []string{"--push-secret", "x"}, Want: "--push-url"},
+				{Args: []string{"--suitecloud-plus", "many"}, Want: "suitecloud-plus"},
+			}
+		},
 	}
 }
 
@@ -55,7 +76,7 @@ func salesOrder(t *testing.T, baseURL, key string) *http.Request {
 		"entity":     map[string]any{"id": netsuite.DefaultCustomerID},
 		"item":       map[string]any{"items": []any{map[string]any{"item": map[string]any{"id": "1001"}, "quantity": 1}}},
 	})
-	req := newRequest(t, http.MethodPost, baseURL+salesOrderPath, string(body))
+	req := fakehttptest.NewRequest(t, http.MethodPost, baseURL+salesOrderPath, string(body))
 	req.Header.Set("Authorization", "Bearer conformance")
 	req.Header.Set("Content-Type", "application/json")
 	return req
@@ -77,12 +98,4 @@ func invalidLogin(header http.Header, body []byte) error {
 		return fmt.Errorf("WWW-Authenticate %q: want a Bearer challenge for the account", header.Get("WWW-Authenticate"))
 	}
 	return nil
-}
-
-func newRequest(t *testing.T, method, url, body string) *http.Request {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }
