@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 )
 
 // t0 is the manual clock's start: 9:00 in New York on Black Friday.
@@ -37,9 +38,7 @@ func setup(t *testing.T, mutate ...func(*Options)) *testBundle {
 	}
 	srv, err := New(opts)
 	require.NoError(t, err)
-	u, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	u := fakehttptest.Start(t, srv)
 	return &testBundle{srv: srv, clock: c, url: u, token: testToken}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 )
 
 var epoch = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -46,9 +47,7 @@ func setup(t *testing.T, mod ...func(*Options)) (*Server, *bundle) {
 	}
 	srv, err := New(opts)
 	require.NoError(t, err)
-	url, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	url := fakehttptest.Start(t, srv)
 	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512}
 	t.Cleanup(tr.CloseIdleConnections)
 	return srv, &bundle{srv: srv, clock: c, url: url, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 )
 
 // t0 is the manual clock's start.
@@ -36,9 +37,7 @@ func setup(t *testing.T, mutate ...func(*Options)) *testBundle {
 	}
 	srv, err := New(opts)
 	require.NoError(t, err)
-	u, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	u := fakehttptest.Start(t, srv)
 	b := &testBundle{srv: srv, clock: c, url: u}
 	b.token = b.login(t)
 	return b

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/shopify/webhooks"
 )
 
@@ -91,9 +92,7 @@ func setup(t *testing.T, o Options) (*Server, *testBundle) {
 	}
 	s, err := New(o)
 	require.NoError(t, err)
-	b.url, err = s.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	b.url = fakehttptest.Start(t, s)
 	return s, b
 }
 
