@@ -42,13 +42,7 @@ func (s *Server) createSalesOrder(w http.ResponseWriter, r *http.Request) *apiEr
 	}
 	id, events, e := s.insertSalesOrder(n, in)
 	s.mu.Unlock()
-	if e != nil {
-		s.rejectCreate(RecordSalesOrder, body, e)
-		return e
-	}
-	s.publish(events)
-	writeCreated(w, recordURL(r, RecordSalesOrder, id))
-	return nil
+	return s.answerCreate(w, r, body, id, events, e)
 }
 
 // insertSalesOrder resolves and stores o, prepared from in; call with s.mu held.
@@ -72,6 +66,19 @@ func (s *Server) insertSalesOrder(o *salesOrder, in *orderInput) (int64, []Event
 		NaturalKey: o.NaturalKey, CreateAttempt: true, Detail: o.detail(),
 	})
 	return o.ID, s.stockEvents(changed, "salesOrder", now), nil
+}
+
+// answerCreate answers a sales order create: 204 with the new record's Location, and its
+// stock events published; or, when insertSalesOrder refused it (e), the refusal recorded
+// in the ledger and returned.
+func (s *Server) answerCreate(w http.ResponseWriter, r *http.Request, body []byte, id int64, events []Event, e *apiError) *apiError {
+	if e != nil {
+		s.rejectCreate(RecordSalesOrder, body, e)
+		return e
+	}
+	s.publish(events)
+	writeCreated(w, recordURL(r, RecordSalesOrder, id))
+	return nil
 }
 
 // upsertSalesOrder is PUT /salesOrder/eid:X: create if absent, update if present; both
@@ -109,13 +116,7 @@ func (s *Server) upsertSalesOrder(w http.ResponseWriter, r *http.Request, rid re
 		}
 		id, events, e := s.insertSalesOrder(n, in)
 		s.mu.Unlock()
-		if e != nil {
-			s.rejectCreate(RecordSalesOrder, body, e)
-			return e
-		}
-		s.publish(events)
-		writeCreated(w, recordURL(r, RecordSalesOrder, id))
-		return nil
+		return s.answerCreate(w, r, body, id, events, e)
 	}
 	events, e := s.updateSalesOrder(o, in)
 	id := o.ID
