@@ -239,9 +239,7 @@ func (s *Server) newCorrelationID() string {
 	s.corrMu.Lock()
 	a, b := s.corrRnd.Uint64(), s.corrRnd.Uint64()
 	s.corrMu.Unlock()
-	a = a&^0xf000 | 0x4000     // version 4
-	b = b&^(0xc<<60) | 0x8<<60 // variant 10
-	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+	return fakehttp.UUIDv4(a, b)
 }
 
 // apiPrefix is where every CRM route lives.

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"encoding/hex"
 	"strconv"
 	"strings"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // Resource ids are int64s above 2^53, as on a real store, so a consumer that decodes
@@ -190,23 +191,5 @@ func derive(seed uint64, purpose uint64, n int) uint64 {
 // the seed: the same seed and the same sequence of actions give the same ids.
 func eventUUID(seed uint64, n int64) string {
 	hi := splitmix64(seed ^ 0x45564e54 ^ uint64(n))
-	lo := splitmix64(hi ^ uint64(n)<<1)
-	var b [16]byte
-	for i := 0; i < 8; i++ {
-		b[i] = byte(hi >> (56 - 8*i))
-		b[8+i] = byte(lo >> (56 - 8*i))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], b[10:16])
-	return string(out[:])
+	return fakehttp.UUIDv4(hi, splitmix64(hi^uint64(n)<<1))
 }
