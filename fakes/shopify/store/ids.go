@@ -37,81 +37,59 @@ const (
 // maxLines is the most line items one order can have (line ids leave room for 1024).
 const maxLines = 1_000
 
-func orderID(idx int) int64 { return orderBase + int64(idx+1)*orderStride }
-
-func orderIndex(id int64) (int, bool) {
-	d := id - orderBase
-	if d <= 0 || d%orderStride != 0 {
+// positionOf inverts base + (i+1)*stride, the id of the resource at position i: it
+// returns i, and false for an id that is not one of those.
+func positionOf(id, base, stride int64) (int, bool) {
+	d := id - base
+	if d <= 0 || d%stride != 0 {
 		return 0, false
 	}
-	return int(d/orderStride - 1), true
+	return int(d/stride - 1), true
 }
+
+// orderSlotOf inverts base + orderIdx*linesPerOrder + n, the id of an order's n-th line
+// (or fulfillment order line).
+func orderSlotOf(id, base int64) (orderIdx, n int, ok bool) {
+	d := id - base
+	if d < 0 {
+		return 0, 0, false
+	}
+	return int(d / linesPerOrder), int(d % linesPerOrder), true
+}
+
+func orderID(idx int) int64 { return orderBase + int64(idx+1)*orderStride }
+
+func orderIndex(id int64) (int, bool) { return positionOf(id, orderBase, orderStride) }
 
 func lineID(orderIdx, lineNo int) int64 {
 	return lineBase + int64(orderIdx)*linesPerOrder + int64(lineNo)
 }
 
-func lineIndex(id int64) (orderIdx, lineNo int, ok bool) {
-	d := id - lineBase
-	if d < 0 {
-		return 0, 0, false
-	}
-	return int(d / linesPerOrder), int(d % linesPerOrder), true
-}
+func lineIndex(id int64) (orderIdx, lineNo int, ok bool) { return orderSlotOf(id, lineBase) }
 
 func fulfillmentOrderID(orderIdx int) int64 { return foBase + int64(orderIdx+1)*orderStride }
 
-func fulfillmentOrderIndex(id int64) (int, bool) {
-	d := id - foBase
-	if d <= 0 || d%orderStride != 0 {
-		return 0, false
-	}
-	return int(d/orderStride - 1), true
-}
+func fulfillmentOrderIndex(id int64) (int, bool) { return positionOf(id, foBase, orderStride) }
 
 func foLineID(orderIdx, lineNo int) int64 {
 	return foLineBase + int64(orderIdx)*linesPerOrder + int64(lineNo)
 }
 
-func foLineIndex(id int64) (orderIdx, lineNo int, ok bool) {
-	d := id - foLineBase
-	if d < 0 {
-		return 0, 0, false
-	}
-	return int(d / linesPerOrder), int(d % linesPerOrder), true
-}
+func foLineIndex(id int64) (orderIdx, lineNo int, ok bool) { return orderSlotOf(id, foLineBase) }
 
 func customerID(idx int) int64 { return customerBase + int64(idx+1)*customerStride }
 
-func customerIndex(id int64) (int, bool) {
-	d := id - customerBase
-	if d <= 0 || d%customerStride != 0 {
-		return 0, false
-	}
-	return int(d/customerStride - 1), true
-}
+func customerIndex(id int64) (int, bool) { return positionOf(id, customerBase, customerStride) }
 
 func productID(item int) int64       { return productBase + int64(item+1)*catalogStride }
 func variantID(item int) int64       { return variantBase + int64(item+1)*catalogStride }
 func inventoryItemID(item int) int64 { return itemBase + int64(item+1)*catalogStride }
 
-func catalogIndex(id, base int64) (int, bool) {
-	d := id - base
-	if d <= 0 || d%catalogStride != 0 {
-		return 0, false
-	}
-	return int(d/catalogStride - 1), true
-}
+func catalogIndex(id, base int64) (int, bool) { return positionOf(id, base, catalogStride) }
 
 func locationID(idx int) int64 { return locationBase + int64(idx+1)*locationStride }
 
-func locationIndex(id int64) (int, bool) {
-	d := id - locationBase
-	if d <= 0 || d%locationStride != 0 {
-		return 0, false
-	}
-	return int(d/locationStride - 1), true
-}
+func locationIndex(id int64) (int, bool) { return positionOf(id, locationBase, locationStride) }
 
 func transactionID(orderIdx, n int) int64 {
 	return transactionBase + int64(orderIdx)*txPerOrder + int64(n)
