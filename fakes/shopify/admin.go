@@ -270,38 +270,13 @@ type cancelBody struct {
 }
 
 func (s *Server) adminCancel(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var b cancelBody
-	if !readAdminBody(w, r, &b, true) {
-		return
-	}
-	restock := b.Restock == nil || *b.Restock
-	ch, err := s.store.CancelOrder(id, b.Reason, restock)
-	if err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, ch)
+	adminChange(w, r, true, func(id int64, b cancelBody) (store.Change, error) {
+		return s.store.CancelOrder(id, b.Reason, b.Restock == nil || *b.Restock)
+	})
 }
 
 func (s *Server) adminEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var e store.OrderEdit
-	if !readAdminBody(w, r, &e, false) {
-		return
-	}
-	ch, err := s.store.EditOrder(id, e)
-	if err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, ch)
+	adminChange(w, r, false, s.store.EditOrder)
 }
 
 type tagsBody struct {
@@ -311,32 +286,28 @@ type tagsBody struct {
 }
 
 func (s *Server) adminTags(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var b tagsBody
-	if !readAdminBody(w, r, &b, false) {
-		return
-	}
-	ch, err := s.store.TagOrder(id, append(b.Tags, b.Add...), b.Remove)
-	if err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, ch)
+	adminChange(w, r, false, func(id int64, b tagsBody) (store.Change, error) {
+		return s.store.TagOrder(id, append(b.Tags, b.Add...), b.Remove)
+	})
 }
 
 func (s *Server) adminUpdateCustomer(w http.ResponseWriter, r *http.Request) {
+	adminChange(w, r, false, s.store.UpdateCustomer)
+}
+
+// adminChange serves an admin POST that changes one record: the id from the path, a JSON
+// body B (optional: an empty body is B's zero value), and the store's change as the
+// answer, or its error.
+func adminChange[B any](w http.ResponseWriter, r *http.Request, optional bool, change func(id int64, body B) (store.Change, error)) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
 	}
-	var u store.CustomerUpdate
-	if !readAdminBody(w, r, &u, false) {
+	var b B
+	if !readAdminBody(w, r, &b, optional) {
 		return
 	}
-	ch, err := s.store.UpdateCustomer(id, u)
+	ch, err := change(id, b)
 	if err != nil {
 		writeStoreError(w, err)
 		return
