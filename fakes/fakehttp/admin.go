@@ -117,16 +117,11 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, ledger.Snapshot{})
 		return
 	}
-	q := ledger.Query{Record: r.URL.Query().Get("record")}
-	var ok bool
-	if q.Since, ok = QueryInt(w, r, "since", 0, 0); !ok {
-		return
-	}
-	limit, ok := QueryInt(w, r, "limit", 0, 0)
+	since, limit, ok := QueryPage(w, r, 0, 0)
 	if !ok {
 		return
 	}
-	q.Limit = int(limit)
+	q := ledger.Query{Record: r.URL.Query().Get("record"), Since: since, Limit: int(limit)}
 	q.NoEffects = r.URL.Query().Get("effects") == "false"
 	q.DuplicatesOnly = r.URL.Query().Get("duplicates") == "true"
 	WriteJSON(w, http.StatusOK, s.cfg.Ledger.Snapshot(q))
@@ -173,6 +168,19 @@ func QueryInt(w http.ResponseWriter, r *http.Request, key string, def, max int64
 		return 0, false
 	}
 	return n, true
+}
+
+// QueryPage reads the since and limit parameters of an admin list (GET /_fake/ledger,
+// /_fake/events, /_fake/flow/runs...): since as QueryInt with no default or bound, limit
+// with def and max. A bad value is answered 400, and it returns false.
+func QueryPage(w http.ResponseWriter, r *http.Request, def, max int64) (since, limit int64, ok bool) {
+	if since, ok = QueryInt(w, r, "since", 0, 0); !ok {
+		return 0, 0, false
+	}
+	if limit, ok = QueryInt(w, r, "limit", def, max); !ok {
+		return 0, 0, false
+	}
+	return since, limit, true
 }
 
 func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {

@@ -338,11 +338,7 @@ func (s *Server) adminStock(w http.ResponseWriter, _ *http.Request) {
 
 // adminEvents lists the events the store produced with seq > since, oldest first.
 func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
-	since, ok := fakehttp.QueryInt(w, r, "since", 0, 0)
-	if !ok {
-		return
-	}
-	limit, ok := fakehttp.QueryInt(w, r, "limit", defaultEventLimit, maxEventLimit)
+	since, limit, ok := fakehttp.QueryPage(w, r, defaultEventLimit, maxEventLimit)
 	if !ok {
 		return
 	}

@@ -53,11 +53,7 @@ func (e *Engine) serveSetWorkflows(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Engine) serveRuns(w http.ResponseWriter, r *http.Request) {
-	since, ok := fakehttp.QueryInt(w, r, "since", 0, 0)
-	if !ok {
-		return
-	}
-	limit, ok := fakehttp.QueryInt(w, r, "limit", 0, 0)
+	since, limit, ok := fakehttp.QueryPage(w, r, 0, 0)
 	if !ok {
 		return
 	}

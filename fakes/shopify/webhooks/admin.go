@@ -118,11 +118,7 @@ func (d *Deliverer) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Deliverer) serveDeliveries(w http.ResponseWriter, r *http.Request) {
-	since, ok := fakehttp.QueryInt(w, r, "since", 0, 0)
-	if !ok {
-		return
-	}
-	limit, ok := fakehttp.QueryInt(w, r, "limit", 0, 0)
+	since, limit, ok := fakehttp.QueryPage(w, r, 0, 0)
 	if !ok {
 		return
 	}
