@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +17,7 @@ func hubspotDo(t *testing.T, token, method, url, body string) (*http.Response, [
 	if token != "" {
 		headers = append(headers, "Authorization", "Bearer "+token)
 	}
-	return fakeDo(t, method, url, body, headers...)
+	return fakehttptest.Do(t, method, url, body, headers...)
 }
 
 func TestFakeHubSpotServes(t *testing.T) {

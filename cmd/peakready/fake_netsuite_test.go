@@ -13,12 +13,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/netsuite"
 )
 
 func netsuiteRequest(t *testing.T, method, url, body string) (*http.Response, []byte) {
 	t.Helper()
-	return fakeDo(t, method, url, body, "Authorization", "Bearer anything")
+	return fakehttptest.Do(t, method, url, body, "Authorization", "Bearer anything")
 }
 
 func TestFakeNetSuiteServes(t *testing.T) {
@@ -55,7 +56,7 @@ func TestFakeNetSuiteProfileAndToken(t *testing.T) {
 
 	resp, _ := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "--token restricts credentials")
-	_, body := fakeDo(t, http.MethodGet, url+"/services/rest/system/v1/governanceLimits", "", "Authorization", "Bearer s3cret")
+	_, body := fakehttptest.Do(t, http.MethodGet, url+"/services/rest/system/v1/governanceLimits", "", "Authorization", "Bearer s3cret")
 	var gov map[string]any
 	require.NoError(t, json.Unmarshal(body, &gov))
 	assert.Equal(t, 3.0, gov["accountConcurrencyLimit"], "the profile's limits apply")
@@ -98,6 +99,6 @@ func TestFakeNetSuiteTokenFromEnv(t *testing.T) {
 	resp, _ := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), `realm="777_SB1"`)
-	ok, _ := fakeDo(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "", "Authorization", "Bearer env-token")
+	ok, _ := fakehttptest.Do(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "", "Authorization", "Bearer env-token")
 	assert.Equal(t, http.StatusOK, ok.StatusCode)
 }

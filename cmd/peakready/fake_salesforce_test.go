@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +25,7 @@ func salesforceToken(t *testing.T, base string, form url.Values) (int, map[strin
 
 func salesforceGet(t *testing.T, base, token, path string) *http.Response {
 	t.Helper()
-	resp, _ := fakeDo(t, http.MethodGet, base+path, "", "Authorization", "Bearer "+token)
+	resp, _ := fakehttptest.Do(t, http.MethodGet, base+path, "", "Authorization", "Bearer "+token)
 	return resp
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,19 +19,19 @@ import (
 func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	t.Parallel()
 	url := startFake(t, "shopify", "--plan", "standard", "--seed", "9", "--catalog-size", "20", "--locations", "3", "--access-token", "shpat_x").URL
-	resp, body := fakeDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name plan { displayName } } locations(first: 5) { nodes { name } } }"}`,
+	resp, body := fakehttptest.Do(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name plan { displayName } } locations(first: 5) { nodes { name } } }"}`,
 		"X-Shopify-Access-Token", "shpat_x", "Content-Type", "application/json")
 	require.Equal(t, 200, resp.StatusCode, string(body))
 	assert.Equal(t, "2026-01", resp.Header.Get("X-Shopify-API-Version"))
 	assert.Contains(t, string(body), `"plan":{"displayName":"Basic"}`)
 	assert.Contains(t, string(body), `{"name":"West Coast DC"}`)
 	assert.Contains(t, string(body), `"maximumAvailable":2000.0`)
-	resp, _ = fakeDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "other")
+	resp, _ = fakehttptest.Do(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "other")
 	assert.Equal(t, 401, resp.StatusCode)
 
-	resp, body = fakeDo(t, "POST", url+"/_fake/orders", `{"count": 3}`)
+	resp, body = fakehttptest.Do(t, "POST", url+"/_fake/orders", `{"count": 3}`)
 	require.Equal(t, 201, resp.StatusCode, string(body))
-	resp, body = fakeDo(t, "GET", url+"/admin/api/2026-10/orders.json?fields=id", "", "X-Shopify-Access-Token", "shpat_x")
+	resp, body = fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/orders.json?fields=id", "", "X-Shopify-Access-Token", "shpat_x")
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, "1/40", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
 	var l struct {
@@ -39,9 +40,9 @@ func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &l))
 	assert.Len(t, l.Orders, 3)
 
-	resp, _ = fakeDo(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
+	resp, _ = fakehttptest.Do(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
 	assert.Equal(t, 200, resp.StatusCode)
-	resp, _ = fakeDo(t, "GET", url+"/_fake/webhooks/stats", "")
+	resp, _ = fakehttptest.Do(t, "GET", url+"/_fake/webhooks/stats", "")
 	assert.Equal(t, 200, resp.StatusCode, "the deliverer's admin routes are mounted")
 }
 
@@ -50,14 +51,14 @@ func TestFakeShopifyAppsHaveTheirOwnBuckets(t *testing.T) {
 	t.Parallel()
 	url := startFake(t, "shopify", "--plan", "standard", "--app", "erp=tok-erp", "--app", "crm=tok-crm").URL
 	for _, tok := range []string{"tok-erp", "tok-erp", "tok-crm"} {
-		resp, _ := fakeDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", tok)
+		resp, _ := fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", tok)
 		require.Equal(t, 200, resp.StatusCode)
 	}
-	resp, _ := fakeDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "tok-crm")
+	resp, _ := fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "tok-crm")
 	assert.Equal(t, "2/40", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
-	resp, _ = fakeDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "nope")
+	resp, _ = fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "nope")
 	assert.Equal(t, 401, resp.StatusCode)
-	_, body := fakeDo(t, "GET", url+"/_fake/stats", "")
+	_, body := fakehttptest.Do(t, "GET", url+"/_fake/stats", "")
 	assert.Contains(t, string(body), `"name":"crm"`)
 	assert.Contains(t, string(body), `"name":"erp"`)
 }
@@ -76,7 +77,7 @@ func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 	}))
 	defer recv.Close()
 	url := startFake(t, "shopify", "--webhook-url", recv.URL+"/hooks", "--client-secret", "s3cret", "--customers", "0").URL
-	resp, body := fakeDo(t, "POST", url+"/_fake/orders", `{"count": 1}`)
+	resp, body := fakehttptest.Do(t, "POST", url+"/_fake/orders", `{"count": 1}`)
 	require.Equal(t, 201, resp.StatusCode, string(body))
 	seen := map[string]bool{}
 	deadline := time.After(10 * time.Second)
@@ -96,10 +97,10 @@ func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 func TestFakeShopifyTokenFromEnvAndLatency(t *testing.T) {
 	t.Setenv(envShopifyToken, "from-env")
 	url := startFake(t, "shopify", "--latency", "1ms", "--speed", "1000").URL
-	resp, _ := fakeDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "nope")
+	resp, _ := fakehttptest.Do(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "nope")
 	assert.Equal(t, 401, resp.StatusCode)
-	resp, _ = fakeDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "from-env")
+	resp, _ = fakehttptest.Do(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "from-env")
 	assert.Equal(t, 200, resp.StatusCode)
-	_, body := fakeDo(t, "GET", url+"/_fake/faults", "")
+	_, body := fakehttptest.Do(t, "GET", url+"/_fake/faults", "")
 	assert.Contains(t, string(body), `"fault":"latency"`)
 }

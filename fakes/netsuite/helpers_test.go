@@ -38,16 +38,10 @@ type bundle struct {
 func setup(t *testing.T, mod ...func(*Options)) (*Server, *bundle) {
 	t.Helper()
 	c := clock.NewManual(epoch)
-	opts := Options{
+	srv, url := fakehttptest.StartWith(t, New, Options{
 		Clock: c, Seed: 7, CatalogSize: 20, Locations: 2,
 		Limits: Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off"},
-	}
-	for _, m := range mod {
-		m(&opts)
-	}
-	srv, err := New(opts)
-	require.NoError(t, err)
-	url := fakehttptest.Start(t, srv)
+	}, mod...)
 	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512}
 	t.Cleanup(tr.CloseIdleConnections)
 	return srv, &bundle{srv: srv, clock: c, url: url, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}

@@ -31,13 +31,7 @@ type testBundle struct {
 func setup(t *testing.T, mutate ...func(*Options)) *testBundle {
 	t.Helper()
 	c := clock.NewManual(t0)
-	opts := Options{Clock: c, Seed: 7, Limits: Limits{Latency: "off"}}
-	for _, m := range mutate {
-		m(&opts)
-	}
-	srv, err := New(opts)
-	require.NoError(t, err)
-	u := fakehttptest.Start(t, srv)
+	srv, u := fakehttptest.StartWith(t, New, Options{Clock: c, Seed: 7, Limits: Limits{Latency: "off"}}, mutate...)
 	b := &testBundle{srv: srv, clock: c, url: u}
 	b.token = b.login(t)
 	return b

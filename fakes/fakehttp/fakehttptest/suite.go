@@ -185,6 +185,40 @@ func Start(t *testing.T, srv Server) string {
 	return url
 }
 
+// StartWith builds a fake with newFake from opts, after each mutate has adjusted them, and
+// starts it (Start); the test fails if either fails.
+func StartWith[O any, S Server](t *testing.T, newFake func(O) (S, error), opts O, mutate ...func(*O)) (S, string) {
+	t.Helper()
+	for _, m := range mutate {
+		m(&opts)
+	}
+	srv, err := newFake(opts)
+	if err != nil {
+		t.Fatalf("new fake: %v", err)
+	}
+	return srv, Start(t, srv)
+}
+
+// Do sends a request with body and headers (name, value pairs) and reads the whole
+// answer; the test fails if it cannot.
+func Do(t *testing.T, method, url, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req := NewRequest(t, method, url, body)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, raw
+}
+
 // NewRequest is http.NewRequest with body as a string; the test fails on an error.
 func NewRequest(t *testing.T, method, url, body string) *http.Request {
 	t.Helper()
