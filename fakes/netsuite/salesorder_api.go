@@ -233,16 +233,24 @@ func (s *Server) updateSalesOrder(o *salesOrder, in *orderInput) ([]Event, *apiE
 	return s.stockEvents(changed, reason, now), nil
 }
 
-// getSalesOrder is GET /salesOrder/{id} and /salesOrder/eid:X.
-func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
+// orderSnapshot is a copy of the sales order rid names, taken under the store's lock.
+func (s *Server) orderSnapshot(rid recordID) (salesOrder, refNames, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	o, ok := s.st.findOrder(rid)
 	if !ok {
-		s.mu.Unlock()
-		return notFound()
+		return salesOrder{}, refNames{}, false
 	}
 	snap, names := s.st.snapshotOrder(o)
-	s.mu.Unlock()
+	return snap, names, true
+}
+
+// getSalesOrder is GET /salesOrder/{id} and /salesOrder/eid:X.
+func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
+	snap, names, ok := s.orderSnapshot(rid)
+	if !ok {
+		return notFound()
+	}
 	b, e := salesOrderBody(baseURL(r), &snap, names, expandSubResources(r))
 	if e != nil {
 		return e
@@ -256,14 +264,10 @@ func (s *Server) salesOrderSublist(w http.ResponseWriter, r *http.Request, rid r
 	if name != "item" {
 		return unknownPath(r.URL.Path)
 	}
-	s.mu.Lock()
-	o, ok := s.st.findOrder(rid)
+	snap, _, ok := s.orderSnapshot(rid)
 	if !ok {
-		s.mu.Unlock()
 		return notFound()
 	}
-	snap, _ := s.st.snapshotOrder(o)
-	s.mu.Unlock()
 	base := baseURL(r)
 	writeJSON(w, http.StatusOK, newSublist(base+recordPrefix+RecordSalesOrder+"/"+itoa(snap.ID)+"/item", orderLineViews(base, &snap)))
 	return nil
