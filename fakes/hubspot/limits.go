@@ -232,14 +232,8 @@ func (l Limits) resolve() (*settings, error) {
 	default:
 		return nil, fmt.Errorf("external_id_property %q: want a property name (lower case letters, digits, _) or none", l.ExternalIDProperty)
 	}
-	if l.Latency != "off" {
-		d, err := latency.Parse(l.Latency)
-		if err != nil {
-			return nil, fmt.Errorf("latency: %w (or off)", err)
-		}
-		if f, ok := d.(latency.Fixed); !ok || f.D > 0 {
-			s.latency = d
-		}
+	if s.latency, err = latency.ParseKnob(l.Latency); err != nil {
+		return nil, fmt.Errorf("latency: %w (or off)", err)
 	}
 	s.limits = l
 	return s, nil

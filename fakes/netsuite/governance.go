@@ -299,15 +299,9 @@ func (l Limits) resolve() (*settings, error) {
 }
 
 func parseLatency(knob, spec string) (latency.Distribution, error) {
-	if spec == "off" {
-		return nil, nil
-	}
-	d, err := latency.Parse(spec)
+	d, err := latency.ParseKnob(spec)
 	if err != nil {
 		return nil, knobErrorf(knob, "%v", err)
-	}
-	if f, ok := d.(latency.Fixed); ok && f.D == 0 {
-		return nil, nil
 	}
 	return d, nil
 }

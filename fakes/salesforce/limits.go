@@ -269,14 +269,8 @@ func (l Limits) resolve() (*settings, error) {
 	default:
 		return nil, fmt.Errorf("duplicate_rule %q: want on or off", l.DuplicateRule)
 	}
-	if l.Latency != "off" {
-		d, err := latency.Parse(l.Latency)
-		if err != nil {
-			return nil, fmt.Errorf("latency: %w (or off)", err)
-		}
-		if f, ok := d.(latency.Fixed); !ok || f.D > 0 {
-			s.latency = d
-		}
+	if s.latency, err = latency.ParseKnob(l.Latency); err != nil {
+		return nil, fmt.Errorf("latency: %w (or off)", err)
 	}
 	if s.versions, err = ParseVersions(l.APIVersions); err != nil {
 		return nil, fmt.Errorf("api_versions: %w", err)
