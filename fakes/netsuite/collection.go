@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // maxPageSize is NetSuite's default and largest collection page.
@@ -69,7 +71,7 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, record 
 
 	total := len(ids)
 	page := ids[min(offset, total):min(offset+limit, total)]
-	base := baseURL(r) + recordPrefix + record
+	base := fakehttp.BaseURL(r) + recordPrefix + record
 	p := collectionPage{
 		Count: len(page), HasMore: offset+len(page) < total, Items: make([]collectionItem, len(page)),
 		Offset: offset, TotalResults: total,

@@ -423,7 +423,7 @@ func (s *Server) serveGovernanceLimits(w http.ResponseWriter, r *http.Request) {
 	}
 	n := s.settings.Load().accountLimit
 	writeJSON(w, http.StatusOK, governanceLimitsView{
-		Links: selfLinks(baseURL(r) + governancePath), AccountConcurrencyLimit: n, UnallocatedConcurrencyLimit: n, LimitType: "accountLimit",
+		Links: selfLinks(fakehttp.BaseURL(r) + governancePath), AccountConcurrencyLimit: n, UnallocatedConcurrencyLimit: n, LimitType: "accountLimit",
 	})
 }
 

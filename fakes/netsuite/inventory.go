@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // inventoryLocationView is one line of an item's locations sublist.
@@ -96,7 +97,7 @@ func (s *Server) getInventoryItem(w http.ResponseWriter, r *http.Request, rid re
 	if !ok {
 		return notFound()
 	}
-	writeJSON(w, http.StatusOK, renderInventoryItem(baseURL(r), &snap, names, expandSubResources(r)))
+	writeJSON(w, http.StatusOK, renderInventoryItem(fakehttp.BaseURL(r), &snap, names, expandSubResources(r)))
 	return nil
 }
 
@@ -109,7 +110,7 @@ func (s *Server) inventoryItemSublist(w http.ResponseWriter, r *http.Request, ri
 	if !ok {
 		return notFound()
 	}
-	self := baseURL(r) + recordPrefix + RecordInventoryItem + "/" + itoa(snap.ID) + "/locations"
+	self := fakehttp.BaseURL(r) + recordPrefix + RecordInventoryItem + "/" + itoa(snap.ID) + "/locations"
 	writeJSON(w, http.StatusOK, newSublist(self, locationViews(&snap, names)))
 	return nil
 }

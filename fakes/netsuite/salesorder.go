@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // maxLines bounds a sales order's item sublist.
@@ -349,7 +350,7 @@ type orderLineView struct {
 
 func (v orderLineView) MarshalJSON() ([]byte, error) {
 	type plain orderLineView
-	b, err := marshal(plain(v))
+	b, err := fakehttp.Marshal(plain(v))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/ledger"
 )
 
@@ -251,7 +252,7 @@ func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request, rid recor
 	if !ok {
 		return notFound()
 	}
-	b, e := salesOrderBody(baseURL(r), &snap, names, expandSubResources(r))
+	b, e := salesOrderBody(fakehttp.BaseURL(r), &snap, names, expandSubResources(r))
 	if e != nil {
 		return e
 	}
@@ -268,7 +269,7 @@ func (s *Server) salesOrderSublist(w http.ResponseWriter, r *http.Request, rid r
 	if !ok {
 		return notFound()
 	}
-	base := baseURL(r)
+	base := fakehttp.BaseURL(r)
 	writeJSON(w, http.StatusOK, newSublist(base+recordPrefix+RecordSalesOrder+"/"+itoa(snap.ID)+"/item", orderLineViews(base, &snap)))
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // suiteqlPath is the SuiteQL resource.
@@ -91,17 +93,17 @@ func (s *Server) serveSuiteQL(w http.ResponseWriter, r *http.Request) *apiError 
 		for j, v := range row {
 			if sv, ok := v.render(); ok {
 				b.WriteByte(',')
-				k, _ := marshal(names[j])
+				k, _ := fakehttp.Marshal(names[j])
 				b.Write(k)
 				b.WriteByte(':')
-				sb, _ := marshal(sv)
+				sb, _ := fakehttp.Marshal(sv)
 				b.Write(sb)
 			}
 		}
 		b.WriteByte('}')
 		p.Items[i] = b.Bytes()
 	}
-	base := baseURL(r) + suiteqlPath
+	base := fakehttp.BaseURL(r) + suiteqlPath
 	p.Links = pageLinks(base, nil, offset, limit, total)
 	writeJSON(w, http.StatusOK, p)
 	return nil

@@ -470,12 +470,3 @@ func unescapePath(p string) (string, error) {
 	}
 	return url.PathUnescape(p)
 }
-
-// baseURL is the scheme and host the request came in on: the instance_url of tokens.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
