@@ -185,6 +185,19 @@ func Start(t *testing.T, srv Server) string {
 	return url
 }
 
+// Build is a Target.New that builds a fake with newFake from opts; the test fails if it
+// cannot.
+func Build[O any, S Server](newFake func(O) (S, error), opts O) func(t *testing.T) Server {
+	return func(t *testing.T) Server {
+		t.Helper()
+		srv, err := newFake(opts)
+		if err != nil {
+			t.Fatalf("new fake: %v", err)
+		}
+		return srv
+	}
+}
+
 // StartWith builds a fake with newFake from opts, after each mutate has adjusted them, and
 // starts it (Start); the test fails if either fails.
 func StartWith[O any, S Server](t *testing.T, newFake func(O) (S, error), opts O, mutate ...func(*O)) (S, string) {

@@ -26,14 +26,8 @@ const Token = "pat-na1-conformance"
 // request per ten seconds.
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
-		Name: "hubspot",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := hubspot.New(hubspot.Options{Seed: 1, Limits: hubspot.Limits{Latency: "0"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		Name:          "hubspot",
+		New:           fakehttptest.Build(hubspot.New, hubspot.Options{Seed: 1, Limits: hubspot.Limits{Latency: "0"}}),
 		Args:          []string{"--latency", "0"},
 		Effect:        createContact,
 		EffectCreates: true,

@@ -24,16 +24,10 @@ const salesOrderPath = "/services/rest/record/v1/salesOrder"
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
 		Name: "netsuite",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := netsuite.New(netsuite.Options{
-				Seed:   1,
-				Limits: netsuite.Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off", ReceiptsEvery: "off"},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		New: fakehttptest.Build(netsuite.New, netsuite.Options{
+			Seed:   1,
+			Limits: netsuite.Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off", ReceiptsEvery: "off"},
+		}),
 		Args:          []string{"--latency", "0", "--read-latency", "0", "--fulfill-after", "off", "--receipts-every", "off"},
 		Effect:        salesOrder,
 		EffectCreates: true,

@@ -25,14 +25,8 @@ const contactPath = "/services/data/v66.0/sobjects/Contact"
 // allocation of 1.
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
-		Name: "salesforce",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := salesforce.New(salesforce.Options{Seed: 1, Limits: salesforce.Limits{Latency: "0"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		Name:          "salesforce",
+		New:           fakehttptest.Build(salesforce.New, salesforce.Options{Seed: 1, Limits: salesforce.Limits{Latency: "0"}}),
 		Args:          []string{"--latency", "0"},
 		Effect:        createContact,
 		EffectCreates: true,

@@ -37,14 +37,8 @@ const adjust = `mutation adjust($input: InventoryAdjustQuantitiesInput!, $key: S
 // limit is a GraphQL cost bucket of 20 points restored at 1 a second.
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
-		Name: "shopify",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := shopify.New(shopify.Options{Seed: 1, CatalogSize: 20, Customers: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		Name:   "shopify",
+		New:    fakehttptest.Build(shopify.New, shopify.Options{Seed: 1, CatalogSize: 20, Customers: -1}),
 		Args:   []string{"--catalog-size", "20", "--customers", "0"},
 		Effect: adjustInventory,
 		Unauthorized: fakehttptest.Unauthorized{
