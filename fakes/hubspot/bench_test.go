@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
-	"github.com/peakready/peakready/fakes/internal/fakebench"
+	"github.com/peakready/peakready/fakes/internal/benchtest"
 	"github.com/peakready/peakready/fakes/limits"
 )
 
@@ -146,7 +146,7 @@ const benchContacts = 1000
 
 // createTarget creates a new contact each time; run counts the runs so that every
 // run's emails are new.
-func createTarget(run string) fakebench.Target {
+func createTarget(run string) benchtest.Target {
 	return func(i int) (string, string) {
 		return "/crm/v3/objects/contacts", fmt.Sprintf(`{"properties":{"email":"new%s-%d@example.com","firstname":"N","shopify_customer_id":"%s-%d"}}`, run, i, run, i)
 	}
@@ -162,23 +162,23 @@ func BenchmarkCreate(b *testing.B) {
 	srv := benchFake(b, benchContacts)
 	bare := newBareContacts(benchContacts)
 	b.Run("fake", func(b *testing.B) {
-		fakebench.Handler(b, srv.Handler(), http.MethodPost, createTarget(fmt.Sprint(benchRuns.Add(1))), benchToken)
+		benchtest.Handler(b, srv.Handler(), http.MethodPost, createTarget(fmt.Sprint(benchRuns.Add(1))), benchToken)
 	})
 	b.Run("bare", func(b *testing.B) {
-		fakebench.Handler(b, bare, http.MethodPost, createTarget(fmt.Sprint(benchRuns.Add(1))), benchToken)
+		benchtest.Handler(b, bare, http.MethodPost, createTarget(fmt.Sprint(benchRuns.Add(1))), benchToken)
 	})
 }
 
 func BenchmarkSearchByEmail(b *testing.B) {
 	srv := benchFake(b, benchContacts)
-	b.Run("fake", func(b *testing.B) { fakebench.Handler(b, srv.Handler(), http.MethodPost, searchTarget, benchToken) })
+	b.Run("fake", func(b *testing.B) { benchtest.Handler(b, srv.Handler(), http.MethodPost, searchTarget, benchToken) })
 	b.Run("bare", func(b *testing.B) {
-		fakebench.Handler(b, newBareContacts(benchContacts), http.MethodPost, searchTarget, benchToken)
+		benchtest.Handler(b, newBareContacts(benchContacts), http.MethodPost, searchTarget, benchToken)
 	})
 }
 
 // BenchmarkVegetaSideBySide drives the fake and the bare handler over loopback in one
-// run (fakebench.SideBySide), for create and search by email.
+// run (benchtest.SideBySide), for create and search by email.
 func BenchmarkVegetaSideBySide(b *testing.B) {
 	srv := benchFake(b, benchContacts)
 	fakeURL, err := srv.Start("127.0.0.1:0")
@@ -186,10 +186,10 @@ func BenchmarkVegetaSideBySide(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	fakebench.SideBySide(b, fakeURL, newBareContacts(benchContacts),
+	benchtest.SideBySide(b, fakeURL, newBareContacts(benchContacts),
 		http.Header{"Authorization": {"Bearer " + benchToken}, "Content-Type": {"application/json"}},
-		fakebench.Workload{Name: "create", Method: http.MethodPost, Target: func(attack int) fakebench.Target { return createTarget(fmt.Sprintf("v%d", attack)) }},
-		fakebench.Workload{Name: "search", Method: http.MethodPost, Target: func(int) fakebench.Target { return searchTarget }},
+		benchtest.Workload{Name: "create", Method: http.MethodPost, Target: func(attack int) benchtest.Target { return createTarget(fmt.Sprintf("v%d", attack)) }},
+		benchtest.Workload{Name: "search", Method: http.MethodPost, Target: func(int) benchtest.Target { return searchTarget }},
 	)
 	if st := srv.Stats(); st.ThrottledTotal > 0 {
 		b.Errorf("the fake throttled %d requests", st.ThrottledTotal)

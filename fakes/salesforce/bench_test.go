@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
-	"github.com/peakready/peakready/fakes/internal/fakebench"
+	"github.com/peakready/peakready/fakes/internal/benchtest"
 	"github.com/peakready/peakready/fakes/limits"
 	"github.com/peakready/peakready/fakes/salesforce/soql"
 )
@@ -159,14 +159,14 @@ func (c *bareContacts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 const benchContacts = 1000
 
-func getTarget(ids []string) fakebench.Target {
+func getTarget(ids []string) benchtest.Target {
 	return func(i int) (string, string) { return "/services/data/v60.0/sobjects/Contact/" + ids[i%len(ids)], "" }
 }
 
 func BenchmarkGetByID(b *testing.B) {
 	srv, token, ids := benchFake(b, benchContacts)
-	b.Run("fake", func(b *testing.B) { fakebench.Handler(b, srv.Handler(), http.MethodGet, getTarget(ids), token) })
-	b.Run("bare", func(b *testing.B) { fakebench.Handler(b, newBareContacts(ids), http.MethodGet, getTarget(ids), token) })
+	b.Run("fake", func(b *testing.B) { benchtest.Handler(b, srv.Handler(), http.MethodGet, getTarget(ids), token) })
+	b.Run("bare", func(b *testing.B) { benchtest.Handler(b, newBareContacts(ids), http.MethodGet, getTarget(ids), token) })
 }
 
 func upsertTarget(i int) (string, string) {
@@ -177,12 +177,12 @@ func upsertTarget(i int) (string, string) {
 
 func BenchmarkUpsert(b *testing.B) {
 	srv, token, ids := benchFake(b, benchContacts)
-	b.Run("fake", func(b *testing.B) { fakebench.Handler(b, srv.Handler(), http.MethodPatch, upsertTarget, token) })
-	b.Run("bare", func(b *testing.B) { fakebench.Handler(b, newBareContacts(ids), http.MethodPatch, upsertTarget, token) })
+	b.Run("fake", func(b *testing.B) { benchtest.Handler(b, srv.Handler(), http.MethodPatch, upsertTarget, token) })
+	b.Run("bare", func(b *testing.B) { benchtest.Handler(b, newBareContacts(ids), http.MethodPatch, upsertTarget, token) })
 }
 
 // BenchmarkVegetaSideBySide drives the fake and the bare handler over loopback in one
-// run (fakebench.SideBySide), for GET-by-id and upsert.
+// run (benchtest.SideBySide), for GET-by-id and upsert.
 func BenchmarkVegetaSideBySide(b *testing.B) {
 	srv, token, ids := benchFake(b, benchContacts)
 	fakeURL, err := srv.Start("127.0.0.1:0")
@@ -190,10 +190,10 @@ func BenchmarkVegetaSideBySide(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	fakebench.SideBySide(b, fakeURL, newBareContacts(ids),
+	benchtest.SideBySide(b, fakeURL, newBareContacts(ids),
 		http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}},
-		fakebench.Workload{Name: "get", Method: http.MethodGet, Target: func(int) fakebench.Target { return getTarget(ids) }},
-		fakebench.Workload{Name: "upsert", Method: http.MethodPatch, Target: func(int) fakebench.Target { return upsertTarget }},
+		benchtest.Workload{Name: "get", Method: http.MethodGet, Target: func(int) benchtest.Target { return getTarget(ids) }},
+		benchtest.Workload{Name: "upsert", Method: http.MethodPatch, Target: func(int) benchtest.Target { return upsertTarget }},
 	)
 	if st := srv.Stats(); st.ThrottledTotal > 0 {
 		b.Errorf("the fake throttled %d requests", st.ThrottledTotal)

@@ -1,8 +1,8 @@
-// Package fakebench measures what a fake costs per request next to a bare net/http handler
+// Package benchtest measures what a fake costs per request next to a bare net/http handler
 // doing the same work without the fake's auth, limits, validation and ledger: in-process
 // (Handler) and over loopback with vegeta (SideBySide). It imports testing: only test
 // code may import it.
-package fakebench
+package benchtest
 
 import (
 	"bytes"
