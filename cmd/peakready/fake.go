@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -116,6 +118,71 @@ func (f *fakeFlags) applyProfile(srv *fakehttp.Server) error {
 		return err
 	}
 	return nil
+}
+
+// applyProfileUnderFlags applies the --profile file and the --fault rules, then the limit
+// flags given on the command line, which win over the profile's limits. limits is the
+// fake's Limits as the flags filled it (every flag, given or not); its JSON names are the
+// knobs, the flags the same with dashes. An error of the flags names them as flags.
+func (f *fakeFlags) applyProfileUnderFlags(fs *flag.FlagSet, srv *fakehttp.Server, platform string, limits any) error {
+	if err := f.applyProfile(srv); err != nil {
+		return err
+	}
+	if f.profile == "" {
+		return nil
+	}
+	if err := reapplyLimitFlags(fs, srv, limits); err != nil {
+		return errors.New(knobFlagNames(err.Error(), platform, limits))
+	}
+	return nil
+}
+
+// reapplyLimitFlags applies the limit flags that were set explicitly.
+func reapplyLimitFlags(fs *flag.FlagSet, srv *fakehttp.Server, limits any) error {
+	byKnob, err := knobsOf(limits)
+	if err != nil {
+		return err
+	}
+	set := map[string]json.RawMessage{}
+	fs.Visit(func(f *flag.Flag) {
+		knob := strings.ReplaceAll(f.Name, "-", "_")
+		if v, ok := byKnob[knob]; ok {
+			set[knob] = v
+		}
+	})
+	if len(set) == 0 {
+		return nil
+	}
+	raw, err := json.Marshal(set)
+	if err != nil {
+		return err
+	}
+	return srv.ApplyProfile(fakehttp.Profile{Limits: raw})
+}
+
+// knobsOf is limits by JSON knob name.
+func knobsOf(limits any) (map[string]json.RawMessage, error) {
+	all, err := json.Marshal(limits)
+	if err != nil {
+		return nil, err
+	}
+	var byKnob map[string]json.RawMessage
+	return byKnob, json.Unmarshal(all, &byKnob)
+}
+
+// knobFlagNames rewrites a library error that starts with a knob's name (burst_window),
+// after the "platform: " and "limits: " prefixes, as one that starts with the flag that
+// sets it (--burst-window).
+func knobFlagNames(msg, platform string, limits any) string {
+	msg = strings.TrimPrefix(msg, platform+": ")
+	msg = strings.TrimPrefix(msg, "limits: ")
+	byKnob, _ := knobsOf(limits)
+	for k := range byKnob {
+		if strings.HasPrefix(msg, k+" ") || strings.HasPrefix(msg, k+":") {
+			return "--" + strings.ReplaceAll(k, "_", "-") + strings.TrimPrefix(msg, k)
+		}
+	}
+	return msg
 }
 
 func parseLogLevel(s string) (slog.Level, error) {

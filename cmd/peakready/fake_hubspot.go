@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"os"
 	"strings"
 
-	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/hubspot"
 )
 
@@ -17,14 +14,6 @@ const envHubSpotTokens = "PEAKREADY_HUBSPOT_TOKENS"
 
 func init() {
 	registerFake("hubspot", "HubSpot CRM v3: contacts, batch upsert, search, properties, burst/daily/search limits", runFakeHubSpot)
-}
-
-// hubspotLimitFlags are the flags that map to hubspot.Limits, by JSON knob name.
-var hubspotLimitFlags = []string{
-	"tier", "api_limit_increase", "burst", "burst_window", "daily", "oauth_burst", "search_per_second",
-	"search_counts_daily", "send_retry_after", "timezone", "search_index_lag", "conflict_category",
-	"batch_max", "list_page_max", "search_page_max", "search_total_max", "search_filter_groups_max",
-	"search_filters_max", "search_filters_per_group_max", "external_id_property", "latency",
 }
 
 // stringList is a repeatable string flag.
@@ -94,56 +83,10 @@ func runFakeHubSpot(ctx context.Context, args []string, s streams) int {
 		Logger: common.logger(s.err),
 	})
 	if err != nil {
-		return fail(s, cmd, exitUsage, "%s", hubspotFlagNames(err.Error()))
+		return fail(s, cmd, exitUsage, "%s", knobFlagNames(err.Error(), "hubspot", l))
 	}
-	if err := common.applyProfile(srv.Fake()); err != nil {
+	if err := common.applyProfileUnderFlags(fs, srv.Fake(), "hubspot", l); err != nil {
 		return fail(s, cmd, exitUsage, "%v", err)
 	}
-	// limit flags given on the command line win over the profile's limits
-	if common.profile != "" {
-		if err := reapplyHubSpotFlags(fs, srv.Fake(), l); err != nil {
-			return fail(s, cmd, exitUsage, "%s", hubspotFlagNames(err.Error()))
-		}
-	}
 	return serveFake(ctx, s, "hubspot", srv, common.addr)
-}
-
-// reapplyHubSpotFlags applies the limit flags that were set explicitly.
-func reapplyHubSpotFlags(fs *flag.FlagSet, fake *fakehttp.Server, l hubspot.Limits) error {
-	all, err := json.Marshal(l)
-	if err != nil {
-		return err
-	}
-	var byKnob map[string]json.RawMessage
-	if err := json.Unmarshal(all, &byKnob); err != nil {
-		return err
-	}
-	set := map[string]json.RawMessage{}
-	fs.Visit(func(f *flag.Flag) {
-		knob := strings.ReplaceAll(f.Name, "-", "_")
-		if v, ok := byKnob[knob]; ok {
-			set[knob] = v
-		}
-	})
-	if len(set) == 0 {
-		return nil
-	}
-	raw, err := json.Marshal(set)
-	if err != nil {
-		return err
-	}
-	return fake.ApplyProfile(fakehttp.Profile{Limits: raw})
-}
-
-// hubspotFlagNames rewrites knob names in a library error (burst_window) as the flags
-// that set them (--burst-window).
-func hubspotFlagNames(msg string) string {
-	msg = strings.TrimPrefix(msg, "hubspot: ")
-	msg = strings.TrimPrefix(msg, "limits: ")
-	for _, k := range hubspotLimitFlags {
-		if strings.HasPrefix(msg, k+" ") || strings.HasPrefix(msg, k+":") {
-			return "--" + strings.ReplaceAll(k, "_", "-") + strings.TrimPrefix(msg, k)
-		}
-	}
-	return msg
 }

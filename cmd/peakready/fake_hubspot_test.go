@@ -1,32 +1,23 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func hubspotDo(t *testing.T, token, method, url, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
+	headers := []string{"Content-Type", "application/json"}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		headers = append(headers, "Authorization", "Bearer "+token)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, raw
+	return fakehttptest.Do(t, method, url, body, headers...)
 }
 
 func TestFakeHubSpotServes(t *testing.T) {
@@ -65,39 +56,8 @@ func TestFakeHubSpotFlagsWinOverProfile(t *testing.T) {
 	profile := filepath.Join(t.TempDir(), "p.yaml")
 	require.NoError(t, os.WriteFile(profile, []byte("limits:\n  tier: enterprise\n  burst: 1\n  timezone: Europe/Berlin\n"), 0o600))
 	base := startFake(t, "hubspot", "--profile", profile, "--burst", "7", "--latency", "0").URL
-	resp, err := http.Get(base + "/_fake/faults")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var v struct {
-		Limits map[string]any `json:"limits"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
-	assert.Equal(t, "enterprise", v.Limits["tier"], "from the profile")
-	assert.Equal(t, "Europe/Berlin", v.Limits["timezone"], "from the profile")
-	assert.Equal(t, float64(7), v.Limits["burst"], "the flag wins")
-}
-
-func TestFakeHubSpotBadFlags(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--tier", "gold"}, `--tier "gold": want free, starter, professional or enterprise`},
-		{[]string{"--api-limit-increase", "3"}, "--api-limit-increase 3 must be between 0 and 2"},
-		{[]string{"--burst-window", "0s"}, "--burst-window"},
-		{[]string{"--timezone", "Mars/Base"}, "--timezone"},
-		{[]string{"--search-index-lag", "soon"}, "--search-index-lag"},
-		{[]string{"--conflict-category", "NOPE"}, "--conflict-category"},
-		{[]string{"--latency", "quick"}, "--latency"},
-		{[]string{"--daily", "-5"}, "--daily -5 must not be negative"},
-		{[]string{"--token", "a b"}, "token"},
-		{[]string{"--portal-id", "0"}, "--portal-id"},
-		{[]string{"--burst", "x"}, "invalid value"},
-	} {
-		code, stdout, stderr := runCLI(t, append([]string{"fake", "hubspot", "--addr", "127.0.0.1:0"}, c.args...)...)
-		assert.Equal(t, exitUsage, code, "%v", c.args)
-		assert.Empty(t, stdout, "%v", c.args)
-		assert.Contains(t, stderr, c.want, "%v", c.args)
-	}
+	limits := fakeLimits(t, base)
+	assert.Equal(t, "enterprise", limits["tier"], "from the profile")
+	assert.Equal(t, "Europe/Berlin", limits["timezone"], "from the profile")
+	assert.Equal(t, float64(7), limits["burst"], "the flag wins")
 }

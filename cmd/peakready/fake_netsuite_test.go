@@ -1,35 +1,25 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/netsuite"
 )
 
 func netsuiteRequest(t *testing.T, method, url, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer anything")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, raw
+	return fakehttptest.Do(t, method, url, body, "Authorization", "Bearer anything")
 }
 
 func TestFakeNetSuiteServes(t *testing.T) {
@@ -66,13 +56,9 @@ func TestFakeNetSuiteProfileAndToken(t *testing.T) {
 
 	resp, _ := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "--token restricts credentials")
-	req, _ := http.NewRequest(http.MethodGet, url+"/services/rest/system/v1/governanceLimits", nil)
-	req.Header.Set("Authorization", "Bearer s3cret")
-	r2, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer r2.Body.Close()
+	_, body := fakehttptest.Do(t, http.MethodGet, url+"/services/rest/system/v1/governanceLimits", "", "Authorization", "Bearer s3cret")
 	var gov map[string]any
-	require.NoError(t, json.NewDecoder(r2.Body).Decode(&gov))
+	require.NoError(t, json.Unmarshal(body, &gov))
 	assert.Equal(t, 3.0, gov["accountConcurrencyLimit"], "the profile's limits apply")
 }
 
@@ -113,52 +99,6 @@ func TestFakeNetSuiteTokenFromEnv(t *testing.T) {
 	resp, _ := netsuiteRequest(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("WWW-Authenticate"), `realm="777_SB1"`)
-	req, _ := http.NewRequest(http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", nil)
-	req.Header.Set("Authorization", "Bearer env-token")
-	ok, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	_ = ok.Body.Close()
+	ok, _ := fakehttptest.Do(t, http.MethodGet, url+"/services/rest/record/v1/inventoryItem/1001", "", "Authorization", "Bearer env-token")
 	assert.Equal(t, http.StatusOK, ok.StatusCode)
-}
-
-func TestFakeNetSuiteBadFlags(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--tier", "gold"}, "--tier"},
-		{[]string{"--latency", "fast"}, "--latency"},
-		{[]string{"--read-latency", "lognormal(2s,1s)"}, "--read-latency"},
-		{[]string{"--duplicate-external-id", "409"}, "--duplicate-external-id"},
-		{[]string{"--tax-fields", "keep"}, "--tax-fields"},
-		{[]string{"--fulfill-after", "later"}, "--fulfill-after"},
-		{[]string{"--receipts-every", "-1m"}, "--receipts-every"},
-		{[]string{"--overlimit-401-share", "2"}, "--overlimit-401-share"},
-		{[]string{"--held", "-1"}, "--held"},
-		{[]string{"--concurrency", "-5"}, "--concurrency"},
-		{[]string{"--locations", "9"}, "--locations"},
-		{[]string{"--catalog-size", "0"}, "--catalog-size"},
-		{[]string{"--push-url", "ftp://x"}, "push URL"},
-		{[]string{"--push-secret", "x"}, "--push-url"},
-		{[]string{"--suitecloud-plus", "many"}, "suitecloud-plus"},
-	}
-	for _, tc := range cases {
-		var out, errOut bytes.Buffer
-		code := run(context.Background(), append([]string{"fake", "netsuite", "--push-url", ""}, tc.args...), streams{out: &out, err: &errOut})
-		assert.Equal(t, exitUsage, code, "%v", tc.args)
-		assert.Contains(t, errOut.String(), tc.want, "%v", tc.args)
-		assert.NotContains(t, out.String(), "listening on", "%v", tc.args)
-	}
-}
-
-func TestFakeNetSuiteHelp(t *testing.T) {
-	t.Parallel()
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"fake", "netsuite", "--help"}, streams{out: &out, err: &errOut})
-	assert.Equal(t, exitOK, code)
-	for _, flag := range []string{"-tier", "-suitecloud-plus", "-concurrency", "-held", "-latency", "-token", "-duplicate-external-id",
-		"-catalog-size", "-locations", "-fulfill-after", "-receipts-every", "-push-url", "-push-secret", "-account"} {
-		assert.Contains(t, out.String(), flag)
-	}
 }

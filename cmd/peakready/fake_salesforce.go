@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
 	"os"
-	"strings"
 
-	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/salesforce"
 )
 
@@ -21,15 +16,6 @@ const envSalesforceRefreshToken = "PEAKREADY_SALESFORCE_REFRESH_TOKEN"
 
 func init() {
 	registerFake("salesforce", "Salesforce REST: OAuth, Contacts/Accounts, upsert, SOQL, collections, composite, Bulk API 2.0, daily API allocation, long-running slots", runFakeSalesforce)
-}
-
-// salesforceLimitFlags are the flags that map to salesforce.Limits, by JSON knob name.
-var salesforceLimitFlags = []string{
-	"edition", "licenses", "base_allocation", "per_license", "daily_limit", "daily_overage",
-	"long_running_limit", "long_running_threshold", "session_timeout", "duplicate_rule",
-	"external_id_fields", "unique_external_ids", "lock_row_rate", "latency", "api_versions", "query_batch_size",
-	"session_refresh", "retired_api_versions", "batch_counting", "bulk_queue_delay", "bulk_processing_rate",
-	"bulk_records_per_batch", "bulk_batch_allocation", "bulk_daily_records", "bulk_max_upload",
 }
 
 func runFakeSalesforce(ctx context.Context, args []string, s streams) int {
@@ -89,56 +75,10 @@ func runFakeSalesforce(ctx context.Context, args []string, s streams) int {
 		Logger: common.logger(s.err),
 	})
 	if err != nil {
-		return fail(s, cmd, exitUsage, "%s", flagNames(err.Error()))
+		return fail(s, cmd, exitUsage, "%s", knobFlagNames(err.Error(), "salesforce", l))
 	}
-	if err := common.applyProfile(srv.Fake()); err != nil {
+	if err := common.applyProfileUnderFlags(fs, srv.Fake(), "salesforce", l); err != nil {
 		return fail(s, cmd, exitUsage, "%v", err)
 	}
-	// limit flags given on the command line win over the profile's limits
-	if common.profile != "" {
-		if err := reapplySalesforceFlags(fs, srv.Fake(), l, unique); err != nil {
-			return fail(s, cmd, exitUsage, "%s", flagNames(err.Error()))
-		}
-	}
 	return serveFake(ctx, s, "salesforce", srv, common.addr)
-}
-
-// reapplySalesforceFlags applies the limit flags that were set explicitly.
-func reapplySalesforceFlags(fs *flag.FlagSet, fake *fakehttp.Server, l salesforce.Limits, unique bool) error {
-	all, err := json.Marshal(l)
-	if err != nil {
-		return err
-	}
-	var byKnob map[string]json.RawMessage
-	if err := json.Unmarshal(all, &byKnob); err != nil {
-		return err
-	}
-	byKnob["unique_external_ids"], _ = json.Marshal(unique)
-	set := map[string]json.RawMessage{}
-	fs.Visit(func(f *flag.Flag) {
-		knob := strings.ReplaceAll(f.Name, "-", "_")
-		if v, ok := byKnob[knob]; ok {
-			set[knob] = v
-		}
-	})
-	if len(set) == 0 {
-		return nil
-	}
-	raw, err := json.Marshal(set)
-	if err != nil {
-		return err
-	}
-	return fake.ApplyProfile(fakehttp.Profile{Limits: raw})
-}
-
-// flagNames rewrites knob names in a library error (lock_row_rate) as the flags that set
-// them (--lock-row-rate).
-func flagNames(msg string) string {
-	msg = strings.TrimPrefix(msg, "salesforce: ")
-	for _, k := range salesforceLimitFlags {
-		if strings.HasPrefix(msg, k) {
-			return "--" + strings.ReplaceAll(k, "_", "-") + strings.TrimPrefix(msg, k)
-		}
-	}
-	return fmt.Sprint(msg)
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,47 +8,30 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func shopifyDo(t *testing.T, method, url, body string, headers ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, raw
-}
-
 func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	t.Parallel()
 	url := startFake(t, "shopify", "--plan", "standard", "--seed", "9", "--catalog-size", "20", "--locations", "3", "--access-token", "shpat_x").URL
-	resp, body := shopifyDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name plan { displayName } } locations(first: 5) { nodes { name } } }"}`,
+	resp, body := fakehttptest.Do(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name plan { displayName } } locations(first: 5) { nodes { name } } }"}`,
 		"X-Shopify-Access-Token", "shpat_x", "Content-Type", "application/json")
 	require.Equal(t, 200, resp.StatusCode, string(body))
 	assert.Equal(t, "2026-01", resp.Header.Get("X-Shopify-API-Version"))
 	assert.Contains(t, string(body), `"plan":{"displayName":"Basic"}`)
 	assert.Contains(t, string(body), `{"name":"West Coast DC"}`)
 	assert.Contains(t, string(body), `"maximumAvailable":2000.0`)
-	resp, _ = shopifyDo(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "other")
+	resp, _ = fakehttptest.Do(t, "POST", url+"/admin/api/2026-01/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "other")
 	assert.Equal(t, 401, resp.StatusCode)
 
-	resp, body = shopifyDo(t, "POST", url+"/_fake/orders", `{"count": 3}`)
+	resp, body = fakehttptest.Do(t, "POST", url+"/_fake/orders", `{"count": 3}`)
 	require.Equal(t, 201, resp.StatusCode, string(body))
-	resp, body = shopifyDo(t, "GET", url+"/admin/api/2026-10/orders.json?fields=id", "", "X-Shopify-Access-Token", "shpat_x")
+	resp, body = fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/orders.json?fields=id", "", "X-Shopify-Access-Token", "shpat_x")
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, "1/40", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
 	var l struct {
@@ -59,9 +40,9 @@ func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &l))
 	assert.Len(t, l.Orders, 3)
 
-	resp, _ = shopifyDo(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
+	resp, _ = fakehttptest.Do(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
 	assert.Equal(t, 200, resp.StatusCode)
-	resp, _ = shopifyDo(t, "GET", url+"/_fake/webhooks/stats", "")
+	resp, _ = fakehttptest.Do(t, "GET", url+"/_fake/webhooks/stats", "")
 	assert.Equal(t, 200, resp.StatusCode, "the deliverer's admin routes are mounted")
 }
 
@@ -70,14 +51,14 @@ func TestFakeShopifyAppsHaveTheirOwnBuckets(t *testing.T) {
 	t.Parallel()
 	url := startFake(t, "shopify", "--plan", "standard", "--app", "erp=tok-erp", "--app", "crm=tok-crm").URL
 	for _, tok := range []string{"tok-erp", "tok-erp", "tok-crm"} {
-		resp, _ := shopifyDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", tok)
+		resp, _ := fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", tok)
 		require.Equal(t, 200, resp.StatusCode)
 	}
-	resp, _ := shopifyDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "tok-crm")
+	resp, _ := fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "tok-crm")
 	assert.Equal(t, "2/40", resp.Header.Get("X-Shopify-Shop-Api-Call-Limit"))
-	resp, _ = shopifyDo(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "nope")
+	resp, _ = fakehttptest.Do(t, "GET", url+"/admin/api/2026-10/locations.json", "", "X-Shopify-Access-Token", "nope")
 	assert.Equal(t, 401, resp.StatusCode)
-	_, body := shopifyDo(t, "GET", url+"/_fake/stats", "")
+	_, body := fakehttptest.Do(t, "GET", url+"/_fake/stats", "")
 	assert.Contains(t, string(body), `"name":"crm"`)
 	assert.Contains(t, string(body), `"name":"erp"`)
 }
@@ -96,7 +77,7 @@ func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 	}))
 	defer recv.Close()
 	url := startFake(t, "shopify", "--webhook-url", recv.URL+"/hooks", "--client-secret", "s3cret", "--customers", "0").URL
-	resp, body := shopifyDo(t, "POST", url+"/_fake/orders", `{"count": 1}`)
+	resp, body := fakehttptest.Do(t, "POST", url+"/_fake/orders", `{"count": 1}`)
 	require.Equal(t, 201, resp.StatusCode, string(body))
 	seen := map[string]bool{}
 	deadline := time.After(10 * time.Second)
@@ -116,57 +97,10 @@ func TestFakeShopifyDeliversSignedWebhooks(t *testing.T) {
 func TestFakeShopifyTokenFromEnvAndLatency(t *testing.T) {
 	t.Setenv(envShopifyToken, "from-env")
 	url := startFake(t, "shopify", "--latency", "1ms", "--speed", "1000").URL
-	resp, _ := shopifyDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "nope")
+	resp, _ := fakehttptest.Do(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "nope")
 	assert.Equal(t, 401, resp.StatusCode)
-	resp, _ = shopifyDo(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "from-env")
+	resp, _ = fakehttptest.Do(t, "POST", url+"/admin/api/2026-10/graphql.json", `{"query":"{ shop { name } }"}`, "X-Shopify-Access-Token", "from-env")
 	assert.Equal(t, 200, resp.StatusCode)
-	_, body := shopifyDo(t, "GET", url+"/_fake/faults", "")
+	_, body := fakehttptest.Do(t, "GET", url+"/_fake/faults", "")
 	assert.Contains(t, string(body), `"fault":"latency"`)
-}
-
-func TestFakeShopifyBadFlagsExit2(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	badProfile := filepath.Join(dir, "p.json")
-	require.NoError(t, os.WriteFile(badProfile, []byte(`{"limits":{"plan":"gold"}}`), 0o600))
-	for _, c := range []struct {
-		args []string
-		msg  string
-	}{
-		{[]string{"--plan", "gold"}, "plan"},
-		{[]string{"--throttle-status", "503"}, "--throttle-status"},
-		{[]string{"--returning-share", "1.5"}, "--returning-share"},
-		{[]string{"--high-risk-share", "-0.1"}, "--high-risk-share"},
-		{[]string{"--bucket", "-5"}, "--bucket"},
-		{[]string{"--locations", "9"}, "--locations"},
-		{[]string{"--catalog-size", "0"}, "--catalog-size"},
-		{[]string{"--customers", "-1"}, "--customers"},
-		{[]string{"--latency", "lognormal(2s,1s)"}, "--latency"},
-		{[]string{"--api-version", "2023-13"}, "api version"},
-		{[]string{"--webhook-url", "ftp://x"}, "webhook-url"},
-		{[]string{"--webhook-timeout", "soon"}, "webhook-timeout"},
-		{[]string{"--profile", badProfile}, "gold"},
-		{[]string{"--app", "erp"}, "-app"},
-		{[]string{"--connection-cost", "cubic"}, "connection cost"},
-		{[]string{"--bulk-concurrency", "-1"}, "bulk concurrency"},
-		{[]string{"--app", "a=t", "--app", "b=t"}, "unique"},
-	} {
-		var out, errOut bytes.Buffer
-		code := run(context.Background(), append([]string{"fake", "shopify", "--addr", "127.0.0.1:0"}, c.args...), streams{out: &out, err: &errOut})
-		assert.Equal(t, exitUsage, code, "%v", c.args)
-		assert.Contains(t, errOut.String(), c.msg, "%v", c.args)
-		assert.NotContains(t, out.String(), "listening on", "%v", c.args)
-	}
-}
-
-func TestFakeShopifyHelp(t *testing.T) {
-	t.Parallel()
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"fake", "shopify", "--help"}, streams{out: &out, err: &errOut})
-	assert.Equal(t, exitOK, code)
-	for _, flag := range []string{"-plan", "-bucket", "-restore-rate", "-rest-bucket", "-rest-leak-rate", "-throttle-status", "-access-token",
-		"-api-version", "-catalog-size", "-locations", "-customers", "-returning-share", "-high-risk-share", "-latency",
-		"-webhook-url", "-client-secret", "-previous-client-secret", "-webhook-duplicate-share", "-shop"} {
-		assert.Contains(t, out.String(), flag+" ", flag)
-	}
 }

@@ -1,6 +1,9 @@
 package fakehttp
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -51,6 +54,20 @@ func (s *Server) serveNoRoute(w http.ResponseWriter, r *http.Request) {
 	AdminError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+" is not allowed; use "+strings.Join(allow, " or "))
 }
 
+// DecodeStrict decodes data, one JSON value, into v. Unknown fields are errors that name
+// the field, and so is anything after the value: "trailing data after the " + what.
+func DecodeStrict(data []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the " + what)
+	}
+	return nil
+}
+
 // AdminError writes {"error": message} with status.
 func AdminError(w http.ResponseWriter, status int, message string) {
 	WriteJSON(w, status, map[string]string{"error": message})
@@ -70,9 +87,8 @@ func (s *Server) profileView() profileView {
 }
 
 func (s *Server) serveSetFaults(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		AdminError(w, http.StatusRequestEntityTooLarge, "body too large")
+	body, ok := ReadAdminBody(w, r, maxAdminBody)
+	if !ok {
 		return
 	}
 	p, err := ParseProfile(body, isYAML(r.Header.Get("Content-Type")))
@@ -101,39 +117,70 @@ func (s *Server) serveLedger(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, ledger.Snapshot{})
 		return
 	}
-	q := ledger.Query{Record: r.URL.Query().Get("record")}
-	var err error
-	if q.Since, err = queryInt(r, "since"); err != nil {
-		AdminError(w, http.StatusBadRequest, err.Error())
+	since, limit, ok := QueryPage(w, r, 0, 0)
+	if !ok {
 		return
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		AdminError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	q.Limit = int(limit)
+	q := ledger.Query{Record: r.URL.Query().Get("record"), Since: since, Limit: int(limit)}
 	q.NoEffects = r.URL.Query().Get("effects") == "false"
 	q.DuplicatesOnly = r.URL.Query().Get("duplicates") == "true"
 	WriteJSON(w, http.StatusOK, s.cfg.Ledger.Snapshot(q))
 }
 
-func queryInt(r *http.Request, key string) (int64, error) {
-	v := r.URL.Query().Get(key)
-	if v == "" {
-		return 0, nil
+// ReadAdminBody reads an admin request's body, at most limit bytes. A larger body is
+// answered 413, a body that cannot be read 400; then it returns false.
+func ReadAdminBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			AdminError(w, http.StatusRequestEntityTooLarge, "body larger than "+byteSize(limit))
+		} else {
+			AdminError(w, http.StatusBadRequest, "reading body: "+err.Error())
+		}
+		return nil, false
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, &queryError{key: key, value: v}
-	}
-	return n, nil
+	return body, true
 }
 
-type queryError struct{ key, value string }
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
 
-func (e *queryError) Error() string {
-	return "query parameter " + e.key + "=" + strconv.Quote(e.value) + " is not a non-negative integer"
+// QueryInt reads the query parameter key as a non-negative integer, def when it is absent
+// and at most max when max > 0. Any other value is answered 400, naming the parameter,
+// and it returns false.
+func QueryInt(w http.ResponseWriter, r *http.Request, key string, def, max int64) (int64, bool) {
+	v := r.URL.Query().Get(key)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || (max > 0 && n > max) {
+		msg := "query parameter " + key + "=" + strconv.Quote(v) + " is not a non-negative integer"
+		if max > 0 {
+			msg += " up to " + strconv.FormatInt(max, 10)
+		}
+		AdminError(w, http.StatusBadRequest, msg)
+		return 0, false
+	}
+	return n, true
+}
+
+// QueryPage reads the since and limit parameters of an admin list (GET /_fake/ledger,
+// /_fake/events, /_fake/flow/runs...): since as QueryInt with no default or bound, limit
+// with def and max. A bad value is answered 400, and it returns false.
+func QueryPage(w http.ResponseWriter, r *http.Request, def, max int64) (since, limit int64, ok bool) {
+	if since, ok = QueryInt(w, r, "since", 0, 0); !ok {
+		return 0, 0, false
+	}
+	if limit, ok = QueryInt(w, r, "limit", def, max); !ok {
+		return 0, 0, false
+	}
+	return since, limit, true
 }
 
 func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {

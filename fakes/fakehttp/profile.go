@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -45,13 +46,8 @@ type yamlProfile struct {
 func ParseProfile(data []byte, yamlSyntax bool) (Profile, error) {
 	var p Profile
 	if !yamlSyntax {
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&p); err != nil {
+		if err := DecodeStrict(data, &p, "JSON object"); err != nil {
 			return p, fmt.Errorf("profile: %w", err)
-		}
-		if dec.More() {
-			return p, errors.New("profile: trailing data after the JSON object")
 		}
 		return p, nil
 	}
@@ -89,13 +85,93 @@ func LoadProfile(path string) (Profile, error) {
 // DecodeLimits decodes a limits object strictly into dst: unknown fields are errors that
 // name the field.
 func DecodeLimits(raw json.RawMessage, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return err
+	return DecodeStrict(raw, dst, "limits object")
+}
+
+// PatchLimits lays raw, a limits object naming some of the knobs of L, over current: the
+// knobs raw names take its values and the others keep theirs. A knob given as null counts
+// as not named, as it does in a patch of pointer fields.
+//
+// following maps a knob to the knobs whose defaults come from it (a tier to its burst): a
+// patch that changes the leader's value without naming a follower sets the follower to
+// its zero value, which the fake reads as "the leader's default". Strings compare
+// case-insensitively, as tier and edition names do.
+//
+// L is a struct of JSON-named knobs; decoding errors name it as a Go type does ("Go struct
+// field limitsPatch.burst"). current is not modified, pointer knobs included. Unknown
+// knobs and values of the wrong type are errors, and on error nothing is returned.
+func PatchLimits[L any](current L, raw json.RawMessage, following map[string][]string) (L, error) {
+	var next, zero L
+	if err := DecodeLimits(raw, &next); err != nil {
+		return zero, err
 	}
-	if dec.More() {
-		return errors.New("trailing data after the limits object")
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return zero, err
 	}
-	return nil
+	// Through JSON, so that decoding into a pointer knob never writes through to current's.
+	base, err := knobsOf(current)
+	if err != nil {
+		return zero, err
+	}
+	patch := make(map[string]json.RawMessage, len(members))
+	for k, v := range members {
+		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			// encoding/json matches names case-insensitively; knob names are lower case
+			patch[strings.ToLower(k)] = v
+		}
+	}
+	if len(following) > 0 {
+		defaults, err := knobsOf(zero)
+		if err != nil {
+			return zero, err
+		}
+		for leader, followers := range following {
+			if v, named := patch[leader]; !named || sameKnobValue(v, base[leader]) {
+				continue
+			}
+			for _, f := range followers {
+				if _, named := patch[f]; !named {
+					patch[f] = defaults[f]
+				}
+			}
+		}
+	}
+	for k, v := range patch {
+		base[k] = v
+	}
+	merged, err := json.Marshal(base)
+	if err != nil {
+		return zero, err
+	}
+	next = zero
+	if err := json.Unmarshal(merged, &next); err != nil {
+		return zero, err
+	}
+	return next, nil
+}
+
+// knobsOf is l as its knobs, by JSON name.
+func knobsOf(l any) (map[string]json.RawMessage, error) {
+	raw, err := json.Marshal(l)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	return m, json.Unmarshal(raw, &m)
+}
+
+// sameKnobValue reports whether two JSON values are the same knob value: equal numbers,
+// strings equal but for case, or equal otherwise.
+func sameKnobValue(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xs, xok := x.(string)
+	ys, yok := y.(string)
+	if xok && yok {
+		return strings.EqualFold(xs, ys)
+	}
+	return reflect.DeepEqual(x, y)
 }

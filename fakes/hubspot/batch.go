@@ -259,20 +259,8 @@ func (s *Server) serveBatchUpdate(w http.ResponseWriter, r *http.Request) *apiEr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	props := make([]string, len(in.Inputs))
-	keys, shown := make([]string, len(in.Inputs)), make([]string, len(in.Inputs))
-	for i, input := range in.Inputs {
-		name := input.IDProperty
-		if name == "" {
-			name = in.IDProperty
-		}
-		p, e := s.resolveIDProperty(name)
-		if e != nil {
-			return e
-		}
-		props[i], keys[i], shown[i] = p, lookupKey(p, input.idValue()), input.idValue()
-	}
-	if e := duplicateIDs(keys, shown); e != nil {
+	props, e := s.batchIDProperties(in, false)
+	if e != nil {
 		return e
 	}
 	var results []objectJSON
@@ -305,6 +293,38 @@ func (s *Server) serveBatchUpdate(w http.ResponseWriter, r *http.Request) *apiEr
 	return nil
 }
 
+// batchIDProperties resolves the property each input is identified by (its own
+// idProperty, or the request's; "" is hs_object_id) and refuses a batch in which two
+// inputs name the same contact. An upsert also needs an id and an idProperty on every
+// input, and one that can create contacts. The caller holds s.mu.
+func (s *Server) batchIDProperties(in batchRequest, upsert bool) ([]string, *apiError) {
+	props := make([]string, len(in.Inputs))
+	keys, shown := make([]string, len(in.Inputs)), make([]string, len(in.Inputs))
+	for i, input := range in.Inputs {
+		name := input.IDProperty
+		if name == "" {
+			name = in.IDProperty
+		}
+		if upsert && (name == "" || input.idValue() == "") {
+			e := validationError("Every upsert input needs an id and an idProperty (input %d has id %q, idProperty %q)", i, input.idValue(), name)
+			e.context = map[string][]string{"index": {strconv.Itoa(i)}}
+			return nil, e
+		}
+		p, e := s.resolveIDProperty(name)
+		if e != nil {
+			return nil, e
+		}
+		if upsert && p == "" {
+			return nil, validationError("idProperty hs_object_id cannot create contacts; upsert by email or a unique property")
+		}
+		props[i], keys[i], shown[i] = p, lookupKey(p, input.idValue()), input.idValue()
+	}
+	if e := duplicateIDs(keys, shown); e != nil {
+		return nil, e
+	}
+	return props, nil
+}
+
 // traceContext names an input in a batch error: its id, and its trace id if it has one.
 func traceContext(input objectInput, idKey string) map[string][]string {
 	ctx := map[string][]string{idKey: {input.idValue()}}
@@ -327,28 +347,8 @@ func (s *Server) serveBatchUpsert(w http.ResponseWriter, r *http.Request) *apiEr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	props := make([]string, len(in.Inputs))
-	keys, shown := make([]string, len(in.Inputs)), make([]string, len(in.Inputs))
-	for i, input := range in.Inputs {
-		name := input.IDProperty
-		if name == "" {
-			name = in.IDProperty
-		}
-		if name == "" || input.idValue() == "" {
-			e := validationError("Every upsert input needs an id and an idProperty (input %d has id %q, idProperty %q)", i, input.idValue(), name)
-			e.context = map[string][]string{"index": {strconv.Itoa(i)}}
-			return e
-		}
-		p, e := s.resolveIDProperty(name)
-		if e != nil {
-			return e
-		}
-		if p == "" {
-			return validationError("idProperty hs_object_id cannot create contacts; upsert by email or a unique property")
-		}
-		props[i], keys[i], shown[i] = p, lookupKey(p, input.idValue()), input.idValue()
-	}
-	if e := duplicateIDs(keys, shown); e != nil {
+	props, e := s.batchIDProperties(in, true)
+	if e != nil {
 		return e
 	}
 	var results []objectJSON

@@ -1,11 +1,9 @@
 package hubspot
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/internal/benchtest"
 	"github.com/peakready/peakready/fakes/limits"
 )
 
@@ -34,11 +31,11 @@ func BenchmarkRollingWindowAllow(b *testing.B) {
 }
 
 func BenchmarkDailyCounterUse(b *testing.B) {
-	d := newDailyCounter(clock.Real(), 0, time.UTC)
+	d := limits.NewCalendarDay(clock.Real(), 0, time.UTC)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			d.use()
+			d.Use()
 		}
 	})
 }
@@ -145,28 +142,11 @@ func (c *bareContacts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // In-process handler cost per request, without the network.
 
-func benchServe(b *testing.B, h http.Handler, target func(i int) (string, string)) {
-	b.ReportAllocs()
-	var n atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			path, body := target(int(n.Add(1)))
-			r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-			r.Header.Set("Authorization", "Bearer "+benchToken)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code >= 300 {
-				b.Fatalf("POST %s: %d %s", path, w.Code, w.Body.String())
-			}
-		}
-	})
-}
-
 const benchContacts = 1000
 
 // createTarget creates a new contact each time; run counts the runs so that every
 // run's emails are new.
-func createTarget(run string) func(i int) (string, string) {
+func createTarget(run string) benchtest.Target {
 	return func(i int) (string, string) {
 		return "/crm/v3/objects/contacts", fmt.Sprintf(`{"properties":{"email":"new%s-%d@example.com","firstname":"N","shopify_customer_id":"%s-%d"}}`, run, i, run, i)
 	}
@@ -181,109 +161,36 @@ var benchRuns atomic.Int64
 func BenchmarkCreate(b *testing.B) {
 	srv := benchFake(b, benchContacts)
 	bare := newBareContacts(benchContacts)
-	b.Run("fake", func(b *testing.B) { benchServe(b, srv.Handler(), createTarget(fmt.Sprint(benchRuns.Add(1)))) })
-	b.Run("bare", func(b *testing.B) { benchServe(b, bare, createTarget(fmt.Sprint(benchRuns.Add(1)))) })
+	b.Run("fake", func(b *testing.B) {
+		benchtest.Handler(b, srv.Handler(), http.MethodPost, createTarget(fmt.Sprint(benchRuns.Add(1))), benchToken)
+	})
+	b.Run("bare", func(b *testing.B) {
+		benchtest.Handler(b, bare, http.MethodPost, createTarget(fmt.Sprint(benchRuns.Add(1))), benchToken)
+	})
 }
 
 func BenchmarkSearchByEmail(b *testing.B) {
 	srv := benchFake(b, benchContacts)
-	b.Run("fake", func(b *testing.B) { benchServe(b, srv.Handler(), searchTarget) })
-	b.Run("bare", func(b *testing.B) { benchServe(b, newBareContacts(benchContacts), searchTarget) })
+	b.Run("fake", func(b *testing.B) { benchtest.Handler(b, srv.Handler(), http.MethodPost, searchTarget, benchToken) })
+	b.Run("bare", func(b *testing.B) {
+		benchtest.Handler(b, newBareContacts(benchContacts), http.MethodPost, searchTarget, benchToken)
+	})
 }
 
 // BenchmarkVegetaSideBySide drives the fake and the bare handler over loopback in one
-// run, as fast as vegeta can, for create and search by email. Bare and fake alternate
-// in short rounds (the order flipping each round) so that load from elsewhere on the
-// machine weighs on both alike. It reports requests/s of each and the fake's share of
-// the bare rate, and runs once whatever b.N is (about 20 s).
+// run (benchtest.SideBySide), for create and search by email.
 func BenchmarkVegetaSideBySide(b *testing.B) {
-	if testing.Short() {
-		b.Skip("loopback load run")
-	}
 	srv := benchFake(b, benchContacts)
 	fakeURL, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	bare := &http.Server{Handler: newBareContacts(benchContacts), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = bare.Serve(ln) }()
-	defer bare.Close()
-	bareURL := "http://" + ln.Addr().String()
-
-	const (
-		rounds  = 4
-		round   = time.Second
-		workers = 32
+	benchtest.SideBySide(b, fakeURL, newBareContacts(benchContacts),
+		http.Header{"Authorization": {"Bearer " + benchToken}, "Content-Type": {"application/json"}},
+		benchtest.Workload{Name: "create", Method: http.MethodPost, Target: func(attack int) benchtest.Target { return createTarget(fmt.Sprintf("v%d", attack)) }},
+		benchtest.Workload{Name: "search", Method: http.MethodPost, Target: func(int) benchtest.Target { return searchTarget }},
 	)
-	type tally struct {
-		m    vegeta.Metrics
-		ok   uint64
-		took time.Duration
-	}
-	attack := func(t *tally, base string, target func(i int) (string, string)) {
-		var n atomic.Int64
-		hdr := http.Header{"Authorization": {"Bearer " + benchToken}, "Content-Type": {"application/json"}}
-		tr := func(tg *vegeta.Target) error {
-			path, body := target(int(n.Add(1)))
-			tg.Method, tg.URL, tg.Header = http.MethodPost, base+path, hdr
-			tg.Body = []byte(body)
-			return nil
-		}
-		a := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.MaxConnections(workers), vegeta.KeepAlive(true))
-		start := time.Now()
-		for res := range a.Attack(tr, vegeta.ConstantPacer{Freq: 0, Per: time.Second}, round, base) {
-			t.m.Add(res)
-			if res.Code >= 200 && res.Code < 300 && res.Error == "" {
-				t.ok++
-			}
-		}
-		t.took += time.Since(start)
-		time.Sleep(200 * time.Millisecond) // let closed connections clear
-	}
-	type row struct {
-		name string
-		t    *tally
-	}
-	var rows []row
-	for _, w := range []struct {
-		name   string
-		target func(round int) func(int) (string, string)
-	}{
-		{"create", func(r int) func(int) (string, string) { return createTarget(fmt.Sprintf("v%d", r)) }},
-		{"search", func(int) func(int) (string, string) { return searchTarget }},
-	} {
-		bt, ft := &tally{}, &tally{}
-		for r := 0; r < rounds; r++ {
-			if r%2 == 0 {
-				attack(bt, bareURL, w.target(2*r))
-				attack(ft, fakeURL, w.target(2*r+1))
-			} else {
-				attack(ft, fakeURL, w.target(2*r))
-				attack(bt, bareURL, w.target(2*r+1))
-			}
-		}
-		bt.m.Close()
-		ft.m.Close()
-		rows = append(rows, row{w.name + "/bare", bt}, row{w.name + "/fake", ft})
-	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "\n%-12s %10s %9s %9s %8s\n", "run", "req/s", "p50", "p99", "success")
-	rate := func(t *tally) float64 { return float64(t.ok) / t.took.Seconds() }
-	for _, r := range rows {
-		fmt.Fprintf(&buf, "%-12s %10.0f %9s %9s %7.2f%%\n", r.name, rate(r.t), r.t.m.Latencies.P50.Round(time.Microsecond), r.t.m.Latencies.P99.Round(time.Microsecond), r.t.m.Success*100)
-		b.ReportMetric(rate(r.t), r.name+"_req/s")
-	}
-	createShare := rate(rows[1].t) / rate(rows[0].t)
-	searchShare := rate(rows[3].t) / rate(rows[2].t)
-	fmt.Fprintf(&buf, "fake/bare: create %.0f%%, search %.0f%%\n", createShare*100, searchShare*100)
-	b.ReportMetric(createShare*100, "create_%_of_bare")
-	b.ReportMetric(searchShare*100, "search_%_of_bare")
-	b.Log(buf.String())
 	if st := srv.Stats(); st.ThrottledTotal > 0 {
 		b.Errorf("the fake throttled %d requests", st.ThrottledTotal)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/ledger"
 )
 
@@ -269,11 +270,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) *apiError {
 func listLink(r *http.Request, after string) string {
 	q := r.URL.Query()
 	q.Set("after", after)
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + r.URL.Path + "?" + q.Encode()
+	return fakehttp.BaseURL(r) + r.URL.Path + "?" + q.Encode()
 }
 
 func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request) *apiError {

@@ -1,12 +1,12 @@
 package hubspot
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -170,7 +170,7 @@ func invalidProperties(portalID int64, errs []propertyError) *apiError {
 		}
 		errs[i].PortalID = portalID
 	}
-	embedded, _ := marshal(errs)
+	embedded, _ := fakehttp.Marshal(errs)
 	e := newError(http.StatusBadRequest, CategoryValidation, msgPropertyValues+string(embedded))
 	for _, pe := range errs {
 		e.errors = append(e.errors, ErrorDetail{Message: pe.Message, Code: pe.Error, Context: map[string][]string{"propertyName": {pe.Name}}})
@@ -197,22 +197,12 @@ const contentTypeJSON = "application/json;charset=utf-8"
 // headerCorrelationID is on every API answer; error bodies repeat it.
 const headerCorrelationID = "X-HubSpot-Correlation-Id"
 
-func marshal(v any) ([]byte, error) {
-	var sb strings.Builder
-	enc := json.NewEncoder(&sb)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return []byte(strings.TrimSuffix(sb.String(), "\n")), nil
-}
-
 // writeJSON writes v with status, never escaping HTML characters (HubSpot does not).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
+	b, err := fakehttp.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = marshal(ErrorBody{Status: "error", Message: "internal error", CorrelationID: w.Header().Get(headerCorrelationID), Category: CategoryInternalError})
+		b, _ = fakehttp.Marshal(ErrorBody{Status: "error", Message: "internal error", CorrelationID: w.Header().Get(headerCorrelationID), Category: CategoryInternalError})
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentTypeJSON)

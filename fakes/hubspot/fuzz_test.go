@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // fuzzSchema is the schema of an integration's portal: HubSpot's properties, the
@@ -39,7 +40,7 @@ func checkError(t *testing.T, e *apiError) {
 	if e.status < 400 || e.status > 499 || e.category == "" || e.message == "" {
 		t.Fatalf("bad error %+v", e)
 	}
-	if _, err := marshal(ErrorBody{Status: "error", Message: e.message, Category: e.category, Context: e.context, Errors: e.errors}); err != nil {
+	if _, err := fakehttp.Marshal(ErrorBody{Status: "error", Message: e.message, Category: e.category, Context: e.context, Errors: e.errors}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -87,7 +88,7 @@ func FuzzParseSearch(f *testing.F) {
 		if len(resp.Results) > q.limit || resp.Total > 3 {
 			t.Fatalf("limit %d, got %d results of %d", q.limit, len(resp.Results), resp.Total)
 		}
-		if _, err := marshal(resp); err != nil {
+		if _, err := fakehttp.Marshal(resp); err != nil {
 			t.Fatal(err)
 		}
 	})

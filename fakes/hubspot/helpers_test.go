@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 )
 
 // t0 is the manual clock's start: 9:00 in New York on Black Friday.
@@ -31,15 +32,7 @@ type testBundle struct {
 func setup(t *testing.T, mutate ...func(*Options)) *testBundle {
 	t.Helper()
 	c := clock.NewManual(t0)
-	opts := Options{Clock: c, Seed: 7, Limits: Limits{Latency: "off"}}
-	for _, m := range mutate {
-		m(&opts)
-	}
-	srv, err := New(opts)
-	require.NoError(t, err)
-	u, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	srv, u := fakehttptest.StartWith(t, New, Options{Clock: c, Seed: 7, Limits: Limits{Latency: "off"}}, mutate...)
 	return &testBundle{srv: srv, clock: c, url: u, token: testToken}
 }
 

@@ -131,7 +131,7 @@ func New(opts Options) (*Server, error) {
 	s.admittedHandler, s.routeHandler = http.HandlerFunc(s.serveAdmitted), http.HandlerFunc(s.route)
 	s.fake = fakehttp.New(fakehttp.Config{
 		Name: "hubspot", Clock: opts.Clock, Seed: opts.Seed,
-		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: platform{s}, Ledger: s.ledger, Logger: opts.Logger,
+		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: s.platform(), Ledger: s.ledger, Logger: opts.Logger,
 	})
 	return s, nil
 }
@@ -232,16 +232,14 @@ func (s *Server) LimitStats() LimitStats {
 }
 
 // DailyUsage is the account's API usage today.
-func (s *Server) DailyUsage() DailyUsage { return s.rl.daily.usage() }
+func (s *Server) DailyUsage() DailyUsage { return s.rl.daily.Usage() }
 
 // newCorrelationID is a UUID-shaped id drawn from the seeded source.
 func (s *Server) newCorrelationID() string {
 	s.corrMu.Lock()
 	a, b := s.corrRnd.Uint64(), s.corrRnd.Uint64()
 	s.corrMu.Unlock()
-	a = a&^0xf000 | 0x4000     // version 4
-	b = b&^(0xc<<60) | 0x8<<60 // variant 10
-	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+	return fakehttp.UUIDv4(a, b)
 }
 
 // apiPrefix is where every CRM route lives.

@@ -101,9 +101,7 @@ func TestOfficialNodeClient(t *testing.T) {
 	fakehttptest.JSClientsDir(t)
 	srv, err := hubspot.New(hubspot.Options{Seed: 3, Limits: hubspot.Limits{Latency: "0"}})
 	require.NoError(t, err)
-	base, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	base := fakehttptest.Start(t, srv)
 
 	env := map[string]string{"HUBSPOT_BASE": base, "HUBSPOT_TOKEN": "pat-na1-node-client"}
 	if testing.Short() {

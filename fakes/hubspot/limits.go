@@ -1,7 +1,6 @@
 package hubspot
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -233,14 +232,8 @@ func (l Limits) resolve() (*settings, error) {
 	default:
 		return nil, fmt.Errorf("external_id_property %q: want a property name (lower case letters, digits, _) or none", l.ExternalIDProperty)
 	}
-	if l.Latency != "off" {
-		d, err := latency.Parse(l.Latency)
-		if err != nil {
-			return nil, fmt.Errorf("latency: %w (or off)", err)
-		}
-		if f, ok := d.(latency.Fixed); !ok || f.D > 0 {
-			s.latency = d
-		}
+	if s.latency, err = latency.ParseKnob(l.Latency); err != nil {
+		return nil, fmt.Errorf("latency: %w (or off)", err)
 	}
 	s.limits = l
 	return s, nil
@@ -256,86 +249,21 @@ func (s *settings) secondly(limit int) int {
 	return max(1, (limit+secs-1)/secs)
 }
 
-// limitsPatch is a partial Limits: absent fields keep their value.
-type limitsPatch struct {
-	Tier                     *string `json:"tier"`
-	APILimitIncrease         *int    `json:"api_limit_increase"`
-	Burst                    *int    `json:"burst"`
-	BurstWindow              *string `json:"burst_window"`
-	Daily                    *int64  `json:"daily"`
-	OAuthBurst               *int    `json:"oauth_burst"`
-	SearchPerSecond          *int    `json:"search_per_second"`
-	SearchCountsDaily        *bool   `json:"search_counts_daily"`
-	SendRetryAfter           *bool   `json:"send_retry_after"`
-	Timezone                 *string `json:"timezone"`
-	SearchIndexLag           *string `json:"search_index_lag"`
-	ConflictCategory         *string `json:"conflict_category"`
-	BatchMax                 *int    `json:"batch_max"`
-	ListPageMax              *int    `json:"list_page_max"`
-	SearchPageMax            *int    `json:"search_page_max"`
-	SearchTotalMax           *int    `json:"search_total_max"`
-	SearchFilterGroupsMax    *int    `json:"search_filter_groups_max"`
-	SearchFiltersMax         *int    `json:"search_filters_max"`
-	SearchFiltersPerGroupMax *int    `json:"search_filters_per_group_max"`
-	ExternalIDProperty       *string `json:"external_id_property"`
-	Latency                  *string `json:"latency"`
-}
+// limitsPatch is Limits as PUT /_fake/faults and a --profile file patch it
+// (fakehttp.PatchLimits): decoding errors name this type.
+type limitsPatch Limits
 
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
+// following lets burst and daily follow the tier again when a patch changes the tier or
+// the packs without naming them.
+var following = map[string][]string{"tier": {"burst", "daily"}, "api_limit_increase": {"burst", "daily"}}
+
+// platform is the fakehttp.Platform side of s.
+func (s *Server) platform() fakehttp.Platform {
+	return fakehttp.KnobPlatform[limitsPatch]{
+		Current:    func() limitsPatch { return limitsPatch(s.Limits()) },
+		Set:        func(l limitsPatch) error { return s.SetLimits(Limits(l)) },
+		Following:  following,
+		Stats:      func() (any, int) { return s.LimitStats(), -1 },
+		ResetState: s.resetState,
 	}
 }
-
-// apply lays the patch over base. A patch that changes the tier or the packs without
-// naming burst or daily lets those follow the tier again.
-func (p limitsPatch) apply(base Limits) Limits {
-	l := base
-	if (p.Tier != nil && !strings.EqualFold(*p.Tier, base.Tier)) || (p.APILimitIncrease != nil && *p.APILimitIncrease != base.APILimitIncrease) {
-		l.Burst, l.Daily = 0, 0
-	}
-	setIf(&l.Tier, p.Tier)
-	setIf(&l.APILimitIncrease, p.APILimitIncrease)
-	setIf(&l.Burst, p.Burst)
-	setIf(&l.BurstWindow, p.BurstWindow)
-	setIf(&l.Daily, p.Daily)
-	setIf(&l.OAuthBurst, p.OAuthBurst)
-	setIf(&l.SearchPerSecond, p.SearchPerSecond)
-	if p.SearchCountsDaily != nil {
-		v := *p.SearchCountsDaily
-		l.SearchCountsDaily = &v
-	}
-	setIf(&l.SendRetryAfter, p.SendRetryAfter)
-	setIf(&l.Timezone, p.Timezone)
-	setIf(&l.SearchIndexLag, p.SearchIndexLag)
-	setIf(&l.ConflictCategory, p.ConflictCategory)
-	setIf(&l.BatchMax, p.BatchMax)
-	setIf(&l.ListPageMax, p.ListPageMax)
-	setIf(&l.SearchPageMax, p.SearchPageMax)
-	setIf(&l.SearchTotalMax, p.SearchTotalMax)
-	setIf(&l.SearchFilterGroupsMax, p.SearchFilterGroupsMax)
-	setIf(&l.SearchFiltersMax, p.SearchFiltersMax)
-	setIf(&l.SearchFiltersPerGroupMax, p.SearchFiltersPerGroupMax)
-	setIf(&l.ExternalIDProperty, p.ExternalIDProperty)
-	setIf(&l.Latency, p.Latency)
-	return l
-}
-
-// platform is the fakehttp.Platform side of the Server.
-type platform struct{ s *Server }
-
-var _ fakehttp.Platform = platform{}
-
-func (p platform) Limits() any { return p.s.Limits() }
-
-func (p platform) ApplyLimits(raw json.RawMessage) error {
-	var patch limitsPatch
-	if err := fakehttp.DecodeLimits(raw, &patch); err != nil {
-		return err
-	}
-	return p.s.SetLimits(patch.apply(p.s.Limits()))
-}
-
-func (p platform) LimitStats() (any, int) { return p.s.LimitStats(), -1 }
-
-func (p platform) Reset() { p.s.resetState() }

@@ -322,6 +322,13 @@ func (s *schema) createProperty(in propertyInput, now time.Time) (*Property, *ap
 	return p, nil
 }
 
+// setIf sets *dst to *v when v is given.
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // updateProperty applies a PATCH. Options given replace the whole list, as HubSpot's
 // property update does; name and hasUniqueValue cannot change.
 func (s *schema) updateProperty(p *Property, in propertyInput, now time.Time) (*Property, *apiError) {

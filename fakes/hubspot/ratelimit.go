@@ -11,6 +11,13 @@ import (
 	"github.com/peakready/peakready/fakes/limits"
 )
 
+// DailyUsage is the account's daily limit as HubSpot counts it: calls since midnight in
+// the account's time zone, reset to zero at the next midnight there (not a rolling 24
+// hours, which is what limits.DailyAllocation models for Salesforce). Day is the
+// account's current calendar day, YYYY-MM-DD in its time zone; ResetsAt the next
+// midnight there, in platform time.
+type DailyUsage = limits.DayUsage
+
 // Rate-limit headers, on every non-search answer (reference §3.1). Daily and
 // Daily-Remaining are left out for OAuth calls.
 const (
@@ -40,7 +47,7 @@ type appWindows struct {
 // (OAuth) app, per token for search, and the account's daily usage.
 type rateLimiter struct {
 	clock clock.Clock
-	daily *dailyCounter
+	daily *limits.CalendarDay
 
 	mu     sync.Mutex
 	st     *settings // the settings the windows were built for
@@ -53,7 +60,7 @@ type rateLimiter struct {
 
 func newRateLimiter(c clock.Clock, st *settings) *rateLimiter {
 	return &rateLimiter{
-		clock: c, st: st, daily: newDailyCounter(c, st.daily, st.tz),
+		clock: c, st: st, daily: limits.NewCalendarDay(c, st.daily, st.tz),
 		apps: map[string]*appWindows{}, search: map[string]*limits.RollingWindow{}, used: map[string]time.Time{},
 	}
 }
@@ -61,7 +68,7 @@ func newRateLimiter(c clock.Clock, st *settings) *rateLimiter {
 // configure switches to new settings. The day's usage is kept; burst and search
 // windows start afresh when their sizes change.
 func (rl *rateLimiter) configure(st *settings) {
-	rl.daily.configure(st.daily, st.tz)
+	rl.daily.Configure(st.daily, st.tz)
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	old := rl.st
@@ -75,7 +82,7 @@ func (rl *rateLimiter) configure(st *settings) {
 }
 
 func (rl *rateLimiter) reset() {
-	rl.daily.reset()
+	rl.daily.Reset()
 	rl.mu.Lock()
 	rl.apps, rl.search, rl.used = map[string]*appWindows{}, map[string]*limits.RollingWindow{}, map[string]time.Time{}
 	rl.mu.Unlock()
@@ -169,7 +176,7 @@ func (rl *rateLimiter) admit(h http.Header, c credential, isSearch bool, portalI
 	counted := false
 	if c.kind == PrivateApp {
 		var ok bool
-		if ok, du = rl.daily.use(); !ok {
+		if ok, du = rl.daily.Use(); !ok {
 			rl.refusedDaily.Add(1)
 			setDailyHeaders(h, du)
 			return &refusal{policy: PolicyDaily, retryAfter: du.ResetsAt.Sub(rl.clock.Now())}
@@ -180,7 +187,7 @@ func (rl *rateLimiter) admit(h http.Header, c credential, isSearch bool, portalI
 	d := aw.burst.Allow()
 	if !d.Allowed {
 		if counted {
-			rl.daily.refund(du)
+			rl.daily.Refund(du)
 			du.Used--
 		}
 		rl.refusedBurst.Add(1)
@@ -210,7 +217,7 @@ func (rl *rateLimiter) admitSearch(c credential) *refusal {
 		return &refusal{policy: PolicySecondly, retryAfter: d.RetryAfter}
 	}
 	if st.searchDaily && c.kind == PrivateApp {
-		if ok, du := rl.daily.use(); !ok {
+		if ok, du := rl.daily.Use(); !ok {
 			rl.refusedDaily.Add(1)
 			return &refusal{policy: PolicyDaily, retryAfter: du.ResetsAt.Sub(rl.clock.Now())}
 		}
@@ -252,7 +259,7 @@ func (rl *rateLimiter) stats() RateLimitStats {
 	rl.mu.Unlock()
 	return RateLimitStats{
 		Tier: st.limits.Tier, Burst: st.burst, OAuthBurst: st.oauthBurst, BurstWindow: st.burstWindow.String(),
-		SearchPerSecond: st.searchPerSecond, Daily: rl.daily.usage(), Apps: apps, SearchTokens: search,
+		SearchPerSecond: st.searchPerSecond, Daily: rl.daily.Usage(), Apps: apps, SearchTokens: search,
 		Refused: map[string]int64{
 			PolicyTenSecondly: rl.refusedBurst.Load(), PolicySecondly: rl.refusedSecondly.Load(), PolicyDaily: rl.refusedDaily.Load(),
 		},

@@ -154,6 +154,22 @@ func Parse(spec string) (Distribution, error) {
 	}
 }
 
+// ParseKnob reads a fake's latency knob: a spec as Parse reads it, or "off". It returns
+// nil, no latency, for off and for a fixed zero ("0", "0s").
+func ParseKnob(spec string) (Distribution, error) {
+	if spec == "off" {
+		return nil, nil
+	}
+	d, err := Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := d.(Fixed); ok && f.D == 0 {
+		return nil, nil
+	}
+	return d, nil
+}
+
 func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {

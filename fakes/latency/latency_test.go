@@ -96,3 +96,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseKnobOffAndZeroAreNone(t *testing.T) {
+	t.Parallel()
+	for _, spec := range []string{"off", "0", "0s", "fixed(0s)"} {
+		d, err := ParseKnob(spec)
+		require.NoError(t, err, spec)
+		assert.Nil(t, d, spec)
+	}
+	d, err := ParseKnob("lognormal(120ms,900ms)")
+	require.NoError(t, err)
+	assert.Equal(t, LogNormal{P50: 120 * time.Millisecond, P99: 900 * time.Millisecond}, d)
+	_, err = ParseKnob("quick")
+	assert.ErrorIs(t, err, ErrSpec)
+}

@@ -14,28 +14,29 @@ func (a *DailyAllocation) Record(n int64, at time.Time) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := a.clock.Now()
-	cur := a.expireLocked(now)
-	s := int64(at.Sub(a.origin) / a.slot)
-	if at.Before(a.origin) {
-		s = -1 - int64(a.origin.Sub(at)/a.slot)
-	}
-	if s <= cur-int64(a.period/a.slot) || s > cur {
+	a.t.record(a.clock.Now(), at, n)
+}
+
+// record counts n units at the past instant at, in its own slot.
+func (t *tally) record(now, at time.Time, n int64) {
+	cur := t.expire(now)
+	s := t.slotOf(at)
+	if s <= cur-int64(t.period/t.slot) || s > cur {
 		return
 	}
-	i, found := slices.BinarySearchFunc(a.slots, s, func(c slotCount, t int64) int {
+	i, found := slices.BinarySearchFunc(t.slots, s, func(c slotCount, target int64) int {
 		switch {
-		case c.slot < t:
+		case c.slot < target:
 			return -1
-		case c.slot > t:
+		case c.slot > target:
 			return 1
 		}
 		return 0
 	})
 	if found {
-		a.slots[i].count += n
+		t.slots[i].count += n
 	} else {
-		a.slots = slices.Insert(a.slots, i, slotCount{slot: s, count: n})
+		t.slots = slices.Insert(t.slots, i, slotCount{slot: s, count: n})
 	}
-	a.used += n
+	t.used += n
 }

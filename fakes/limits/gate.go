@@ -1,7 +1,9 @@
 // Package limits holds the upstream limit models the fakes enforce: a concurrency gate
 // (NetSuite's account governance, Salesforce's long-running request slots), a leaky bucket
 // of requests (Shopify REST), a cost bucket of points (Shopify GraphQL), a rolling window
-// (HubSpot's ten-second burst) and a daily allocation (Salesforce's 24 h API calls).
+// (HubSpot's ten-second burst), a daily allocation (Salesforce's rolling 24 h API calls,
+// and a rolling count of its Bulk API batches and records) and a calendar day (HubSpot's
+// daily limit, reset at midnight in the account's time zone).
 //
 // Every model is safe for concurrent use, exact at its edges, and reads time only from the
 // injected clock, so a test can put it exactly one nanosecond before or after a refill.

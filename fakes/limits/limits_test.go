@@ -222,7 +222,7 @@ func TestDailyAllocationMemoryIsBoundedBySlots(t *testing.T) {
 		a.Use()
 		c.Advance(10 * time.Millisecond)
 	}
-	assert.LessOrEqual(t, len(a.slots), 86401)
+	assert.LessOrEqual(t, len(a.t.slots), 86401)
 	assert.Equal(t, int64(200000), a.Usage().Used, "2000 s of calls, all within the 1 h period")
 }
 
@@ -238,4 +238,58 @@ func TestDailyAllocationRecordRollsOffAtItsOwnTime(t *testing.T) {
 	if u := a.Usage(); u.Used != 1 {
 		t.Fatalf("after the recorded calls rolled off: %+v", u)
 	}
+}
+
+func TestRollingCountTakesAllOrNone(t *testing.T) {
+	t.Parallel()
+	c := clock.NewManual(epoch)
+	r := NewRollingCount(c, 0)
+	require.True(t, r.Take(7, 10))
+	assert.False(t, r.Take(4, 10), "7+4 is over 10: nothing is taken")
+	assert.Equal(t, int64(7), r.Used())
+	c.Advance(time.Hour)
+	require.True(t, r.Take(3, 10))
+	assert.False(t, r.Take(1, 10))
+	assert.True(t, r.Take(1<<40, 0), "a limit of 0 is unlimited")
+
+	c.Set(epoch.Add(24*time.Hour - time.Nanosecond))
+	assert.Equal(t, int64(10+1<<40), r.Used())
+	c.Set(epoch.Add(24 * time.Hour))
+	assert.Equal(t, int64(3+1<<40), r.Used(), "the first 7 leave 24 h after they were taken")
+	r.Reset()
+	assert.Zero(t, r.Used())
+}
+
+// The day ends at midnight in the allocation's zone: 25 hours after the midnight that
+// starts the day daylight-saving time ends (New York, 2026-11-01).
+func TestCalendarDayResetsAtMidnightInItsZone(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, ny)
+	c := clock.NewManual(start.Add(23 * time.Hour))
+	d := NewCalendarDay(c, 2, ny)
+	ok, u := d.Use()
+	require.True(t, ok)
+	assert.Equal(t, DayUsage{Used: 1, Limit: 2, Day: "2026-11-01", ResetsAt: start.Add(25 * time.Hour)}, u)
+	ok, counted := d.Use()
+	require.True(t, ok)
+	ok, _ = d.Use()
+	assert.False(t, ok, "a refused call does not count")
+	assert.Equal(t, int64(2), d.Usage().Used)
+
+	c.Set(start.Add(25*time.Hour - time.Nanosecond))
+	ok, _ = d.Use()
+	assert.False(t, ok, "one nanosecond before midnight")
+	c.Set(start.Add(25 * time.Hour))
+	d.Refund(counted)
+	assert.Equal(t, DayUsage{Used: 0, Limit: 2, Day: "2026-11-02", ResetsAt: start.Add(49 * time.Hour)}, d.Usage(),
+		"a new day, and yesterday's call is not refunded to it")
+	ok, u = d.Use()
+	require.True(t, ok)
+	d.Refund(u)
+	assert.Zero(t, d.Usage().Used, "today's call is refunded")
+
+	d.Configure(5, time.UTC)
+	assert.Equal(t, DayUsage{Used: 0, Limit: 5, Day: "2026-11-02", ResetsAt: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}, d.Usage())
 }

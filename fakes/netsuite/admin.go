@@ -1,10 +1,7 @@
 package netsuite
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/peakready/peakready/fakes/catalog"
@@ -25,20 +22,15 @@ func (s *Server) routeAdmin() {
 	s.fake.HandleAdmin("POST /_fake/fulfill/{salesOrderId}", http.HandlerFunc(s.serveFulfill))
 }
 
+// decodeAdmin reads an admin request's JSON body into dst strictly; on error it answers
+// and returns false.
 func decodeAdmin(w http.ResponseWriter, r *http.Request, dst any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		fakehttp.AdminError(w, http.StatusRequestEntityTooLarge, "body too large")
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
+	if !ok {
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := fakehttp.DecodeStrict(body, dst, "object"); err != nil {
 		fakehttp.AdminError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
-		return false
-	}
-	if dec.More() {
-		fakehttp.AdminError(w, http.StatusBadRequest, "invalid JSON body: trailing data after the object")
 		return false
 	}
 	return true

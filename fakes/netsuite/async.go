@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -104,7 +105,7 @@ func (s *Server) submitAsync(w http.ResponseWriter, r *http.Request) *apiError {
 			a.mu.Unlock()
 			h := w.Header()
 			h.Set("Preference-Applied", "respond-async")
-			h.Set("Location", baseURL(r)+asyncPrefix+"/"+itoa(use.job))
+			h.Set("Location", fakehttp.BaseURL(r)+asyncPrefix+"/"+itoa(use.job))
 			writeError(w, &apiError{status: http.StatusBadRequest, title: "Conflict", typ: typeRFC2616 + "#sec10.4.10", detail: ErrorDetail{
 				Detail: `A request with the same idempotency key is already submitted. See the "Location" header for a link to the previously submitted job`,
 				Code:   CodeIdempotencyError, Header: IdempotencyKeyHeader,
@@ -142,7 +143,7 @@ func (s *Server) submitAsync(w http.ResponseWriter, r *http.Request) *apiError {
 
 	h := w.Header()
 	h.Set("Preference-Applied", "respond-async")
-	h.Set("Location", baseURL(r)+asyncPrefix+"/"+itoa(job.id))
+	h.Set("Location", fakehttp.BaseURL(r)+asyncPrefix+"/"+itoa(job.id))
 	h.Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(http.StatusAccepted)
 	return nil
@@ -250,7 +251,7 @@ func (s *Server) serveAsync(w http.ResponseWriter, r *http.Request) *apiError {
 	if !found || (len(parts) >= 3 && parts[2] != parts[0]) {
 		return notFound()
 	}
-	jobURL := baseURL(r) + asyncPrefix + "/" + parts[0]
+	jobURL := fakehttp.BaseURL(r) + asyncPrefix + "/" + parts[0]
 	taskURL := jobURL + "/task/" + parts[0]
 	done := snap.progress != progressPending
 	times := func() (string, string) {

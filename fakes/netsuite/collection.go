@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // maxPageSize is NetSuite's default and largest collection page.
@@ -69,7 +71,7 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, record 
 
 	total := len(ids)
 	page := ids[min(offset, total):min(offset+limit, total)]
-	base := baseURL(r) + recordPrefix + record
+	base := fakehttp.BaseURL(r) + recordPrefix + record
 	p := collectionPage{
 		Count: len(page), HasMore: offset+len(page) < total, Items: make([]collectionItem, len(page)),
 		Offset: offset, TotalResults: total,
@@ -78,6 +80,15 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, record 
 		sid := itoa(id)
 		p.Items[i] = collectionItem{Links: selfLinks(base + "/" + sid), ID: sid}
 	}
+	p.Links = pageLinks(base, query, offset, limit, total)
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// pageLinks are the first, prev, next, last and self links of a page of a paged list at
+// base: query's parameters with the page's limit and offset. prev is left out on the
+// first page, next on the last.
+func pageLinks(base string, query url.Values, offset, limit, total int) []link {
 	pageURL := func(off int) string {
 		v := url.Values{}
 		for k, vs := range query {
@@ -91,16 +102,14 @@ func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, record 
 	if total > 0 {
 		last = (total - 1) / limit * limit
 	}
-	p.Links = append(p.Links, link{Rel: "first", Href: pageURL(0)})
+	links := []link{{Rel: "first", Href: pageURL(0)}}
 	if offset > 0 {
-		p.Links = append(p.Links, link{Rel: "prev", Href: pageURL(max(offset-limit, 0))})
+		links = append(links, link{Rel: "prev", Href: pageURL(max(offset-limit, 0))})
 	}
-	if p.HasMore {
-		p.Links = append(p.Links, link{Rel: "next", Href: pageURL(offset + limit)})
+	if offset+limit < total {
+		links = append(links, link{Rel: "next", Href: pageURL(offset + limit)})
 	}
-	p.Links = append(p.Links, link{Rel: "last", Href: pageURL(last)}, link{Rel: "self", Href: pageURL(offset)})
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return append(links, link{Rel: "last", Href: pageURL(last)}, link{Rel: "self", Href: pageURL(offset)})
 }
 
 // intParam reads an integer query parameter within [lo, hi].

@@ -2,7 +2,6 @@ package netsuite
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
 	"strings"
 
@@ -74,15 +73,7 @@ func decodeCustomer(body []byte) (*customerInput, *apiError) {
 		}
 		switch {
 		case strings.HasPrefix(key, "custentity"):
-			v, e := d.raw(path)
-			if e != nil {
-				return e
-			}
-			if in.Custom == nil {
-				in.Custom = map[string]json.RawMessage{}
-			}
-			in.Custom[key] = v
-			return nil
+			return d.customField(path, key, &in.Custom)
 		case readOnlyCustomerFields[key]:
 			return readOnlyField(path)
 		}
@@ -136,18 +127,7 @@ func (c *customer) apply(in *customerInput) {
 	} else if in.FirstName != nil || in.LastName != nil {
 		c.IsPerson = c.CompanyName == ""
 	}
-	if len(in.Custom) > 0 {
-		custom := make(map[string]json.RawMessage, len(c.Custom)+len(in.Custom))
-		maps.Copy(custom, c.Custom)
-		for k, v := range in.Custom {
-			if strings.TrimSpace(string(v)) == "null" {
-				delete(custom, k)
-				continue
-			}
-			custom[k] = v
-		}
-		c.Custom = custom
-	}
+	c.Custom = mergeCustom(c.Custom, in.Custom)
 	if c.NaturalKey == "" {
 		c.NaturalKey = c.ExternalID
 		if c.NaturalKey == "" {

@@ -321,6 +321,29 @@ func (d *bodyDecoder) raw(path string) (json.RawMessage, *apiError) {
 	return append(json.RawMessage(nil), d.data[start:d.pos]...), nil
 }
 
+// customField reads a custom field's value (custentity... of a customer, custbody... of a
+// transaction, custcol... of a line) into *fields, verbatim.
+func (d *bodyDecoder) customField(path, key string, fields *map[string]json.RawMessage) *apiError {
+	v, e := d.raw(path)
+	if e != nil {
+		return e
+	}
+	if *fields == nil {
+		*fields = map[string]json.RawMessage{}
+	}
+	(*fields)[key] = v
+	return nil
+}
+
+// taxField skips a tax field when tax_fields is ignore, and refuses it otherwise: NetSuite
+// computes tax itself.
+func (d *bodyDecoder) taxField(path string, acceptTax bool) *apiError {
+	if !acceptTax {
+		return readOnlyTaxField(path)
+	}
+	return d.skip(path)
+}
+
 func (d *bodyDecoder) skipValue(path string, depth int) *apiError {
 	if depth > maxDepth {
 		return invalidContent(path, detailInvalidBody+" The JSON is nested too deeply.")

@@ -1,11 +1,10 @@
 package netsuite
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -129,7 +128,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
+	b, err := fakehttp.Marshal(v)
 	if err != nil {
 		// Every value the fake renders is marshalable; reaching this is a bug, but the
 		// client still gets NetSuite's envelope rather than a Go error string.
@@ -143,19 +142,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func mustMarshal(v any) []byte {
-	b, _ := marshal(v)
+	b, _ := fakehttp.Marshal(v)
 	return b
-}
-
-// marshal encodes v as NetSuite does: compact, without escaping <, > and &.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // concurrencyBody is the 429 body exactly as NetSuite sends it, including its

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -25,14 +24,14 @@ type fulfiller struct {
 	mu       sync.Mutex
 	due      dueHeap
 	short    map[int64]bool // orders waiting for stock
-	wakeup   chan struct{}
+	wakeup   alarm
 	delayRnd *faults.Rand
 }
 
 func newFulfiller(s *Server, seed uint64) *fulfiller {
 	return &fulfiller{
 		s: s, rand: faults.NewRand(seed ^ 0x66756c), delayRnd: faults.NewRand(seed ^ 0x64656c),
-		short: map[int64]bool{}, wakeup: make(chan struct{}, 1),
+		short: map[int64]bool{}, wakeup: newAlarm(),
 	}
 }
 
@@ -67,12 +66,7 @@ func (f *fulfiller) stockArrived() {
 	f.wake()
 }
 
-func (f *fulfiller) wake() {
-	select {
-	case f.wakeup <- struct{}{}:
-	default:
-	}
-}
+func (f *fulfiller) wake() { f.wakeup.ring() }
 
 func (f *fulfiller) pending() int {
 	f.mu.Lock()
@@ -108,23 +102,8 @@ func (f *fulfiller) run(ctx context.Context) {
 			}
 			continue
 		}
-		var timer clock.Timer
-		var fired <-chan time.Time
-		if wait >= 0 {
-			timer = f.s.clock.NewTimer(wait)
-			fired = timer.C()
-		}
-		select {
-		case <-fired:
-		case <-f.wakeup:
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
+		if !f.wakeup.wait(ctx, f.s.clock, wait) {
 			return
-		}
-		if timer != nil {
-			timer.Stop()
 		}
 	}
 }

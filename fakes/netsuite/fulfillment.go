@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/ledger"
 )
 
@@ -201,7 +202,7 @@ func (s *Server) getItemFulfillment(w http.ResponseWriter, r *http.Request, rid 
 	}
 	names := s.st.refNames(f.CustomerID)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, renderItemFulfillment(baseURL(r), f, names, expandSubResources(r)))
+	writeJSON(w, http.StatusOK, renderItemFulfillment(fakehttp.BaseURL(r), f, names, expandSubResources(r)))
 	return nil
 }
 
@@ -218,7 +219,7 @@ func (s *Server) itemFulfillmentSublist(w http.ResponseWriter, r *http.Request, 
 	}
 	names := s.st.refNames(f.CustomerID)
 	s.mu.Unlock()
-	base := baseURL(r)
+	base := fakehttp.BaseURL(r)
 	writeJSON(w, http.StatusOK, newSublist(base+recordPrefix+RecordItemFulfillment+"/"+itoa(f.ID)+"/item", fulfillmentLineViews(base, f, names)))
 	return nil
 }

@@ -1,7 +1,6 @@
 package netsuite
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -300,15 +299,9 @@ func (l Limits) resolve() (*settings, error) {
 }
 
 func parseLatency(knob, spec string) (latency.Distribution, error) {
-	if spec == "off" {
-		return nil, nil
-	}
-	d, err := latency.Parse(spec)
+	d, err := latency.ParseKnob(spec)
 	if err != nil {
 		return nil, knobErrorf(knob, "%v", err)
-	}
-	if f, ok := d.(latency.Fixed); ok && f.D == 0 {
-		return nil, nil
 	}
 	return d, nil
 }
@@ -359,93 +352,22 @@ func ParseStatusCode(v string) (int, string, error) {
 	return n, code, nil
 }
 
-// limitsPatch is a partial Limits: absent fields keep their value.
-type limitsPatch struct {
-	Tier                *string  `json:"tier"`
-	TierBase            *int     `json:"tier_base"`
-	SuiteCloudPlus      *int     `json:"suitecloud_plus"`
-	Concurrency         *int     `json:"concurrency"`
-	Held                *int     `json:"held"`
-	Latency             *string  `json:"latency"`
-	ReadLatency         *string  `json:"read_latency"`
-	OverLimit401Share   *float64 `json:"overlimit_401_share"`
-	OverLimit401Delay   *string  `json:"overlimit_401_delay"`
-	DuplicateExternalID *string  `json:"duplicate_external_id"`
-	TaxFields           *string  `json:"tax_fields"`
-	FulfillAfter        *string  `json:"fulfill_after"`
-	ReceiptsEvery       *string  `json:"receipts_every"`
-	AdjustmentsEvery    *string  `json:"adjustments_every"`
-	OtherSalesEvery     *string  `json:"other_sales_every"`
-	MassUpdateAt        *string  `json:"mass_update_at"`
-	MassUpdateSKUs      *int     `json:"mass_update_skus"`
-	MissingEntity       *string  `json:"missing_entity"`
-	ItemLineKey         *string  `json:"item_line_key"`
-	TokenLifetime       *string  `json:"token_lifetime"`
-	IdempotencyWindow   *string  `json:"idempotency_window"`
-	AsyncDelay          *string  `json:"async_delay"`
-	SuiteQLTransient    *string  `json:"suiteql_prefer_transient"`
-}
+// limitsPatch is Limits as PUT /_fake/faults and a --profile file patch it
+// (fakehttp.PatchLimits): decoding errors name this type.
+type limitsPatch Limits
 
-func (p limitsPatch) apply(l Limits) Limits {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
+// platform is the fakehttp.Platform side of s.
+func (s *Server) platform() fakehttp.Platform {
+	return fakehttp.KnobPlatform[limitsPatch]{
+		Current: func() limitsPatch { return limitsPatch(s.Limits()) },
+		Set:     func(l limitsPatch) error { return s.SetLimits(Limits(l)) },
+		Stats: func() (any, int) {
+			st := s.GovernanceStats()
+			return st, st.Gate.MaxObserved
+		},
+		ResetState: s.resetState,
 	}
-	setInt := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&l.Tier, p.Tier)
-	setInt(&l.TierBase, p.TierBase)
-	setInt(&l.SuiteCloudPlus, p.SuiteCloudPlus)
-	setInt(&l.Concurrency, p.Concurrency)
-	setInt(&l.Held, p.Held)
-	set(&l.Latency, p.Latency)
-	set(&l.ReadLatency, p.ReadLatency)
-	if p.OverLimit401Share != nil {
-		l.OverLimit401Share = *p.OverLimit401Share
-	}
-	set(&l.OverLimit401Delay, p.OverLimit401Delay)
-	set(&l.DuplicateExternalID, p.DuplicateExternalID)
-	set(&l.TaxFields, p.TaxFields)
-	set(&l.FulfillAfter, p.FulfillAfter)
-	set(&l.ReceiptsEvery, p.ReceiptsEvery)
-	set(&l.AdjustmentsEvery, p.AdjustmentsEvery)
-	set(&l.OtherSalesEvery, p.OtherSalesEvery)
-	set(&l.MassUpdateAt, p.MassUpdateAt)
-	setInt(&l.MassUpdateSKUs, p.MassUpdateSKUs)
-	set(&l.MissingEntity, p.MissingEntity)
-	set(&l.ItemLineKey, p.ItemLineKey)
-	set(&l.TokenLifetime, p.TokenLifetime)
-	set(&l.IdempotencyWindow, p.IdempotencyWindow)
-	set(&l.AsyncDelay, p.AsyncDelay)
-	set(&l.SuiteQLPreferTransient, p.SuiteQLTransient)
-	return l
 }
-
-// platform is the fakehttp.Platform side of the Server.
-type platform struct{ s *Server }
-
-var _ fakehttp.Platform = platform{}
-
-func (p platform) Limits() any { return p.s.Limits() }
-
-func (p platform) ApplyLimits(raw json.RawMessage) error {
-	var patch limitsPatch
-	if err := fakehttp.DecodeLimits(raw, &patch); err != nil {
-		return err
-	}
-	return p.s.SetLimits(patch.apply(p.s.Limits()))
-}
-
-func (p platform) LimitStats() (any, int) {
-	st := p.s.GovernanceStats()
-	return st, st.Gate.MaxObserved
-}
-
-func (p platform) Reset() { p.s.resetState() }
 
 // GovernanceStats is the platform part of GET /_fake/stats.
 type GovernanceStats struct {
@@ -501,7 +423,7 @@ func (s *Server) serveGovernanceLimits(w http.ResponseWriter, r *http.Request) {
 	}
 	n := s.settings.Load().accountLimit
 	writeJSON(w, http.StatusOK, governanceLimitsView{
-		Links: selfLinks(baseURL(r) + governancePath), AccountConcurrencyLimit: n, UnallocatedConcurrencyLimit: n, LimitType: "accountLimit",
+		Links: selfLinks(fakehttp.BaseURL(r) + governancePath), AccountConcurrencyLimit: n, UnallocatedConcurrencyLimit: n, LimitType: "accountLimit",
 	})
 }
 

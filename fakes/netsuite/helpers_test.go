@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 )
 
 var epoch = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -37,18 +38,10 @@ type bundle struct {
 func setup(t *testing.T, mod ...func(*Options)) (*Server, *bundle) {
 	t.Helper()
 	c := clock.NewManual(epoch)
-	opts := Options{
+	srv, url := fakehttptest.StartWith(t, New, Options{
 		Clock: c, Seed: 7, CatalogSize: 20, Locations: 2,
 		Limits: Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off"},
-	}
-	for _, m := range mod {
-		m(&opts)
-	}
-	srv, err := New(opts)
-	require.NoError(t, err)
-	url, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	}, mod...)
 	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512}
 	t.Cleanup(tr.CloseIdleConnections)
 	return srv, &bundle{srv: srv, clock: c, url: url, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // inventoryLocationView is one line of an item's locations sublist.
@@ -78,17 +79,25 @@ func (st *store) findItem(rid recordID) (*inventoryItem, bool) {
 	return it, ok
 }
 
-// getInventoryItem is GET /inventoryItem/{id} and /inventoryItem/eid:SKU.
-func (s *Server) getInventoryItem(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
+// itemSnapshot is a copy of the inventory item rid names, taken under the store's lock.
+func (s *Server) itemSnapshot(rid recordID) (inventoryItem, refNames, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	it, ok := s.st.findItem(rid)
 	if !ok {
-		s.mu.Unlock()
-		return notFound()
+		return inventoryItem{}, refNames{}, false
 	}
 	snap, names := s.st.snapshotItem(it)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, renderInventoryItem(baseURL(r), &snap, names, expandSubResources(r)))
+	return snap, names, true
+}
+
+// getInventoryItem is GET /inventoryItem/{id} and /inventoryItem/eid:SKU.
+func (s *Server) getInventoryItem(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
+	snap, names, ok := s.itemSnapshot(rid)
+	if !ok {
+		return notFound()
+	}
+	writeJSON(w, http.StatusOK, renderInventoryItem(fakehttp.BaseURL(r), &snap, names, expandSubResources(r)))
 	return nil
 }
 
@@ -97,15 +106,11 @@ func (s *Server) inventoryItemSublist(w http.ResponseWriter, r *http.Request, ri
 	if name != "locations" {
 		return unknownPath(r.URL.Path)
 	}
-	s.mu.Lock()
-	it, ok := s.st.findItem(rid)
+	snap, names, ok := s.itemSnapshot(rid)
 	if !ok {
-		s.mu.Unlock()
 		return notFound()
 	}
-	snap, names := s.st.snapshotItem(it)
-	s.mu.Unlock()
-	self := baseURL(r) + recordPrefix + RecordInventoryItem + "/" + itoa(snap.ID) + "/locations"
+	self := fakehttp.BaseURL(r) + recordPrefix + RecordInventoryItem + "/" + itoa(snap.ID) + "/locations"
 	writeJSON(w, http.StatusOK, newSublist(self, locationViews(&snap, names)))
 	return nil
 }

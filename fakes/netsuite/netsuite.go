@@ -183,7 +183,7 @@ func New(opts Options) (*Server, error) {
 	s.receipts = newReceipts(s, opts.Seed)
 	s.fake = fakehttp.New(fakehttp.Config{
 		Name: "netsuite", Clock: opts.Clock, Seed: opts.Seed,
-		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: platform{s}, Ledger: s.ledger, Logger: opts.Logger,
+		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: s.platform(), Ledger: s.ledger, Logger: opts.Logger,
 	})
 	s.handlers = s.recordHandlers()
 	s.routeAdmin()
@@ -460,18 +460,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	return b, nil
 }
 
-// baseURL is the scheme and host the request came in on, so Location and links work
-// behind any address the fake listens on.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 func recordURL(r *http.Request, record string, id int64) string {
-	return baseURL(r) + recordPrefix + record + "/" + itoa(id)
+	return fakehttp.BaseURL(r) + recordPrefix + record + "/" + itoa(id)
 }
 
 func formatTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // tokenPath is the OAuth 2.0 token endpoint.
@@ -111,7 +113,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
-	if code, desc := o.check(j, now, baseURL(r)+tokenPath, s.opts.Account); code != "" {
+	if code, desc := o.check(j, now, fakehttp.BaseURL(r)+tokenPath, s.opts.Account); code != "" {
 		o.tokenError(w, http.StatusBadRequest, code, desc)
 		return
 	}

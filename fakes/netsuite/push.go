@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/faults"
 	"github.com/peakready/peakready/fakes/ledger"
 )
@@ -189,10 +190,8 @@ func newEvent(typ string, at time.Time, data any) Event {
 func (p *pusher) newID() string {
 	var hi, lo uint64
 	p.ids.With(func(r *rand.Rand) { hi, lo = r.Uint64(), r.Uint64() })
-	// Version 4, variant 10 layout so receivers that parse UUIDs accept it.
-	hi = hi&^0xf000 | 0x4000
-	lo = lo&^(0xc<<60) | 0x8<<60
-	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", hi>>32, (hi>>16)&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff)
+	// A UUID layout, so receivers that parse UUIDs accept it.
+	return fakehttp.UUIDv4(hi, lo)
 }
 
 // enqueue stamps and queues events without blocking; a full queue drops them.

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -44,7 +43,7 @@ type StockMoveStats struct {
 type receipts struct {
 	s      *Server
 	rand   *faults.Rand
-	wakeup chan struct{}
+	wakeup alarm
 
 	mu        sync.Mutex
 	massBase  time.Time     // when mass_update_at was set (or the server started)
@@ -57,7 +56,7 @@ type receipts struct {
 }
 
 func newReceipts(s *Server, seed uint64) *receipts {
-	return &receipts{s: s, rand: faults.NewRand(seed ^ 0x726563), wakeup: make(chan struct{}, 1), massBase: s.clock.Now(), massAt: -1}
+	return &receipts{s: s, rand: faults.NewRand(seed ^ 0x726563), wakeup: newAlarm(), massBase: s.clock.Now(), massAt: -1}
 }
 
 // wake makes the loop re-read its knobs; a changed mass_update_at counts from now.
@@ -68,10 +67,7 @@ func (rc *receipts) wake() {
 		rc.massAt, rc.massBase, rc.massDone = st.massUpdateAt, rc.s.clock.Now(), false
 	}
 	rc.mu.Unlock()
-	select {
-	case rc.wakeup <- struct{}{}:
-	default:
-	}
+	rc.wakeup.ring()
 }
 
 func (rc *receipts) statsCopy() StockMoveStats {
@@ -125,23 +121,12 @@ func (rc *receipts) run(ctx context.Context) {
 			rc.fireDue(now, massDue, st)
 			continue
 		}
-		var timer clock.Timer
-		var fired <-chan time.Time
+		wait := time.Duration(-1)
 		if !earliest.IsZero() {
-			timer = rc.s.clock.NewTimer(earliest.Sub(now))
-			fired = timer.C()
+			wait = earliest.Sub(now)
 		}
-		select {
-		case <-fired:
-		case <-rc.wakeup:
-		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
+		if !rc.wakeup.wait(ctx, rc.s.clock, wait) {
 			return
-		}
-		if timer != nil {
-			timer.Stop()
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // link is one entry of a links array.
@@ -87,7 +88,7 @@ func withCustom(obj []byte, custom map[string]json.RawMessage) []byte {
 		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
-		kb, _ := marshal(k)
+		kb, _ := fakehttp.Marshal(k)
 		b.Write(kb)
 		b.WriteByte(':')
 		if err := json.Compact(&b, custom[k]); err != nil {
@@ -100,7 +101,7 @@ func withCustom(obj []byte, custom map[string]json.RawMessage) []byte {
 
 // marshalRecord encodes a record view with its custom fields.
 func marshalRecord(v any, custom map[string]json.RawMessage) ([]byte, *apiError) {
-	b, err := marshal(v)
+	b, err := fakehttp.Marshal(v)
 	if err != nil {
 		return nil, unexpectedError()
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // maxLines bounds a sales order's item sublist.
@@ -76,18 +77,7 @@ func (s *Server) prepareOrder(o *salesOrder, in *orderInput, now time.Time) (*sa
 	if in.ShippingCents != nil {
 		n.ShippingCents = *in.ShippingCents
 	}
-	if len(in.Custom) > 0 {
-		custom := make(map[string]json.RawMessage, len(n.Custom)+len(in.Custom))
-		maps.Copy(custom, n.Custom)
-		for k, v := range in.Custom {
-			if strings.TrimSpace(string(v)) == "null" {
-				delete(custom, k)
-				continue
-			}
-			custom[k] = v
-		}
-		n.Custom = custom
-	}
+	n.Custom = mergeCustom(n.Custom, in.Custom)
 	if n.NaturalKey == "" {
 		n.NaturalKey = n.ExternalID
 		if n.NaturalKey == "" {
@@ -265,6 +255,24 @@ func checkTransition(o *salesOrder, to string) *apiError {
 	return nil
 }
 
+// mergeCustom lays the custom fields a body sent over a record's: a field sent as null is
+// removed, others replace or join. The record's map is copied, never changed.
+func mergeCustom(old, sent map[string]json.RawMessage) map[string]json.RawMessage {
+	if len(sent) == 0 {
+		return old
+	}
+	custom := make(map[string]json.RawMessage, len(old)+len(sent))
+	maps.Copy(custom, old)
+	for k, v := range sent {
+		if strings.TrimSpace(string(v)) == "null" {
+			delete(custom, k)
+			continue
+		}
+		custom[k] = v
+	}
+	return custom
+}
+
 // fieldKey turns a custom field value into a natural key: a string as is, a number as
 // written; anything else gives no key.
 func fieldKey(raw json.RawMessage) string {
@@ -342,7 +350,7 @@ type orderLineView struct {
 
 func (v orderLineView) MarshalJSON() ([]byte, error) {
 	type plain orderLineView
-	b, err := marshal(plain(v))
+	b, err := fakehttp.Marshal(plain(v))
 	if err != nil {
 		return nil, err
 	}

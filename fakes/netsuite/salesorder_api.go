@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/ledger"
 )
 
@@ -42,13 +43,7 @@ func (s *Server) createSalesOrder(w http.ResponseWriter, r *http.Request) *apiEr
 	}
 	id, events, e := s.insertSalesOrder(n, in)
 	s.mu.Unlock()
-	if e != nil {
-		s.rejectCreate(RecordSalesOrder, body, e)
-		return e
-	}
-	s.publish(events)
-	writeCreated(w, recordURL(r, RecordSalesOrder, id))
-	return nil
+	return s.answerCreate(w, r, body, id, events, e)
 }
 
 // insertSalesOrder resolves and stores o, prepared from in; call with s.mu held.
@@ -72,6 +67,19 @@ func (s *Server) insertSalesOrder(o *salesOrder, in *orderInput) (int64, []Event
 		NaturalKey: o.NaturalKey, CreateAttempt: true, Detail: o.detail(),
 	})
 	return o.ID, s.stockEvents(changed, "salesOrder", now), nil
+}
+
+// answerCreate answers a sales order create: 204 with the new record's Location, and its
+// stock events published; or, when insertSalesOrder refused it (e), the refusal recorded
+// in the ledger and returned.
+func (s *Server) answerCreate(w http.ResponseWriter, r *http.Request, body []byte, id int64, events []Event, e *apiError) *apiError {
+	if e != nil {
+		s.rejectCreate(RecordSalesOrder, body, e)
+		return e
+	}
+	s.publish(events)
+	writeCreated(w, recordURL(r, RecordSalesOrder, id))
+	return nil
 }
 
 // upsertSalesOrder is PUT /salesOrder/eid:X: create if absent, update if present; both
@@ -109,13 +117,7 @@ func (s *Server) upsertSalesOrder(w http.ResponseWriter, r *http.Request, rid re
 		}
 		id, events, e := s.insertSalesOrder(n, in)
 		s.mu.Unlock()
-		if e != nil {
-			s.rejectCreate(RecordSalesOrder, body, e)
-			return e
-		}
-		s.publish(events)
-		writeCreated(w, recordURL(r, RecordSalesOrder, id))
-		return nil
+		return s.answerCreate(w, r, body, id, events, e)
 	}
 	events, e := s.updateSalesOrder(o, in)
 	id := o.ID
@@ -232,17 +234,25 @@ func (s *Server) updateSalesOrder(o *salesOrder, in *orderInput) ([]Event, *apiE
 	return s.stockEvents(changed, reason, now), nil
 }
 
-// getSalesOrder is GET /salesOrder/{id} and /salesOrder/eid:X.
-func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
+// orderSnapshot is a copy of the sales order rid names, taken under the store's lock.
+func (s *Server) orderSnapshot(rid recordID) (salesOrder, refNames, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	o, ok := s.st.findOrder(rid)
 	if !ok {
-		s.mu.Unlock()
-		return notFound()
+		return salesOrder{}, refNames{}, false
 	}
 	snap, names := s.st.snapshotOrder(o)
-	s.mu.Unlock()
-	b, e := salesOrderBody(baseURL(r), &snap, names, expandSubResources(r))
+	return snap, names, true
+}
+
+// getSalesOrder is GET /salesOrder/{id} and /salesOrder/eid:X.
+func (s *Server) getSalesOrder(w http.ResponseWriter, r *http.Request, rid recordID) *apiError {
+	snap, names, ok := s.orderSnapshot(rid)
+	if !ok {
+		return notFound()
+	}
+	b, e := salesOrderBody(fakehttp.BaseURL(r), &snap, names, expandSubResources(r))
 	if e != nil {
 		return e
 	}
@@ -255,15 +265,11 @@ func (s *Server) salesOrderSublist(w http.ResponseWriter, r *http.Request, rid r
 	if name != "item" {
 		return unknownPath(r.URL.Path)
 	}
-	s.mu.Lock()
-	o, ok := s.st.findOrder(rid)
+	snap, _, ok := s.orderSnapshot(rid)
 	if !ok {
-		s.mu.Unlock()
 		return notFound()
 	}
-	snap, _ := s.st.snapshotOrder(o)
-	s.mu.Unlock()
-	base := baseURL(r)
+	base := fakehttp.BaseURL(r)
 	writeJSON(w, http.StatusOK, newSublist(base+recordPrefix+RecordSalesOrder+"/"+itoa(snap.ID)+"/item", orderLineViews(base, &snap)))
 	return nil
 }

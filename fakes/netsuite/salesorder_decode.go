@@ -161,19 +161,9 @@ func decodeSalesOrder(body []byte, acceptTax bool) (*orderInput, *apiError) {
 		default:
 			switch {
 			case strings.HasPrefix(key, "custbody"):
-				v, e := d.raw(path)
-				if e != nil {
-					return e
-				}
-				if in.Custom == nil {
-					in.Custom = map[string]json.RawMessage{}
-				}
-				in.Custom[key] = v
+				return d.customField(path, key, &in.Custom)
 			case isTaxField(key):
-				if !acceptTax {
-					return readOnlyTaxField(path)
-				}
-				return d.skip(path)
+				return d.taxField(path, acceptTax)
 			case readOnlyOrderFields[key]:
 				return readOnlyField(path)
 			default:
@@ -369,19 +359,9 @@ func (d *bodyDecoder) line(path string, acceptTax bool) (lineInput, *apiError) {
 		default:
 			switch {
 			case strings.HasPrefix(key, "custcol"):
-				v, e := d.raw(p)
-				if e != nil {
-					return e
-				}
-				if ln.Custom == nil {
-					ln.Custom = map[string]json.RawMessage{}
-				}
-				ln.Custom[key] = v
+				return d.customField(p, key, &ln.Custom)
 			case isTaxField(key):
-				if !acceptTax {
-					return readOnlyTaxField(p)
-				}
-				return d.skip(p)
+				return d.taxField(p, acceptTax)
 			default:
 				return unknownField(p)
 			}

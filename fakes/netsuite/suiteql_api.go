@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // suiteqlPath is the SuiteQL resource.
@@ -93,35 +93,18 @@ func (s *Server) serveSuiteQL(w http.ResponseWriter, r *http.Request) *apiError 
 		for j, v := range row {
 			if sv, ok := v.render(); ok {
 				b.WriteByte(',')
-				k, _ := marshal(names[j])
+				k, _ := fakehttp.Marshal(names[j])
 				b.Write(k)
 				b.WriteByte(':')
-				sb, _ := marshal(sv)
+				sb, _ := fakehttp.Marshal(sv)
 				b.Write(sb)
 			}
 		}
 		b.WriteByte('}')
 		p.Items[i] = b.Bytes()
 	}
-	base := baseURL(r) + suiteqlPath
-	pageURL := func(off int) string {
-		v := url.Values{}
-		v.Set("limit", strconv.Itoa(limit))
-		v.Set("offset", strconv.Itoa(off))
-		return base + "?" + v.Encode()
-	}
-	last := 0
-	if total > 0 {
-		last = (total - 1) / limit * limit
-	}
-	p.Links = append(p.Links, link{Rel: "first", Href: pageURL(0)})
-	if offset > 0 {
-		p.Links = append(p.Links, link{Rel: "prev", Href: pageURL(max(offset-limit, 0))})
-	}
-	if p.HasMore {
-		p.Links = append(p.Links, link{Rel: "next", Href: pageURL(offset + limit)})
-	}
-	p.Links = append(p.Links, link{Rel: "last", Href: pageURL(last)}, link{Rel: "self", Href: pageURL(offset)})
+	base := fakehttp.BaseURL(r) + suiteqlPath
+	p.Links = pageLinks(base, nil, offset, limit, total)
 	writeJSON(w, http.StatusOK, p)
 	return nil
 }

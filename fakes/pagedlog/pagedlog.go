@@ -71,6 +71,15 @@ type Query[T any] struct {
 	Match func(T) bool
 }
 
+// PageSize is the page size a reader asked for, as an admin list serves it: def when
+// asked for 0 or less, never more than max.
+func PageSize(asked, def, max int) int {
+	if asked <= 0 {
+		return def
+	}
+	return min(asked, max)
+}
+
 // Page is a run of entries, oldest first.
 type Page[T any] struct {
 	// Entries are the selected entries; never nil.

@@ -166,3 +166,10 @@ func TestConcurrentAppendsAreAllNumbered(t *testing.T) {
 		assert.Equal(t, int64(i+1), e.n)
 	}
 }
+
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ asked, want int }{{-1, 1000}, {0, 1000}, {1, 1}, {10_000, 10_000}, {10_001, 10_000}} {
+		assert.Equal(t, c.want, PageSize(c.asked, 1000, 10_000), "asked %d", c.asked)
+	}
+}

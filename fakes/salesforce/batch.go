@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // Composite Batch (/composite/batch) runs up to 25 independent subrequests in order;
@@ -149,6 +151,6 @@ func (s *Server) countBatchSubrequest(st *settings, i int) bool {
 }
 
 func batchError(status int, code, msg string) BatchResult {
-	b, _ := marshal([]ErrorBody{{ErrorCode: code, Message: msg}})
+	b, _ := fakehttp.Marshal([]ErrorBody{{ErrorCode: code, Message: msg}})
 	return BatchResult{StatusCode: status, Result: b}
 }

@@ -1,11 +1,9 @@
 package salesforce
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/internal/benchtest"
 	"github.com/peakready/peakready/fakes/limits"
 	"github.com/peakready/peakready/fakes/salesforce/soql"
 )
@@ -160,34 +157,16 @@ func (c *bareContacts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // In-process handler cost per request, without the network.
 
-func benchServe(b *testing.B, h http.Handler, method string, target func(i int) (string, string), token string) {
-	b.ReportAllocs()
-	var n atomic.Int64
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			path, body := target(int(n.Add(1)))
-			var rd io.Reader
-			if body != "" {
-				rd = strings.NewReader(body)
-			}
-			r := httptest.NewRequest(method, path, rd)
-			r.Header.Set("Authorization", "Bearer "+token)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code >= 300 {
-				b.Fatalf("%s %s: %d %s", method, path, w.Code, w.Body.String())
-			}
-		}
-	})
-}
-
 const benchContacts = 1000
+
+func getTarget(ids []string) benchtest.Target {
+	return func(i int) (string, string) { return "/services/data/v60.0/sobjects/Contact/" + ids[i%len(ids)], "" }
+}
 
 func BenchmarkGetByID(b *testing.B) {
 	srv, token, ids := benchFake(b, benchContacts)
-	get := func(i int) (string, string) { return "/services/data/v60.0/sobjects/Contact/" + ids[i%len(ids)], "" }
-	b.Run("fake", func(b *testing.B) { benchServe(b, srv.Handler(), http.MethodGet, get, token) })
-	b.Run("bare", func(b *testing.B) { benchServe(b, newBareContacts(ids), http.MethodGet, get, token) })
+	b.Run("fake", func(b *testing.B) { benchtest.Handler(b, srv.Handler(), http.MethodGet, getTarget(ids), token) })
+	b.Run("bare", func(b *testing.B) { benchtest.Handler(b, newBareContacts(ids), http.MethodGet, getTarget(ids), token) })
 }
 
 func upsertTarget(i int) (string, string) {
@@ -198,102 +177,24 @@ func upsertTarget(i int) (string, string) {
 
 func BenchmarkUpsert(b *testing.B) {
 	srv, token, ids := benchFake(b, benchContacts)
-	b.Run("fake", func(b *testing.B) { benchServe(b, srv.Handler(), http.MethodPatch, upsertTarget, token) })
-	b.Run("bare", func(b *testing.B) { benchServe(b, newBareContacts(ids), http.MethodPatch, upsertTarget, token) })
+	b.Run("fake", func(b *testing.B) { benchtest.Handler(b, srv.Handler(), http.MethodPatch, upsertTarget, token) })
+	b.Run("bare", func(b *testing.B) { benchtest.Handler(b, newBareContacts(ids), http.MethodPatch, upsertTarget, token) })
 }
 
 // BenchmarkVegetaSideBySide drives the fake and the bare handler over loopback in one
-// run, as fast as vegeta can, for GET-by-id and upsert. Bare and fake alternate in short
-// rounds (the order flipping each round) so that load from elsewhere on the machine
-// weighs on both alike. It reports requests/s of each and the fake's share of the bare
-// rate, and runs once whatever b.N is (about 20 s).
+// run (benchtest.SideBySide), for GET-by-id and upsert.
 func BenchmarkVegetaSideBySide(b *testing.B) {
-	if testing.Short() {
-		b.Skip("loopback load run")
-	}
 	srv, token, ids := benchFake(b, benchContacts)
 	fakeURL, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	bare := &http.Server{Handler: newBareContacts(ids), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = bare.Serve(ln) }()
-	defer bare.Close()
-	bareURL := "http://" + ln.Addr().String()
-
-	const (
-		rounds  = 4
-		round   = time.Second
-		workers = 32
+	benchtest.SideBySide(b, fakeURL, newBareContacts(ids),
+		http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}},
+		benchtest.Workload{Name: "get", Method: http.MethodGet, Target: func(int) benchtest.Target { return getTarget(ids) }},
+		benchtest.Workload{Name: "upsert", Method: http.MethodPatch, Target: func(int) benchtest.Target { return upsertTarget }},
 	)
-	type tally struct {
-		m    vegeta.Metrics
-		ok   uint64
-		took time.Duration
-	}
-	attack := func(t *tally, base, method string, target func(i int) (string, string)) {
-		var n atomic.Int64
-		hdr := http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}
-		tr := func(tg *vegeta.Target) error {
-			path, body := target(int(n.Add(1)))
-			tg.Method, tg.URL, tg.Header = method, base+path, hdr
-			tg.Body = []byte(body)
-			return nil
-		}
-		a := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.MaxConnections(workers), vegeta.KeepAlive(true))
-		start := time.Now()
-		for res := range a.Attack(tr, vegeta.ConstantPacer{Freq: 0, Per: time.Second}, round, base+method) {
-			t.m.Add(res)
-			if res.Code >= 200 && res.Code < 300 && res.Error == "" {
-				t.ok++
-			}
-		}
-		t.took += time.Since(start)
-		time.Sleep(200 * time.Millisecond) // let closed connections clear
-	}
-	get := func(i int) (string, string) { return "/services/data/v60.0/sobjects/Contact/" + ids[i%len(ids)], "" }
-	type row struct {
-		name string
-		t    *tally
-	}
-	var rows []row
-	for _, w := range []struct {
-		name   string
-		method string
-		target func(int) (string, string)
-	}{{"get", http.MethodGet, get}, {"upsert", http.MethodPatch, upsertTarget}} {
-		bt, ft := &tally{}, &tally{}
-		for r := 0; r < rounds; r++ {
-			if r%2 == 0 {
-				attack(bt, bareURL, w.method, w.target)
-				attack(ft, fakeURL, w.method, w.target)
-			} else {
-				attack(ft, fakeURL, w.method, w.target)
-				attack(bt, bareURL, w.method, w.target)
-			}
-		}
-		bt.m.Close()
-		ft.m.Close()
-		rows = append(rows, row{w.name + "/bare", bt}, row{w.name + "/fake", ft})
-	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "\n%-12s %10s %9s %9s %8s\n", "run", "req/s", "p50", "p99", "success")
-	rate := func(t *tally) float64 { return float64(t.ok) / t.took.Seconds() }
-	for _, r := range rows {
-		fmt.Fprintf(&buf, "%-12s %10.0f %9s %9s %7.2f%%\n", r.name, rate(r.t), r.t.m.Latencies.P50.Round(time.Microsecond), r.t.m.Latencies.P99.Round(time.Microsecond), r.t.m.Success*100)
-		b.ReportMetric(rate(r.t), r.name+"_req/s")
-	}
-	getShare := rate(rows[1].t) / rate(rows[0].t)
-	upsertShare := rate(rows[3].t) / rate(rows[2].t)
-	fmt.Fprintf(&buf, "fake/bare: get %.0f%%, upsert %.0f%%\n", getShare*100, upsertShare*100)
-	b.ReportMetric(getShare*100, "get_%_of_bare")
-	b.ReportMetric(upsertShare*100, "upsert_%_of_bare")
-	b.Log(buf.String())
 	if st := srv.Stats(); st.ThrottledTotal > 0 {
 		b.Errorf("the fake throttled %d requests", st.ThrottledTotal)
 	}

@@ -177,11 +177,11 @@ func (s *Server) advanceJob(j *ingestJob, now time.Time) {
 			return
 		}
 		n := int64(end - j.next)
-		if !s.bulkBatches.take(1, st.limits.BulkBatchAllocation) {
+		if !s.bulkBatches.Take(1, st.limits.BulkBatchAllocation) {
 			s.finishJob(j, JobFailed, due, "ExceededQuota : The job or batch you tried to create exceeds the allowed number for the past 24-hour period.")
 			return
 		}
-		if !s.bulkRecords.take(n, st.limits.BulkDailyRecords) {
+		if !s.bulkRecords.Take(n, st.limits.BulkDailyRecords) {
 			s.finishJob(j, JobFailed, due, "ExceededQuota : Maximum number of records uploaded per rolling 24-hour period exceeded.")
 			return
 		}
@@ -470,8 +470,8 @@ func apiVersionNumber(v int) json.Number { return json.Number(fmt.Sprintf("%d.0"
 // BulkJobStats reports the ingest jobs by state and the Bulk API allocations used.
 func (s *Server) BulkJobStats() BulkJobStats {
 	s.advanceBulk()
-	out := BulkJobStats{ByState: map[string]int{}, BatchesUsed: s.bulkBatches.inUse(),
-		BatchAllocation: s.settings.Load().limits.BulkBatchAllocation, RecordsUsed: s.bulkRecords.inUse()}
+	out := BulkJobStats{ByState: map[string]int{}, BatchesUsed: s.bulkBatches.Used(),
+		BatchAllocation: s.settings.Load().limits.BulkBatchAllocation, RecordsUsed: s.bulkRecords.Used()}
 	s.bulk.mu.Lock()
 	defer s.bulk.mu.Unlock()
 	for _, j := range s.bulk.byID {

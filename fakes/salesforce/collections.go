@@ -165,6 +165,27 @@ type decodedRecord struct {
 	verrs []ErrorBody
 }
 
+// readCollection reads the body of a collection create, update or upsert: allOrNone and
+// at most maxCollectionRecords records, each decoded (and of type want, if not nil).
+func readCollection(w http.ResponseWriter, r *http.Request, rq *request, want *objectDef) (bool, []decodedRecord, *apiError) {
+	raw, e := readCollectionBody(w, r)
+	if e != nil {
+		return false, nil, e
+	}
+	cb, e := parseCollectionBody(raw)
+	if e != nil {
+		return false, nil, e
+	}
+	if len(cb.records) > maxCollectionRecords {
+		return false, nil, exceededIDLimit()
+	}
+	recs, e := decodeCollection(rq, cb.records, want)
+	if e != nil {
+		return false, nil, e
+	}
+	return cb.allOrNone, recs, nil
+}
+
 // decodeCollection decodes every record before anything is saved: a record that cannot
 // be read fails the whole request, as Salesforce answers a request that is not well
 // formed with 400. want, if set, is the only type allowed.
@@ -266,23 +287,12 @@ func (s *Server) runCollection(rq *request, allOrNone bool, n int, save func(i i
 // collectionCreate is POST /composite/sobjects: up to 200 records of any types, each
 // with attributes.type and no Id.
 func (s *Server) collectionCreate(w http.ResponseWriter, r *http.Request, rq *request) *apiError {
-	raw, e := readCollectionBody(w, r)
-	if e != nil {
-		return e
-	}
-	cb, e := parseCollectionBody(raw)
-	if e != nil {
-		return e
-	}
-	if len(cb.records) > maxCollectionRecords {
-		return exceededIDLimit()
-	}
-	recs, e := decodeCollection(rq, cb.records, nil)
+	allOrNone, recs, e := readCollection(w, r, rq, nil)
 	if e != nil {
 		return e
 	}
 	allow := allowSave(r)
-	out := s.runCollection(rq, cb.allOrNone, len(recs), func(i int) CollectionResult {
+	out := s.runCollection(rq, allOrNone, len(recs), func(i int) CollectionResult {
 		d := recs[i]
 		if d.body.id != "" {
 			return failed("", CodeInvalidFieldForInsertUpdate, "cannot specify Id in an insert call", "Id")
@@ -330,23 +340,12 @@ func objectOfID(id string) string {
 
 // collectionUpdate is PATCH /composite/sobjects: up to 200 records, each with its id.
 func (s *Server) collectionUpdate(w http.ResponseWriter, r *http.Request, rq *request) *apiError {
-	raw, e := readCollectionBody(w, r)
-	if e != nil {
-		return e
-	}
-	cb, e := parseCollectionBody(raw)
-	if e != nil {
-		return e
-	}
-	if len(cb.records) > maxCollectionRecords {
-		return exceededIDLimit()
-	}
-	recs, e := decodeCollection(rq, cb.records, nil)
+	allOrNone, recs, e := readCollection(w, r, rq, nil)
 	if e != nil {
 		return e
 	}
 	allow := allowSave(r)
-	out := s.runCollection(rq, cb.allOrNone, len(recs), func(i int) CollectionResult {
+	out := s.runCollection(rq, allOrNone, len(recs), func(i int) CollectionResult {
 		d := recs[i]
 		if d.body.id == "" {
 			return failed("", CodeMissingArgument, "Id not specified in an update call")
@@ -477,18 +476,7 @@ func noSuchColumn(name string, obj *objectDef) *apiError {
 // collectionUpsert is PATCH /composite/sobjects/{Type}/{Field}: up to 200 records of
 // the type, each carrying its external id, inserted or updated by it.
 func (s *Server) collectionUpsert(w http.ResponseWriter, r *http.Request, rq *request, obj *objectDef, f *fieldDef) *apiError {
-	raw, e := readCollectionBody(w, r)
-	if e != nil {
-		return e
-	}
-	cb, e := parseCollectionBody(raw)
-	if e != nil {
-		return e
-	}
-	if len(cb.records) > maxCollectionRecords {
-		return exceededIDLimit()
-	}
-	recs, e := decodeCollection(rq, cb.records, obj)
+	allOrNone, recs, e := readCollection(w, r, rq, obj)
 	if e != nil {
 		return e
 	}
@@ -508,7 +496,7 @@ func (s *Server) collectionUpsert(w http.ResponseWriter, r *http.Request, rq *re
 		}
 	}
 	allow := allowSave(r)
-	out := s.runCollection(rq, cb.allOrNone, len(recs), func(i int) CollectionResult {
+	out := s.runCollection(rq, allOrNone, len(recs), func(i int) CollectionResult {
 		d, key := recs[i], keys[i]
 		switch {
 		case byID && key == "":

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // Composite (/composite) runs up to 25 subrequests in order as one call against the
@@ -243,7 +245,7 @@ func writeCompositeLimit(w http.ResponseWriter, msg string) {
 func (c *CompositeResult) setError(status int, code, msg string) {
 	c.HTTPStatusCode = status
 	c.HTTPHeaders = map[string]string{}
-	c.Body, _ = marshal([]ErrorBody{{ErrorCode: code, Message: msg}})
+	c.Body, _ = fakehttp.Marshal([]ErrorBody{{ErrorCode: code, Message: msg}})
 }
 
 // fromSub fills a result from a subrequest's answer: its body (null when empty), its
@@ -327,7 +329,7 @@ func resolveReferences(sub compositeSubrequest, done map[string]*subOutcome, nul
 			var v any
 			if dec.Decode(&v) == nil {
 				v = substitute(v, lookup)
-				body, _ = marshal(v)
+				body, _ = fakehttp.Marshal(v)
 			}
 		}
 	}
@@ -372,7 +374,7 @@ func referenceText(v any) string {
 	case bool:
 		return strconv.FormatBool(x)
 	}
-	b, _ := marshal(v)
+	b, _ := fakehttp.Marshal(v)
 	return string(b)
 }
 

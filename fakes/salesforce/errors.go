@@ -1,11 +1,11 @@
 package salesforce
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -120,7 +120,7 @@ const contentTypeJSON = "application/json;charset=UTF-8"
 
 // writeJSON writes v with status, never escaping HTML characters (Salesforce does not).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
+	b, err := fakehttp.Marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`[{"message":"An unexpected error occurred.","errorCode":"UNKNOWN_EXCEPTION"}]`)
 	}
@@ -132,16 +132,6 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	h.Set("Content-Type", contentTypeJSON)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-func marshal(v any) ([]byte, error) {
-	var sb strings.Builder
-	enc := json.NewEncoder(&sb)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return []byte(strings.TrimSuffix(sb.String(), "\n")), nil
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {

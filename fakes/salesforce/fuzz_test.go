@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // FuzzDecodeRecord: any body either decodes into values of the fields' types or fails
@@ -34,7 +35,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			if e.status < 400 || e.status > 499 || len(e.errs) != 1 || e.errs[0].ErrorCode == "" {
 				t.Fatalf("bad error %+v", e)
 			}
-			if _, err := marshal(e.errs); err != nil {
+			if _, err := fakehttp.Marshal(e.errs); err != nil {
 				t.Fatal(err)
 			}
 			return

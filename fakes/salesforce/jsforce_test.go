@@ -23,9 +23,7 @@ func TestJSForceAgainstFakeSalesforce(t *testing.T) {
 		Limits: salesforce.Limits{Latency: "off", BulkQueueDelay: "200ms", BulkProcessingRate: 100},
 	})
 	require.NoError(t, err)
-	base, err := srv.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
+	base := fakehttptest.Start(t, srv)
 
 	raw := fakehttptest.Node(t, "salesforce.mjs", map[string]string{
 		"SF_URL": base, "SF_CLIENT_ID": "peakready-app", "SF_CLIENT_SECRET": "s3cret",

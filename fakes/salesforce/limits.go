@@ -1,7 +1,6 @@
 package salesforce
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -270,14 +269,8 @@ func (l Limits) resolve() (*settings, error) {
 	default:
 		return nil, fmt.Errorf("duplicate_rule %q: want on or off", l.DuplicateRule)
 	}
-	if l.Latency != "off" {
-		d, err := latency.Parse(l.Latency)
-		if err != nil {
-			return nil, fmt.Errorf("latency: %w (or off)", err)
-		}
-		if f, ok := d.(latency.Fixed); !ok || f.D > 0 {
-			s.latency = d
-		}
+	if s.latency, err = latency.ParseKnob(l.Latency); err != nil {
+		return nil, fmt.Errorf("latency: %w (or off)", err)
 	}
 	if s.versions, err = ParseVersions(l.APIVersions); err != nil {
 		return nil, fmt.Errorf("api_versions: %w", err)
@@ -335,97 +328,24 @@ func (l Limits) DailyAllocation() (int64, error) {
 	return s.dailyLimit, nil
 }
 
-// limitsPatch is a partial Limits: absent fields keep their value.
-type limitsPatch struct {
-	Edition              *string  `json:"edition"`
-	Licenses             *int     `json:"licenses"`
-	BaseAllocation       *int64   `json:"base_allocation"`
-	PerLicense           *int64   `json:"per_license"`
-	DailyLimit           *int64   `json:"daily_limit"`
-	DailyOverage         *int64   `json:"daily_overage"`
-	LongRunningLimit     *int     `json:"long_running_limit"`
-	LongRunningThreshold *string  `json:"long_running_threshold"`
-	SessionTimeout       *string  `json:"session_timeout"`
-	SessionRefresh       *string  `json:"session_refresh"`
-	DuplicateRule        *string  `json:"duplicate_rule"`
-	ExternalIDFields     *string  `json:"external_id_fields"`
-	UniqueExternalIDs    *bool    `json:"unique_external_ids"`
-	LockRowRate          *float64 `json:"lock_row_rate"`
-	Latency              *string  `json:"latency"`
-	APIVersions          *string  `json:"api_versions"`
-	RetiredAPIVersions   *string  `json:"retired_api_versions"`
-	QueryBatchSize       *int     `json:"query_batch_size"`
-	BatchCounting        *string  `json:"batch_counting"`
-	BulkQueueDelay       *string  `json:"bulk_queue_delay"`
-	BulkProcessingRate   *int     `json:"bulk_processing_rate"`
-	BulkRecordsPerBatch  *int     `json:"bulk_records_per_batch"`
-	BulkBatchAllocation  *int64   `json:"bulk_batch_allocation"`
-	BulkDailyRecords     *int64   `json:"bulk_daily_records"`
-	BulkMaxUpload        *int64   `json:"bulk_max_upload"`
-}
+// limitsPatch is Limits as PUT /_fake/faults and a --profile file patch it
+// (fakehttp.PatchLimits): decoding errors name this type.
+type limitsPatch Limits
 
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
+// following lets per_license and long_running_limit follow the new edition's defaults
+// when a patch changes the edition without naming them.
+var following = map[string][]string{"edition": {"per_license", "long_running_limit"}}
+
+// platform is the fakehttp.Platform side of s.
+func (s *Server) platform() fakehttp.Platform {
+	return fakehttp.KnobPlatform[limitsPatch]{
+		Current:    func() limitsPatch { return limitsPatch(s.Limits()) },
+		Set:        func(l limitsPatch) error { return s.SetLimits(Limits(l)) },
+		Following:  following,
+		Stats:      func() (any, int) { return s.LimitStats(), -1 },
+		ResetState: s.resetState,
 	}
 }
-
-// apply lays the patch over base. A patch that changes the edition without naming
-// per_license or long_running_limit lets those follow the new edition's defaults.
-func (p limitsPatch) apply(base Limits) Limits {
-	l := base
-	if p.Edition != nil && !strings.EqualFold(*p.Edition, base.Edition) {
-		l.PerLicense, l.LongRunningLimit = 0, 0
-	}
-	setIf(&l.Edition, p.Edition)
-	setIf(&l.Licenses, p.Licenses)
-	setIf(&l.BaseAllocation, p.BaseAllocation)
-	setIf(&l.PerLicense, p.PerLicense)
-	setIf(&l.DailyLimit, p.DailyLimit)
-	setIf(&l.DailyOverage, p.DailyOverage)
-	setIf(&l.LongRunningLimit, p.LongRunningLimit)
-	setIf(&l.LongRunningThreshold, p.LongRunningThreshold)
-	setIf(&l.SessionTimeout, p.SessionTimeout)
-	setIf(&l.SessionRefresh, p.SessionRefresh)
-	setIf(&l.DuplicateRule, p.DuplicateRule)
-	setIf(&l.ExternalIDFields, p.ExternalIDFields)
-	if p.UniqueExternalIDs != nil {
-		v := *p.UniqueExternalIDs
-		l.UniqueExternalIDs = &v
-	}
-	setIf(&l.LockRowRate, p.LockRowRate)
-	setIf(&l.Latency, p.Latency)
-	setIf(&l.APIVersions, p.APIVersions)
-	setIf(&l.RetiredAPIVersions, p.RetiredAPIVersions)
-	setIf(&l.QueryBatchSize, p.QueryBatchSize)
-	setIf(&l.BatchCounting, p.BatchCounting)
-	setIf(&l.BulkQueueDelay, p.BulkQueueDelay)
-	setIf(&l.BulkProcessingRate, p.BulkProcessingRate)
-	setIf(&l.BulkRecordsPerBatch, p.BulkRecordsPerBatch)
-	setIf(&l.BulkBatchAllocation, p.BulkBatchAllocation)
-	setIf(&l.BulkDailyRecords, p.BulkDailyRecords)
-	setIf(&l.BulkMaxUpload, p.BulkMaxUpload)
-	return l
-}
-
-// platform is the fakehttp.Platform side of the Server.
-type platform struct{ s *Server }
-
-var _ fakehttp.Platform = platform{}
-
-func (p platform) Limits() any { return p.s.Limits() }
-
-func (p platform) ApplyLimits(raw json.RawMessage) error {
-	var patch limitsPatch
-	if err := fakehttp.DecodeLimits(raw, &patch); err != nil {
-		return err
-	}
-	return p.s.SetLimits(patch.apply(p.s.Limits()))
-}
-
-func (p platform) LimitStats() (any, int) { return p.s.LimitStats(), -1 }
-
-func (p platform) Reset() { p.s.resetState() }
 
 // LimitStats is the platform part of GET /_fake/stats.
 type LimitStats struct {

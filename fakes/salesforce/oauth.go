@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/faults"
 )
 
@@ -249,7 +250,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		scope = "api refresh_token"
 	}
 	token, issued := s.sessions.issue()
-	base := baseURL(r)
+	base := fakehttp.BaseURL(r)
 	id := base + "/id/" + s.orgID + "/" + s.userID
 	issuedAt := strconv.FormatInt(issued.UnixMilli(), 10)
 	key := s.opts.ClientSecret

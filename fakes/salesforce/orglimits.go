@@ -79,7 +79,7 @@ func (s *Server) OrgLimits() map[string]OrgLimit {
 	}
 	out["DailyApiRequests"] = OrgLimit{Max: u.Limit, Remaining: max(u.Limit-u.Used, 0)}
 	batches := st.limits.BulkBatchAllocation
-	out["DailyBulkApiBatches"] = OrgLimit{Max: batches, Remaining: max(batches-s.bulkBatches.inUse(), 0)}
+	out["DailyBulkApiBatches"] = OrgLimit{Max: batches, Remaining: max(batches-s.bulkBatches.Used(), 0)}
 	return out
 }
 

@@ -80,7 +80,7 @@ type Server struct {
 	slots    *LongRunningSlots
 	sessions *sessionStore
 	// bulkBatches and bulkRecords are the Bulk API allocations per rolling 24 h.
-	bulkBatches, bulkRecords *rollingCounter
+	bulkBatches, bulkRecords *limits.RollingCount
 	bulk                     *bulkJobs
 
 	latencyEnv *faults.Env
@@ -122,8 +122,8 @@ func New(opts Options) (*Server, error) {
 		lockDice: faults.NewRand(opts.Seed ^ 0x6c6f636b),
 		st:       newStore(opts.Clock.Now()),
 
-		bulkBatches: newRollingCounter(opts.Clock, limits.DefaultPeriod),
-		bulkRecords: newRollingCounter(opts.Clock, limits.DefaultPeriod),
+		bulkBatches: limits.NewRollingCount(opts.Clock, limits.DefaultPeriod),
+		bulkRecords: limits.NewRollingCount(opts.Clock, limits.DefaultPeriod),
 		bulk:        newBulkJobs(),
 	}
 	s.sessions = newSessionStore(opts.Clock, s.orgID, opts.Seed)
@@ -135,7 +135,7 @@ func New(opts Options) (*Server, error) {
 	s.tokenHandler, s.versionsHandler = http.HandlerFunc(s.serveToken), http.HandlerFunc(s.serveVersions)
 	s.fake = fakehttp.New(fakehttp.Config{
 		Name: "salesforce", Clock: opts.Clock, Seed: opts.Seed,
-		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: platform{s}, Ledger: s.ledger, Logger: opts.Logger,
+		API: http.HandlerFunc(s.serveAPI), Errors: faultErrors{}, Platform: s.platform(), Ledger: s.ledger, Logger: opts.Logger,
 	})
 	s.fake.HandleAdmin("POST /_fake/expire-sessions", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		n := s.ExpireSessions()
@@ -257,8 +257,8 @@ func (s *Server) resetState() {
 	s.cursors = newCursorStore(s.clock)
 	s.mu.Unlock()
 	s.alloc.Reset()
-	s.bulkBatches.reset()
-	s.bulkRecords.reset()
+	s.bulkBatches.Reset()
+	s.bulkRecords.Reset()
 	s.slots.Reset()
 	s.dailyRefused.Store(0)
 	s.lockRowFailures.Store(0)
@@ -469,13 +469,4 @@ func unescapePath(p string) (string, error) {
 		return p, nil
 	}
 	return url.PathUnescape(p)
-}
-
-// baseURL is the scheme and host the request came in on: the instance_url of tokens.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // subResponse records a subrequest's answer in memory.
@@ -38,7 +40,7 @@ func (r *subResponse) jsonBody() json.RawMessage {
 	if json.Valid(b) {
 		return json.RawMessage(bytes.Clone(b))
 	}
-	s, _ := marshal(string(b))
+	s, _ := fakehttp.Marshal(string(b))
 	return s
 }
 

@@ -2,10 +2,8 @@ package shopify
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -49,29 +47,15 @@ func (s *Server) routeAdmin() {
 	h("GET /_fake/bulk/{file}", http.HandlerFunc(s.adminBulkFile))
 }
 
-// decodeStrict reads a JSON body into dst; unknown fields and trailing data are errors.
-func decodeStrict(body []byte, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON object")
-	}
-	return nil
-}
-
 func readAdminBody(w http.ResponseWriter, r *http.Request, dst any, optional bool) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		fakehttp.AdminError(w, http.StatusRequestEntityTooLarge, "body too large")
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
+	if !ok {
 		return false
 	}
 	if optional && len(bytes.TrimSpace(body)) == 0 {
 		return true
 	}
-	if err := decodeStrict(body, dst); err != nil {
+	if err := fakehttp.DecodeStrict(body, dst, "JSON object"); err != nil {
 		fakehttp.AdminError(w, http.StatusBadRequest, "body: "+err.Error())
 		return false
 	}
@@ -130,7 +114,7 @@ func (b createOrdersBody) mix(base store.Mix) store.Mix {
 // parseCreateOrders reads and checks a POST /_fake/orders body.
 func parseCreateOrders(body []byte) (createOrdersBody, error) {
 	var b createOrdersBody
-	if err := decodeStrict(body, &b); err != nil {
+	if err := fakehttp.DecodeStrict(body, &b, "JSON object"); err != nil {
 		return b, err
 	}
 	switch {
@@ -145,9 +129,8 @@ func parseCreateOrders(body []byte) (createOrdersBody, error) {
 }
 
 func (s *Server) adminCreateOrders(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		fakehttp.AdminError(w, http.StatusRequestEntityTooLarge, "body too large")
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
+	if !ok {
 		return
 	}
 	b, err := parseCreateOrders(body)
@@ -197,31 +180,14 @@ func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
-func queryInt(w http.ResponseWriter, r *http.Request, key string, def, max int64) (int64, bool) {
-	v := r.URL.Query().Get(key)
-	if v == "" {
-		return def, true
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || (max > 0 && n > max) {
-		msg := "query parameter " + key + "=" + strconv.Quote(v) + " is not a non-negative integer"
-		if max > 0 {
-			msg += " up to " + strconv.FormatInt(max, 10)
-		}
-		fakehttp.AdminError(w, http.StatusBadRequest, msg)
-		return 0, false
-	}
-	return n, true
-}
-
 // adminOrders is the ground truth: orders with id > since_id, oldest first, each with its
 // latest state and every version.
 func (s *Server) adminOrders(w http.ResponseWriter, r *http.Request) {
-	since, ok := queryInt(w, r, "since_id", 0, 0)
+	since, ok := fakehttp.QueryInt(w, r, "since_id", 0, 0)
 	if !ok {
 		return
 	}
-	limit, ok := queryInt(w, r, "limit", defaultTruthLimit, maxTruthLimit)
+	limit, ok := fakehttp.QueryInt(w, r, "limit", defaultTruthLimit, maxTruthLimit)
 	if !ok {
 		return
 	}
@@ -270,38 +236,13 @@ type cancelBody struct {
 }
 
 func (s *Server) adminCancel(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var b cancelBody
-	if !readAdminBody(w, r, &b, true) {
-		return
-	}
-	restock := b.Restock == nil || *b.Restock
-	ch, err := s.store.CancelOrder(id, b.Reason, restock)
-	if err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, ch)
+	adminChange(w, r, true, func(id int64, b cancelBody) (store.Change, error) {
+		return s.store.CancelOrder(id, b.Reason, b.Restock == nil || *b.Restock)
+	})
 }
 
 func (s *Server) adminEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var e store.OrderEdit
-	if !readAdminBody(w, r, &e, false) {
-		return
-	}
-	ch, err := s.store.EditOrder(id, e)
-	if err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, ch)
+	adminChange(w, r, false, s.store.EditOrder)
 }
 
 type tagsBody struct {
@@ -311,32 +252,28 @@ type tagsBody struct {
 }
 
 func (s *Server) adminTags(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	var b tagsBody
-	if !readAdminBody(w, r, &b, false) {
-		return
-	}
-	ch, err := s.store.TagOrder(id, append(b.Tags, b.Add...), b.Remove)
-	if err != nil {
-		writeStoreError(w, err)
-		return
-	}
-	fakehttp.WriteJSON(w, http.StatusOK, ch)
+	adminChange(w, r, false, func(id int64, b tagsBody) (store.Change, error) {
+		return s.store.TagOrder(id, append(b.Tags, b.Add...), b.Remove)
+	})
 }
 
 func (s *Server) adminUpdateCustomer(w http.ResponseWriter, r *http.Request) {
+	adminChange(w, r, false, s.store.UpdateCustomer)
+}
+
+// adminChange serves an admin POST that changes one record: the id from the path, a JSON
+// body B (optional: an empty body is B's zero value), and the store's change as the
+// answer, or its error.
+func adminChange[B any](w http.ResponseWriter, r *http.Request, optional bool, change func(id int64, body B) (store.Change, error)) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
 	}
-	var u store.CustomerUpdate
-	if !readAdminBody(w, r, &u, false) {
+	var b B
+	if !readAdminBody(w, r, &b, optional) {
 		return
 	}
-	ch, err := s.store.UpdateCustomer(id, u)
+	ch, err := change(id, b)
 	if err != nil {
 		writeStoreError(w, err)
 		return
@@ -356,7 +293,7 @@ type inventoryBody struct {
 
 func parseInventoryBody(body []byte) (inventoryBody, error) {
 	var b inventoryBody
-	if err := decodeStrict(body, &b); err != nil {
+	if err := fakehttp.DecodeStrict(body, &b, "JSON object"); err != nil {
 		return b, err
 	}
 	switch {
@@ -369,9 +306,8 @@ func parseInventoryBody(body []byte) (inventoryBody, error) {
 }
 
 func (s *Server) adminInventory(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		fakehttp.AdminError(w, http.StatusRequestEntityTooLarge, "body too large")
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
+	if !ok {
 		return
 	}
 	b, err := parseInventoryBody(body)
@@ -402,11 +338,7 @@ func (s *Server) adminStock(w http.ResponseWriter, _ *http.Request) {
 
 // adminEvents lists the events the store produced with seq > since, oldest first.
 func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
-	since, ok := queryInt(w, r, "since", 0, 0)
-	if !ok {
-		return
-	}
-	limit, ok := queryInt(w, r, "limit", defaultEventLimit, maxEventLimit)
+	since, limit, ok := fakehttp.QueryPage(w, r, defaultEventLimit, maxEventLimit)
 	if !ok {
 		return
 	}

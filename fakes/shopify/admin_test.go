@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/ledger"
 	"github.com/peakready/peakready/fakes/shopify/store"
 )
@@ -210,9 +211,7 @@ func TestSharedLedgerRecordsSubscriptionChangesOnce(t *testing.T) {
 	t.Parallel()
 	s, err := New(Options{Ledger: ledger.New(clock.NewManual(epoch), 0)})
 	require.NoError(t, err)
-	url, err := s.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	defer s.Close()
+	url := fakehttptest.Start(t, s)
 	b := &testBundle{url: url}
 	gqlq(t, b, `mutation { webhookSubscriptionCreate(topic: ORDERS_PAID, webhookSubscription: {callbackUrl: "https://x.example/h"}) { userErrors { message } } }`, nil)
 	effects := s.Ledger().Effects(recordSubscription)

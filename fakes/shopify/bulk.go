@@ -411,11 +411,7 @@ func bulkBase(r *http.Request) string {
 	if r == nil {
 		return ""
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return fakehttp.BaseURL(r)
 }
 
 // adminBulkFile serves a result: GET /_fake/bulk/{file}. The URL needs no token, as

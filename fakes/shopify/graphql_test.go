@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/shopify/store"
 )
 
@@ -501,9 +502,7 @@ func TestSubscriptionsWithoutARegistry(t *testing.T) {
 	t.Parallel()
 	s, err := New(Options{Clock: nil})
 	require.NoError(t, err)
-	url, err := s.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	defer s.Close()
+	url := fakehttptest.Start(t, s)
 	b := &testBundle{url: url}
 	r := gqlq(t, b, `mutation { webhookSubscriptionCreate(topic: CUSTOMERS_CREATE, webhookSubscription: {uri: "http://127.0.0.1:9/x"}) { webhookSubscription { topic uri } userErrors { message } } }`, nil)
 	assert.JSONEq(t, `{"webhookSubscriptionCreate":{"webhookSubscription":{"topic":"CUSTOMERS_CREATE","uri":"http://127.0.0.1:9/x"},"userErrors":[]}}`, string(mustData(t, r)))

@@ -20,9 +20,7 @@ func TestOfficialJSClient(t *testing.T) {
 	t.Parallel()
 	s, err := New(Options{Seed: 7, CatalogSize: 20, Webhooks: &recordingRegistry{}})
 	require.NoError(t, err)
-	url, err := s.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	url := fakehttptest.Start(t, s)
 	batch, err := s.Store().GenerateOrders(4, nil)
 	require.NoError(t, err)
 	lines := 0

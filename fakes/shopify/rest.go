@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/ledger"
 	"github.com/peakready/peakready/fakes/shopify/store"
 )
@@ -160,13 +161,7 @@ func matchREST(method, path string) (restRoute, int64, bool) {
 	return nil, 0, false
 }
 
-func wrap(key string, v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(map[string]any{key: v})
-	return bytes.TrimRight(buf.Bytes(), "\n")
-}
+func wrap(key string, v any) []byte { return marshalNoEscape(map[string]any{key: v}) }
 
 // filterFields keeps only the top-level keys named in fields (comma-separated), in the
 // resource's own order.
@@ -221,11 +216,8 @@ func encodeList(key string, items [][]byte) []byte {
 }
 
 func marshalNoEscape(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	b, _ := fakehttp.Marshal(v)
+	return b
 }
 
 // listParams are the parameters every REST list shares.
@@ -377,10 +369,7 @@ func linkHeader(r *http.Request, p listParams, positions []store.Pos, hasPrev, h
 	if p.sinceID > 0 && p.query.Get("order") == "" {
 		filters["order"] = "id asc"
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
+	self := fakehttp.BaseURL(r) + r.URL.Path
 	link := func(pi pageInfo, rel string) string {
 		v := url.Values{}
 		v.Set("limit", strconv.Itoa(p.limit))
@@ -388,7 +377,7 @@ func linkHeader(r *http.Request, p listParams, positions []store.Pos, hasPrev, h
 			v.Set("fields", p.fields)
 		}
 		v.Set("page_info", pi.encode())
-		return "<" + scheme + "://" + r.Host + r.URL.Path + "?" + v.Encode() + `>; rel="` + rel + `"`
+		return "<" + self + "?" + v.Encode() + `>; rel="` + rel + `"`
 	}
 	var parts []string
 	if hasPrev {

@@ -2,10 +2,8 @@ package shopify
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/shopify/webhooks"
 )
 
@@ -91,9 +90,7 @@ func setup(t *testing.T, o Options) (*Server, *testBundle) {
 	}
 	s, err := New(o)
 	require.NoError(t, err)
-	b.url, err = s.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	b.url = fakehttptest.Start(t, s)
 	return s, b
 }
 
@@ -112,16 +109,7 @@ func (r response) json(t *testing.T) map[string]any {
 
 func do(t *testing.T, method, url, body string, headers ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	resp, b := fakehttptest.Do(t, method, url, body, headers...)
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 

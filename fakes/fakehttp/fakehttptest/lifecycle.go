@@ -19,11 +19,7 @@ const closeWait = 5 * time.Second
 // frees the port.
 func testCloseDropsHeldRequest(t *testing.T, target Target, _ starter) {
 	srv := target.New(t)
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	url := Start(t, srv)
 	f := newFake(t, target, url)
 	method, path := f.effectRoute()
 	rule, _ := json.Marshal(map[string]any{"fault": "latency", "method": method, "path": path, "params": map[string]string{"dist": "1h"}})
@@ -114,13 +110,10 @@ func testCommandPortInUse(t *testing.T, target Target, _ starter) {
 	}
 }
 
-// Every fake takes the same common flags and refuses bad ones with exit 2, an error
-// naming the problem, and no listening line.
+// Every fake takes the same common flags and refuses bad ones, and its own bad flags
+// (Target.BadFlags), with exit 2, an error naming the problem, and nothing on stdout.
 func testCommandBadFlags(t *testing.T, target Target, _ starter) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	cases := []BadFlag{
 		{[]string{"--speed", "0"}, "--speed"},
 		{[]string{"--speed", "NaN"}, "--speed"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
@@ -130,28 +123,33 @@ func testCommandBadFlags(t *testing.T, target Target, _ starter) {
 		{[]string{"--fault", "error:status=99"}, "status"},
 		{[]string{"--no-such-flag"}, "not defined: -no-such-flag"},
 		{[]string{"extra"}, "unexpected argument"},
-	} {
-		args := append(append([]string{"--addr", "127.0.0.1:0"}, target.Args...), c.args...)
+	}
+	if target.BadFlags != nil {
+		cases = append(cases, target.BadFlags(t)...)
+	}
+	for _, c := range cases {
+		args := append(append([]string{"--addr", "127.0.0.1:0"}, target.Args...), c.Args...)
 		code, stdout, stderr := runToExit(t, target.Command, args...)
 		if code != 2 {
-			t.Errorf("%v: exit code %d, want 2", c.args, code)
+			t.Errorf("%v: exit code %d, want 2", c.Args, code)
 		}
-		if !strings.Contains(stderr, c.want) {
-			t.Errorf("%v: stderr %q does not mention %q", c.args, stderr, c.want)
+		if !strings.Contains(stderr, c.Want) {
+			t.Errorf("%v: stderr %q does not mention %q", c.Args, stderr, c.Want)
 		}
-		if strings.Contains(stdout, "listening on") {
-			t.Errorf("%v: stdout %q announces a listener", c.args, stdout)
+		if stdout != "" {
+			t.Errorf("%v: stdout %q, want nothing", c.Args, stdout)
 		}
 	}
 }
 
-// --help prints the usage with the common flags on stdout and exits 0.
+// --help prints the usage with the common flags and the platform's (Target.Flags) on
+// stdout and exits 0.
 func testCommandHelp(t *testing.T, target Target, _ starter) {
 	code, stdout, _ := runToExit(t, target.Command, "--help")
 	if code != 0 {
 		t.Errorf("--help: exit code %d, want 0", code)
 	}
-	for _, flag := range []string{"-addr", "-speed", "-seed", "-profile", "-fault", "-log-level"} {
+	for _, flag := range append([]string{"-addr", "-speed", "-seed", "-profile", "-fault", "-log-level"}, target.Flags...) {
 		if !strings.Contains(stdout, flag+" ") {
 			t.Errorf("--help does not list %s", flag)
 		}

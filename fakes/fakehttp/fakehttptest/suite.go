@@ -13,6 +13,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +46,20 @@ type Target struct {
 	// leaves room for one Effect and not much more (a request budget of one, a
 	// concurrency of 1): admin requests that counted against limits would use it up.
 	TightLimits string
+
+	// Flags are the platform's own flags, as --help lists them ("-tier"); the command
+	// tests check --help lists each. Nil checks only the common flags.
+	Flags []string
+	// BadFlags returns command lines of the platform's own flags that the command must
+	// refuse as it refuses a bad common flag (exit 2, stderr mentioning Want, nothing on
+	// stdout); t's TempDir may hold files they name. Nil checks only the common flags.
+	BadFlags func(t *testing.T) []BadFlag
+}
+
+// BadFlag is a command line the command refuses, and what its error must mention.
+type BadFlag struct {
+	Args []string
+	Want string
 }
 
 // Unauthorized is a request the platform refuses for want of credentials.
@@ -123,7 +138,7 @@ var inProcessTests = []test{
 var commandTests = []test{
 	{"FirstLineAndCleanExit", testCommandFirstLineAndExit},
 	{"PortInUse", testCommandPortInUse},
-	{"BadCommonFlags", testCommandBadFlags},
+	{"BadFlags", testCommandBadFlags},
 	{"Help", testCommandHelp},
 	{"ProfileAndFaultFlags", testCommandProfileAndFaultFlags},
 }
@@ -155,13 +170,76 @@ func checkTarget(t *testing.T, target Target) {
 
 func startInProcess(t *testing.T, target Target) *fake {
 	t.Helper()
-	srv := target.New(t)
+	return newFake(t, target, Start(t, target.New(t)))
+}
+
+// Start starts srv on 127.0.0.1:0 and returns its base URL; the test fails if it cannot
+// start, and srv is closed when the test ends.
+func Start(t *testing.T, srv Server) string {
+	t.Helper()
 	url, err := srv.Start("127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("start %s: %v", target.Name, err)
+		t.Fatalf("start: %v", err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	return newFake(t, target, url)
+	return url
+}
+
+// Build is a Target.New that builds a fake with newFake from opts; the test fails if it
+// cannot.
+func Build[O any, S Server](newFake func(O) (S, error), opts O) func(t *testing.T) Server {
+	return func(t *testing.T) Server {
+		t.Helper()
+		srv, err := newFake(opts)
+		if err != nil {
+			t.Fatalf("new fake: %v", err)
+		}
+		return srv
+	}
+}
+
+// StartWith builds a fake with newFake from opts, after each mutate has adjusted them, and
+// starts it (Start); the test fails if either fails.
+func StartWith[O any, S Server](t *testing.T, newFake func(O) (S, error), opts O, mutate ...func(*O)) (S, string) {
+	t.Helper()
+	for _, m := range mutate {
+		m(&opts)
+	}
+	srv, err := newFake(opts)
+	if err != nil {
+		t.Fatalf("new fake: %v", err)
+	}
+	return srv, Start(t, srv)
+}
+
+// Do sends a request with body and headers (name, value pairs) and reads the whole
+// answer; the test fails if it cannot.
+func Do(t *testing.T, method, url, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req := NewRequest(t, method, url, body)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, raw
+}
+
+// NewRequest is http.NewRequest with body as a string; the test fails on an error.
+func NewRequest(t *testing.T, method, url, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }
 
 func startCommand(t *testing.T, target Target) *fake {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
@@ -27,25 +26,36 @@ const Token = "pat-na1-conformance"
 // request per ten seconds.
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
-		Name: "hubspot",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := hubspot.New(hubspot.Options{Seed: 1, Limits: hubspot.Limits{Latency: "0"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		Name:          "hubspot",
+		New:           fakehttptest.Build(hubspot.New, hubspot.Options{Seed: 1, Limits: hubspot.Limits{Latency: "0"}}),
 		Args:          []string{"--latency", "0"},
 		Effect:        createContact,
 		EffectCreates: true,
 		Unauthorized: fakehttptest.Unauthorized{
 			Request: func(t *testing.T, baseURL string) *http.Request {
-				return newRequest(t, http.MethodGet, baseURL+contactsPath+"/101", "")
+				return fakehttptest.NewRequest(t, http.MethodGet, baseURL+contactsPath+"/101", "")
 			},
 			Status: http.StatusUnauthorized,
 			Body:   invalidAuthentication,
 		},
 		TightLimits: `{"burst":1}`,
+		Flags: []string{"-tier", "-api-limit-increase", "-burst", "-burst-window", "-daily", "-oauth-burst", "-search-per-second",
+			"-timezone", "-search-index-lag", "-conflict-category", "-batch-max", "-external-id-property", "-latency", "-token", "-portal-id"},
+		BadFlags: func(*testing.T) []fakehttptest.BadFlag {
+			return []fakehttptest.BadFlag{
+				{Args: []string{"--tier", "gold"}, Want: `--tier "gold": want free, starter, professional or enterprise`},
+				{Args: []string{"--api-limit-increase", "3"}, Want: "--api-limit-increase 3 must be between 0 and 2"},
+				{Args: []string{"--burst-window", "0s"}, Want: "--burst-window"},
+				{Args: []string{"--timezone", "Mars/Base"}, Want: "--timezone"},
+				{Args: []string{"--search-index-lag", "soon"}, Want: "--search-index-lag"},
+				{Args: []string{"--conflict-category", "NOPE"}, Want: "--conflict-category"},
+				{Args: []string{"--latency", "quick"}, Want: "--latency"},
+				{Args: []string{"--daily", "-5"}, Want: "--daily -5 must not be negative"},
+				{Args: []string{"--token", "a b"}, Want: "token"},
+				{Args: []string{"--portal-id", "0"}, Want: "--portal-id"},
+				{Args: []string{"--burst", "x"}, Want: "invalid value"},
+			}
+		},
 	}
 }
 
@@ -54,7 +64,7 @@ func createContact(t *testing.T, baseURL, key string) *http.Request {
 	body, _ := json.Marshal(map[string]any{"properties": map[string]string{
 		"email": key + "@example.com", "firstname": "Conformance", hubspot.DefaultExternalIDProperty: key,
 	}})
-	req := newRequest(t, http.MethodPost, baseURL+contactsPath, string(body))
+	req := fakehttptest.NewRequest(t, http.MethodPost, baseURL+contactsPath, string(body))
 	req.Header.Set("Authorization", "Bearer "+Token)
 	req.Header.Set("Content-Type", "application/json")
 	return req
@@ -74,12 +84,4 @@ func invalidAuthentication(header http.Header, body []byte) error {
 		return fmt.Errorf("X-HubSpot-Correlation-Id %q differs from the body's %q", header.Get("X-HubSpot-Correlation-Id"), e.CorrelationID)
 	}
 	return nil
-}
-
-func newRequest(t *testing.T, method, url, body string) *http.Request {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }

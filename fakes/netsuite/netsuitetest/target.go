@@ -24,27 +24,42 @@ const salesOrderPath = "/services/rest/record/v1/salesOrder"
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
 		Name: "netsuite",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := netsuite.New(netsuite.Options{
-				Seed:   1,
-				Limits: netsuite.Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off", ReceiptsEvery: "off"},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		New: fakehttptest.Build(netsuite.New, netsuite.Options{
+			Seed:   1,
+			Limits: netsuite.Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off", ReceiptsEvery: "off"},
+		}),
 		Args:          []string{"--latency", "0", "--read-latency", "0", "--fulfill-after", "off", "--receipts-every", "off"},
 		Effect:        salesOrder,
 		EffectCreates: true,
 		Unauthorized: fakehttptest.Unauthorized{
 			Request: func(t *testing.T, baseURL string) *http.Request {
-				return newRequest(t, http.MethodGet, baseURL+"/services/rest/record/v1/inventoryItem", "")
+				return fakehttptest.NewRequest(t, http.MethodGet, baseURL+"/services/rest/record/v1/inventoryItem", "")
 			},
 			Status: http.StatusUnauthorized,
 			Body:   invalidLogin,
 		},
 		TightLimits: `{"concurrency":1}`,
+		Flags: []string{"-tier", "-suitecloud-plus", "-concurrency", "-held", "-latency", "-token", "-duplicate-external-id",
+			"-catalog-size", "-locations", "-fulfill-after", "-receipts-every", "-push-url", "-push-secret", "-account"},
+		BadFlags: func(*testing.T) []fakehttptest.BadFlag {
+			return []fakehttptest.BadFlag{
+				{Args: []string{"--tier", "gold"}, Want: "--tier"},
+				{Args: []string{"--latency", "fast"}, Want: "--latency"},
+				{Args: []string{"--read-latency", "lognormal(2s,1s)"}, Want: "--read-latency"},
+				{Args: []string{"--duplicate-external-id", "409"}, Want: "--duplicate-external-id"},
+				{Args: []string{"--tax-fields", "keep"}, Want: "--tax-fields"},
+				{Args: []string{"--fulfill-after", "later"}, Want: "--fulfill-after"},
+				{Args: []string{"--receipts-every", "-1m"}, Want: "--receipts-every"},
+				{Args: []string{"--overlimit-401-share", "2"}, Want: "--overlimit-401-share"},
+				{Args: []string{"--held", "-1"}, Want: "--held"},
+				{Args: []string{"--concurrency", "-5"}, Want: "--concurrency"},
+				{Args: []string{"--locations", "9"}, Want: "--locations"},
+				{Args: []string{"--catalog-size", "0"}, Want: "--catalog-size"},
+				{Args: []string{"--push-url", "ftp://x"}, Want: "push URL"},
+				{Args: []string{"--push-secret", "x"}, Want: "--push-url"},
+				{Args: []string{"--suitecloud-plus", "many"}, Want: "suitecloud-plus"},
+			}
+		},
 	}
 }
 
@@ -55,7 +70,7 @@ func salesOrder(t *testing.T, baseURL, key string) *http.Request {
 		"entity":     map[string]any{"id": netsuite.DefaultCustomerID},
 		"item":       map[string]any{"items": []any{map[string]any{"item": map[string]any{"id": "1001"}, "quantity": 1}}},
 	})
-	req := newRequest(t, http.MethodPost, baseURL+salesOrderPath, string(body))
+	req := fakehttptest.NewRequest(t, http.MethodPost, baseURL+salesOrderPath, string(body))
 	req.Header.Set("Authorization", "Bearer conformance")
 	req.Header.Set("Content-Type", "application/json")
 	return req
@@ -77,12 +92,4 @@ func invalidLogin(header http.Header, body []byte) error {
 		return fmt.Errorf("WWW-Authenticate %q: want a Bearer challenge for the account", header.Get("WWW-Authenticate"))
 	}
 	return nil
-}
-
-func newRequest(t *testing.T, method, url, body string) *http.Request {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }

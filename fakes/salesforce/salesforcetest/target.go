@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
@@ -26,25 +25,38 @@ const contactPath = "/services/data/v66.0/sobjects/Contact"
 // allocation of 1.
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
-		Name: "salesforce",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := salesforce.New(salesforce.Options{Seed: 1, Limits: salesforce.Limits{Latency: "0"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		Name:          "salesforce",
+		New:           fakehttptest.Build(salesforce.New, salesforce.Options{Seed: 1, Limits: salesforce.Limits{Latency: "0"}}),
 		Args:          []string{"--latency", "0"},
 		Effect:        createContact,
 		EffectCreates: true,
 		Unauthorized: fakehttptest.Unauthorized{
 			Request: func(t *testing.T, baseURL string) *http.Request {
-				return newRequest(t, http.MethodGet, baseURL+contactPath+"/003000000000001AAA", "")
+				return fakehttptest.NewRequest(t, http.MethodGet, baseURL+contactPath+"/003000000000001AAA", "")
 			},
 			Status: http.StatusUnauthorized,
 			Body:   invalidSession,
 		},
 		TightLimits: `{"daily_limit":1}`,
+		Flags: []string{"-edition", "-licenses", "-daily-limit", "-long-running-limit", "-session-timeout", "-client-id", "-client-secret",
+			"-external-id-fields", "-duplicate-rule", "-lock-row-rate", "-latency", "-api-versions", "-retired-api-versions",
+			"-session-refresh", "-batch-counting", "-bulk-queue-delay", "-bulk-processing-rate", "-bulk-batch-allocation"},
+		BadFlags: func(*testing.T) []fakehttptest.BadFlag {
+			return []fakehttptest.BadFlag{
+				{Args: []string{"--edition", "group"}, Want: "--edition"},
+				{Args: []string{"--lock-row-rate", "2"}, Want: "--lock-row-rate"},
+				{Args: []string{"--duplicate-rule", "maybe"}, Want: "--duplicate-rule"},
+				{Args: []string{"--latency", "soon"}, Want: "--latency"},
+				{Args: []string{"--api-versions", "v1.0"}, Want: "--api-versions"},
+				{Args: []string{"--batch-counting", "per_record"}, Want: "--batch-counting"},
+				{Args: []string{"--session-refresh", "never"}, Want: "--session-refresh"},
+				{Args: []string{"--bulk-queue-delay", "soon"}, Want: "--bulk-queue-delay"},
+				{Args: []string{"--session-timeout", "-1s"}, Want: "--session-timeout"},
+				{Args: []string{"--external-id-fields", "Lead.X__c"}, Want: "--external-id-fields"},
+				{Args: []string{"--licenses", "-3"}, Want: "--licenses"},
+				{Args: []string{"--licenses", "many"}, Want: "invalid value"},
+			}
+		},
 	}
 }
 
@@ -53,7 +65,7 @@ func createContact(t *testing.T, baseURL, key string) *http.Request {
 	body, _ := json.Marshal(map[string]any{
 		"LastName": "Conformance", "Email": key + "@example.com", salesforce.DefaultExternalIDField: key,
 	})
-	req := newRequest(t, http.MethodPost, baseURL+contactPath, string(body))
+	req := fakehttptest.NewRequest(t, http.MethodPost, baseURL+contactPath, string(body))
 	req.Header.Set("Authorization", "Bearer "+token(t, baseURL))
 	req.Header.Set("Content-Type", "application/json")
 	return req
@@ -89,12 +101,4 @@ func invalidSession(header http.Header, body []byte) error {
 		return fmt.Errorf("WWW-Authenticate %q, want Token", header.Get("WWW-Authenticate"))
 	}
 	return nil
-}
-
-func newRequest(t *testing.T, method, url, body string) *http.Request {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req
 }

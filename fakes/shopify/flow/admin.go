@@ -1,10 +1,7 @@
 package flow
 
 import (
-	"errors"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/peakready/peakready/fakes/fakehttp"
 )
@@ -39,14 +36,8 @@ func (e *Engine) serveWorkflows(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (e *Engine) serveSetWorkflows(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fakehttp.AdminError(w, http.StatusRequestEntityTooLarge, "body larger than 1 MiB")
-		} else {
-			fakehttp.AdminError(w, http.StatusBadRequest, "reading body: "+err.Error())
-		}
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
+	if !ok {
 		return
 	}
 	ws, err := ParseWorkflows(body)
@@ -62,11 +53,7 @@ func (e *Engine) serveSetWorkflows(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Engine) serveRuns(w http.ResponseWriter, r *http.Request) {
-	since, ok := queryInt(w, r, "since")
-	if !ok {
-		return
-	}
-	limit, ok := queryInt(w, r, "limit")
+	since, limit, ok := fakehttp.QueryPage(w, r, 0, 0)
 	if !ok {
 		return
 	}
@@ -74,18 +61,4 @@ func (e *Engine) serveRuns(w http.ResponseWriter, r *http.Request) {
 	fakehttp.WriteJSON(w, http.StatusOK, e.Runs(RunQuery{
 		Since: since, Limit: int(min(limit, MaxRunLimit)), Workflow: q.Get("workflow"), Status: q.Get("status"),
 	}))
-}
-
-// queryInt reads a non-negative integer parameter; ok false after writing a 400.
-func queryInt(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		fakehttp.AdminError(w, http.StatusBadRequest, name+" must be a non-negative integer, got "+strconv.Quote(v))
-		return 0, false
-	}
-	return n, true
 }

@@ -287,12 +287,7 @@ type RunPage struct {
 
 // Runs returns logged runs matching q, oldest first.
 func (e *Engine) Runs(q RunQuery) RunPage {
-	if q.Limit <= 0 {
-		q.Limit = DefaultRunLimit
-	}
-	if q.Limit > MaxRunLimit {
-		q.Limit = MaxRunLimit
-	}
+	q.Limit = pagedlog.PageSize(q.Limit, DefaultRunLimit, MaxRunLimit)
 	var match func(*run) bool
 	if q.Workflow != "" || q.Status != "" {
 		match = func(r *run) bool {

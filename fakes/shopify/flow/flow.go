@@ -11,7 +11,6 @@ package flow
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,6 +18,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // InventoryChange is the data of Flow's inventory trigger.
@@ -230,12 +231,12 @@ func ParseWorkflows(data []byte) ([]Workflow, error) {
 	var ws []Workflow
 	var err error
 	if len(data) > 0 && data[0] == '[' {
-		err = decodeStrict(data, &ws)
+		err = fakehttp.DecodeStrict(data, &ws, "JSON value")
 	} else {
 		var doc struct {
 			Workflows []Workflow `json:"workflows"`
 		}
-		err = decodeStrict(data, &doc)
+		err = fakehttp.DecodeStrict(data, &doc, "JSON value")
 		ws = doc.Workflows
 	}
 	if err != nil {
@@ -261,16 +262,4 @@ func LoadWorkflows(path string) ([]Workflow, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ws, nil
-}
-
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,19 +37,13 @@ const adjust = `mutation adjust($input: InventoryAdjustQuantitiesInput!, $key: S
 // limit is a GraphQL cost bucket of 20 points restored at 1 a second.
 func Target() fakehttptest.Target {
 	return fakehttptest.Target{
-		Name: "shopify",
-		New: func(t *testing.T) fakehttptest.Server {
-			srv, err := shopify.New(shopify.Options{Seed: 1, CatalogSize: 20, Customers: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return srv
-		},
+		Name:   "shopify",
+		New:    fakehttptest.Build(shopify.New, shopify.Options{Seed: 1, CatalogSize: 20, Customers: -1}),
 		Args:   []string{"--catalog-size", "20", "--customers", "0"},
 		Effect: adjustInventory,
 		Unauthorized: fakehttptest.Unauthorized{
 			Request: func(t *testing.T, baseURL string) *http.Request {
-				req := newRequest(t, http.MethodPost, baseURL+graphQLPath, `{"query":"{ shop { name } }"}`)
+				req := fakehttptest.NewRequest(t, http.MethodPost, baseURL+graphQLPath, `{"query":"{ shop { name } }"}`)
 				req.Header.Set("Content-Type", "application/json")
 				return req
 			},
@@ -55,6 +51,10 @@ func Target() fakehttptest.Target {
 			Body:   invalidToken,
 		},
 		TightLimits: `{"bucket":20,"restore-rate":1}`,
+		Flags: []string{"-plan", "-bucket", "-restore-rate", "-rest-bucket", "-rest-leak-rate", "-throttle-status", "-access-token",
+			"-api-version", "-catalog-size", "-locations", "-customers", "-returning-share", "-high-risk-share", "-latency",
+			"-webhook-url", "-client-secret", "-previous-client-secret", "-webhook-duplicate-share", "-shop"},
+		BadFlags: badFlags,
 	}
 }
 
@@ -77,7 +77,7 @@ func adjustInventory(t *testing.T, baseURL, key string) *http.Request {
 			map[string]any{"inventoryItemId": item, "locationId": location, "delta": 1, "changeFromQuantity": nil},
 		}},
 	}})
-	req := newRequest(t, http.MethodPost, baseURL+graphQLPath, string(body))
+	req := fakehttptest.NewRequest(t, http.MethodPost, baseURL+graphQLPath, string(body))
 	req.Header.Set("X-Shopify-Access-Token", "shpat_conformance")
 	req.Header.Set("Content-Type", "application/json")
 	return req
@@ -97,10 +97,30 @@ func invalidToken(_ http.Header, body []byte) error {
 	return nil
 }
 
-func newRequest(t *testing.T, method, url, body string) *http.Request {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
+// badFlags are the store's own flags the command refuses, and a profile whose limits name
+// a plan that does not exist.
+func badFlags(t *testing.T) []fakehttptest.BadFlag {
+	badProfile := filepath.Join(t.TempDir(), "p.json")
+	if err := os.WriteFile(badProfile, []byte(`{"limits":{"plan":"gold"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return req
+	return []fakehttptest.BadFlag{
+		{Args: []string{"--plan", "gold"}, Want: "plan"},
+		{Args: []string{"--throttle-status", "503"}, Want: "--throttle-status"},
+		{Args: []string{"--returning-share", "1.5"}, Want: "--returning-share"},
+		{Args: []string{"--high-risk-share", "-0.1"}, Want: "--high-risk-share"},
+		{Args: []string{"--bucket", "-5"}, Want: "--bucket"},
+		{Args: []string{"--locations", "9"}, Want: "--locations"},
+		{Args: []string{"--catalog-size", "0"}, Want: "--catalog-size"},
+		{Args: []string{"--customers", "-1"}, Want: "--customers"},
+		{Args: []string{"--latency", "lognormal(2s,1s)"}, Want: "--latency"},
+		{Args: []string{"--api-version", "2023-13"}, Want: "api version"},
+		{Args: []string{"--webhook-url", "ftp://x"}, Want: "webhook-url"},
+		{Args: []string{"--webhook-timeout", "soon"}, Want: "webhook-timeout"},
+		{Args: []string{"--profile", badProfile}, Want: "gold"},
+		{Args: []string{"--app", "erp"}, Want: "-app"},
+		{Args: []string{"--connection-cost", "cubic"}, Want: "connection cost"},
+		{Args: []string{"--bulk-concurrency", "-1"}, Want: "bulk concurrency"},
+		{Args: []string{"--app", "a=t", "--app", "b=t"}, Want: "unique"},
+	}
 }

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"encoding/hex"
 	"strconv"
 	"strings"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // Resource ids are int64s above 2^53, as on a real store, so a consumer that decodes
@@ -36,81 +37,59 @@ const (
 // maxLines is the most line items one order can have (line ids leave room for 1024).
 const maxLines = 1_000
 
-func orderID(idx int) int64 { return orderBase + int64(idx+1)*orderStride }
-
-func orderIndex(id int64) (int, bool) {
-	d := id - orderBase
-	if d <= 0 || d%orderStride != 0 {
+// positionOf inverts base + (i+1)*stride, the id of the resource at position i: it
+// returns i, and false for an id that is not one of those.
+func positionOf(id, base, stride int64) (int, bool) {
+	d := id - base
+	if d <= 0 || d%stride != 0 {
 		return 0, false
 	}
-	return int(d/orderStride - 1), true
+	return int(d/stride - 1), true
 }
+
+// orderSlotOf inverts base + orderIdx*linesPerOrder + n, the id of an order's n-th line
+// (or fulfillment order line).
+func orderSlotOf(id, base int64) (orderIdx, n int, ok bool) {
+	d := id - base
+	if d < 0 {
+		return 0, 0, false
+	}
+	return int(d / linesPerOrder), int(d % linesPerOrder), true
+}
+
+func orderID(idx int) int64 { return orderBase + int64(idx+1)*orderStride }
+
+func orderIndex(id int64) (int, bool) { return positionOf(id, orderBase, orderStride) }
 
 func lineID(orderIdx, lineNo int) int64 {
 	return lineBase + int64(orderIdx)*linesPerOrder + int64(lineNo)
 }
 
-func lineIndex(id int64) (orderIdx, lineNo int, ok bool) {
-	d := id - lineBase
-	if d < 0 {
-		return 0, 0, false
-	}
-	return int(d / linesPerOrder), int(d % linesPerOrder), true
-}
+func lineIndex(id int64) (orderIdx, lineNo int, ok bool) { return orderSlotOf(id, lineBase) }
 
 func fulfillmentOrderID(orderIdx int) int64 { return foBase + int64(orderIdx+1)*orderStride }
 
-func fulfillmentOrderIndex(id int64) (int, bool) {
-	d := id - foBase
-	if d <= 0 || d%orderStride != 0 {
-		return 0, false
-	}
-	return int(d/orderStride - 1), true
-}
+func fulfillmentOrderIndex(id int64) (int, bool) { return positionOf(id, foBase, orderStride) }
 
 func foLineID(orderIdx, lineNo int) int64 {
 	return foLineBase + int64(orderIdx)*linesPerOrder + int64(lineNo)
 }
 
-func foLineIndex(id int64) (orderIdx, lineNo int, ok bool) {
-	d := id - foLineBase
-	if d < 0 {
-		return 0, 0, false
-	}
-	return int(d / linesPerOrder), int(d % linesPerOrder), true
-}
+func foLineIndex(id int64) (orderIdx, lineNo int, ok bool) { return orderSlotOf(id, foLineBase) }
 
 func customerID(idx int) int64 { return customerBase + int64(idx+1)*customerStride }
 
-func customerIndex(id int64) (int, bool) {
-	d := id - customerBase
-	if d <= 0 || d%customerStride != 0 {
-		return 0, false
-	}
-	return int(d/customerStride - 1), true
-}
+func customerIndex(id int64) (int, bool) { return positionOf(id, customerBase, customerStride) }
 
 func productID(item int) int64       { return productBase + int64(item+1)*catalogStride }
 func variantID(item int) int64       { return variantBase + int64(item+1)*catalogStride }
 func inventoryItemID(item int) int64 { return itemBase + int64(item+1)*catalogStride }
 
-func catalogIndex(id, base int64) (int, bool) {
-	d := id - base
-	if d <= 0 || d%catalogStride != 0 {
-		return 0, false
-	}
-	return int(d/catalogStride - 1), true
-}
+func catalogIndex(id, base int64) (int, bool) { return positionOf(id, base, catalogStride) }
 
 func locationID(idx int) int64 { return locationBase + int64(idx+1)*locationStride }
 
-func locationIndex(id int64) (int, bool) {
-	d := id - locationBase
-	if d <= 0 || d%locationStride != 0 {
-		return 0, false
-	}
-	return int(d/locationStride - 1), true
-}
+func locationIndex(id int64) (int, bool) { return positionOf(id, locationBase, locationStride) }
 
 func transactionID(orderIdx, n int) int64 {
 	return transactionBase + int64(orderIdx)*txPerOrder + int64(n)
@@ -190,23 +169,5 @@ func derive(seed uint64, purpose uint64, n int) uint64 {
 // the seed: the same seed and the same sequence of actions give the same ids.
 func eventUUID(seed uint64, n int64) string {
 	hi := splitmix64(seed ^ 0x45564e54 ^ uint64(n))
-	lo := splitmix64(hi ^ uint64(n)<<1)
-	var b [16]byte
-	for i := 0; i < 8; i++ {
-		b[i] = byte(hi >> (56 - 8*i))
-		b[8+i] = byte(lo >> (56 - 8*i))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], b[10:16])
-	return string(out[:])
+	return fakehttp.UUIDv4(hi, splitmix64(hi^uint64(n)<<1))
 }

@@ -255,13 +255,7 @@ func (s *Store) ListOrders(filter func(*OrderRow) bool, sortKey OrderSort, req P
 				return Pos{}, false
 			}
 		}
-		switch sortKey {
-		case SortByCreatedAt:
-			return Pos{Key: o.createdAt, ID: id}, true
-		case SortByUpdatedAt:
-			return Pos{Key: o.updatedAt, ID: id}, true
-		}
-		return Pos{Key: id, ID: id}, true
+		return sortPos(sortKey, id, o.createdAt, o.updatedAt), true
 	}, req)
 	out := OrderPage{Positions: page.Positions, HasPrevious: page.HasPrevious, HasNext: page.HasNext}
 	out.Orders = make([]Order, len(page.Items))
@@ -269,6 +263,18 @@ func (s *Store) ListOrders(filter func(*OrderRow) bool, sortKey OrderSort, req P
 		out.Orders[k] = s.orderSnap(i)
 	}
 	return out
+}
+
+// sortPos is a record's position in a list sorted by sortKey: by id, or by a timestamp
+// with the id breaking ties.
+func sortPos(sortKey OrderSort, id, createdAt, updatedAt int64) Pos {
+	switch sortKey {
+	case SortByCreatedAt:
+		return Pos{Key: createdAt, ID: id}
+	case SortByUpdatedAt:
+		return Pos{Key: updatedAt, ID: id}
+	}
+	return Pos{Key: id, ID: id}
 }
 
 // CountOrders counts the orders filter accepts.
@@ -334,13 +340,7 @@ func (s *Store) ListCustomers(filter func(*CustomerRow) bool, sortKey OrderSort,
 				return Pos{}, false
 			}
 		}
-		switch sortKey {
-		case SortByCreatedAt:
-			return Pos{Key: c.createdAt, ID: id}, true
-		case SortByUpdatedAt:
-			return Pos{Key: c.updatedAt, ID: id}, true
-		}
-		return Pos{Key: id, ID: id}, true
+		return sortPos(sortKey, id, c.createdAt, c.updatedAt), true
 	}, req)
 	out := CustomerPage{Positions: page.Positions, HasPrevious: page.HasPrevious, HasNext: page.HasNext}
 	out.Customers = make([]Customer, len(page.Items))

@@ -1,11 +1,8 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -75,35 +72,8 @@ func (d *Deliverer) Handler() http.Handler {
 	return mux
 }
 
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fakehttp.AdminError(w, http.StatusRequestEntityTooLarge, "body larger than 1 MiB")
-		} else {
-			fakehttp.AdminError(w, http.StatusBadRequest, "reading body: "+err.Error())
-		}
-		return nil, false
-	}
-	return body, true
-}
-
 func (d *Deliverer) serveSubscriptions(w http.ResponseWriter, _ *http.Request) {
 	fakehttp.WriteJSON(w, http.StatusOK, map[string]any{"subscriptions": d.SubscriptionStates()})
-}
-
-// decodeStrict decodes one JSON value; unknown fields and trailing data are errors.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON value")
-	}
-	return nil
 }
 
 // subscribeRequest is the body of POST /_fake/webhooks/subscriptions.
@@ -114,12 +84,12 @@ type subscribeRequest struct {
 }
 
 func (d *Deliverer) serveSubscribe(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
 	if !ok {
 		return
 	}
 	var req subscribeRequest
-	if err := decodeStrict(body, &req); err != nil {
+	if err := fakehttp.DecodeStrict(body, &req, "JSON value"); err != nil {
 		fakehttp.AdminError(w, http.StatusBadRequest, "subscription: "+err.Error())
 		return
 	}
@@ -147,26 +117,8 @@ func (d *Deliverer) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// queryInt reads a non-negative integer parameter; ok false after writing a 400.
-func queryInt(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		fakehttp.AdminError(w, http.StatusBadRequest, name+" must be a non-negative integer, got "+strconv.Quote(v))
-		return 0, false
-	}
-	return n, true
-}
-
 func (d *Deliverer) serveDeliveries(w http.ResponseWriter, r *http.Request) {
-	since, ok := queryInt(w, r, "since")
-	if !ok {
-		return
-	}
-	limit, ok := queryInt(w, r, "limit")
+	since, limit, ok := fakehttp.QueryPage(w, r, 0, 0)
 	if !ok {
 		return
 	}
@@ -177,7 +129,7 @@ func (d *Deliverer) serveDeliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Deliverer) serveSetFaults(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
 	if !ok {
 		return
 	}
@@ -203,12 +155,12 @@ type testEvent struct {
 }
 
 func (d *Deliverer) servePublish(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := fakehttp.ReadAdminBody(w, r, maxAdminBody)
 	if !ok {
 		return
 	}
 	var te testEvent
-	if err := decodeStrict(body, &te); err != nil {
+	if err := fakehttp.DecodeStrict(body, &te, "JSON value"); err != nil {
 		fakehttp.AdminError(w, http.StatusBadRequest, "event: "+err.Error())
 		return
 	}

@@ -1,13 +1,13 @@
 package webhooks
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"time"
 
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/latency"
 )
 
@@ -145,13 +145,8 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 		DropShare: cur.DropShare, BurstSize: cur.BurstSize, BurstInterval: cur.BurstInterval.String(),
 		FreshRetries: cur.FreshRetries,
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
+	if err := fakehttp.DecodeStrict(data, &w, "JSON object"); err != nil {
 		return fmt.Errorf("faults: %w", err)
-	}
-	if dec.More() {
-		return errors.New("faults: trailing data after the JSON object")
 	}
 	out := Faults{
 		DuplicateShare: w.DuplicateShare, ReorderShare: w.ReorderShare, LateShare: w.LateShare,

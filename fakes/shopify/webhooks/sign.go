@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"hash"
 	"math/rand/v2"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/peakready/peakready/fakes/fakehttp"
 )
 
 // signer computes X-Shopify-Hmac-Sha256 with one secret: standard base64 (with padding)
@@ -69,25 +70,8 @@ func newRand(seed uint64) *rand.Rand {
 
 // newUUID draws a version 4 UUID from r.
 func newUUID(r *rand.Rand) string {
-	var b [16]byte
 	hi, lo := r.Uint64(), r.Uint64()
-	for i := range 8 {
-		b[i] = byte(hi >> (56 - 8*i))
-		b[8+i] = byte(lo >> (56 - 8*i))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], b[10:16])
-	return string(s[:])
+	return fakehttp.UUIDv4(hi, lo)
 }
 
 // TriggeredAtLayout is the layout of X-Shopify-Triggered-At: RFC 3339 in UTC with nine

@@ -303,12 +303,7 @@ type AttemptPage struct {
 
 // Attempts returns logged attempts matching q, oldest first.
 func (d *Deliverer) Attempts(q AttemptQuery) AttemptPage {
-	if q.Limit <= 0 {
-		q.Limit = DefaultAttemptLimit
-	}
-	if q.Limit > MaxAttemptLimit {
-		q.Limit = MaxAttemptLimit
-	}
+	q.Limit = pagedlog.PageSize(q.Limit, DefaultAttemptLimit, MaxAttemptLimit)
 	var match func(Attempt) bool
 	if q.Topic != "" || q.WebhookID != "" {
 		match = func(a Attempt) bool {
