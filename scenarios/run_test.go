@@ -45,6 +45,10 @@ assertions:
 		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
 	}
 	assert.True(t, rep.Passed)
+	assert.Equal(t, report.VerdictPass, rep.Verdict)
+	require.NotNil(t, rep.Harness)
+	assert.False(t, rep.Harness.Bottleneck, "a healthy run is not inconclusive: %s", rep.Harness.Reason)
+	assert.True(t, rep.Harness.Drained)
 	tot := rep.Totals
 	assert.Positive(t, tot.Orders)
 	assert.Equal(t, tot.Orders, tot.Synced+tot.Held, "every order is synced or held")

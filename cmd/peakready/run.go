@@ -140,6 +140,8 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	case runErr != nil:
 		fmt.Fprintf(s.err, "peakready run: %v\n", runErr)
 		return exitRuntime
+	case rep.Verdict == report.VerdictInconclusive:
+		return exitInconclusive
 	case !rep.Passed:
 		return exitFailed
 	}

@@ -22,6 +22,12 @@ type Report struct {
 	SUT string `json:"sut"`
 	// Passed is true when every assertion held.
 	Passed bool `json:"passed"`
+	// Verdict is pass, fail, inconclusive (the harness was the bottleneck: see Harness)
+	// or error.
+	Verdict string `json:"verdict"`
+	// Harness is the runner's measure of its own lag (absent when the run did not get
+	// that far).
+	Harness *Harness `json:"harness,omitempty"`
 	// Error is set when the scenario could not run (exit 2); assertions are then empty.
 	Error string `json:"error,omitempty"`
 
