@@ -136,9 +136,17 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 			runErr = errors.Join(runErr, err)
 		}
 	}
-	switch {
-	case runErr != nil:
+	if runErr != nil {
 		fmt.Fprintf(s.err, "peakready run: %v\n", runErr)
+	}
+	return exitFor(rep, runErr)
+}
+
+// exitFor is the exit code of a scenario run: 2 when it could not run, 3 when the
+// harness was the bottleneck (inconclusive), 1 when an assertion failed, else 0.
+func exitFor(rep *report.Report, runErr error) int {
+	switch {
+	case runErr != nil || rep == nil:
 		return exitRuntime
 	case rep.Verdict == report.VerdictInconclusive:
 		return exitInconclusive

@@ -193,3 +193,10 @@ func TestScenariosListsAndShowsBuiltins(t *testing.T) {
 	code, _, _ = runCLI(t, "scenarios", "frobnicate")
 	assert.Equal(t, exitUsage, code)
 }
+
+func TestRunExitCodeFollowsTheVerdict(t *testing.T) {
+	assert.Equal(t, exitOK, exitFor(&report.Report{Passed: true, Verdict: report.VerdictPass}, nil))
+	assert.Equal(t, exitFailed, exitFor(&report.Report{Verdict: report.VerdictFail}, nil))
+	assert.Equal(t, 3, exitFor(&report.Report{Verdict: report.VerdictInconclusive}, nil), "inconclusive is exit 3, as docs/cli.md says")
+	assert.Equal(t, exitRuntime, exitFor(&report.Report{Verdict: report.VerdictError}, errors.New("redis did not start")))
+}
