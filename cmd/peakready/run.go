@@ -29,28 +29,46 @@ func init() {
 		})
 }
 
-// splitPositional separates a leading NAME from the flags, so that both
-// `run smoke --json x` and `run --json x smoke` work.
+// splitPositional separates one NAME from the flags, which may come before or after it
+// (or both): `run smoke --json x`, `run --json x smoke` and `run --quiet smoke --json x`.
 func splitPositional(fs *flag.FlagSet, args []string) (string, int, bool) {
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
+	names, code, done := positionals(fs, args)
+	if done {
+		return "", code, done
 	}
-	if err := parseFlags(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", exitOK, true
+	if len(names) > 1 {
+		fmt.Fprintf(fs.Output(), "peakready %s: unexpected argument %q\n", fs.Name(), names[1])
+		return "", exitUsage, true
+	}
+	if len(names) == 0 {
+		return "", exitOK, false
+	}
+	return names[0], exitOK, false
+}
+
+// positionals parses flags anywhere among the arguments and returns the others in
+// order; "--" ends the flags.
+func positionals(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	if wantsHelp(args) {
+		showHelpOnStdout(fs)
+	}
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, true
+			}
+			return nil, exitUsage, true
 		}
-		return "", exitUsage, true
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return names, exitOK, false
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(names, rest...), exitOK, false // after "--" everything is a name
+		}
+		names, args = append(names, rest[0]), rest[1:]
 	}
-	rest := fs.Args()
-	if name == "" && len(rest) > 0 {
-		name, rest = rest[0], rest[1:]
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(fs.Output(), "peakready %s: unexpected argument %q\n", fs.Name(), rest[0])
-		return "", exitUsage, true
-	}
-	return name, exitOK, false
 }
 
 func runScenario(ctx context.Context, args []string, s streams) int {
@@ -59,7 +77,10 @@ drives the traffic phases, waits for the system to drain, checks every order aga
 store's ground truth, and reports. NAME is a built-in (see: peakready scenarios); anything
 with a "/" or ending in .yaml/.yml is a file.
 
-Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could not run.`, s)
+Flags may come before or after NAME.
+
+Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could not run,
+3 inconclusive: the harness, not the system under test, was the bottleneck.`, s)
 	jsonPath := fs.String("json", "", "write the report as JSON to `FILE`")
 	junitPath := fs.String("junit", "", "write JUnit XML (one test case per assertion) to `FILE`")
 	htmlPath := fs.String("html", "", "write a self-contained HTML report with charts to `FILE`")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -199,4 +200,31 @@ func TestRunExitCodeFollowsTheVerdict(t *testing.T) {
 	assert.Equal(t, exitFailed, exitFor(&report.Report{Verdict: report.VerdictFail}, nil))
 	assert.Equal(t, 3, exitFor(&report.Report{Verdict: report.VerdictInconclusive}, nil), "inconclusive is exit 3, as docs/cli.md says")
 	assert.Equal(t, exitRuntime, exitFor(&report.Report{Verdict: report.VerdictError}, errors.New("redis did not start")))
+}
+
+func TestFlagsMayComeBeforeAndAfterTheName(t *testing.T) {
+	for _, args := range [][]string{
+		{"--quiet", "smoke", "--seed", "7"},
+		{"smoke", "--quiet", "--seed", "7"},
+		{"--quiet", "--seed", "7", "smoke"},
+		{"--quiet", "--seed", "7", "--", "smoke"},
+	} {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		quiet := fs.Bool("quiet", false, "")
+		seed := fs.Uint64("seed", 0, "")
+		name, code, done := splitPositional(fs, args)
+		require.False(t, done, "%q", args)
+		assert.Equal(t, exitOK, code)
+		assert.Equal(t, "smoke", name, "%q", args)
+		assert.True(t, *quiet, "%q", args)
+		assert.Equal(t, uint64(7), *seed, "%q", args)
+	}
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	_, code, done := splitPositional(fs, []string{"smoke", "other"})
+	assert.True(t, done)
+	assert.Equal(t, exitUsage, code, "a second name is refused")
+	_, code, _ = splitPositional(fs, []string{"smoke", "--nope"})
+	assert.Equal(t, exitUsage, code, "an unknown flag after the name is refused")
 }
