@@ -90,6 +90,7 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	quiet := fs.Bool("quiet", false, "no live progress")
 	logLevel := fs.String("log-level", "error", "log level of the fakes and the integrator (debug, info, warn, error), to stderr")
+	dryRun := fs.Bool("dry-run", false, "validate the scenario, print the plan of phases and what the run would start, and exit (0, or 2 when invalid)")
 	name, code, done := splitPositional(fs, args)
 	if done {
 		return code
@@ -107,6 +108,14 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	}
 	if err := sc.Override(*speed, *seed, *redisSpec); err != nil {
 		return fail(s, "run", exitUsage, "%v", err)
+	}
+	if *dryRun {
+		p, err := scenarios.DryRun(sc)
+		if err != nil {
+			return fail(s, "run", exitUsage, "%v", err)
+		}
+		p.Write(s.out)
+		return exitOK
 	}
 
 	outputs := []struct {

@@ -228,3 +228,20 @@ func TestFlagsMayComeBeforeAndAfterTheName(t *testing.T) {
 	_, code, _ = splitPositional(fs, []string{"smoke", "--nope"})
 	assert.Equal(t, exitUsage, code, "an unknown flag after the name is refused")
 }
+
+func TestRunDryRunPrintsThePlanAndStartsNothing(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "run", "smoke", "--dry-run", "--speed", "10")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "smoke: speed 10")
+	assert.Contains(t, stdout, "1. warm-up")
+	assert.Contains(t, stdout, "2. steady")
+	assert.Contains(t, stdout, "1,080", "3/s for 6 minutes")
+	assert.Contains(t, stdout, "48s of wall time", "8 minutes at speed 10")
+	assert.Contains(t, stdout, "system under test: bundled integrator, 2 replicas")
+	assert.NotContains(t, stdout, "PASS", "nothing ran")
+
+	bad := writeScenario(t, "name: bad\ntraffic:\n  phases:\n    - {name: p, constant: {rate: -1/s, duration: 1m}}\n")
+	code, _, stderr = runCLI(t, "run", "--dry-run", bad)
+	assert.Equal(t, exitUsage, code, "an invalid scenario is exit 2 in a dry run too")
+	assert.Contains(t, stderr, "scenario.yaml:")
+}
