@@ -77,10 +77,13 @@ drives the traffic phases, waits for the system to drain, checks every order aga
 store's ground truth, and reports. NAME is a built-in (see: peakready scenarios); anything
 with a "/" or ending in .yaml/.yml is a file.
 
-Flags may come before or after NAME.
+Several NAMEs run one after the other: one combined --junit file, and --json, --html and
+--results files named per scenario (r.json → r.NAME.json). Flags may come before or after
+the names.
 
 Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could not run,
-3 inconclusive: the harness, not the system under test, was the bottleneck.`, s)
+3 inconclusive: the harness, not the system under test, was the bottleneck. With several
+scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 	jsonPath := fs.String("json", "", "write the report as JSON to `FILE`")
 	junitPath := fs.String("junit", "", "write JUnit XML (one test case per assertion) to `FILE`")
 	htmlPath := fs.String("html", "", "write a self-contained HTML report with charts to `FILE`")
@@ -90,43 +93,46 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	quiet := fs.Bool("quiet", false, "no live progress")
 	logLevel := fs.String("log-level", "error", "log level of the fakes and the integrator (debug, info, warn, error), to stderr")
-	dryRun := fs.Bool("dry-run", false, "validate the scenario, print the plan of phases and what the run would start, and exit (0, or 2 when invalid)")
-	name, code, done := splitPositional(fs, args)
+	dryRun := fs.Bool("dry-run", false, "validate the scenarios, print the plan of phases and what each run would start, and exit (0, or 2 when invalid)")
+	names, code, done := positionals(fs, args)
 	if done {
 		return code
 	}
-	if name == "" {
+	if len(names) == 0 {
 		return fail(s, "run", exitUsage, "name a built-in scenario or a scenario file (see: peakready scenarios)")
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fail(s, "run", exitUsage, "--log-level %q: use debug, info, warn or error", *logLevel)
 	}
-	sc, err := loadScenario(name)
-	if err != nil {
-		return fail(s, "run", exitUsage, "%v", err)
-	}
-	if err := sc.Override(*speed, *seed, *redisSpec); err != nil {
-		return fail(s, "run", exitUsage, "%v", err)
-	}
-	if *dryRun {
-		p, err := scenarios.DryRun(sc)
+	// Every scenario is checked before the first one runs.
+	var scs []*scenarios.Scenario
+	for _, name := range names {
+		sc, err := loadScenario(name)
 		if err != nil {
 			return fail(s, "run", exitUsage, "%v", err)
 		}
-		p.Write(s.out)
+		if err := sc.Override(*speed, *seed, *redisSpec); err != nil {
+			return fail(s, "run", exitUsage, "%v", err)
+		}
+		scs = append(scs, sc)
+	}
+	if *dryRun {
+		for i, sc := range scs {
+			p, err := scenarios.DryRun(sc)
+			if err != nil {
+				return fail(s, "run", exitUsage, "%v", err)
+			}
+			if i > 0 {
+				fmt.Fprintln(s.out)
+			}
+			p.Write(s.out)
+		}
 		return exitOK
 	}
-
-	outputs := []struct {
-		path  string
-		write func(io.Writer, *report.Report) error
-	}{
-		{*jsonPath, report.WriteJSON}, {*junitPath, report.WriteJUnit}, {*htmlPath, report.WriteHTML},
-	}
-	for _, o := range outputs {
-		if o.path != "" {
-			if err := checkWritable(o.path); err != nil {
+	for _, path := range []string{*jsonPath, *junitPath, *htmlPath, *resultsPath} {
+		if path != "" {
+			if err := checkWritable(path); err != nil {
 				return fail(s, "run", exitUsage, "%v", err)
 			}
 		}
@@ -135,18 +141,50 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	// go-redis reports dropped connections on its own logger; a crash scenario drops
 	// them on purpose, so they go to the run's log at debug level.
 	redis.SetLogger(redisLog{logger})
+	var reps []*report.Report
+	worst := exitOK
+	for _, sc := range scs {
+		if ctx.Err() != nil {
+			break
+		}
+		per := func(path string) string {
+			if len(scs) > 1 {
+				return perScenarioPath(path, sc.Name)
+			}
+			return path
+		}
+		rep, code := runOne(ctx, sc, s, logger, per(*jsonPath), per(*htmlPath), per(*resultsPath), *quiet)
+		reps = append(reps, rep)
+		worst = worse(worst, code)
+	}
+	if *junitPath != "" {
+		if err := writeFile(*junitPath, func(w io.Writer) error { return report.WriteJUnitAll(w, reps) }); err != nil {
+			fmt.Fprintf(s.err, "peakready run: %v\n", err)
+			worst = worse(worst, exitRuntime)
+		}
+	}
+	if ctx.Err() != nil && len(reps) < len(scs) {
+		worst = worse(worst, exitRuntime)
+	}
+	return worst
+}
+
+// runOne runs one scenario, prints its summary, writes its JSON, HTML and results
+// files (those whose path is set) and returns its report and exit code.
+func runOne(ctx context.Context, sc *scenarios.Scenario, s streams, logger *slog.Logger, jsonPath, htmlPath, resultsPath string, quiet bool) (*report.Report, int) {
 	opts := scenarios.Options{Logger: logger}
-	if *resultsPath != "" {
-		f, err := os.Create(*resultsPath)
+	if resultsPath != "" {
+		f, err := os.Create(resultsPath)
 		if err != nil {
-			return fail(s, "run", exitUsage, "--results: %v", err)
+			fmt.Fprintf(s.err, "peakready run: --results: %v\n", err)
+			return &report.Report{Scenario: sc.Name, Verdict: report.VerdictError, Error: err.Error()}, exitUsage
 		}
 		defer f.Close()
 		w := bufio.NewWriterSize(f, 256<<10)
 		defer w.Flush()
 		opts.Results = w
 	}
-	if !*quiet {
+	if !quiet {
 		opts.Progress = report.NewProgress(s.err, report.ProgressOptions{})
 	}
 	fmt.Fprintf(s.err, "peakready run %s: %s (speed %v, seed %d)\n", sc.Name, sc.Description, sc.Speed, sc.Seed)
@@ -157,6 +195,12 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 		sumOpts = report.SummaryOptionsFor(f)
 	}
 	report.WriteSummary(s.out, rep, sumOpts)
+	outputs := []struct {
+		path  string
+		write func(io.Writer, *report.Report) error
+	}{
+		{jsonPath, report.WriteJSON}, {htmlPath, report.WriteHTML},
+	}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -169,7 +213,27 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	if runErr != nil {
 		fmt.Fprintf(s.err, "peakready run: %v\n", runErr)
 	}
-	return exitFor(rep, runErr)
+	return rep, exitFor(rep, runErr)
+}
+
+// perScenarioPath is the report file of one of several scenarios: the scenario's name
+// before the extension (reports/run.json → reports/run.smoke.json).
+func perScenarioPath(path, name string) string {
+	if path == "" {
+		return ""
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + name + ext
+}
+
+// worse is the exit code of several runs: could not run (2) before an assertion failed
+// (1) before inconclusive (3) before every assertion held (0).
+func worse(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitInconclusive: 1, exitFailed: 2, exitUsage: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 // exitFor is the exit code of a scenario run: 2 when it could not run, 3 when the

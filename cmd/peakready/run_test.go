@@ -245,3 +245,54 @@ func TestRunDryRunPrintsThePlanAndStartsNothing(t *testing.T) {
 	assert.Equal(t, exitUsage, code, "an invalid scenario is exit 2 in a dry run too")
 	assert.Contains(t, stderr, "scenario.yaml:")
 }
+
+func TestRunSeveralScenariosWritesOneJUnit(t *testing.T) {
+	body := `
+name: %s
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 4/s, duration: 10s}}
+sut:
+  builtin: {replicas: 1}
+assertions:
+  allow: [held]
+`
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	require.NoError(t, os.WriteFile(a, fmt.Appendf(nil, body, "first"), 0o644))
+	require.NoError(t, os.WriteFile(b, fmt.Appendf(nil, body, "second"), 0o644))
+	js, ju := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	code, stdout, stderr := runCLI(t, "run", "--quiet", a, "--junit", ju, b, "--json", js)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	for _, name := range []string{"first", "second"} {
+		f, err := os.Open(filepath.Join(dir, "r."+name+".json"))
+		require.NoError(t, err, "one JSON report per scenario")
+		rep, err := report.ReadJSON(f)
+		f.Close()
+		require.NoError(t, err)
+		assert.Equal(t, name, rep.Scenario)
+	}
+	raw, err := os.ReadFile(ju)
+	require.NoError(t, err)
+	var doc struct {
+		Suites []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(raw, &doc))
+	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, "peakready.first", doc.Suites[0].Name)
+	assert.Equal(t, "peakready.second", doc.Suites[1].Name)
+
+	code, _, _ = runCLI(t, "run", "--dry-run", a, "no-such-builtin")
+	assert.Equal(t, exitUsage, code, "every scenario is checked before any runs")
+}
+
+func TestWorstExitCodeOfSeveralRuns(t *testing.T) {
+	assert.Equal(t, exitOK, worse(exitOK, exitOK))
+	assert.Equal(t, exitInconclusive, worse(exitOK, exitInconclusive))
+	assert.Equal(t, exitFailed, worse(exitInconclusive, exitFailed))
+	assert.Equal(t, exitFailed, worse(exitFailed, exitInconclusive))
+	assert.Equal(t, exitUsage, worse(exitFailed, exitUsage))
+}
