@@ -94,6 +94,8 @@ scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 	quiet := fs.Bool("quiet", false, "no live progress")
 	logLevel := fs.String("log-level", "error", "log level of the fakes and the integrator (debug, info, warn, error), to stderr")
 	dryRun := fs.Bool("dry-run", false, "validate the scenarios, print the plan of phases and what each run would start, and exit (0, or 2 when invalid)")
+	baselinePath := fs.String("baseline", "", "compare with the JSON report of a previous run (`FILE`) and fail on a regression beyond --tolerance")
+	tolerance := fs.Float64("tolerance", 0.10, "how much worse than --baseline a figure may be, as a share of its baseline value (0.1: 10%)")
 	names, code, done := positionals(fs, args)
 	if done {
 		return code
@@ -116,6 +118,23 @@ scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 			return fail(s, "run", exitUsage, "%v", err)
 		}
 		scs = append(scs, sc)
+	}
+	if *tolerance < 0 || *tolerance > 100 {
+		return fail(s, "run", exitUsage, "--tolerance %v: use a share between 0 and 100 (0.1 is 10%%)", *tolerance)
+	}
+	baselines := make([]*report.Report, len(scs))
+	if *baselinePath != "" {
+		for i, sc := range scs {
+			path := *baselinePath
+			if len(scs) > 1 {
+				path = perScenarioPath(path, sc.Name)
+			}
+			b, err := readBaseline(path, sc.Name)
+			if err != nil {
+				return fail(s, "run", exitUsage, "--baseline: %v", err)
+			}
+			baselines[i] = b
+		}
 	}
 	if *dryRun {
 		for i, sc := range scs {
@@ -143,7 +162,7 @@ scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 	redis.SetLogger(redisLog{logger})
 	var reps []*report.Report
 	worst := exitOK
-	for _, sc := range scs {
+	for i, sc := range scs {
 		if ctx.Err() != nil {
 			break
 		}
@@ -153,7 +172,8 @@ scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 			}
 			return path
 		}
-		rep, code := runOne(ctx, sc, s, logger, per(*jsonPath), per(*htmlPath), per(*resultsPath), *quiet)
+		cmp := baselineCheck{base: baselines[i], file: per(*baselinePath), tolerance: *tolerance}
+		rep, code := runOne(ctx, sc, s, logger, per(*jsonPath), per(*htmlPath), per(*resultsPath), *quiet, cmp)
 		reps = append(reps, rep)
 		worst = worse(worst, code)
 	}
@@ -171,7 +191,7 @@ scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 
 // runOne runs one scenario, prints its summary, writes its JSON, HTML and results
 // files (those whose path is set) and returns its report and exit code.
-func runOne(ctx context.Context, sc *scenarios.Scenario, s streams, logger *slog.Logger, jsonPath, htmlPath, resultsPath string, quiet bool) (*report.Report, int) {
+func runOne(ctx context.Context, sc *scenarios.Scenario, s streams, logger *slog.Logger, jsonPath, htmlPath, resultsPath string, quiet bool, cmp baselineCheck) (*report.Report, int) {
 	opts := scenarios.Options{Logger: logger}
 	if resultsPath != "" {
 		f, err := os.Create(resultsPath)
@@ -189,6 +209,9 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, s streams, logger *slog
 	}
 	fmt.Fprintf(s.err, "peakready run %s: %s (speed %v, seed %d)\n", sc.Name, sc.Description, sc.Speed, sc.Seed)
 	rep, runErr := scenarios.Run(ctx, sc, opts)
+	if runErr == nil && cmp.base != nil {
+		rep.AddBaselineAssertion(report.CompareBaseline(cmp.base, rep, cmp.tolerance), cmp.tolerance, filepath.Base(cmp.file))
+	}
 
 	sumOpts := report.SummaryOptions{}
 	if f, ok := s.out.(*os.File); ok {
@@ -214,6 +237,33 @@ func runOne(ctx context.Context, sc *scenarios.Scenario, s streams, logger *slog
 		fmt.Fprintf(s.err, "peakready run: %v\n", runErr)
 	}
 	return rep, exitFor(rep, runErr)
+}
+
+// baselineCheck is the comparison of one run with a previous one (base nil: none).
+type baselineCheck struct {
+	base      *report.Report
+	file      string
+	tolerance float64
+}
+
+// readBaseline reads a previous run's JSON report of the scenario name.
+func readBaseline(path, name string) (*report.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := report.ReadJSON(io.LimitReader(f, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if b.Scenario != name {
+		return nil, fmt.Errorf("%s is a report of scenario %q, not %q", path, b.Scenario, name)
+	}
+	if b.Error != "" {
+		return nil, fmt.Errorf("%s is a run that could not run (%s): nothing to compare with", path, b.Error)
+	}
+	return b, nil
 }
 
 // perScenarioPath is the report file of one of several scenarios: the scenario's name

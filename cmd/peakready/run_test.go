@@ -296,3 +296,45 @@ func TestWorstExitCodeOfSeveralRuns(t *testing.T) {
 	assert.Equal(t, exitFailed, worse(exitFailed, exitInconclusive))
 	assert.Equal(t, exitUsage, worse(exitFailed, exitUsage))
 }
+
+func TestRunBaselineFailsOnARegression(t *testing.T) {
+	path := writeScenario(t, `
+name: cli-baseline
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 4/s, duration: 10s}}
+sut:
+  builtin: {replicas: 1}
+assertions:
+  allow: [held]
+`)
+	dir := t.TempDir()
+	// A previous run that drained instantly: any real drain is a regression.
+	prev := &report.Report{Scenario: "cli-baseline", Passed: true, Verdict: report.VerdictPass}
+	base := filepath.Join(dir, "prev.json")
+	require.NoError(t, writeFile(base, func(w io.Writer) error { return report.WriteJSON(w, prev) }))
+	js := filepath.Join(dir, "r.json")
+	code, stdout, stderr := runCLI(t, "run", path, "--quiet", "--baseline", base, "--tolerance", "0.5", "--json", js)
+	require.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "baseline")
+	f, err := os.Open(js)
+	require.NoError(t, err)
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	require.NoError(t, err)
+	last := rep.Assertions[len(rep.Assertions)-1]
+	assert.Equal(t, "baseline", last.Name)
+	assert.False(t, last.Passed)
+	assert.Contains(t, last.Detail, "totals.drain_time: 0s →")
+	assert.Equal(t, "within 50% of prev.json", last.Budget)
+
+	other := filepath.Join(dir, "other.json")
+	prev.Scenario = "smoke"
+	require.NoError(t, writeFile(other, func(w io.Writer) error { return report.WriteJSON(w, prev) }))
+	code, _, stderr = runCLI(t, "run", path, "--quiet", "--baseline", other)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `report of scenario "smoke", not "cli-baseline"`)
+	code, _, _ = runCLI(t, "run", path, "--quiet", "--baseline", filepath.Join(dir, "missing.json"))
+	assert.Equal(t, exitUsage, code)
+}
