@@ -326,7 +326,7 @@ assertions:
 	last := rep.Assertions[len(rep.Assertions)-1]
 	assert.Equal(t, "baseline", last.Name)
 	assert.False(t, last.Passed)
-	assert.Contains(t, last.Detail, "totals.drain_time: 0s →")
+	assert.Contains(t, last.Detail, "totals.drain_time_seconds: 0s →")
 	assert.Equal(t, "within 50% of prev.json", last.Budget)
 
 	other := filepath.Join(dir, "other.json")

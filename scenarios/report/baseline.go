@@ -41,9 +41,9 @@ func CompareBaseline(base, cur *Report, tolerance float64) []Regression {
 			out = append(out, Regression{name, FormatShare(b), FormatShare(c)})
 		}
 	}
-	dur("ack_latency.p50", base.Latency.P50, cur.Latency.P50)
-	dur("ack_latency.p99", base.Latency.P99, cur.Latency.P99)
-	dur("totals.drain_time", base.Totals.DrainTime, cur.Totals.DrainTime)
+	dur("ack_latency.p50_seconds", base.Latency.P50, cur.Latency.P50)
+	dur("ack_latency.p99_seconds", base.Latency.P99, cur.Latency.P99)
+	dur("totals.drain_time_seconds", base.Totals.DrainTime, cur.Totals.DrainTime)
 	failedShare := func(t Totals) float64 {
 		if t.Deliveries == 0 {
 			return 0

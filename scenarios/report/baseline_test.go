@@ -38,7 +38,7 @@ func TestCompareBaselineFindsRegressions(t *testing.T) {
 	for _, g := range regs {
 		names = append(names, g.Figure)
 	}
-	want := "ack_latency.p99,netsuite.throttled_share,assertion no_lost_orders"
+	want := "ack_latency.p99_seconds,netsuite.throttled_share,assertion no_lost_orders"
 	if strings.Join(names, ",") != want {
 		t.Fatalf("regressions %v, want %s", names, want)
 	}
@@ -48,7 +48,7 @@ func TestCompareBaselineFindsRegressions(t *testing.T) {
 	if last.Name != "baseline" || last.Passed || cur.Passed || cur.Verdict != VerdictFail {
 		t.Fatalf("a regression fails the run: %+v, passed %v, verdict %s", last, cur.Passed, cur.Verdict)
 	}
-	if !strings.Contains(last.Detail, "ack_latency.p99: 200ms → 400ms") || last.Budget != "within 10% of prev.json" {
+	if !strings.Contains(last.Detail, "ack_latency.p99_seconds: 200ms → 400ms") || last.Budget != "within 10% of prev.json" {
 		t.Fatalf("detail %q budget %q", last.Detail, last.Budget)
 	}
 }
