@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -66,6 +67,9 @@ assertions:
 	require.NoError(t, err)
 	assert.True(t, rep.Passed)
 	assert.Equal(t, "cli-pass", rep.Scenario)
+	doc, err := os.ReadFile(js)
+	require.NoError(t, err)
+	assertMatchesReportSchema(t, doc)
 	assert.Positive(t, rep.Totals.Orders)
 	assert.Equal(t, rep.Totals.Orders, rep.Totals.Synced+rep.Totals.Held)
 
@@ -337,4 +341,18 @@ assertions:
 	assert.Contains(t, stderr, `report of scenario "smoke", not "cli-baseline"`)
 	code, _, _ = runCLI(t, "run", path, "--quiet", "--baseline", filepath.Join(dir, "missing.json"))
 	assert.Equal(t, exitUsage, code)
+}
+
+// assertMatchesReportSchema validates a JSON report against the published schema.
+func assertMatchesReportSchema(t *testing.T, doc []byte) {
+	t.Helper()
+	schema, err := jsonschema.UnmarshalJSON(bytes.NewReader(report.JSONSchema))
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	require.NoError(t, c.AddResource("schema.json", schema))
+	sch, err := c.Compile("schema.json")
+	require.NoError(t, err)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	require.NoError(t, err)
+	assert.NoError(t, sch.Validate(inst), "the JSON report matches scenarios/report/schema.json")
 }
