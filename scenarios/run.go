@@ -147,7 +147,7 @@ func (r *runner) drive(ctx context.Context) bool {
 		r.phaseIndex, r.phaseBegan = i, time.Now()
 		r.mu.Unlock()
 		before := r.engine.Counters()
-		nsBefore := r.e.ns.Stats().ThrottledTotal
+		nsBefore := throttles(r.e.ns.Stats())
 		pacer := p.pacer
 		if r.opts.pace != nil {
 			pacer = r.opts.pace(pacer)
@@ -159,7 +159,7 @@ func (r *runner) drive(ctx context.Context) bool {
 			Ran:    report.Duration(loadtest.PlatformDuration(res.Ran, r.sc.Speed)),
 			Events: after.Events - before.Events, Sent: after.Deliveries - before.Deliveries,
 			Acked: after.Acked - before.Acked, Failed: after.Failed - before.Failed,
-			Throttle: r.e.ns.Stats().ThrottledTotal - nsBefore,
+			Throttle: throttles(r.e.ns.Stats()) - nsBefore,
 		}
 		ph.AckP99 = report.Duration(res.Latency.P99)
 		r.rep.Phases = append(r.rep.Phases, ph)
@@ -178,7 +178,7 @@ func (r *runner) snapshot() report.Snapshot {
 	r.mu.Unlock()
 	c := r.engine.Counters()
 	s := report.Snapshot{PhaseIndex: idx, PhaseCount: len(r.phases), Sent: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
-		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: r.e.ns.Stats().ThrottledTotal, Drain: state}
+		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: throttles(r.e.ns.Stats()), Drain: state}
 	if draining {
 		s.Phase = "drain"
 		s.Total = r.sc.Drain.Timeout.D()

@@ -81,7 +81,7 @@ func (s *sampler) record() bool {
 	win := r.engine.TakeWindow()
 	nsStats := r.e.ns.Stats()
 	gov := r.e.ns.GovernanceStats()
-	ns := netsuiteCounters{requests: nsStats.Requests, throttled: nsStats.ThrottledTotal}
+	ns := netsuiteCounters{requests: nsStats.Requests, throttled: throttles(nsStats)}
 	phase := r.phaseName()
 	p := report.Point{
 		T: report.Duration(now.Sub(r.began)), Phase: phase,
