@@ -154,7 +154,11 @@ func (r *runner) drive(ctx context.Context) bool {
 		}
 		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: pacer, Duration: p.wall})
 		after := r.engine.Counters()
-		r.harnessPhases = append(r.harnessPhases, harnessPhase(p.name, p.pacer, res.Ran, res.Hits))
+		planned := res.Ran // the pacer's plan up to the phase's end (the last hits may finish later)
+		if p.wall > 0 {
+			planned = min(planned, p.wall)
+		}
+		r.harnessPhases = append(r.harnessPhases, harnessPhase(p.name, p.pacer, planned, res.Hits))
 		ph := report.Phase{Name: p.name, Kind: p.kind, Rate: p.rate, Planned: report.Duration(p.platform),
 			Ran:    report.Duration(loadtest.PlatformDuration(res.Ran, r.sc.Speed)),
 			Events: after.Events - before.Events, Sent: after.Deliveries - before.Deliveries,

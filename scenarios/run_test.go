@@ -124,7 +124,7 @@ assertions:
 	for _, a := range rep.Assertions {
 		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
 	}
-	held := func(p report.Point) bool { return p.ERPInUse >= 12 }
+	held := func(p report.Point) bool { return p.ERPHeldByOthers >= 12 }
 	var during, after bool
 	for _, p := range rep.Series {
 		platform := time.Duration(float64(p.T.D()) * sc.Speed)

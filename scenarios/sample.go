@@ -92,7 +92,7 @@ func (s *sampler) record() bool {
 		AckP50:     report.Duration(win.P50), AckP90: report.Duration(win.P90), AckP99: report.Duration(win.P99),
 		QueueDepth: -1, DLQ: -1, Retries: -1, Snoozes: -1,
 		ERPWrites: float64(ns.requests-s.prevNS.requests) / secs,
-		ERPInUse:  gov.Gate.InUse + gov.Gate.HeldOutside, ERPLimit: gov.AccountLimit,
+		ERPInUse:  gov.Gate.InUse, ERPHeldByOthers: gov.Gate.HeldOutside, ERPLimit: gov.AccountLimit,
 		Throttled: float64(ns.throttled-s.prevNS.throttled) / secs,
 	}
 	if win.Count == 0 {

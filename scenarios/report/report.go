@@ -170,9 +170,12 @@ type Point struct {
 	QueueDepth int64    `json:"queue_depth"`
 	DLQ        int64    `json:"dlq"`
 	ERPWrites  float64  `json:"erp_writes"` // ERP write requests per second
-	ERPInUse   int      `json:"erp_in_use"` // ERP concurrency in use at the sample
-	ERPLimit   int      `json:"erp_limit"`  // ERP concurrency limit at the sample
-	Throttled  float64  `json:"throttled"`  // upstream throttles per second
-	Retries    float64  `json:"retries"`    // SUT retries per second (-1 unknown)
-	Snoozes    float64  `json:"snoozes"`    // SUT snoozes per second (-1 unknown)
+	ERPInUse   int      `json:"erp_in_use"` // ERP concurrency our system under test used at the sample
+	// ERPHeldByOthers is the ERP concurrency other integrations held at the sample
+	// (competing load), not counted in ERPInUse.
+	ERPHeldByOthers int     `json:"erp_held_by_others"`
+	ERPLimit        int     `json:"erp_limit"` // ERP concurrency limit at the sample
+	Throttled       float64 `json:"throttled"` // upstream throttles per second
+	Retries         float64 `json:"retries"`   // SUT retries per second (-1 unknown)
+	Snoozes         float64 `json:"snoozes"`   // SUT snoozes per second (-1 unknown)
 }
