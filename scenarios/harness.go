@@ -19,6 +19,9 @@ const (
 	starvedMinEvents = 20
 )
 
+// starvedGap is the longest wall time between two samples that is not starvation.
+func starvedGap(every time.Duration) time.Duration { return max(10*every, 2*time.Second) }
+
 // correctnessKinds are violations no slowness explains: a starved run that shows one of
 // them still fails.
 var correctnessKinds = []string{report.Duplicated, report.WrongLines, report.WrongTotals,
@@ -72,6 +75,9 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 	}
 	ds := r.e.deliv.Stats()
 	h.PendingDeliveries = int64(ds.Pending + ds.InFlight)
+	h.OverflowedDeliveries = ds.Overflowed
+	h.SampleEverySeconds = r.opts.SampleEvery.Seconds()
+	h.MaxSampleGapSeconds = r.sampler.maxGap.Seconds()
 	if q, ok := r.e.sut.(sut.QueueObserver); ok {
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if st, err := q.QueueStats(qctx); err == nil {
@@ -86,6 +92,16 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 				p.Produced, p.Planned, p.Name, report.FormatShare(p.ShortfallShare), r.sc.Speed)
 			break
 		}
+	}
+	switch {
+	case h.Bottleneck:
+	case h.OverflowedDeliveries > 0:
+		h.Bottleneck = true
+		h.Reason = fmt.Sprintf("the fake store's delivery queue overflowed: %d webhook deliveries were never sent", h.OverflowedDeliveries)
+	case r.sampler.maxGap > starvedGap(r.opts.SampleEvery):
+		h.Bottleneck = true
+		h.Reason = fmt.Sprintf("the harness was starved of CPU: %s between two samples planned %s apart",
+			report.FormatDuration(r.sampler.maxGap), report.FormatDuration(r.opts.SampleEvery))
 	}
 	rep.Harness = h
 	rep.Verdict = report.VerdictFail

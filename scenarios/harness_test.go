@@ -75,6 +75,11 @@ drain: {timeout: 1s, quiet: 1s}
 	}
 }
 
+func TestStarvedGap(t *testing.T) {
+	assert.Equal(t, 2*time.Second, starvedGap(100*time.Millisecond))
+	assert.Equal(t, 10*time.Second, starvedGap(time.Second))
+}
+
 func TestRequeueKeepsOtherKinds(t *testing.T) {
 	rep := &report.Report{
 		Violations: []report.Violation{{Subject: "1", Kind: report.Missing, Detail: "no ERP sales order"},

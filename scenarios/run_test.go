@@ -49,6 +49,8 @@ assertions:
 	require.NotNil(t, rep.Harness)
 	assert.False(t, rep.Harness.Bottleneck, "a healthy run is not inconclusive: %s", rep.Harness.Reason)
 	assert.True(t, rep.Harness.Drained)
+	assert.Equal(t, 0.1, rep.Harness.SampleEverySeconds)
+	assert.GreaterOrEqual(t, rep.Harness.MaxSampleGapSeconds, 0.05, "the sampler measured its ticks")
 	tot := rep.Totals
 	assert.Positive(t, tot.Orders)
 	assert.Equal(t, tot.Orders, tot.Synced+tot.Held, "every order is synced or held")

@@ -13,6 +13,9 @@ import (
 // sampler records the run's series and feeds the progress display.
 type sampler struct {
 	r *runner
+	// maxGap is the longest wall time between two ticks of run (written by its
+	// goroutine, read once it stopped).
+	maxGap time.Duration
 
 	mu        sync.Mutex
 	last      time.Time
@@ -42,11 +45,14 @@ func (s *sampler) run(every time.Duration) func() {
 		defer close(stopped)
 		t := time.NewTicker(every)
 		defer t.Stop()
+		prevTick := time.Now()
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
+			case now := <-t.C:
+				s.maxGap = max(s.maxGap, now.Sub(prevTick))
+				prevTick = now
 				s.sample()
 			}
 		}

@@ -30,6 +30,13 @@ type Harness struct {
 	// unknown).
 	PendingDeliveries int64 `json:"pending_deliveries"`
 	QueuedMessages    int64 `json:"queued_messages"`
+	// OverflowedDeliveries are webhook deliveries the fake store refused because its
+	// queue was full: the harness could not deliver what the store produced.
+	OverflowedDeliveries int64 `json:"overflowed_deliveries"`
+	// MaxSampleGapSeconds is the longest wall time between two samples of the series,
+	// against SampleEverySeconds planned: a long gap means the harness was starved of CPU.
+	MaxSampleGapSeconds float64 `json:"max_sample_gap_seconds"`
+	SampleEverySeconds  float64 `json:"sample_every_seconds"`
 	// Drained is false when the drain timed out with work still pending.
 	Drained bool `json:"drained"`
 }
