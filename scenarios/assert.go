@@ -63,13 +63,13 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 	limit := max(r.sampler.maxLimit(), sc.NetSuiteLimit())
 	share := 0.0
 	if nsStats.Requests > 0 {
-		share = float64(nsStats.ThrottledTotal) / float64(nsStats.Requests)
+		share = float64(throttles(nsStats)) / float64(nsStats.Requests)
 	}
-	rep.Upstreams = []report.Upstream{{Name: "netsuite", Requests: nsStats.Requests, Throttled: nsStats.ThrottledTotal,
+	rep.Upstreams = []report.Upstream{{Name: "netsuite", Requests: nsStats.Requests, Throttled: throttles(nsStats),
 		ThrottledShare: share, MaxConcurrency: int(nsStats.MaxInFlight), Limit: limit, Faults: nsStats.FaultsInjected}}
 	if st := e.shop.Stats(); st.Requests > 0 {
-		sh := float64(st.ThrottledTotal) / float64(st.Requests)
-		rep.Upstreams = append(rep.Upstreams, report.Upstream{Name: "shopify", Requests: st.Requests, Throttled: st.ThrottledTotal,
+		sh := float64(throttles(st)) / float64(st.Requests)
+		rep.Upstreams = append(rep.Upstreams, report.Upstream{Name: "shopify", Requests: st.Requests, Throttled: throttles(st),
 			ThrottledShare: sh, MaxConcurrency: st.MaxConcurrency, Faults: st.FaultsInjected})
 	}
 
@@ -129,7 +129,7 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		as := report.Assertion{Name: "netsuite_throttled_share", Passed: ok, Measured: report.FormatShare(share),
 			Budget: "≤ " + report.FormatShare(*a.MaxThrottledShare)}
 		if !ok {
-			as.Detail = fmt.Sprintf("NetSuite refused %d of %d requests for its concurrency limit", nsStats.ThrottledTotal, nsStats.Requests)
+			as.Detail = fmt.Sprintf("NetSuite refused %d of %d requests with a throttle (429 or a limit refusal)", throttles(nsStats), nsStats.Requests)
 		}
 		rep.Assertions = append(rep.Assertions, as)
 	}

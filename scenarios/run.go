@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"github.com/peakready/peakready/loadtest"
 	"github.com/peakready/peakready/scenarios/report"
 	"github.com/peakready/peakready/scenarios/sut"
@@ -33,6 +35,10 @@ type Options struct {
 	// SUT, when set, is the system under test instead of the one the scenario's sut
 	// section describes: a Go test can run a scenario against a system of its own.
 	SUT sut.Starter
+
+	// pace, when set, replaces each phase's pacer for the load generator (the plan is
+	// still judged against the original): tests starve a run with it.
+	pace func(vegeta.Pacer) vegeta.Pacer
 }
 
 // ErrInterrupted is returned when ctx ends the run before its checks.
@@ -56,7 +62,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 		rep.File = sc.File
 	}
 	fail := func(err error) (*report.Report, error) {
-		rep.Error = err.Error()
+		rep.Error, rep.Verdict = err.Error(), report.VerdictError
 		rep.Wall = report.Duration(time.Since(rep.StartedAt))
 		return rep, err
 	}
@@ -103,6 +109,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	if err := r.check(ctx, drained); err != nil {
 		return fail(err)
 	}
+	r.judge(ctx, drained)
 	if err := engine.ResultsError(); err != nil {
 		return fail(fmt.Errorf("writing results: %w", err))
 	}
@@ -126,6 +133,8 @@ type runner struct {
 	draining   bool
 	drainBegan time.Time
 	drainState report.DrainState
+	// harnessPhases is, per phase, the events planned and produced.
+	harnessPhases []report.HarnessPhase
 	// shownDone is set once the drain's final progress line is shown: later samples
 	// only record the series.
 	shownDone bool
@@ -138,14 +147,23 @@ func (r *runner) drive(ctx context.Context) bool {
 		r.phaseIndex, r.phaseBegan = i, time.Now()
 		r.mu.Unlock()
 		before := r.engine.Counters()
-		nsBefore := r.e.ns.Stats().ThrottledTotal
-		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: p.pacer, Duration: p.wall})
+		nsBefore := throttles(r.e.ns.Stats())
+		pacer := p.pacer
+		if r.opts.pace != nil {
+			pacer = r.opts.pace(pacer)
+		}
+		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: pacer, Duration: p.wall})
 		after := r.engine.Counters()
+		planned := res.Ran // the pacer's plan up to the phase's end (the last hits may finish later)
+		if p.wall > 0 {
+			planned = min(planned, p.wall)
+		}
+		r.harnessPhases = append(r.harnessPhases, harnessPhase(p.name, p.pacer, planned, res.Hits))
 		ph := report.Phase{Name: p.name, Kind: p.kind, Rate: p.rate, Planned: report.Duration(p.platform),
 			Ran:    report.Duration(loadtest.PlatformDuration(res.Ran, r.sc.Speed)),
 			Events: after.Events - before.Events, Sent: after.Deliveries - before.Deliveries,
 			Acked: after.Acked - before.Acked, Failed: after.Failed - before.Failed,
-			Throttle: r.e.ns.Stats().ThrottledTotal - nsBefore,
+			Throttle: throttles(r.e.ns.Stats()) - nsBefore,
 		}
 		ph.AckP99 = report.Duration(res.Latency.P99)
 		r.rep.Phases = append(r.rep.Phases, ph)
@@ -164,7 +182,7 @@ func (r *runner) snapshot() report.Snapshot {
 	r.mu.Unlock()
 	c := r.engine.Counters()
 	s := report.Snapshot{PhaseIndex: idx, PhaseCount: len(r.phases), Sent: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
-		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: r.e.ns.Stats().ThrottledTotal, Drain: state}
+		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: throttles(r.e.ns.Stats()), Drain: state}
 	if draining {
 		s.Phase = "drain"
 		s.Total = r.sc.Drain.Timeout.D()

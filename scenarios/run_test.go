@@ -45,6 +45,12 @@ assertions:
 		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
 	}
 	assert.True(t, rep.Passed)
+	assert.Equal(t, report.VerdictPass, rep.Verdict)
+	require.NotNil(t, rep.Harness)
+	assert.False(t, rep.Harness.Bottleneck, "a healthy run is not inconclusive: %s", rep.Harness.Reason)
+	assert.True(t, rep.Harness.Drained)
+	assert.Equal(t, 0.1, rep.Harness.SampleEverySeconds)
+	assert.GreaterOrEqual(t, rep.Harness.MaxSampleGapSeconds, 0.05, "the sampler measured its ticks")
 	tot := rep.Totals
 	assert.Positive(t, tot.Orders)
 	assert.Equal(t, tot.Orders, tot.Synced+tot.Held, "every order is synced or held")
@@ -120,7 +126,7 @@ assertions:
 	for _, a := range rep.Assertions {
 		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
 	}
-	held := func(p report.Point) bool { return p.ERPInUse >= 12 }
+	held := func(p report.Point) bool { return p.ERPHeldByOthers >= 12 }
 	var during, after bool
 	for _, p := range rep.Series {
 		platform := time.Duration(float64(p.T.D()) * sc.Speed)

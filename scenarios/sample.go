@@ -13,6 +13,9 @@ import (
 // sampler records the run's series and feeds the progress display.
 type sampler struct {
 	r *runner
+	// maxGap is the longest wall time between two ticks of run (written by its
+	// goroutine, read once it stopped).
+	maxGap time.Duration
 
 	mu        sync.Mutex
 	last      time.Time
@@ -42,11 +45,14 @@ func (s *sampler) run(every time.Duration) func() {
 		defer close(stopped)
 		t := time.NewTicker(every)
 		defer t.Stop()
+		prevTick := time.Now()
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
+			case now := <-t.C:
+				s.maxGap = max(s.maxGap, now.Sub(prevTick))
+				prevTick = now
 				s.sample()
 			}
 		}
@@ -81,7 +87,7 @@ func (s *sampler) record() bool {
 	win := r.engine.TakeWindow()
 	nsStats := r.e.ns.Stats()
 	gov := r.e.ns.GovernanceStats()
-	ns := netsuiteCounters{requests: nsStats.Requests, throttled: nsStats.ThrottledTotal}
+	ns := netsuiteCounters{requests: nsStats.Requests, throttled: throttles(nsStats)}
 	phase := r.phaseName()
 	p := report.Point{
 		T: report.Duration(now.Sub(r.began)), Phase: phase,
@@ -92,7 +98,7 @@ func (s *sampler) record() bool {
 		AckP50:     report.Duration(win.P50), AckP90: report.Duration(win.P90), AckP99: report.Duration(win.P99),
 		QueueDepth: -1, DLQ: -1, Retries: -1, Snoozes: -1,
 		ERPWrites: float64(ns.requests-s.prevNS.requests) / secs,
-		ERPInUse:  gov.Gate.InUse + gov.Gate.HeldOutside, ERPLimit: gov.AccountLimit,
+		ERPInUse:  gov.Gate.InUse, ERPHeldByOthers: gov.Gate.HeldOutside, ERPLimit: gov.AccountLimit,
 		Throttled: float64(ns.throttled-s.prevNS.throttled) / secs,
 	}
 	if win.Count == 0 {

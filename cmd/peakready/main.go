@@ -30,6 +30,9 @@ const (
 	exitFailed  = 1 // the job ran and something it checks failed
 	exitUsage   = 2 // bad flags or config, or a component could not start
 	exitRuntime = 2
+	// exitInconclusive: a scenario run's harness, not the system under test, was the
+	// bottleneck (report verdict "inconclusive"); CI can treat it as an environment failure.
+	exitInconclusive = 3
 )
 
 // streams are where a command writes; tests swap them.

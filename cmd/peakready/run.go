@@ -29,28 +29,46 @@ func init() {
 		})
 }
 
-// splitPositional separates a leading NAME from the flags, so that both
-// `run smoke --json x` and `run --json x smoke` work.
+// splitPositional separates one NAME from the flags, which may come before or after it
+// (or both): `run smoke --json x`, `run --json x smoke` and `run --quiet smoke --json x`.
 func splitPositional(fs *flag.FlagSet, args []string) (string, int, bool) {
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
+	names, code, done := positionals(fs, args)
+	if done {
+		return "", code, done
 	}
-	if err := parseFlags(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return "", exitOK, true
+	if len(names) > 1 {
+		fmt.Fprintf(fs.Output(), "peakready %s: unexpected argument %q\n", fs.Name(), names[1])
+		return "", exitUsage, true
+	}
+	if len(names) == 0 {
+		return "", exitOK, false
+	}
+	return names[0], exitOK, false
+}
+
+// positionals parses flags anywhere among the arguments and returns the others in
+// order; "--" ends the flags.
+func positionals(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	if wantsHelp(args) {
+		showHelpOnStdout(fs)
+	}
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, true
+			}
+			return nil, exitUsage, true
 		}
-		return "", exitUsage, true
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return names, exitOK, false
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(names, rest...), exitOK, false // after "--" everything is a name
+		}
+		names, args = append(names, rest[0]), rest[1:]
 	}
-	rest := fs.Args()
-	if name == "" && len(rest) > 0 {
-		name, rest = rest[0], rest[1:]
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(fs.Output(), "peakready %s: unexpected argument %q\n", fs.Name(), rest[0])
-		return "", exitUsage, true
-	}
-	return name, exitOK, false
 }
 
 func runScenario(ctx context.Context, args []string, s streams) int {
@@ -59,7 +77,13 @@ drives the traffic phases, waits for the system to drain, checks every order aga
 store's ground truth, and reports. NAME is a built-in (see: peakready scenarios); anything
 with a "/" or ending in .yaml/.yml is a file.
 
-Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could not run.`, s)
+Several NAMEs run one after the other: one combined --junit file, and --json, --html and
+--results files named per scenario (r.json → r.NAME.json). Flags may come before or after
+the names.
+
+Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could not run,
+3 inconclusive: the harness, not the system under test, was the bottleneck. With several
+scenarios, the worst: 2, then 1, then 3, then 0.`, s)
 	jsonPath := fs.String("json", "", "write the report as JSON to `FILE`")
 	junitPath := fs.String("junit", "", "write JUnit XML (one test case per assertion) to `FILE`")
 	htmlPath := fs.String("html", "", "write a self-contained HTML report with charts to `FILE`")
@@ -69,34 +93,65 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	seed := fs.Uint64("seed", 0, "override the scenario's seed")
 	quiet := fs.Bool("quiet", false, "no live progress")
 	logLevel := fs.String("log-level", "error", "log level of the fakes and the integrator (debug, info, warn, error), to stderr")
-	name, code, done := splitPositional(fs, args)
+	dryRun := fs.Bool("dry-run", false, "validate the scenarios, print the plan of phases and what each run would start, and exit (0, or 2 when invalid)")
+	baselinePath := fs.String("baseline", "", "compare with the JSON report of a previous run (`FILE`) and fail on a regression beyond --tolerance")
+	tolerance := fs.Float64("tolerance", 0.10, "how much worse than --baseline a figure may be, as a share of its baseline value (0.1: 10%)")
+	names, code, done := positionals(fs, args)
 	if done {
 		return code
 	}
-	if name == "" {
+	if len(names) == 0 {
 		return fail(s, "run", exitUsage, "name a built-in scenario or a scenario file (see: peakready scenarios)")
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fail(s, "run", exitUsage, "--log-level %q: use debug, info, warn or error", *logLevel)
 	}
-	sc, err := loadScenario(name)
-	if err != nil {
-		return fail(s, "run", exitUsage, "%v", err)
+	// Every scenario is checked before the first one runs.
+	var scs []*scenarios.Scenario
+	for _, name := range names {
+		sc, err := loadScenario(name)
+		if err != nil {
+			return fail(s, "run", exitUsage, "%v", err)
+		}
+		if err := sc.Override(*speed, *seed, *redisSpec); err != nil {
+			return fail(s, "run", exitUsage, "%v", err)
+		}
+		scs = append(scs, sc)
 	}
-	if err := sc.Override(*speed, *seed, *redisSpec); err != nil {
-		return fail(s, "run", exitUsage, "%v", err)
+	if *tolerance < 0 || *tolerance > 100 {
+		return fail(s, "run", exitUsage, "--tolerance %v: use a share between 0 and 100 (0.1 is 10%%)", *tolerance)
 	}
-
-	outputs := []struct {
-		path  string
-		write func(io.Writer, *report.Report) error
-	}{
-		{*jsonPath, report.WriteJSON}, {*junitPath, report.WriteJUnit}, {*htmlPath, report.WriteHTML},
+	baselines := make([]*report.Report, len(scs))
+	if *baselinePath != "" {
+		for i, sc := range scs {
+			path := *baselinePath
+			if len(scs) > 1 {
+				path = perScenarioPath(path, sc.Name)
+			}
+			b, err := readBaseline(path, sc.Name)
+			if err != nil {
+				return fail(s, "run", exitUsage, "--baseline: %v", err)
+			}
+			baselines[i] = b
+		}
 	}
-	for _, o := range outputs {
-		if o.path != "" {
-			if err := checkWritable(o.path); err != nil {
+	if *dryRun {
+		for i, sc := range scs {
+			p, err := scenarios.DryRun(sc)
+			if err != nil {
+				return fail(s, "run", exitUsage, "%v", err)
+			}
+			if i > 0 {
+				fmt.Fprintln(s.out)
+			}
+			p.Write(s.out)
+		}
+		return exitOK
+	}
+	for _, path := range []string{*jsonPath, *junitPath, *htmlPath, *resultsPath} {
+		if path != "" {
+			if err := checkWritable(path); err != nil {
 				return fail(s, "run", exitUsage, "%v", err)
 			}
 		}
@@ -105,28 +160,70 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 	// go-redis reports dropped connections on its own logger; a crash scenario drops
 	// them on purpose, so they go to the run's log at debug level.
 	redis.SetLogger(redisLog{logger})
+	var reps []*report.Report
+	worst := exitOK
+	for i, sc := range scs {
+		if ctx.Err() != nil {
+			break
+		}
+		per := func(path string) string {
+			if len(scs) > 1 {
+				return perScenarioPath(path, sc.Name)
+			}
+			return path
+		}
+		cmp := baselineCheck{base: baselines[i], file: per(*baselinePath), tolerance: *tolerance}
+		rep, code := runOne(ctx, sc, s, logger, per(*jsonPath), per(*htmlPath), per(*resultsPath), *quiet, cmp)
+		reps = append(reps, rep)
+		worst = worse(worst, code)
+	}
+	if *junitPath != "" {
+		if err := writeFile(*junitPath, func(w io.Writer) error { return report.WriteJUnitAll(w, reps) }); err != nil {
+			fmt.Fprintf(s.err, "peakready run: %v\n", err)
+			worst = worse(worst, exitRuntime)
+		}
+	}
+	if ctx.Err() != nil && len(reps) < len(scs) {
+		worst = worse(worst, exitRuntime)
+	}
+	return worst
+}
+
+// runOne runs one scenario, prints its summary, writes its JSON, HTML and results
+// files (those whose path is set) and returns its report and exit code.
+func runOne(ctx context.Context, sc *scenarios.Scenario, s streams, logger *slog.Logger, jsonPath, htmlPath, resultsPath string, quiet bool, cmp baselineCheck) (*report.Report, int) {
 	opts := scenarios.Options{Logger: logger}
-	if *resultsPath != "" {
-		f, err := os.Create(*resultsPath)
+	if resultsPath != "" {
+		f, err := os.Create(resultsPath)
 		if err != nil {
-			return fail(s, "run", exitUsage, "--results: %v", err)
+			fmt.Fprintf(s.err, "peakready run: --results: %v\n", err)
+			return &report.Report{Scenario: sc.Name, Verdict: report.VerdictError, Error: err.Error()}, exitUsage
 		}
 		defer f.Close()
 		w := bufio.NewWriterSize(f, 256<<10)
 		defer w.Flush()
 		opts.Results = w
 	}
-	if !*quiet {
+	if !quiet {
 		opts.Progress = report.NewProgress(s.err, report.ProgressOptions{})
 	}
 	fmt.Fprintf(s.err, "peakready run %s: %s (speed %v, seed %d)\n", sc.Name, sc.Description, sc.Speed, sc.Seed)
 	rep, runErr := scenarios.Run(ctx, sc, opts)
+	if runErr == nil && cmp.base != nil {
+		rep.AddBaselineAssertion(report.CompareBaseline(cmp.base, rep, cmp.tolerance), cmp.tolerance, filepath.Base(cmp.file))
+	}
 
 	sumOpts := report.SummaryOptions{}
 	if f, ok := s.out.(*os.File); ok {
 		sumOpts = report.SummaryOptionsFor(f)
 	}
 	report.WriteSummary(s.out, rep, sumOpts)
+	outputs := []struct {
+		path  string
+		write func(io.Writer, *report.Report) error
+	}{
+		{jsonPath, report.WriteJSON}, {htmlPath, report.WriteHTML},
+	}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -136,10 +233,67 @@ Exit codes: 0 every assertion held, 1 an assertion failed, 2 the scenario could 
 			runErr = errors.Join(runErr, err)
 		}
 	}
-	switch {
-	case runErr != nil:
+	if runErr != nil {
 		fmt.Fprintf(s.err, "peakready run: %v\n", runErr)
+	}
+	return rep, exitFor(rep, runErr)
+}
+
+// baselineCheck is the comparison of one run with a previous one (base nil: none).
+type baselineCheck struct {
+	base      *report.Report
+	file      string
+	tolerance float64
+}
+
+// readBaseline reads a previous run's JSON report of the scenario name.
+func readBaseline(path, name string) (*report.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := report.ReadJSON(io.LimitReader(f, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if b.Scenario != name {
+		return nil, fmt.Errorf("%s is a report of scenario %q, not %q", path, b.Scenario, name)
+	}
+	if b.Error != "" {
+		return nil, fmt.Errorf("%s is a run that could not run (%s): nothing to compare with", path, b.Error)
+	}
+	return b, nil
+}
+
+// perScenarioPath is the report file of one of several scenarios: the scenario's name
+// before the extension (reports/run.json → reports/run.smoke.json).
+func perScenarioPath(path, name string) string {
+	if path == "" {
+		return ""
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + name + ext
+}
+
+// worse is the exit code of several runs: could not run (2) before an assertion failed
+// (1) before inconclusive (3) before every assertion held (0).
+func worse(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitInconclusive: 1, exitFailed: 2, exitUsage: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// exitFor is the exit code of a scenario run: 2 when it could not run, 3 when the
+// harness was the bottleneck (inconclusive), 1 when an assertion failed, else 0.
+func exitFor(rep *report.Report, runErr error) int {
+	switch {
+	case runErr != nil || rep == nil:
 		return exitRuntime
+	case rep.Verdict == report.VerdictInconclusive:
+		return exitInconclusive
 	case !rep.Passed:
 		return exitFailed
 	}

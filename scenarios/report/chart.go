@@ -159,13 +159,14 @@ var reportCharts = []chartSpec{
 	{
 		id:    "erp",
 		title: "ERP throughput and concurrency",
-		caption: "ERP write requests per second (left axis), and the ERP's concurrency in use against its limit (right axis, dashed line). " +
+		caption: "ERP write requests per second (left axis), and the ERP's concurrency our system uses and other integrations hold, against the account's limit (right axis, dashed line). " +
 			"A system that uses its budget well runs close to the limit without crossing it.",
 		left:  axisSpec{label: "writes per second", format: formatRateTick},
 		right: axisSpec{label: "concurrent requests", format: formatCountTick, integer: true},
 		series: []seriesSpec{
 			{name: "ERP writes/s", class: "s1", value: rateOf(func(p Point) float64 { return p.ERPWrites })},
-			{name: "in use", class: "s3", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPInUse) })},
+			{name: "in use (ours)", class: "s3", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPInUse) })},
+			{name: "held by others", class: "s2", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPHeldByOthers) })},
 			{name: "limit", class: "limit", right: true, value: func(p Point) (float64, bool) {
 				return float64(p.ERPLimit), p.ERPLimit > 0
 			}},

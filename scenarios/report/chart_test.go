@@ -137,7 +137,7 @@ func TestRenderChartEscapesAndLimits(t *testing.T) {
 		t.Error("right axis does not reach 15")
 	}
 	// Two hover slices, one per interval: the second shows the second point.
-	if !strings.Contains(svg, "in use: 4\nlimit: 10") || !strings.Contains(svg, "ERP writes/s: 60/s\nin use: 12\nlimit: 10") {
+	if !strings.Contains(svg, "in use (ours): 4\nheld by others: 0\nlimit: 10") || !strings.Contains(svg, "ERP writes/s: 60/s\nin use (ours): 12\nheld by others: 0\nlimit: 10") {
 		t.Errorf("hover text lacks a point's values:\n%s", svg)
 	}
 }

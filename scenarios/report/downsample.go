@@ -105,6 +105,7 @@ func thinSeries(pts []Point, limit int) []Point {
 			m.QueueDepth = max(m.QueueDepth, p.QueueDepth)
 			m.DLQ = max(m.DLQ, p.DLQ)
 			m.ERPInUse = max(m.ERPInUse, p.ERPInUse)
+			m.ERPHeldByOthers = max(m.ERPHeldByOthers, p.ERPHeldByOthers)
 			if p.ERPLimit > 0 {
 				m.ERPLimit = p.ERPLimit
 			}

@@ -177,7 +177,7 @@ func TestWriteHTMLSample(t *testing.T) {
 		"traffic":   {"arrivals/s", "deliveries/s", "acks/s", "failures/s"},
 		"latency":   {"p50", "p90", "p99"},
 		"queue":     {"queue depth", "dead letters"},
-		"erp":       {"ERP writes/s", "in use", "limit"},
+		"erp":       {"ERP writes/s", "in use (ours)", "held by others", "limit"},
 		"throttles": {"throttled/s", "retries/s", "snoozes/s"},
 	} {
 		ps := paths(svgOf(t, page, id))

@@ -72,9 +72,41 @@ type junitProblem struct {
 // characters) become U+FFFD. The timestamp is the start in UTC, without a zone, as
 // the Ant schema has it.
 func WriteJUnit(w io.Writer, r *Report) error {
-	if r == nil {
-		return errors.New("report: nil report")
+	return WriteJUnitAll(w, []*Report{r})
+}
+
+// WriteJUnitAll writes several runs as one JUnit document: one <testsuite> per run, as
+// WriteJUnit describes, under one <testsuites> whose counts and time are the sums. An
+// inconclusive run has one more testcase, "harness", with <error type="inconclusive">.
+func WriteJUnitAll(w io.Writer, rs []*Report) error {
+	doc := junitSuites{Name: "peakready"}
+	var wall time.Duration
+	for _, r := range rs {
+		if r == nil {
+			return errors.New("report: nil report")
+		}
+		suite := junitSuiteOf(r)
+		doc.Tests += suite.Tests
+		doc.Failures += suite.Failures
+		doc.Errors += suite.Errors
+		wall += r.Wall.D()
+		doc.Suites = append(doc.Suites, suite)
 	}
+	doc.Time = seconds(wall)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("report: encode JUnit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// junitSuiteOf is one run's <testsuite>.
+func junitSuiteOf(r *Report) junitSuite {
 	class := "peakready." + safeName(r.Scenario)
 	suite := junitSuite{
 		Name: class,
@@ -117,28 +149,22 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
+	if r.Verdict == VerdictInconclusive && r.Harness != nil {
+		suite.Cases = append(suite.Cases, junitCase{
+			Name: "harness", Classname: class, Time: seconds(0),
+			Error: &junitProblem{
+				Message: oneLine("inconclusive: "+r.Harness.Reason, 500),
+				Type:    "inconclusive",
+				Body:    r.Harness.Reason,
+			},
+		})
+		suite.Errors++
+	}
 	suite.Tests = len(suite.Cases)
 	if total > 0 || len(r.Notes) > 0 {
 		suite.SystemOut = junitSystemOut(r, kinds, total)
 	}
-	doc := junitSuites{
-		Name:     "peakready",
-		Tests:    suite.Tests,
-		Failures: suite.Failures,
-		Errors:   suite.Errors,
-		Time:     suite.Time,
-		Suites:   []junitSuite{suite},
-	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("report: encode JUnit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return suite
 }
 
 func failureMessage(a Assertion) string {

@@ -14,14 +14,20 @@ type Report struct {
 	StartedAt time.Time `json:"started_at"`
 	// Wall is how long the run took in wall time; Platform is the same span in platform
 	// time (Wall × Speed).
-	Wall     Duration `json:"wall"`
-	Platform Duration `json:"platform"`
+	Wall     Duration `json:"wall_seconds"`
+	Platform Duration `json:"platform_seconds"`
 	Speed    float64  `json:"speed"`
 	Seed     uint64   `json:"seed"`
 	// SUT describes the system under test: "builtin: 2 replicas" or "external: http://...".
 	SUT string `json:"sut"`
 	// Passed is true when every assertion held.
 	Passed bool `json:"passed"`
+	// Verdict is pass, fail, inconclusive (the harness was the bottleneck: see Harness)
+	// or error.
+	Verdict string `json:"verdict"`
+	// Harness is the runner's measure of its own lag (absent when the run did not get
+	// that far).
+	Harness *Harness `json:"harness,omitempty"`
 	// Error is set when the scenario could not run (exit 2); assertions are then empty.
 	Error string `json:"error,omitempty"`
 
@@ -54,13 +60,13 @@ type Phase struct {
 	// Rate describes the planned rate in events per second of platform time, e.g.
 	// "50/s", "10/s → 200/s", "sine 100±80/s every 10m".
 	Rate     string   `json:"rate"`
-	Planned  Duration `json:"planned"` // platform time
-	Ran      Duration `json:"ran"`     // platform time actually run (less if interrupted)
-	Events   int64    `json:"events"`  // store events produced
-	Sent     int64    `json:"sent"`    // webhook delivery attempts
-	Acked    int64    `json:"acked"`   // 2xx answers
-	Failed   int64    `json:"failed"`  // non-2xx, timeouts, resets
-	AckP99   Duration `json:"ack_p99"`
+	Planned  Duration `json:"planned_seconds"` // platform time
+	Ran      Duration `json:"ran_seconds"`     // platform time actually run (less if interrupted)
+	Events   int64    `json:"events"`          // store events produced
+	Sent     int64    `json:"sent"`            // webhook delivery attempts
+	Acked    int64    `json:"acked"`           // 2xx answers
+	Failed   int64    `json:"failed"`          // non-2xx, timeouts, resets
+	AckP99   Duration `json:"ack_p99_seconds"`
 	Throttle int64    `json:"upstream_throttled"`
 }
 
@@ -120,19 +126,19 @@ type Totals struct {
 	Held         int64 `json:"held"`          // orders held for review (accounted)
 	DeadLettered int64 `json:"dead_lettered"` // orders in the SUT's DLQ (accounted when allowed)
 	// DrainTime is how long, after the last phase ended, the SUT took to finish its work.
-	DrainTime Duration `json:"drain_time"`
+	DrainTime Duration `json:"drain_time_seconds"`
 	// MemoryBytesPerOrder is the harness's ground-truth memory per order at the end.
 	MemoryBytesPerOrder float64 `json:"memory_bytes_per_order,omitempty"`
 }
 
 // Latency is the distribution of ack latency over every delivery.
 type Latency struct {
-	P50  Duration `json:"p50"`
-	P90  Duration `json:"p90"`
-	P95  Duration `json:"p95"`
-	P99  Duration `json:"p99"`
-	Max  Duration `json:"max"`
-	Mean Duration `json:"mean"`
+	P50  Duration `json:"p50_seconds"`
+	P90  Duration `json:"p90_seconds"`
+	P95  Duration `json:"p95_seconds"`
+	P99  Duration `json:"p99_seconds"`
+	Max  Duration `json:"max_seconds"`
+	Mean Duration `json:"mean_seconds"`
 }
 
 // Upstream summarises one fake platform's view of the run.
@@ -152,21 +158,24 @@ type Upstream struct {
 // means unknown (e.g. queue depth of an external SUT).
 type Point struct {
 	// T is the end of the interval, from the start of the run, in wall time.
-	T          Duration `json:"t"`
+	T          Duration `json:"t_seconds"`
 	Phase      string   `json:"phase"`
 	Arrivals   float64  `json:"arrivals"`   // store events per second
 	Deliveries float64  `json:"deliveries"` // delivery attempts per second
 	Acks       float64  `json:"acks"`       // 2xx per second
 	Failures   float64  `json:"failures"`   // failed attempts per second
-	AckP50     Duration `json:"ack_p50"`
-	AckP90     Duration `json:"ack_p90"`
-	AckP99     Duration `json:"ack_p99"`
+	AckP50     Duration `json:"ack_p50_seconds"`
+	AckP90     Duration `json:"ack_p90_seconds"`
+	AckP99     Duration `json:"ack_p99_seconds"`
 	QueueDepth int64    `json:"queue_depth"`
 	DLQ        int64    `json:"dlq"`
 	ERPWrites  float64  `json:"erp_writes"` // ERP write requests per second
-	ERPInUse   int      `json:"erp_in_use"` // ERP concurrency in use at the sample
-	ERPLimit   int      `json:"erp_limit"`  // ERP concurrency limit at the sample
-	Throttled  float64  `json:"throttled"`  // upstream throttles per second
-	Retries    float64  `json:"retries"`    // SUT retries per second (-1 unknown)
-	Snoozes    float64  `json:"snoozes"`    // SUT snoozes per second (-1 unknown)
+	ERPInUse   int      `json:"erp_in_use"` // ERP concurrency our system under test used at the sample
+	// ERPHeldByOthers is the ERP concurrency other integrations held at the sample
+	// (competing load), not counted in ERPInUse.
+	ERPHeldByOthers int     `json:"erp_held_by_others"`
+	ERPLimit        int     `json:"erp_limit"` // ERP concurrency limit at the sample
+	Throttled       float64 `json:"throttled"` // upstream throttles per second
+	Retries         float64 `json:"retries"`   // SUT retries per second (-1 unknown)
+	Snoozes         float64 `json:"snoozes"`   // SUT snoozes per second (-1 unknown)
 }

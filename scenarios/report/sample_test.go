@@ -32,6 +32,9 @@ func sampleReport() *Report {
 		Seed:        42,
 		SUT:         "builtin: 2 replicas",
 		Passed:      false,
+		Verdict:     VerdictFail,
+		Harness: &Harness{Phases: []HarnessPhase{{Name: "warmup", Planned: 3000, Produced: 2998, ShortfallShare: 0.000667}},
+			PendingDeliveries: 0, QueuedMessages: 0, Drained: true, MaxSampleGapSeconds: 1.02, SampleEverySeconds: 1},
 		Phases: []Phase{
 			{Name: "warmup", Kind: "ramp", Rate: "10/s → 50/s", Planned: Duration(15 * time.Minute), Ran: Duration(15 * time.Minute),
 				Events: 27000, Sent: 27310, Acked: 27290, Failed: 20, AckP99: Duration(180 * time.Millisecond)},

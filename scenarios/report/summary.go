@@ -141,8 +141,11 @@ func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 func writeVerdict(w io.Writer, r *Report, st textStyle) {
 	v := r.verdict()
 	code := ansiRed
-	if v == "PASS" {
+	switch v {
+	case "PASS":
 		code = ansiGreen
+	case "INCONCLUSIVE":
+		code = ansiYellow
 	}
 	head := st.paint(ansiBold+";"+code, v) + "  " + st.paint(ansiBold, st.text(orDash(r.Scenario)))
 	if r.SUT != "" {

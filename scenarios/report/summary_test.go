@@ -163,3 +163,15 @@ func TestFaultsAndConcurrencyText(t *testing.T) {
 		t.Errorf("concurrencyText = %q", got)
 	}
 }
+
+func TestSummaryInconclusive(t *testing.T) {
+	r := &Report{Scenario: "smoke", Verdict: VerdictInconclusive, Notes: []string{"inconclusive: the load generator produced 10 of the 100 store actions"}}
+	var buf bytes.Buffer
+	WriteSummary(&buf, r, SummaryOptions{})
+	if !strings.HasPrefix(buf.String(), "INCONCLUSIVE") {
+		t.Fatalf("summary starts %q, want INCONCLUSIVE", buf.String())
+	}
+	if !strings.Contains(buf.String(), "produced 10 of the 100") {
+		t.Fatalf("summary does not say why:\n%s", buf.String())
+	}
+}

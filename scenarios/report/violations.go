@@ -81,6 +81,8 @@ func (r *Report) verdict() string {
 	switch {
 	case r.Error != "":
 		return "ERROR"
+	case r.Verdict == VerdictInconclusive:
+		return "INCONCLUSIVE"
 	case r.Passed:
 		return "PASS"
 	}

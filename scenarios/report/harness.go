@@ -1,0 +1,51 @@
+package report
+
+// Verdicts of a run (Report.Verdict).
+const (
+	VerdictPass = "pass"
+	VerdictFail = "fail"
+	// VerdictInconclusive: the harness, not the system under test, was the bottleneck,
+	// so the run established neither a pass nor a failure of the system.
+	VerdictInconclusive = "inconclusive"
+	VerdictError        = "error"
+)
+
+// Queued is the violation kind of an order that was not (or not yet in its latest state)
+// in the ERP when a starved run ended with work still queued: it is reported as queued,
+// not as missing or stale, because the run cannot tell the two apart.
+const Queued = "queued"
+
+// Harness is the runner's measure of its own lag: whether it produced the load the
+// scenario planned, and what was still queued when the drain ended.
+type Harness struct {
+	// Bottleneck is true when the harness could not keep up; Reason says why.
+	Bottleneck bool   `json:"bottleneck"`
+	Reason     string `json:"reason,omitempty"`
+	// Phases is, per traffic phase, how many store actions (new order, pay, edit, ...;
+	// each makes one or more events) the pacer planned by the time the phase ended and
+	// how many the load generator produced.
+	Phases []HarnessPhase `json:"phases"`
+	// PendingDeliveries are webhook deliveries the fake store still held (queued or in
+	// flight) after the drain; QueuedMessages is the SUT's queue depth then (-1:
+	// unknown).
+	PendingDeliveries int64 `json:"pending_deliveries"`
+	QueuedMessages    int64 `json:"queued_messages"`
+	// OverflowedDeliveries are webhook deliveries the fake store refused because its
+	// queue was full: the harness could not deliver what the store produced.
+	OverflowedDeliveries int64 `json:"overflowed_deliveries"`
+	// MaxSampleGapSeconds is the longest wall time between two samples of the series,
+	// against SampleEverySeconds planned: a long gap means the harness was starved of CPU.
+	MaxSampleGapSeconds float64 `json:"max_sample_gap_seconds"`
+	SampleEverySeconds  float64 `json:"sample_every_seconds"`
+	// Drained is false when the drain timed out with work still pending.
+	Drained bool `json:"drained"`
+}
+
+// HarnessPhase is one phase's planned and produced load.
+type HarnessPhase struct {
+	Name     string `json:"name"`
+	Planned  int64  `json:"planned_actions"`
+	Produced int64  `json:"produced_actions"`
+	// ShortfallShare is (planned - produced) / planned, 0 when the generator kept up.
+	ShortfallShare float64 `json:"shortfall_share"`
+}
