@@ -160,3 +160,37 @@ func TestSyncerPutsBackWhenTheLocatorFails(t *testing.T) {
 type failingLocator struct{ err error }
 
 func (f failingLocator) Level(context.Context, string) (string, string, error) { return "", "", f.err }
+
+type countingFinder struct{ calls int }
+
+func (f *countingFinder) InventoryLevel(_ context.Context, sku, loc string) (string, string, bool, error) {
+	f.calls++
+	if sku == "GONE" {
+		return "", "", false, nil
+	}
+	if sku == "DOWN" {
+		return "", "", false, errors.New("shopify down")
+	}
+	return "gid://shopify/InventoryItem/" + sku, loc, true, nil
+}
+
+func TestShopifyLocatorRemembersAnswers(t *testing.T) {
+	t.Parallel()
+	f := &countingFinder{}
+	l := &ShopifyLocator{Shopify: f, Location: "gid://shopify/Location/2"}
+	for range 2 {
+		item, loc, err := l.Level(context.Background(), "A")
+		require.NoError(t, err)
+		assert.Equal(t, "gid://shopify/InventoryItem/A", item)
+		assert.Equal(t, "gid://shopify/Location/2", loc)
+		_, _, err = l.Level(context.Background(), "GONE")
+		require.ErrorIs(t, err, ErrUnknownSKU)
+	}
+	assert.Equal(t, 2, f.calls, "one question per SKU")
+	for range 2 {
+		_, _, err := l.Level(context.Background(), "DOWN")
+		require.Error(t, err)
+		require.NotErrorIs(t, err, ErrUnknownSKU)
+	}
+	assert.Equal(t, 4, f.calls, "a failed question is asked again")
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/shopify"
@@ -115,4 +116,46 @@ func (s *Syncer) clock() clock.Clock {
 		return clock.Real()
 	}
 	return s.Clock
+}
+
+// LevelFinder finds a SKU's Shopify inventory level. *shopify.Client is one.
+type LevelFinder interface {
+	InventoryLevel(ctx context.Context, sku, locationID string) (itemID, location string, found bool, err error)
+}
+
+// ShopifyLocator asks Shopify for each SKU's level at Location (a gid; empty takes each
+// item's first level) once, and remembers the answer (found or not) for the life of the
+// process.
+type ShopifyLocator struct {
+	Shopify  LevelFinder
+	Location string
+
+	mu    sync.Mutex
+	known map[string]shopify.Quantity // zero value: Shopify has no such SKU
+}
+
+// Level returns the SKU's level, or ErrUnknownSKU.
+func (l *ShopifyLocator) Level(ctx context.Context, sku string) (string, string, error) {
+	l.mu.Lock()
+	q, ok := l.known[sku]
+	l.mu.Unlock()
+	if !ok {
+		item, loc, found, err := l.Shopify.InventoryLevel(ctx, sku, l.Location)
+		if err != nil {
+			return "", "", err
+		}
+		if found {
+			q = shopify.Quantity{InventoryItemID: item, LocationID: loc}
+		}
+		l.mu.Lock()
+		if l.known == nil {
+			l.known = map[string]shopify.Quantity{}
+		}
+		l.known[sku] = q
+		l.mu.Unlock()
+	}
+	if q.InventoryItemID == "" {
+		return "", "", fmt.Errorf("%w: %s", ErrUnknownSKU, sku)
+	}
+	return q.InventoryItemID, q.LocationID, nil
 }

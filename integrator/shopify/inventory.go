@@ -79,3 +79,54 @@ func (c *Client) SetAvailable(ctx context.Context, qs []Quantity, reference, key
 	}
 	return nil
 }
+
+// levelBySKUQuery finds a SKU's variant and its inventory levels. Requested cost:
+// productVariants 2 + 1 × (variant 1 + inventoryItem 1 + inventoryLevels 2 + 10 ×
+// (level 1 + location 1)) = 26.
+const levelBySKUQuery = `query LevelBySKU($q: String!) {
+  productVariants(first: 1, query: $q) {
+    nodes { sku inventoryItem { id inventoryLevels(first: 10) { nodes { location { id } } } } }
+  }
+}`
+
+const levelBySKUCost = 26
+
+// InventoryLevel finds the inventory item of the variant with sku and its level at
+// locationID (a gid; empty takes the item's first level). found is false when Shopify has
+// no variant with that SKU, or it is not stocked at the location.
+func (c *Client) InventoryLevel(ctx context.Context, sku, locationID string) (itemID, location string, found bool, err error) {
+	if sku == "" || strings.ContainsAny(sku, `"\`) {
+		return "", "", false, permanent(fmt.Errorf("shopify: inventory level: SKU %q cannot be searched", sku))
+	}
+	var data struct {
+		Variants struct {
+			Nodes []struct {
+				SKU  string `json:"sku"`
+				Item struct {
+					ID     string `json:"id"`
+					Levels struct {
+						Nodes []struct {
+							Location struct {
+								ID string `json:"id"`
+							} `json:"location"`
+						} `json:"nodes"`
+					} `json:"inventoryLevels"`
+				} `json:"inventoryItem"`
+			} `json:"nodes"`
+		} `json:"productVariants"`
+	}
+	if err := c.Query(ctx, "inventory level of "+sku, levelBySKUQuery, map[string]any{"q": `sku:"` + sku + `"`}, levelBySKUCost, &data); err != nil {
+		return "", "", false, err
+	}
+	for _, v := range data.Variants.Nodes {
+		if v.SKU != sku {
+			continue
+		}
+		for _, l := range v.Item.Levels.Nodes {
+			if locationID == "" || l.Location.ID == locationID {
+				return v.Item.ID, l.Location.ID, true, nil
+			}
+		}
+	}
+	return "", "", false, nil
+}

@@ -85,3 +85,25 @@ func TestSetAvailableBatches(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, int64(1), calls.Load(), "the first batch went; the broken one did not")
 }
+
+func TestInventoryLevelFindsTheFakesVariant(t *testing.T) {
+	t.Parallel()
+	fake, err := fakeshopify.New(fakeshopify.Options{Seed: 3, AccessToken: "shpat_x", Clock: clock.NewManual(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))})
+	require.NoError(t, err)
+	c, err := New(fakehttptest.Start(t, fake), "shpat_x", "", nil, nil)
+	require.NoError(t, err)
+	v, _ := fake.Store().VariantAt(1)
+	item, loc, found, err := c.InventoryLevel(context.Background(), v.SKU, "")
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.Equal(t, store.GID("InventoryItem", v.InventoryItemID), item)
+	assert.Equal(t, store.GID("Location", v.Levels[0].LocationID), loc)
+	_, _, found, err = c.InventoryLevel(context.Background(), "NO-SUCH-SKU", "")
+	require.NoError(t, err)
+	assert.False(t, found)
+	_, _, found, err = c.InventoryLevel(context.Background(), v.SKU, "gid://shopify/Location/987654321")
+	require.NoError(t, err)
+	assert.False(t, found, "not stocked there")
+	_, _, _, err = c.InventoryLevel(context.Background(), `a"b`, "")
+	require.Error(t, err)
+}
