@@ -194,3 +194,37 @@ func TestShopifyLocatorRemembersAnswers(t *testing.T) {
 	}
 	assert.Equal(t, 4, f.calls, "a failed question is asked again")
 }
+
+type waitThrottled struct{}
+
+func (waitThrottled) Error() string             { return "THROTTLED" }
+func (waitThrottled) Throttled() bool           { return true }
+func (waitThrottled) RetryAfter() time.Duration { return 3 * time.Second }
+
+func TestRunWaitsOutThrottlingAndDrains(t *testing.T) {
+	t.Parallel()
+	mc := clock.NewManual(t0)
+	set := &recordingSetter{fail: []error{waitThrottled{}, errors.New("reset"), nil}}
+	s := &Syncer{Pending: NewCoalescer(), Shopify: set, Levels: levels(3), BatchSize: 10, Clock: mc}
+	s.Pending.Put(Change{SKU: "SKU-1", OnHand: 4, At: t0})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var results []error
+	go func() {
+		defer close(done)
+		s.Run(ctx, time.Second, nil, func(_ int, err error) { results = append(results, err) })
+	}()
+	for _, step := range []time.Duration{time.Second, 3 * time.Second, time.Second} {
+		require.NoError(t, mc.BlockUntil(context.Background(), 1))
+		mc.Advance(step)
+	}
+	require.NoError(t, mc.BlockUntil(context.Background(), 1))
+	cancel()
+	<-done
+	require.Len(t, results, 3)
+	assert.Equal(t, "THROTTLED", results[0].Error())
+	assert.Equal(t, "reset", results[1].Error(), "after the throttled wait, the same batch again")
+	assert.NoError(t, results[2], "a transient failure waits for the next interval")
+	assert.Equal(t, 0, s.Pending.Len())
+	assert.Equal(t, set.keys[0], set.keys[2])
+}
