@@ -355,6 +355,7 @@ func New(cfg Config) (*App, error) {
 
 	a.routes = routes{}
 	a.registerOrderFlows(ns)
+	a.countSales()
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err

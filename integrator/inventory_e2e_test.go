@@ -47,8 +47,8 @@ func TestERPStockReachesShopify(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 
 	cfg := integrator.Config{Redis: rdb, Prefix: redisservertest.KeyPrefix(t, url), WebhookSecret: secret,
-		NetSuiteURL: nsURL, NetSuiteToken: nsToken, ShopifyURL: shopURL, ShopifyToken: "shpat_inv",
-		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", SafetyStock: "2", FlushEvery: 10 * time.Millisecond}}
+		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: shopURL, ShopifyToken: "shpat_inv",
+		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", SafetyStock: "50%/1h", FlushEvery: 10 * time.Millisecond}}
 	bad := cfg
 	bad.Inventory.PushSecret = ""
 	_, err = integrator.New(bad)
@@ -71,6 +71,18 @@ func TestERPStockReachesShopify(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done; app.Close() })
 
 	skus := []string{cat.Items[0].SKU, cat.Items[1].SKU}
+	// An order of 9 × skus[0]: with a safety stock of 50% of the last hour's sales, 5
+	// units of it are held back from Shopify.
+	_, err = shop.Store().GenerateOrders(1, nil)
+	require.NoError(t, err)
+	ids := shop.Store().OrderIDs()
+	require.NotEmpty(t, ids, "the risk check reads the order from Shopify: it must exist there")
+	body := order{ID: ids[0], Version: 1, Lines: map[string]int{skus[0]: 9}}.payload()
+	require.Equal(t, http.StatusOK, deliverTo(front.URL, "orders/create", "w-7001", body))
+	require.Eventually(t, func() bool {
+		s, err := app.QueueStats(context.Background())
+		return err == nil && s.Messages == 0 && s.GroupsInFlight == 0
+	}, 10*time.Second, 10*time.Millisecond)
 	for i, sku := range skus {
 		for _, set := range []int64{100, 60 + int64(i)} {
 			_, err := ns.AdjustInventory(netsuite.InventoryAdjustment{SKU: sku, Set: &set})
@@ -81,12 +93,12 @@ func TestERPStockReachesShopify(t *testing.T) {
 	require.Eventually(t, func() bool {
 		for i, sku := range skus {
 			v, ok := shop.Store().VariantBySKU(sku)
-			if !ok || v.Levels[0].Available != 58+i {
+			if !ok || v.Levels[0].Available != []int{55, 61}[i] {
 				return false
 			}
 		}
 		return true
-	}, 10*time.Second, 10*time.Millisecond, "every SKU shows the ERP's last on hand − 2")
+	}, 10*time.Second, 10*time.Millisecond, "every SKU shows the ERP's last on hand − its safety stock (60 − 5, 61 − 0)")
 
 	resp, err := http.Post(front.URL+"/netsuite/changes", "application/json", nil)
 	require.NoError(t, err)

@@ -2,12 +2,14 @@ package integrator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/peakready/peakready/integrator/inventory"
+	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/shopify"
 )
 
@@ -84,4 +86,38 @@ func (a *App) runInventory(ctx context.Context) {
 	if a.inventory != nil {
 		a.inventory.syncer.Run(ctx, a.inventory.every, a.log, nil)
 	}
+}
+
+// countSales feeds a velocity safety stock: every orders/create the orders flow handled
+// adds its lines' units to its SKUs' recent sales. (Velocity is kept per replica: each
+// counts the orders it handled.)
+func (a *App) countSales() {
+	if a.inventory == nil || a.inventory.syncer.Safety.Share == 0 {
+		return
+	}
+	inner, ok := a.routes["orders/create"]
+	if !ok {
+		return
+	}
+	safety, clk := a.inventory.syncer.Safety, a.cfg.Clock
+	a.routes["orders/create"] = queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		if err := inner.Handle(ctx, m); err != nil {
+			return err
+		}
+		var o struct {
+			Lines []struct {
+				SKU      string `json:"sku"`
+				Quantity int    `json:"quantity"`
+			} `json:"line_items"`
+		}
+		if json.Unmarshal(m.Payload, &o) == nil {
+			now := clk.Now()
+			for _, l := range o.Lines {
+				if l.SKU != "" {
+					safety.Sold(l.SKU, l.Quantity, now)
+				}
+			}
+		}
+		return nil
+	})
 }
