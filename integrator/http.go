@@ -31,6 +31,7 @@ func (a *App) Handler() http.Handler {
 //	GET  /healthz                 the process is up
 //	GET  /readyz                  Redis answers and has not lost its data (503 otherwise)
 //	GET  /metrics                 Prometheus metrics
+//	POST /netsuite/changes        the ERP's signed change pushes (with the inventory flow)
 func (a *App) PublicHandler() http.Handler { return a.publicMux() }
 
 func (a *App) publicMux() *http.ServeMux {
@@ -41,6 +42,7 @@ func (a *App) publicMux() *http.ServeMux {
 	})
 	mux.HandleFunc("GET /readyz", a.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
+	a.mountInventory(mux)
 	return mux
 }
 

@@ -154,6 +154,8 @@ type Config struct {
 	Clock clock.Clock
 	// CRM configures the customers → CRM flow (off by default).
 	CRM CRMConfig
+	// Inventory configures the ERP → Shopify stock flow (off by default).
+	Inventory InventoryConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -187,7 +189,8 @@ type App struct {
 	watchEvery        time.Duration
 	heldAlertAfter    time.Duration
 	breakerAlertAfter time.Duration
-	crm               *crmParts // the customers → CRM flow; nil without a CRM
+	crm               *crmParts       // the customers → CRM flow; nil without a CRM
+	inventory         *inventoryParts // the ERP → Shopify stock flow; nil when off
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -324,6 +327,7 @@ func New(cfg Config) (*App, error) {
 	}
 	a.ns = ns
 
+	var sc *shopify.Client
 	if cfg.ShopifyURL != "" {
 		bucketSize, restore := cfg.ShopifyBucket, cfg.ShopifyRestoreRate
 		if bucketSize <= 0 {
@@ -337,16 +341,21 @@ func New(cfg Config) (*App, error) {
 			a.Close()
 			return nil, fmt.Errorf("integrator: %w", err)
 		}
-		sc, err := shopify.New(cfg.ShopifyURL, cfg.ShopifyToken, cfg.ShopifyAPIVersion, a.bucket, cfg.HTTPClient)
+		sc, err = shopify.New(cfg.ShopifyURL, cfg.ShopifyToken, cfg.ShopifyAPIVersion, a.bucket, cfg.HTTPClient)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("integrator: %w", err)
 		}
 		a.lookup = shopifyLookup{client: sc}
 	}
+	if err := a.newInventory(sc); err != nil {
+		a.Close()
+		return nil, err
+	}
 
 	a.routes = routes{}
 	a.registerOrderFlows(ns)
+	a.countSales()
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err
@@ -373,6 +382,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.watch.run(loops) })
 	wg.Go(func() { a.notifier.Run(loops) })
 	wg.Go(func() { a.runCRM(loops) })
+	wg.Go(func() { a.runInventory(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

@@ -80,7 +80,8 @@ type integratorSettings struct {
 	AlertSource       string        `yaml:"alert_source"`
 	RedisWait         time.Duration `yaml:"redis_wait"`
 
-	CRM crmSettings `yaml:",inline"`
+	CRM       crmSettings       `yaml:",inline"`
+	Inventory inventorySettings `yaml:",inline"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -142,7 +143,8 @@ func (s *integratorSettings) table() []setting {
 		{flag: "alert-breaker-after", env: "PEAKREADY_ALERT_BREAKER_AFTER", help: "alert when NetSuite stays unreachable longer than this", dur: &s.AlertBreakerAfter},
 		{flag: "alert-source", env: "PEAKREADY_ALERT_SOURCE", help: "how alerts name this integrator (default peakready integrator on HOSTNAME)", str: &s.AlertSource},
 	}
-	return append(rows, s.CRM.table()...)
+	rows = append(rows, s.CRM.table()...)
+	return append(rows, s.Inventory.table()...)
 }
 
 func defaultIntegratorSettings() integratorSettings {
@@ -314,6 +316,10 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
+	invCfg, err := set.Inventory.config()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 	app, err := integrator.New(integrator.Config{
 		Redis: rs.Client(), Prefix: set.Prefix,
 		WebhookSecret: set.WebhookSecret, PreviousWebhookSecret: set.PreviousWebhookSecret, DedupWindow: set.DedupWindow,
@@ -326,7 +332,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		KeepUnhandledTopics: keepUnhandled, MaxConcurrentWebhooks: set.MaxConcurrentWebhooks, WebhookBodyTimeout: set.WebhookBodyTimeout,
 		Alerts: senders, AlertInterval: set.AlertInterval, AlertSource: alertSource(set.AlertSource),
 		HeldAlertAfter: set.AlertHeldAfter, BreakerAlertAfter: set.AlertBreakerAfter,
-		Clock: clk, Logger: logger, CRM: crmCfg,
+		Clock: clk, Logger: logger, CRM: crmCfg, Inventory: invCfg,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)

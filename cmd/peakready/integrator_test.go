@@ -317,6 +317,11 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--speed", "20", "--clock-start", "yesterday"}, "--clock-start"},
 		{[]string{"--listen-fd", "2"}, "--listen-fd 2: descriptors 0 to 2"},
 		{[]string{"--listen-fd", "987"}, "--listen-fd 987: not a listening socket"},
+		{[]string{"--inventory", "maybe"}, `--inventory "maybe" must be on or off`},
+		{[]string{"--inventory", "on"}, "the inventory flow needs a Shopify URL and token"},
+		{[]string{"--inventory", "on", "--shopify-url", "http://127.0.0.1:1", "--shopify-token", "shpat_x"}, "needs a push secret"},
+		{[]string{"--inventory", "on", "--shopify-url", "http://127.0.0.1:1", "--shopify-token", "shpat_x", "--inventory-push-secret", "p", "--shopify-safety-stock", "lots"}, `safety stock "lots"`},
+		{[]string{"--inventory", "on", "--shopify-url", "http://127.0.0.1:1", "--shopify-token", "shpat_x", "--inventory-push-secret", "p", "--inventory-batch", "300"}, "inventory batch size 300 must be 1 to 250"},
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer

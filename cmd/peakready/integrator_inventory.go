@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/peakready/peakready/integrator"
+)
+
+// inventorySettings are the integrator's ERP → Shopify stock settings (inline in the
+// config file).
+type inventorySettings struct {
+	Inventory           string        `yaml:"inventory"`
+	InventoryPushSecret string        `yaml:"inventory_push_secret"`
+	SafetyStock         string        `yaml:"shopify_safety_stock"`
+	ShopifyLocation     string        `yaml:"shopify_location"`
+	InventoryFlushEvery time.Duration `yaml:"inventory_flush_every"`
+	InventoryBatch      int           `yaml:"inventory_batch"`
+}
+
+func (s *inventorySettings) table() []setting {
+	return []setting{
+		{flag: "inventory", env: "PEAKREADY_INVENTORY", help: "on: write the ERP's stock changes (pushed to POST /netsuite/changes) to Shopify; off (default)", str: &s.Inventory},
+		{flag: "inventory-push-secret", env: "PEAKREADY_INVENTORY_PUSH_SECRET", help: "HMAC-SHA256 key of the ERP's X-NetSuite-Signature on change pushes (required with --inventory on); prefer PEAKREADY_INVENTORY_PUSH_SECRET_FILE", secret: true, str: &s.InventoryPushSecret},
+		{flag: "shopify-safety-stock", env: "PEAKREADY_SHOPIFY_SAFETY_STOCK", help: "held back from Shopify's available: units (5) or a share of each SKU's sales over a window (10% or 10%/30m; default window 1h); default none", str: &s.SafetyStock},
+		{flag: "shopify-location", env: "PEAKREADY_SHOPIFY_LOCATION", help: "Shopify location gid the ERP's stock is written to (default each item's first location)", str: &s.ShopifyLocation},
+		{flag: "inventory-flush-every", env: "PEAKREADY_INVENTORY_FLUSH_EVERY", help: "how often changed SKUs are written to Shopify (default 1s)", dur: &s.InventoryFlushEvery},
+		{flag: "inventory-batch", env: "PEAKREADY_INVENTORY_BATCH", help: "SKUs per inventorySetQuantities call, 1 to 250 (default 250)", num: &s.InventoryBatch},
+	}
+}
+
+// config turns the settings into the integrator's InventoryConfig.
+func (s *inventorySettings) config() (integrator.InventoryConfig, error) {
+	var on bool
+	switch strings.ToLower(strings.TrimSpace(s.Inventory)) {
+	case "", "off":
+	case "on":
+		on = true
+	default:
+		return integrator.InventoryConfig{}, fmt.Errorf("--inventory %q must be on or off", s.Inventory)
+	}
+	return integrator.InventoryConfig{Enabled: on, PushSecret: s.InventoryPushSecret, SafetyStock: s.SafetyStock,
+		Location: s.ShopifyLocation, FlushEvery: s.InventoryFlushEvery, BatchSize: s.InventoryBatch}, nil
+}

@@ -1,0 +1,161 @@
+package inventory
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/integrator/shopify"
+)
+
+// Setter writes available quantities to Shopify. *shopify.Client is one.
+type Setter interface {
+	SetAvailable(ctx context.Context, qs []shopify.Quantity, reference, key string) error
+}
+
+// Locator tells the Shopify inventory item and location of a SKU's level.
+type Locator interface {
+	Level(ctx context.Context, sku string) (inventoryItemID, locationID string, err error)
+}
+
+// ErrUnknownSKU is what a Locator returns for a SKU Shopify does not sell: its changes
+// are dropped, not retried.
+var ErrUnknownSKU = errors.New("inventory: Shopify has no such SKU")
+
+// MapLocator is a Locator from a fixed table, SKU → level.
+type MapLocator map[string]shopify.Quantity
+
+// Level returns the table's level of sku, or ErrUnknownSKU.
+func (m MapLocator) Level(_ context.Context, sku string) (string, string, error) {
+	q, ok := m[sku]
+	if !ok {
+		return "", "", fmt.Errorf("%w: %s", ErrUnknownSKU, sku)
+	}
+	return q.InventoryItemID, q.LocationID, nil
+}
+
+// Syncer writes the Coalescer's pending changes to Shopify, BatchSize SKUs a call.
+type Syncer struct {
+	Pending   *Coalescer
+	Safety    *SafetyStock
+	Shopify   Setter
+	Levels    Locator
+	BatchSize int // default shopify.MaxSetBatch
+	Clock     clock.Clock
+}
+
+// Flush takes one batch of pending changes and writes it. It returns the number of SKUs
+// written. When the write fails, the batch goes back to the Coalescer (a newer change of
+// a SKU pending meanwhile wins over it) and the error is returned as the client gave it:
+// a throttled one tells the caller to wait, not to count an attempt. A retry of the
+// same changes is sent with the same idempotency key, so Shopify applies it once.
+func (s *Syncer) Flush(ctx context.Context) (int, error) {
+	n := s.BatchSize
+	if n <= 0 {
+		n = shopify.MaxSetBatch
+	}
+	batch := s.Pending.Take(n)
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	now := s.clock().Now()
+	qs := make([]shopify.Quantity, 0, len(batch))
+	kept := batch[:0:0]
+	h := sha256.New()
+	for _, c := range batch {
+		item, loc, err := s.Levels.Level(ctx, c.SKU)
+		if errors.Is(err, ErrUnknownSKU) {
+			continue
+		}
+		if err != nil {
+			s.Pending.PutBack(batch)
+			return 0, err
+		}
+		avail := c.OnHand
+		if s.Safety != nil {
+			avail = s.Safety.Available(c.SKU, c.OnHand, now)
+		}
+		qs = append(qs, shopify.Quantity{InventoryItemID: item, LocationID: loc, Available: avail})
+		kept = append(kept, c)
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", c.SKU, c.OnHand, c.At.UnixNano(), strconv.Itoa(avail))
+	}
+	if len(qs) == 0 {
+		return 0, nil
+	}
+	key := "inventory-" + hex.EncodeToString(h.Sum(nil))[:32]
+	if err := s.Shopify.SetAvailable(ctx, qs, "", key); err != nil {
+		var p interface{ Permanent() bool }
+		if !errors.As(err, &p) || !p.Permanent() {
+			s.Pending.PutBack(kept)
+		}
+		return 0, err
+	}
+	return len(qs), nil
+}
+
+// Drain flushes until nothing is pending or a write fails.
+func (s *Syncer) Drain(ctx context.Context) (int, error) {
+	total := 0
+	for s.Pending.Len() > 0 {
+		n, err := s.Flush(ctx)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (s *Syncer) clock() clock.Clock {
+	if s.Clock == nil {
+		return clock.Real()
+	}
+	return s.Clock
+}
+
+// LevelFinder finds a SKU's Shopify inventory level. *shopify.Client is one.
+type LevelFinder interface {
+	InventoryLevel(ctx context.Context, sku, locationID string) (itemID, location string, found bool, err error)
+}
+
+// ShopifyLocator asks Shopify for each SKU's level at Location (a gid; empty takes each
+// item's first level) once, and remembers the answer (found or not) for the life of the
+// process.
+type ShopifyLocator struct {
+	Shopify  LevelFinder
+	Location string
+
+	mu    sync.Mutex
+	known map[string]shopify.Quantity // zero value: Shopify has no such SKU
+}
+
+// Level returns the SKU's level, or ErrUnknownSKU.
+func (l *ShopifyLocator) Level(ctx context.Context, sku string) (string, string, error) {
+	l.mu.Lock()
+	q, ok := l.known[sku]
+	l.mu.Unlock()
+	if !ok {
+		item, loc, found, err := l.Shopify.InventoryLevel(ctx, sku, l.Location)
+		if err != nil {
+			return "", "", err
+		}
+		if found {
+			q = shopify.Quantity{InventoryItemID: item, LocationID: loc}
+		}
+		l.mu.Lock()
+		if l.known == nil {
+			l.known = map[string]shopify.Quantity{}
+		}
+		l.known[sku] = q
+		l.mu.Unlock()
+	}
+	if q.InventoryItemID == "" {
+		return "", "", fmt.Errorf("%w: %s", ErrUnknownSKU, sku)
+	}
+	return q.InventoryItemID, q.LocationID, nil
+}

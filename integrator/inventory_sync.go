@@ -1,0 +1,123 @@
+package integrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/peakready/peakready/integrator/inventory"
+	"github.com/peakready/peakready/integrator/queue"
+	"github.com/peakready/peakready/integrator/shopify"
+)
+
+// InventoryConfig configures the ERP → Shopify stock flow (off by default). It needs
+// Shopify (Config.ShopifyURL).
+type InventoryConfig struct {
+	// Enabled turns the flow on: POST /netsuite/changes takes the ERP's inventory.changed
+	// pushes, and every FlushEvery the changed SKUs' available quantities are written to
+	// Shopify with inventorySetQuantities, BatchSize a call.
+	Enabled bool
+	// PushSecret is the HMAC-SHA256 key of the pushes' X-NetSuite-Signature. Required
+	// with Enabled: the endpoint is public.
+	PushSecret string
+	// SafetyStock is held back from Shopify: a number of units ("5") or a share of each
+	// SKU's recent sales velocity ("10%" or "10%/30m"), see inventory.ParseSafetyStock.
+	// Empty: none.
+	SafetyStock string
+	// Location is the Shopify location (gid) the ERP's stock is written to; empty takes
+	// each item's first location.
+	Location   string
+	FlushEvery time.Duration
+	BatchSize  int
+}
+
+// inventoryParts is the stock flow of a replica.
+type inventoryParts struct {
+	push   *inventory.PushHandler
+	syncer *inventory.Syncer
+	every  time.Duration
+}
+
+// newInventory assembles the stock flow; sc is nil without Shopify.
+func (a *App) newInventory(sc *shopify.Client) error {
+	c := a.cfg.Inventory
+	if !c.Enabled {
+		return nil
+	}
+	if sc == nil {
+		return errors.New("integrator: the inventory flow needs a Shopify URL and token")
+	}
+	if c.PushSecret == "" {
+		return errors.New("integrator: the inventory flow needs a push secret (the ERP signs its change pushes with it)")
+	}
+	if c.BatchSize < 0 || c.BatchSize > shopify.MaxSetBatch {
+		return fmt.Errorf("integrator: inventory batch size %d must be 1 to %d", c.BatchSize, shopify.MaxSetBatch)
+	}
+	safety := &inventory.SafetyStock{}
+	if c.SafetyStock != "" {
+		s, err := inventory.ParseSafetyStock(c.SafetyStock)
+		if err != nil {
+			return fmt.Errorf("integrator: %w", err)
+		}
+		safety = s
+	}
+	pending := inventory.NewCoalescer()
+	a.inventory = &inventoryParts{
+		push: &inventory.PushHandler{Pending: pending, Secret: c.PushSecret},
+		syncer: &inventory.Syncer{Pending: pending, Safety: safety, Shopify: sc,
+			Levels: &inventory.ShopifyLocator{Shopify: sc, Location: c.Location}, BatchSize: c.BatchSize, Clock: a.cfg.Clock},
+		every: c.FlushEvery,
+	}
+	return nil
+}
+
+// mountInventory adds POST /netsuite/changes when the stock flow is on.
+func (a *App) mountInventory(mux *http.ServeMux) {
+	if a.inventory != nil {
+		mux.Handle("/netsuite/changes", a.inventory.push)
+	}
+}
+
+// runInventory writes pending stock to Shopify until ctx ends.
+func (a *App) runInventory(ctx context.Context) {
+	if a.inventory != nil {
+		a.inventory.syncer.Run(ctx, a.inventory.every, a.log, nil)
+	}
+}
+
+// countSales feeds a velocity safety stock: every orders/create the orders flow handled
+// adds its lines' units to its SKUs' recent sales. (Velocity is kept per replica: each
+// counts the orders it handled.)
+func (a *App) countSales() {
+	if a.inventory == nil || a.inventory.syncer.Safety.Share == 0 {
+		return
+	}
+	inner, ok := a.routes["orders/create"]
+	if !ok {
+		return
+	}
+	safety, clk := a.inventory.syncer.Safety, a.cfg.Clock
+	a.routes["orders/create"] = queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		if err := inner.Handle(ctx, m); err != nil {
+			return err
+		}
+		var o struct {
+			Lines []struct {
+				SKU      string `json:"sku"`
+				Quantity int    `json:"quantity"`
+			} `json:"line_items"`
+		}
+		if json.Unmarshal(m.Payload, &o) == nil {
+			now := clk.Now()
+			for _, l := range o.Lines {
+				if l.SKU != "" {
+					safety.Sold(l.SKU, l.Quantity, now)
+				}
+			}
+		}
+		return nil
+	})
+}
