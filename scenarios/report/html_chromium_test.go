@@ -156,7 +156,7 @@ func TestChromiumRendersHTMLReport(t *testing.T) {
 	if assertionRows != len(r.Assertions) {
 		t.Errorf("%d assertion rows in the DOM, want %d", assertionRows, len(r.Assertions))
 	}
-	wantSeries := map[string]int{"traffic": 4, "latency": 3, "queue": 2, "erp": 4, "throttles": 3}
+	wantSeries := map[string]int{"traffic": 4, "latency": 3, "e2e": 3, "queue": 2, "erp": 6, "shopify": 5, "throttles": 4}
 	if len(charts) != len(wantSeries) {
 		t.Errorf("charts in the DOM: %v, want %v", charts, wantSeries)
 	}

@@ -218,7 +218,14 @@ func writeSummaryTotals(w io.Writer, r *Report, st textStyle) {
 		last = append(last, plain("memory/order"), plain(FormatBytes(tt.MemoryBytesPerOrder)))
 	}
 	t.add(last...)
+	if tt.BacklogDrain > 0 || tt.DeliveryTail > 0 {
+		t.add(plain("backlog drain"), plain(FormatDuration(tt.BacklogDrain.D())), plain("delivery tail"), plain(FormatDuration(tt.DeliveryTail.D())))
+	}
 	t.write(w, "  ", st)
+	io.WriteString(w, "  "+st.text("events are store actions that each send a webhook: an order created, paid, edited or cancelled, a customer updated")+"\n")
+	if tt.BacklogDrain > 0 || tt.DeliveryTail > 0 {
+		io.WriteString(w, "  "+st.text("drain time = backlog drain (queue empty, no delivery due) + delivery tail (late deliveries and Shopify's retries), platform time")+"\n")
+	}
 }
 
 // concurrencyText is "max / limit", or just the max when the upstream has no limit.

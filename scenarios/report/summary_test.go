@@ -34,6 +34,9 @@ func TestWriteSummarySample(t *testing.T) {
 		"  netsuite   230,400      3,120   1.4%          10 / 10  maintenance 1, timeout 14",
 		"  42ms  310ms  900ms  4.2s   5s  120ms",
 		"memory/order  1.8 KiB",
+		"backlog drain    1m35s",
+		"delivery tail      30s",
+		"events are store actions that each send a webhook",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q\n%s", want, out)
