@@ -49,7 +49,7 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		Orders: res.Orders, Events: c.Events, Deliveries: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
 		Retries: c.Retries, Duplicates: ds.DuplicatesSent, Reordered: ds.Reordered, Late: ds.Late, Dropped: ds.Dropped,
 		ERPRecords: res.ERPRecords, Synced: res.Synced, Held: res.Held, DeadLettered: int64(len(acc.DeadLettered)),
-		DrainTime: rep.Totals.DrainTime,
+		DrainTime: rep.Totals.DrainTime, BacklogDrain: rep.Totals.BacklogDrain, DeliveryTail: rep.Totals.DeliveryTail,
 	}
 	// Per-order memory is only meaningful once the index's fixed-size chunks are full.
 	if res.Orders >= 100_000 {

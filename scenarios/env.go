@@ -182,6 +182,24 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	return nil
 }
 
+// restartFaultWindows applies the fakes' fault rules again: a rule's windows count from
+// the moment its profile took effect, and the run's clock starts after the fakes and the
+// system under test are up. Called as the run starts, so the windows count from there, as
+// the report's windows do.
+func (e *env) restartFaultWindows() error {
+	if f := e.sc.Fakes.NetSuite.Faults; len(f) > 0 {
+		if err := e.ns.Fake().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
+			return fmt.Errorf("fake netsuite faults: %w", err)
+		}
+	}
+	if f := e.sc.Fakes.Shopify.Faults; len(f) > 0 {
+		if err := e.shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
+			return fmt.Errorf("fake shopify faults: %w", err)
+		}
+	}
+	return nil
+}
+
 // lineCounts spreads line counts evenly from lo to hi ("1:1,2:1,3:1").
 func lineCounts(lo, hi int) string {
 	s := ""

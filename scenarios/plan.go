@@ -17,7 +17,8 @@ type plannedPhase struct {
 	platform         time.Duration
 }
 
-// plan turns the scenario's phases into pacers in wall time.
+// plan turns the scenario's phases into pacers in wall time. A steps phase becomes one
+// phase per step, so each step has its row in the report and its boundary on the charts.
 func plan(sc *Scenario) ([]plannedPhase, error) {
 	out := make([]plannedPhase, 0, len(sc.Traffic.Phases))
 	s := sc.Speed
@@ -34,18 +35,19 @@ func plan(sc *Scenario) ([]plannedPhase, error) {
 			pp.kind, pp.rate, platform = "ramp", p.Ramp.From.String()+" → "+p.Ramp.To.String(), p.Ramp.Duration.D()
 			pp.pacer, err = loadtest.Ramp(wr(p.Ramp.From), wr(p.Ramp.To), loadtest.WallDuration(platform, s))
 		case p.Steps != nil:
-			rates := make([]float64, len(p.Steps.Rates))
-			desc := ""
+			// Each step runs, and is reported, as its own phase: "NAME step 2".
+			every := p.Steps.Every.D()
 			for i, r := range p.Steps.Rates {
-				rates[i] = wr(r)
-				if i > 0 {
-					desc += " → "
+				step := plannedPhase{name: fmt.Sprintf("%s step %d", p.Name, i+1), kind: "step", rate: r.String(),
+					wall: loadtest.WallDuration(every, s), platform: every}
+				if step.pacer, err = loadtest.Constant(wr(r)); err != nil {
+					break
 				}
-				desc += r.String()
+				out = append(out, step)
 			}
-			pp.kind, pp.rate = "steps", desc+" every "+p.Steps.Every.String()
-			platform = time.Duration(len(rates)) * p.Steps.Every.D()
-			pp.pacer, err = loadtest.Steps(loadtest.WallDuration(p.Steps.Every.D(), s), rates...)
+			if err == nil {
+				continue
+			}
 		case p.Spike != nil:
 			sp := p.Spike
 			pp.kind, pp.rate, platform = "spike", fmt.Sprintf("%s, %s from %s for %s", sp.Base, sp.Peak, sp.At, sp.Width), sp.Duration.D()

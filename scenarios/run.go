@@ -85,6 +85,10 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	observe := engine.ObserveAttempt
 	e.onAttempt.Store(&observe)
 
+	rep.Windows = sc.windows()
+	if err := e.restartFaultWindows(); err != nil {
+		return fail(err)
+	}
 	r := &runner{sc: sc, e: e, engine: engine, rep: rep, opts: opts, began: time.Now(), phases: phases}
 	r.sampler = newSampler(r)
 	stopTimers := r.schedule()
@@ -147,7 +151,7 @@ func (r *runner) drive(ctx context.Context) bool {
 		r.phaseIndex, r.phaseBegan = i, time.Now()
 		r.mu.Unlock()
 		before := r.engine.Counters()
-		nsBefore := throttles(r.e.ns.Stats())
+		throttledBefore := r.throttled()
 		pacer := p.pacer
 		if r.opts.pace != nil {
 			pacer = r.opts.pace(pacer)
@@ -163,7 +167,7 @@ func (r *runner) drive(ctx context.Context) bool {
 			Ran:    report.Duration(loadtest.PlatformDuration(res.Ran, r.sc.Speed)),
 			Events: after.Events - before.Events, Sent: after.Deliveries - before.Deliveries,
 			Acked: after.Acked - before.Acked, Failed: after.Failed - before.Failed,
-			Throttle: throttles(r.e.ns.Stats()) - nsBefore,
+			Throttle: r.throttled() - throttledBefore,
 		}
 		ph.AckP99 = report.Duration(res.Latency.P99)
 		r.rep.Phases = append(r.rep.Phases, ph)
@@ -182,7 +186,7 @@ func (r *runner) snapshot() report.Snapshot {
 	r.mu.Unlock()
 	c := r.engine.Counters()
 	s := report.Snapshot{PhaseIndex: idx, PhaseCount: len(r.phases), Sent: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
-		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: throttles(r.e.ns.Stats()), Drain: state}
+		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: r.throttled(), Drain: state}
 	if draining {
 		s.Phase = "drain"
 		s.Total = r.sc.Drain.Timeout.D()
@@ -194,6 +198,9 @@ func (r *runner) snapshot() report.Snapshot {
 	}
 	return s
 }
+
+// throttled counts every throttle NetSuite and Shopify answered so far.
+func (r *runner) throttled() int64 { return throttles(r.e.ns.Stats()) + throttles(r.e.shop.Stats()) }
 
 func (r *runner) phaseName() string {
 	r.mu.Lock()

@@ -344,12 +344,18 @@ func ParseRate(s string) (float64, error) {
 	return v / per, nil
 }
 
-// FormatRate writes a per-second rate compactly.
+// FormatRate writes a per-second rate compactly, with at most four significant digits
+// after the point ("3.333/s" for 200/min, never 3.3333333333333335/s).
 func FormatRate(v float64) string {
-	if v == math.Trunc(v) {
-		return strconv.FormatFloat(v, 'f', 0, 64) + "/s"
+	if v == math.Trunc(v) || math.Abs(v) >= 1e4 {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64) + "/s"
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64) + "/s"
+	decimals := max(0, 3-int(math.Floor(math.Log10(math.Abs(v)))))
+	out := strconv.FormatFloat(v, 'f', decimals, 64)
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	return out + "/s"
 }
 
 // Duration is a time.Duration written "90s", "15m", "2h".

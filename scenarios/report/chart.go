@@ -146,7 +146,7 @@ var reportCharts = []chartSpec{
 	{
 		id:    "traffic",
 		title: "Arrivals, deliveries and acks",
-		caption: "Store events per second (arrivals: each order created, paid, edited or cancelled and each customer update), webhook delivery attempts per second and 2xx answers per second. " +
+		caption: "Store events per second (arrivals: the webhook-worthy changes on every topic; one order makes several: its creation, its customer, the inventory level of each line), webhook delivery attempts per second (only the topics the system under test subscribes to) and 2xx answers per second. " +
 			"Acks below deliveries mean the system under test is refusing or timing out; deliveries above arrivals are retries and duplicates.",
 		left: axisSpec{label: "per second", format: formatRateTick},
 		series: []seriesSpec{

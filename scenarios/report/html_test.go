@@ -403,7 +403,7 @@ func TestWriteHTMLNamesTimeWindowsAndDrain(t *testing.T) {
 		`<li class="window-maintenance">maintenance: NetSuite maintenance (503) (31m40s–35m)</li>`,
 		`<dt>backlog drained in</dt><dd>1m35s</dd>`,
 		`<dt>delayed-delivery tail</dt><dd>30s</dd>`,
-		`<dt>events (store actions)</dt>`,
+		`<dt>events (store changes, all topics)</dt>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

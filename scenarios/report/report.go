@@ -71,7 +71,7 @@ type Phase struct {
 	Acked    int64    `json:"acked"`           // 2xx answers
 	Failed   int64    `json:"failed"`          // non-2xx, timeouts, resets
 	AckP99   Duration `json:"ack_p99_seconds"`
-	Throttle int64    `json:"upstream_throttled"`
+	Throttle int64    `json:"upstream_throttled"` // throttles NetSuite and Shopify answered
 }
 
 // Assertion is one check of the scenario with its verdict.
@@ -116,9 +116,10 @@ type Violation struct {
 // Totals count the run's traffic and outcomes.
 type Totals struct {
 	Orders int64 `json:"orders"` // orders the store created
-	// Events are the store actions the load made, each of which sends a webhook to every
-	// subscribed topic: an order created, paid, edited or cancelled, a customer updated.
-	// An order makes one or more (a paid order alone makes two: create and paid).
+	// Events are the webhook-worthy changes the store recorded, on every topic: placing an
+	// order also creates or updates its customer and the inventory level of each of its
+	// lines, so one order makes several. Only events on topics the system under test
+	// subscribes to are delivered (see Deliveries).
 	Events       int64 `json:"events"`
 	Deliveries   int64 `json:"deliveries"`    // delivery attempts sent to the SUT
 	Acked        int64 `json:"acked"`         // answered 2xx

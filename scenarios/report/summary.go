@@ -222,7 +222,7 @@ func writeSummaryTotals(w io.Writer, r *Report, st textStyle) {
 		t.add(plain("backlog drain"), plain(FormatDuration(tt.BacklogDrain.D())), plain("delivery tail"), plain(FormatDuration(tt.DeliveryTail.D())))
 	}
 	t.write(w, "  ", st)
-	io.WriteString(w, "  "+st.text("events are store actions that each send a webhook: an order created, paid, edited or cancelled, a customer updated")+"\n")
+	io.WriteString(w, "  "+st.text("events: webhook-worthy changes the store recorded on every topic (an order also changes its customer and each line's inventory level); only subscribed topics are delivered")+"\n")
 	if tt.BacklogDrain > 0 || tt.DeliveryTail > 0 {
 		io.WriteString(w, "  "+st.text("drain time = backlog drain (queue empty, no delivery due) + delivery tail (late deliveries and Shopify's retries), platform time")+"\n")
 	}

@@ -36,7 +36,7 @@ func TestWriteSummarySample(t *testing.T) {
 		"memory/order  1.8 KiB",
 		"backlog drain    1m35s",
 		"delivery tail      30s",
-		"events are store actions that each send a webhook",
+		"events: webhook-worthy changes the store recorded on every topic",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q\n%s", want, out)
