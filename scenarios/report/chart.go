@@ -24,9 +24,10 @@ const (
 
 // axisSpec describes one y axis.
 type axisSpec struct {
-	label   string
-	format  func(float64) string
-	integer bool // ticks at whole numbers
+	label    string
+	format   func(float64) string
+	integer  bool // ticks at whole numbers
+	duration bool // seconds, ticked at whole seconds, minutes or hours
 }
 
 // seriesSpec is one line of a chart: its legend name, its CSS class (colour), the axis
@@ -161,7 +162,7 @@ var reportCharts = []chartSpec{
 		title: "Ack latency",
 		caption: "50th, 90th and 99th percentile of the time the system under test took to answer a webhook, per interval, in wall time (it answers in real time, whatever the speed). " +
 			"Shopify gives up after 5 s; an interval without acks has no latency and shows as a gap.",
-		left: axisSpec{label: "latency (wall)", format: formatSecondsTick},
+		left: axisSpec{label: "latency (wall)", format: formatSecondsTick, duration: true},
 		series: []seriesSpec{
 			{name: "p50", class: "s1", value: latencyOf(func(p Point) Duration { return p.AckP50 })},
 			{name: "p90", class: "s2", value: latencyOf(func(p Point) Duration { return p.AckP90 })},
@@ -173,7 +174,7 @@ var reportCharts = []chartSpec{
 		title: "Order to ERP, end to end",
 		caption: "How long orders took from their creation in Shopify to their sales order in the ERP (50th and 99th percentile of the sales orders created in each interval), " +
 			"and the age of the oldest message in the system under test's queue. Gaps: no sales order created then, or a queue the system does not show.",
-		left: axisSpec{label: "platform time", format: formatSecondsTick},
+		left: axisSpec{label: "platform time", format: formatSecondsTick, duration: true},
 		series: []seriesSpec{
 			{name: "order → ERP p50", class: "s1", value: valueOf(func(p Point) float64 { return p.OrderToERPP50 })},
 			{name: "order → ERP p99", class: "s4", value: valueOf(func(p Point) float64 { return p.OrderToERPP99 })},
@@ -278,8 +279,8 @@ func renderChart(spec chartSpec, d chartData) template.HTML {
 			leftMax = max(leftMax, ds.max)
 		}
 	}
-	leftTop, leftStep := niceScale(leftMax, spec.left.integer)
-	rightTop, rightStep := niceScale(rightMax, spec.right.integer)
+	leftTop, leftStep := spec.left.scale(leftMax)
+	rightTop, rightStep := spec.right.scale(rightMax)
 
 	px := func(x float64) float64 { return chartLeft + x/d.xMax*plotW }
 	py := func(y, top float64) float64 { return chartTop + plotH - y/top*plotH }
@@ -514,6 +515,15 @@ func niceScale(maxV float64, integer bool) (top, step float64) {
 	}
 	top = math.Ceil(maxV/step-1e-9) * step
 	return top, step
+}
+
+// scale is the axis top and tick step for values up to maxV.
+func (a axisSpec) scale(maxV float64) (top, step float64) {
+	if !a.duration || !(maxV > 1) || math.IsInf(maxV, 0) {
+		return niceScale(maxV, a.integer)
+	}
+	step = timeStep(maxV * 8 / 4) // about four ticks, on the time axis' steps
+	return math.Ceil(maxV/step-1e-9) * step, step
 }
 
 // timeStep picks the time axis tick step (seconds) giving at most 8 ticks.

@@ -193,3 +193,16 @@ func TestChartsArePlatformTime(t *testing.T) {
 		}
 	}
 }
+
+// Axes of durations tick at whole seconds, minutes or hours, not at 8m20s.
+func TestDurationAxisTicks(t *testing.T) {
+	a := axisSpec{duration: true}
+	for _, c := range []struct{ max, top, step float64 }{
+		{1500, 1800, 600}, {50, 60, 15}, {7000, 7200, 1800}, {0.4, 0.4, 0.1},
+	} {
+		top, step := a.scale(c.max)
+		if top != c.top || step != c.step {
+			t.Errorf("scale(%v) = %v, %v; want %v, %v", c.max, top, step, c.top, c.step)
+		}
+	}
+}
