@@ -34,6 +34,7 @@ func (r *runner) drain(ctx context.Context) bool {
 	var backlogEnd time.Time
 	settledBacklog := 0
 	for {
+		now := time.Now() // one instant per look, so a backlog and drain ending in the same look leave no tail
 		ds := r.e.deliv.Stats()
 		idle := ds.Pending == 0 && ds.InFlight == 0
 		nothingDue := ds.Queued == 0 && ds.InFlight == 0
@@ -57,7 +58,7 @@ func (r *runner) drain(ctx context.Context) bool {
 				settledBacklog = 0
 			}
 			if settledBacklog >= 2 {
-				backlogEnd = time.Now()
+				backlogEnd = now
 				if !seesQueue {
 					backlogEnd = lastChange
 				}
@@ -71,7 +72,7 @@ func (r *runner) drain(ctx context.Context) bool {
 			settled = 0
 		}
 		if settled >= 2 {
-			end := time.Now()
+			end := now
 			if !seesQueue {
 				end = lastChange // the ERP's last write ended the work
 			}

@@ -3,8 +3,11 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"time"
 
+	"github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/loadtest"
 	"github.com/peakready/peakready/scenarios/report"
 )
@@ -60,10 +63,19 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	}
 	shopPlan := sc.Fakes.Shopify.Plan
 	if shopPlan == "" {
-		shopPlan = "default"
+		shopPlan = shopify.DefaultPlan
 	}
-	p.Starts = append(p.Starts, "redis: "+redis,
-		"fake shopify: plan "+shopPlan,
+	size, restore := sc.shopifyBucket()
+	shop := fmt.Sprintf("fake shopify: plan %s, GraphQL cost bucket %s points restoring %s points/s", shopPlan,
+		report.FormatCount(int64(math.Round(size))), strconv.FormatFloat(restore, 'f', -1, 64))
+	for _, w := range sc.Fakes.Shopify.LimitWindows {
+		to := "the end"
+		if w.To > 0 {
+			to = report.FormatDuration(w.To.D())
+		}
+		shop += fmt.Sprintf("; from %s to %s: %s", report.FormatDuration(w.From.D()), to, w.describe(size, restore))
+	}
+	p.Starts = append(p.Starts, "redis: "+redis, shop,
 		fmt.Sprintf("fake netsuite: concurrency limit %d", sc.NetSuiteLimit()))
 	if k := sc.CRMKind(); k != "" {
 		p.Starts = append(p.Starts, "fake "+k)

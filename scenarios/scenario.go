@@ -165,9 +165,15 @@ type Fakes struct {
 
 // ShopifyFake configures the fake store.
 type ShopifyFake struct {
-	Plan   string        `yaml:"plan"`
-	Addr   string        `yaml:"addr"`
-	Faults []faults.Rule `yaml:"faults"`
+	Plan string `yaml:"plan"`
+	// Bucket and RestoreRate override the plan's GraphQL cost bucket: its size in points
+	// and the points it restores per second of platform time (0: the plan's).
+	Bucket      float64 `yaml:"bucket"`
+	RestoreRate float64 `yaml:"restore_rate"`
+	// LimitWindows change the bucket for spans of the run (see ShopifyLimitWindow).
+	LimitWindows []ShopifyLimitWindow `yaml:"limit_windows"`
+	Addr         string               `yaml:"addr"`
+	Faults       []faults.Rule        `yaml:"faults"`
 }
 
 // NetSuiteFake configures the fake ERP.

@@ -272,6 +272,7 @@ func (s *Scenario) validateFakes(c *checker) {
 			c.at("shopify faults: "+err.Error(), "fakes", "shopify", "faults", strconv.Itoa(i))
 		}
 	}
+	s.validateShopifyLimits(c)
 }
 
 // NetSuiteLimit is the account's concurrency limit the scenario sets up.

@@ -13,7 +13,7 @@ import (
 // windows are the spans of platform time, from the start of the run, in which the
 // scenario makes an upstream misbehave or takes part of the system away: competing load
 // on NetSuite's pool, fault rules with windows (maintenance apart from other faults),
-// replica crashes and Redis restarts. The report
+// windows of changed Shopify limits, replica crashes and Redis restarts. The report
 // lists them and its charts shade them. Faults without a window, and held slots for the
 // whole run, are no window: they are in force throughout.
 func (sc *Scenario) windows() []report.Window {
@@ -42,6 +42,10 @@ func (sc *Scenario) windows() []report.Window {
 				span(kind, label, time.Duration(w.From), time.Duration(w.To))
 			}
 		}
+	}
+	size, restore := sc.shopifyBucket()
+	for _, w := range sc.Fakes.Shopify.LimitWindows {
+		span(report.WindowLimits, "Shopify "+w.describe(size, restore), w.From.D(), w.To.D())
 	}
 	for _, c := range sc.crashes() {
 		to := time.Duration(0)
