@@ -42,6 +42,9 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sc.loadTimelines(); err != nil {
+		return nil, err
+	}
 	p := &RunPlan{Scenario: sc.Name, Speed: sc.Speed, Seed: sc.Seed, DrainTimeout: sc.Drain.Timeout.D()}
 	for _, ph := range phases {
 		wall := ph.wall
@@ -77,6 +80,10 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	}
 	p.Starts = append(p.Starts, "redis: "+redis, shop,
 		fmt.Sprintf("fake netsuite: concurrency limit %d", sc.NetSuiteLimit()))
+	if rows := sc.nsTimeline; len(rows) > 0 {
+		p.Starts = append(p.Starts, fmt.Sprintf("  with a recorded timeline: %d rows over %s, replayed as %d fault windows",
+			len(rows), report.FormatDuration(rows[len(rows)-1].Until), len(timelineWindows("NetSuite", rows))))
+	}
 	if k := sc.CRMKind(); k != "" {
 		p.Starts = append(p.Starts, "fake "+k)
 	}

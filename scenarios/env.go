@@ -121,8 +121,8 @@ func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 	if err != nil {
 		return fmt.Errorf("fake netsuite: %w", err)
 	}
-	if len(n.Faults) > 0 {
-		if err := ns.Fake().ApplyProfile(fakehttp.Profile{Faults: n.Faults}); err != nil {
+	if f := e.sc.netsuiteFaults(); len(f) > 0 {
+		if err := ns.Fake().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
 			return fmt.Errorf("fake netsuite faults: %w", err)
 		}
 	}
@@ -188,7 +188,7 @@ func (e *env) startShopify(catalogSize int, token string) error {
 // system under test are up. Called as the run starts, so the windows count from there, as
 // the report's windows do.
 func (e *env) restartFaultWindows() error {
-	if f := e.sc.Fakes.NetSuite.Faults; len(f) > 0 {
+	if f := e.sc.netsuiteFaults(); len(f) > 0 {
 		if err := e.ns.Fake().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
 			return fmt.Errorf("fake netsuite faults: %w", err)
 		}

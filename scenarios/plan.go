@@ -15,6 +15,8 @@ type plannedPhase struct {
 	pacer            vegeta.Pacer
 	wall             time.Duration // 0: until the pacer stops (replay)
 	platform         time.Duration
+	// orders are the recorded orders a replay of orders places, one a hit.
+	orders []loadtest.RecordedOrder
 }
 
 // plan turns the scenario's phases into pacers in wall time. A steps phase becomes one
@@ -55,6 +57,16 @@ func plan(sc *Scenario) ([]plannedPhase, error) {
 		case p.Sine != nil:
 			pp.kind, pp.rate, platform = "sine", fmt.Sprintf("%s±%s every %s", p.Sine.Mean, p.Sine.Amplitude, p.Sine.Period), p.Sine.Duration.D()
 			pp.pacer, err = loadtest.Sine(wr(p.Sine.Mean), wr(p.Sine.Amplitude), loadtest.WallDuration(p.Sine.Period.D(), s))
+		case p.Replay != nil && p.Replay.Orders != "":
+			var tl loadtest.Timeline
+			if pp.orders, err = loadtest.LoadRecordedOrders(p.Replay.Orders); err == nil {
+				tl, err = loadtest.RecordedTimeline(pp.orders)
+			}
+			if err == nil {
+				platform = time.Duration(float64(tl.Span()) * p.Replay.Scale)
+				pp.kind, pp.rate = "replay", fmt.Sprintf("%d recorded orders over %s", tl.Total(), platform)
+				pp.pacer, err = loadtest.Replay(tl, p.Replay.Scale/s)
+			}
 		case p.Replay != nil:
 			var tl loadtest.Timeline
 			tl, err = loadtest.LoadTimeline(p.Replay.File)

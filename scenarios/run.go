@@ -70,6 +70,9 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	if err != nil {
 		return fail(err)
 	}
+	if err := sc.loadTimelines(); err != nil {
+		return fail(err)
+	}
 	e, err := start(ctx, sc, opts)
 	if err != nil {
 		return fail(err)
@@ -156,7 +159,7 @@ func (r *runner) drive(ctx context.Context) bool {
 		if r.opts.pace != nil {
 			pacer = r.opts.pace(pacer)
 		}
-		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: pacer, Duration: p.wall})
+		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: pacer, Duration: p.wall, Orders: p.orders})
 		after := r.engine.Counters()
 		planned := res.Ran // the pacer's plan up to the phase's end (the last hits may finish later)
 		if p.wall > 0 {

@@ -49,6 +49,8 @@ type Scenario struct {
 	// Dir resolves relative paths in the file (replay timelines); empty for built-ins.
 	Dir  string     `yaml:"-"`
 	root *yaml.Node // for the line numbers of validation errors
+	// nsTimeline is fakes.netsuite.timeline, read (see loadTimelines).
+	nsTimeline []TimelineRow
 }
 
 // Traffic is what the store does: phases of event arrival and the mix of events.
@@ -108,10 +110,13 @@ type Sine struct {
 }
 
 // Replay arrivals at the instants of a recorded timeline (CSV or JSON; see loadtest),
-// optionally stretched or compressed by Scale (default 1).
+// optionally stretched or compressed by Scale (default 1). With Orders instead of File
+// the recorded orders themselves are placed again, each at its created_at (a JSONL file
+// of Shopify order webhooks; see loadtest.ParseRecordedOrders).
 type Replay struct {
-	File  string  `yaml:"file"`
-	Scale float64 `yaml:"scale"`
+	File   string  `yaml:"file"`
+	Orders string  `yaml:"orders"`
+	Scale  float64 `yaml:"scale"`
 }
 
 // Mix weighs the kinds of store events (relative weights, any scale).
@@ -188,6 +193,9 @@ type NetSuiteFake struct {
 	Latency   Dist          `yaml:"latency"`
 	Addr      string        `yaml:"addr"`
 	Faults    []faults.Rule `yaml:"faults"`
+	// Timeline is a recorded timeline of NetSuite's behaviour (429 and 500 shares and
+	// latency per interval, CSV; see ParseUpstreamTimeline) replayed as fault windows.
+	Timeline string `yaml:"timeline"`
 }
 
 // Competing is another integration holding Slots of NetSuite's pool from From to To.

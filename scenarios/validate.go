@@ -170,14 +170,23 @@ func (s *Scenario) validateTraffic(c *checker) {
 			if p.Replay.Scale < 0 {
 				c.atLine(p.Line, fmt.Sprintf("phase %q: replay scale must be above 0", p.Name))
 			}
-			if p.Replay.File == "" {
-				c.atLine(p.Line, fmt.Sprintf("phase %q: replay needs a file", p.Name))
-			} else if s.Dir != "" && !filepath.IsAbs(p.Replay.File) {
-				p.Replay.File = filepath.Join(s.Dir, p.Replay.File)
+			switch {
+			case p.Replay.File == "" && p.Replay.Orders == "":
+				c.atLine(p.Line, fmt.Sprintf("phase %q: replay needs a file (an arrival timeline) or orders (recorded order webhooks, JSONL)", p.Name))
+			case p.Replay.File != "" && p.Replay.Orders != "":
+				c.atLine(p.Line, fmt.Sprintf("phase %q: replay takes a file or orders, not both", p.Name))
 			}
-			if p.Replay.File != "" && s.Dir != "" {
-				if _, err := os.Stat(p.Replay.File); err != nil {
-					c.atLine(p.Line, fmt.Sprintf("phase %q: replay file: %v", p.Name, err))
+			for _, f := range []*string{&p.Replay.File, &p.Replay.Orders} {
+				if *f == "" {
+					continue
+				}
+				if s.Dir != "" && !filepath.IsAbs(*f) {
+					*f = filepath.Join(s.Dir, *f)
+				}
+				if s.Dir != "" {
+					if _, err := os.Stat(*f); err != nil {
+						c.atLine(p.Line, fmt.Sprintf("phase %q: replay file: %v", p.Name, err))
+					}
 				}
 			}
 		}
@@ -261,6 +270,14 @@ func (s *Scenario) validateFakes(c *checker) {
 	for i, r := range n.Faults {
 		if err := r.Validate(); err != nil {
 			c.at("netsuite faults: "+err.Error(), "fakes", "netsuite", "faults", strconv.Itoa(i))
+		}
+	}
+	if n.Timeline != "" && s.Dir != "" {
+		if !filepath.IsAbs(n.Timeline) {
+			n.Timeline = filepath.Join(s.Dir, n.Timeline)
+		}
+		if err := s.loadTimelines(); err != nil {
+			c.at(err.Error(), "fakes", "netsuite", "timeline")
 		}
 	}
 	sh := &s.Fakes.Shopify

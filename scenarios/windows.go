@@ -43,6 +43,7 @@ func (sc *Scenario) windows() []report.Window {
 			}
 		}
 	}
+	out = append(out, timelineWindows("NetSuite", sc.nsTimeline)...)
 	size, restore := sc.shopifyBucket()
 	for _, w := range sc.Fakes.Shopify.LimitWindows {
 		span(report.WindowLimits, "Shopify "+w.describe(size, restore), w.From.D(), w.To.D())
