@@ -290,19 +290,7 @@ func (e *Engine) placeRecorded(i string) (int, string) {
 		e.actionErrors[NewOrder].Add(1)
 		return http.StatusUnprocessableEntity, err.Error()
 	}
-	for _, id := range ch.Orders {
-		o, ok := e.cfg.Store.Order(id)
-		if !ok {
-			continue
-		}
-		e.orders.Add(1)
-		e.mu.Lock()
-		e.idx.addOrder(id, o.CancelledAt.IsZero(), o.FinancialStatus == "pending")
-		for _, c := range ch.Customers {
-			e.idx.addCustomer(c)
-		}
-		e.mu.Unlock()
-	}
+	e.indexOrders(ch.Orders, len(ch.Customers) > 0) // a Change lists only new customers
 	return http.StatusOK, "ok"
 }
 
@@ -347,7 +335,14 @@ func (e *Engine) newOrder() error {
 	if b.LastEventSeq >= b.FirstEventSeq && b.FirstEventSeq > 0 {
 		e.events.Add(b.LastEventSeq - b.FirstEventSeq + 1)
 	}
-	for _, id := range b.Orders {
+	e.indexOrders(b.Orders, b.NewCustomers > 0)
+	return nil
+}
+
+// indexOrders counts new orders and indexes them (open, pending) for the actions that
+// act on orders, and, when newCustomers, their customers for the customer actions.
+func (e *Engine) indexOrders(ids []int64, newCustomers bool) {
+	for _, id := range ids {
 		o, ok := e.cfg.Store.Order(id)
 		if !ok {
 			continue
@@ -355,12 +350,11 @@ func (e *Engine) newOrder() error {
 		e.orders.Add(1)
 		e.mu.Lock()
 		e.idx.addOrder(id, o.CancelledAt.IsZero(), o.FinancialStatus == "pending")
-		if b.NewCustomers > 0 && o.Customer.ID != 0 {
+		if newCustomers && o.Customer.ID != 0 {
 			e.idx.addCustomer(o.Customer.ID)
 		}
 		e.mu.Unlock()
 	}
-	return nil
 }
 
 func (e *Engine) pay() error {
