@@ -3,8 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/peakready/peakready/fakes/shopify"
@@ -68,15 +66,15 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	if shopPlan == "" {
 		shopPlan = shopify.DefaultPlan
 	}
-	size, restore := sc.shopifyBucket()
-	shop := fmt.Sprintf("fake shopify: plan %s, GraphQL cost bucket %s points restoring %s points/s", shopPlan,
-		report.FormatCount(int64(math.Round(size))), strconv.FormatFloat(restore, 'f', -1, 64))
+	lim := sc.shopifyLimits()
+	shop := fmt.Sprintf("fake shopify: plan %s, GraphQL cost bucket %s points restoring %s points/s, REST bucket %s requests leaking %s/s", shopPlan,
+		formatLimit(lim.Bucket), formatLimit(lim.Restore), formatLimit(lim.RESTBucket), formatLimit(lim.RESTLeak))
 	for _, w := range sc.Fakes.Shopify.LimitWindows {
 		to := "the end"
 		if w.To > 0 {
 			to = report.FormatDuration(w.To.D())
 		}
-		shop += fmt.Sprintf("; from %s to %s: %s", report.FormatDuration(w.From.D()), to, w.describe(size, restore))
+		shop += fmt.Sprintf("; from %s to %s: %s", report.FormatDuration(w.From.D()), to, w.describe(lim))
 	}
 	p.Starts = append(p.Starts, "redis: "+redis, shop,
 		fmt.Sprintf("fake netsuite: concurrency limit %d", sc.NetSuiteLimit()))

@@ -164,7 +164,8 @@ func (e *env) startShopify(catalogSize int, token string) error {
 		customers = 5000
 	}
 	shop, err := shopify.New(shopify.Options{Clock: e.clock, Seed: e.sc.Seed, Plan: e.sc.Fakes.Shopify.Plan,
-		Bucket: e.sc.Fakes.Shopify.Bucket, RestoreRate: e.sc.Fakes.Shopify.RestoreRate, AccessToken: token,
+		Bucket: e.sc.Fakes.Shopify.Bucket, RestoreRate: e.sc.Fakes.Shopify.RestoreRate,
+		RESTBucket: e.sc.Fakes.Shopify.RESTBucket, RESTLeakRate: e.sc.Fakes.Shopify.RESTLeakRate, AccessToken: token,
 		CatalogSize: catalogSize, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("fake shopify: %w", err)

@@ -175,7 +175,11 @@ type ShopifyFake struct {
 	// and the points it restores per second of platform time (0: the plan's).
 	Bucket      float64 `yaml:"bucket"`
 	RestoreRate float64 `yaml:"restore_rate"`
-	// LimitWindows change the bucket for spans of the run (see ShopifyLimitWindow).
+	// RESTBucket and RESTLeakRate override the plan's REST request bucket: its size in
+	// requests and the requests it leaks per second (0: the plan's).
+	RESTBucket   int     `yaml:"rest_bucket"`
+	RESTLeakRate float64 `yaml:"rest_leak_rate"`
+	// LimitWindows change the buckets for spans of the run (see ShopifyLimitWindow).
 	LimitWindows []ShopifyLimitWindow `yaml:"limit_windows"`
 	Addr         string               `yaml:"addr"`
 	Faults       []faults.Rule        `yaml:"faults"`

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/loadtest"
 	"github.com/peakready/peakready/scenarios/sut"
 )
@@ -65,7 +64,7 @@ func (r *runner) schedule() func() {
 	}
 	for _, ch := range r.sc.shopifyLimitSchedule() {
 		at(ch.at, func() {
-			if err := r.e.shop.ApplyLimits(shopify.LimitsPatch{Bucket: &ch.size, RestoreRate: &ch.restore}); err != nil {
+			if err := r.e.shop.ApplyLimits(ch.limits.patch()); err != nil {
 				r.opts.Logger.Error("shopify limit window", "err", err)
 			}
 		})

@@ -23,28 +23,32 @@ func TestShopifyLimitKeysAreValidated(t *testing.T) {
 	for _, c := range []struct{ body, want string }{
 		{"    bucket: -1\n", "test.yaml:9: shopify bucket -1 must be from 1 to 1e9 points (0: the plan's)"},
 		{"    restore_rate: -5\n", "test.yaml:9: shopify restore_rate -5 must be a positive number of points per second (0: the plan's)"},
-		{"    limit_windows:\n      - {from: 1m, to: 2m}\n", "test.yaml:10: shopify limit_windows[0]: set bucket or restore_rate (a number, or a percentage like 50%)"},
+		{"    limit_windows:\n      - {from: 1m, to: 2m}\n", "test.yaml:10: shopify limit_windows[0]: set bucket, restore_rate, rest_bucket or rest_leak_rate (a number, or a percentage like 50%)"},
 		{"    limit_windows:\n      - {from: 2m, to: 1m, restore_rate: 50%}\n", "test.yaml:10: shopify limit_windows[0]: to 1m0s must be after from 2m0s"},
 		{"    limit_windows:\n      - {from: 1m, to: 3m, restore_rate: 50%}\n      - {from: 2m, to: 4m, bucket: 100}\n", "test.yaml:11: shopify limit_windows[1] overlaps limit_windows[0]: one window at a time"},
 		{"    limit_windows:\n      - {from: 1m, restore_rate: 50%}\n      - {from: 2m, to: 4m, bucket: 100}\n", "overlaps limit_windows[0]"},
 		{"    limit_windows:\n      - {from: 1m, to: 2m, restore_rate: half}\n", `test.yaml:10: "half" is not a number or a percentage like 50%`},
-		{"    limit_windows:\n      - {from: 1m, to: 2m, restore_rate: 0%}\n", "shopify limit_windows[0]: restore_rate 0% gives 0 points per second; it must be above 0"},
-		{"    limit_windows:\n      - {from: 1m, to: 2m, bucket: 0}\n", "shopify limit_windows[0]: bucket 0 gives 0 points; it must be from 1 to 1e9"},
+		{"    limit_windows:\n      - {from: 1m, to: 2m, restore_rate: 0%}\n", "shopify limit_windows[0]: restore_rate 0% gives 0 points/s; it must be above 0 and at most 1e+09"},
+		{"    limit_windows:\n      - {from: 1m, to: 2m, bucket: 0}\n", "shopify limit_windows[0]: bucket 0 gives 0 points; it must be above 0 and at most 1e+09"},
 		{"    limit_windows:\n      - {from: 1m, to: 2m, burst: 5}\n", "field burst not found"},
+		{"    rest_bucket: -1\n", "test.yaml:9: shopify rest_bucket -1 must be from 1 to 1000000 requests (0: the plan's)"},
+		{"    rest_leak_rate: -1\n", "test.yaml:9: shopify rest_leak_rate -1 must be a positive number of requests per second (0: the plan's)"},
+		{"    limit_windows:\n      - {from: 1m, to: 2m, rest_bucket: 0.1%}\n", "shopify limit_windows[0]: rest_bucket 0.1% gives 0 requests; it must be above 0"},
 	} {
 		_, err := Parse("test.yaml", strings.NewReader(head+c.body))
 		if assert.Error(t, err, c.body) {
 			assert.Contains(t, err.Error(), c.want, c.body)
 		}
 	}
-	sc := parseString(t, head+"    plan: advanced\n    limit_windows:\n      - {from: 10m, to: 20m, restore_rate: 50%}\n      - {from: 30m, bucket: 1000, restore_rate: 20}\n")
-	size, restore := sc.shopifyBucket()
-	assert.Equal(t, []float64{4000, 200}, []float64{size, restore}, "the plan's bucket")
+	sc := parseString(t, head+"    plan: advanced\n    rest_leak_rate: 2\n    limit_windows:\n      - {from: 10m, to: 20m, restore_rate: 50%, rest_bucket: 25%}\n      - {from: 30m, bucket: 1000, restore_rate: 20}\n")
+	base := shopifyLimits{Bucket: 4000, Restore: 200, RESTBucket: 80, RESTLeak: 2}
+	assert.Equal(t, base, sc.shopifyLimits(), "the plan's buckets, the REST leak rate overridden")
 	assert.Equal(t, []shopifyLimitChange{
-		{at: 10 * time.Minute, size: 4000, restore: 100},
-		{at: 20 * time.Minute, size: 4000, restore: 200},
-		{at: 30 * time.Minute, size: 1000, restore: 20},
+		{at: 10 * time.Minute, limits: shopifyLimits{Bucket: 4000, Restore: 100, RESTBucket: 20, RESTLeak: 2}},
+		{at: 20 * time.Minute, limits: base},
+		{at: 30 * time.Minute, limits: shopifyLimits{Bucket: 1000, Restore: 20, RESTBucket: 80, RESTLeak: 2}},
 	}, sc.shopifyLimitSchedule())
+	assert.Equal(t, "restore rate 100 points/s (50%), rest bucket 20 requests (25%)", sc.Fakes.Shopify.LimitWindows[0].describe(base))
 }
 
 func TestDryRunShowsShopifyLimits(t *testing.T) {
@@ -67,7 +71,7 @@ sut:
 	var buf bytes.Buffer
 	p.Write(&buf)
 	out := buf.String()
-	assert.Contains(t, out, "fake shopify: plan plus, GraphQL cost bucket 2,000 points restoring 100 points/s; from 5m00s to 15m00s: restore rate 50 points/s (50%)")
+	assert.Contains(t, out, "fake shopify: plan plus, GraphQL cost bucket 2,000 points restoring 100 points/s, REST bucket 400 requests leaking 20/s; from 5m00s to 15m00s: restore rate 50 points/s (50%)")
 	assert.Contains(t, out, "1. p step 1")
 	assert.Contains(t, out, "2. p step 2")
 	assert.Contains(t, out, "3.333/s", "rates are rounded")
@@ -84,8 +88,8 @@ type limitWatcher struct {
 }
 
 type seenLimits struct {
-	at              time.Duration // platform time since the first look
-	bucket, restore float64
+	at                                    time.Duration // platform time since the first look
+	bucket, restore, restBucket, restLeak float64
 }
 
 func (w *limitWatcher) Start(ctx context.Context, up sut.Upstreams) (sut.SUT, error) {
@@ -110,15 +114,18 @@ func (w *limitWatcher) Start(ctx context.Context, up sut.Upstreams) (sut.SUT, er
 			var st struct {
 				Limits struct {
 					Config struct {
-						Bucket  float64 `json:"bucket"`
-						Restore float64 `json:"restore-rate"`
+						Bucket     float64 `json:"bucket"`
+						Restore    float64 `json:"restore-rate"`
+						RESTBucket float64 `json:"rest-bucket"`
+						RESTLeak   float64 `json:"rest-leak-rate"`
 					} `json:"config"`
 				} `json:"limits"`
 			}
 			_ = json.NewDecoder(resp.Body).Decode(&st)
 			resp.Body.Close()
 			w.mu.Lock()
-			w.seen = append(w.seen, seenLimits{at: up.Clock.Now().Sub(first), bucket: st.Limits.Config.Bucket, restore: st.Limits.Config.Restore})
+			cfg := st.Limits.Config
+			w.seen = append(w.seen, seenLimits{at: up.Clock.Now().Sub(first), bucket: cfg.Bucket, restore: cfg.Restore, restBucket: cfg.RESTBucket, restLeak: cfg.RESTLeak})
 			w.mu.Unlock()
 		}
 	}()
@@ -139,8 +146,10 @@ fakes:
   shopify:
     bucket: 500
     restore_rate: 10
+    rest_bucket: 30
+    rest_leak_rate: 3
     limit_windows:
-      - {from: 20s, to: 40s, restore_rate: 50%}
+      - {from: 20s, to: 40s, restore_rate: 50%, rest_leak_rate: 1}
 sut:
   builtin: {}
 assertions:
@@ -158,19 +167,20 @@ assertions:
 	var runs []seenLimits // the distinct limits, in the order they were in force
 	for _, s := range w.seen {
 		assert.Equal(t, 500.0, s.bucket, "the scenario's bucket")
-		if len(runs) == 0 || runs[len(runs)-1].restore != s.restore {
+		assert.Equal(t, 30.0, s.restBucket, "the scenario's REST bucket")
+		if len(runs) == 0 || runs[len(runs)-1].restore != s.restore || runs[len(runs)-1].restLeak != s.restLeak {
 			runs = append(runs, s)
 		}
 	}
-	require.Len(t, runs, 3, "restore rates seen: %v", runs)
-	assert.Equal(t, 10.0, runs[0].restore, "the scenario's restore rate")
-	assert.Equal(t, 5.0, runs[1].restore, "halved in the window")
-	assert.Equal(t, 10.0, runs[2].restore, "restored after it")
+	require.Len(t, runs, 3, "limits seen: %v", runs)
+	assert.Equal(t, []float64{10, 3}, []float64{runs[0].restore, runs[0].restLeak}, "the scenario's restore and leak rates")
+	assert.Equal(t, []float64{5, 1}, []float64{runs[1].restore, runs[1].restLeak}, "changed in the window")
+	assert.Equal(t, []float64{10, 3}, []float64{runs[2].restore, runs[2].restLeak}, "restored after it")
 	// The watcher started before the run's clock: the window opens a little after 20s
 	// of its time, and lasts 20s.
 	assert.InDelta(t, 20, runs[1].at.Seconds(), 6, "window opens at 20s")
 	assert.InDelta(t, 20, (runs[2].at - runs[1].at).Seconds(), 2, "window lasts 20s")
-	assert.Contains(t, rep.Windows, report.Window{Kind: report.WindowLimits, Label: "Shopify restore rate 5 points/s (50%)",
+	assert.Contains(t, rep.Windows, report.Window{Kind: report.WindowLimits, Label: "Shopify restore rate 5 points/s (50%), rest leak rate 1 requests/s",
 		From: report.Duration(20 * time.Second), To: report.Duration(40 * time.Second)})
 	for _, p := range rep.Series {
 		assert.Equal(t, 500.0, p.ShopifyBucketMax)

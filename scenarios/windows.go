@@ -44,9 +44,9 @@ func (sc *Scenario) windows() []report.Window {
 		}
 	}
 	out = append(out, timelineWindows("NetSuite", sc.nsTimeline)...)
-	size, restore := sc.shopifyBucket()
+	base := sc.shopifyLimits()
 	for _, w := range sc.Fakes.Shopify.LimitWindows {
-		span(report.WindowLimits, "Shopify "+w.describe(size, restore), w.From.D(), w.To.D())
+		span(report.WindowLimits, "Shopify "+w.describe(base), w.From.D(), w.To.D())
 	}
 	for _, c := range sc.crashes() {
 		to := time.Duration(0)

@@ -39,12 +39,8 @@ func PlanNames() []string {
 	return out
 }
 
-// PlanBucket is a plan's GraphQL cost bucket: its size in points and its restore rate in
-// points per second (0, 0 for an unknown plan).
-func PlanBucket(plan string) (size, restore float64) {
-	p := plans[strings.ToLower(plan)]
-	return p.bucket, p.restore
-}
+// PlanLimits are a plan's limits ("" is DefaultPlan).
+func PlanLimits(plan string) (Limits, error) { return resolveLimits(plan, 0, 0, 0, 0, 0) }
 
 // DefaultPlan is the plan when none is given: Shopify Plus, the plan peak-season
 // integrations run on.
