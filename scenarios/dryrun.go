@@ -78,10 +78,14 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	}
 	p.Starts = append(p.Starts, "redis: "+redis, shop,
 		fmt.Sprintf("fake netsuite: concurrency limit %d", sc.NetSuiteLimit()))
-	if rows := sc.nsTimeline; len(rows) > 0 {
-		p.Starts = append(p.Starts, fmt.Sprintf("  with a recorded timeline: %d rows over %s, replayed as %d fault windows",
-			len(rows), report.FormatDuration(rows[len(rows)-1].Until), len(timelineWindows("NetSuite", rows))))
+	recorded := func(name string, rows []TimelineRow) {
+		if len(rows) > 0 {
+			p.Starts = append(p.Starts, fmt.Sprintf("  %s with a recorded timeline: %d rows over %s, replayed as %d fault windows",
+				name, len(rows), report.FormatDuration(rows[len(rows)-1].Until), len(timelineWindows(name, rows))))
+		}
 	}
+	recorded("NetSuite", sc.nsTimeline)
+	recorded("Shopify", sc.shopTimeline)
 	if k := sc.CRMKind(); k != "" {
 		p.Starts = append(p.Starts, "fake "+k)
 	}

@@ -170,8 +170,8 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	if err != nil {
 		return fmt.Errorf("fake shopify: %w", err)
 	}
-	if len(e.sc.Fakes.Shopify.Faults) > 0 {
-		if err := shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: e.sc.Fakes.Shopify.Faults}); err != nil {
+	if f := e.sc.shopifyFaults(); len(f) > 0 {
+		if err := shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
 			return fmt.Errorf("fake shopify faults: %w", err)
 		}
 	}
@@ -194,7 +194,7 @@ func (e *env) restartFaultWindows() error {
 			return fmt.Errorf("fake netsuite faults: %w", err)
 		}
 	}
-	if f := e.sc.Fakes.Shopify.Faults; len(f) > 0 {
+	if f := e.sc.shopifyFaults(); len(f) > 0 {
 		if err := e.shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
 			return fmt.Errorf("fake shopify faults: %w", err)
 		}

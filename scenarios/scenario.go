@@ -49,8 +49,9 @@ type Scenario struct {
 	// Dir resolves relative paths in the file (replay timelines); empty for built-ins.
 	Dir  string     `yaml:"-"`
 	root *yaml.Node // for the line numbers of validation errors
-	// nsTimeline is fakes.netsuite.timeline, read (see loadTimelines).
-	nsTimeline []TimelineRow
+	// nsTimeline and shopTimeline are fakes.netsuite.timeline and fakes.shopify.timeline,
+	// read (see loadTimelines).
+	nsTimeline, shopTimeline []TimelineRow
 }
 
 // Traffic is what the store does: phases of event arrival and the mix of events.
@@ -183,6 +184,8 @@ type ShopifyFake struct {
 	LimitWindows []ShopifyLimitWindow `yaml:"limit_windows"`
 	Addr         string               `yaml:"addr"`
 	Faults       []faults.Rule        `yaml:"faults"`
+	// Timeline is a recorded timeline of Shopify's behaviour, as for NetSuite.
+	Timeline string `yaml:"timeline"`
 }
 
 // NetSuiteFake configures the fake ERP.

@@ -30,21 +30,30 @@ type TimelineRow struct {
 // loadTimelines reads the recorded timelines the scenario names, once; a relative path
 // not resolved against the scenario's directory is read from the working directory.
 func (s *Scenario) loadTimelines() error {
-	if s.Fakes.NetSuite.Timeline == "" || s.nsTimeline != nil {
-		return nil
+	for _, tl := range []struct {
+		name, path string
+		rows       *[]TimelineRow
+	}{{"netsuite", s.Fakes.NetSuite.Timeline, &s.nsTimeline}, {"shopify", s.Fakes.Shopify.Timeline, &s.shopTimeline}} {
+		if tl.path == "" || *tl.rows != nil {
+			continue
+		}
+		rows, err := LoadUpstreamTimeline(tl.path)
+		if err != nil {
+			return fmt.Errorf("fakes %s timeline: %w", tl.name, err)
+		}
+		*tl.rows = rows
 	}
-	rows, err := LoadUpstreamTimeline(s.Fakes.NetSuite.Timeline)
-	if err != nil {
-		return fmt.Errorf("fakes netsuite timeline: %w", err)
-	}
-	s.nsTimeline = rows
 	return nil
 }
 
-// netsuiteFaults are the fake NetSuite's fault rules: the scenario's, then its recorded
-// timeline's (loadTimelines read it).
+// netsuiteFaults and shopifyFaults are a fake's fault rules: the scenario's, then its
+// recorded timeline's (loadTimelines read it).
 func (s *Scenario) netsuiteFaults() []faults.Rule {
 	return append(append([]faults.Rule(nil), s.Fakes.NetSuite.Faults...), timelineRules(s.nsTimeline)...)
+}
+
+func (s *Scenario) shopifyFaults() []faults.Rule {
+	return append(append([]faults.Rule(nil), s.Fakes.Shopify.Faults...), timelineRules(s.shopTimeline)...)
 }
 
 // maxTimelineRows bounds a recorded timeline (a week of minutes).
@@ -195,10 +204,10 @@ func offset(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// faultRules turns the rows into fault rules, each limited to its row's window: 429s
-// and 500s with the recorded shares (the 429 in NetSuite's CONCURRENCY_LIMIT_EXCEEDED
-// shape, as the fake renders an injected 429), and the recorded latency, lognormal
-// between p50 and p99, added to the fake's own.
+// timelineRules turns the rows into fault rules, each limited to its row's window: 429s
+// and 500s with the recorded shares (each fake renders an injected 429 in its
+// platform's shape: NetSuite's CONCURRENCY_LIMIT_EXCEEDED, Shopify's Too Many Requests),
+// and the recorded latency, lognormal between p50 and p99, added to the fake's own.
 func timelineRules(rows []TimelineRow) []faults.Rule {
 	var out []faults.Rule
 	for _, r := range rows {

@@ -67,3 +67,39 @@ func TestUpstreamTimelineErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []TimelineRow{{At: 90 * time.Second, Until: 150 * time.Second, LatencyP50: time.Second, LatencyP99: time.Second, Line: 3}}, rows)
 }
+
+// A Shopify timeline is read like NetSuite's, becomes the fake Shopify's fault rules
+// after the scenario's own, and is listed and shaded as Shopify's.
+func TestShopifyTimeline(t *testing.T) {
+	dir := t.TempDir()
+	copyFile(t, timelineSample, dir+"/shop.csv")
+	writeText(t, dir+"/s.yaml", `name: x
+sut:
+  builtin: {}
+traffic:
+  phases:
+    - {name: r, constant: {rate: 1/s, duration: 10m}}
+fakes:
+  shopify:
+    timeline: shop.csv
+    faults:
+      - {fault: timeout, windows: [{from: 1m, to: 2m}]}
+`)
+	sc, err := Load(dir + "/s.yaml")
+	require.NoError(t, err)
+	require.Len(t, sc.shopTimeline, 8)
+	assert.Empty(t, sc.nsTimeline)
+	f := sc.shopifyFaults()
+	require.Len(t, f, 1+len(timelineRules(sc.shopTimeline)))
+	assert.Equal(t, "timeout", f[0].Fault, "the scenario's own rules first")
+	assert.Equal(t, "429", f[1].Params["status"])
+	assert.Len(t, sc.netsuiteFaults(), 0)
+	var labels []string
+	for _, w := range sc.windows() {
+		labels = append(labels, w.Label)
+	}
+	assert.Contains(t, labels, "Shopify as recorded: 35% 429, latency +2.5s (p99 9s)")
+	p, err := DryRun(sc)
+	require.NoError(t, err)
+	assert.Contains(t, p.Starts, "  Shopify with a recorded timeline: 8 rows over 10m00s, replayed as 4 fault windows")
+}

@@ -272,12 +272,18 @@ func (s *Scenario) validateFakes(c *checker) {
 			c.at("netsuite faults: "+err.Error(), "fakes", "netsuite", "faults", strconv.Itoa(i))
 		}
 	}
-	if n.Timeline != "" && s.Dir != "" {
-		if !filepath.IsAbs(n.Timeline) {
-			n.Timeline = filepath.Join(s.Dir, n.Timeline)
+	for _, tl := range []struct {
+		name string
+		path *string
+	}{{"netsuite", &n.Timeline}, {"shopify", &s.Fakes.Shopify.Timeline}} {
+		if *tl.path == "" || s.Dir == "" {
+			continue
 		}
-		if err := s.loadTimelines(); err != nil {
-			c.at(err.Error(), "fakes", "netsuite", "timeline")
+		if !filepath.IsAbs(*tl.path) {
+			*tl.path = filepath.Join(s.Dir, *tl.path)
+		}
+		if err := s.loadTimelines(); err != nil && strings.Contains(err.Error(), "fakes "+tl.name+" timeline") {
+			c.at(err.Error(), "fakes", tl.name, "timeline")
 		}
 	}
 	sh := &s.Fakes.Shopify

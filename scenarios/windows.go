@@ -44,6 +44,7 @@ func (sc *Scenario) windows() []report.Window {
 		}
 	}
 	out = append(out, timelineWindows("NetSuite", sc.nsTimeline)...)
+	out = append(out, timelineWindows("Shopify", sc.shopTimeline)...)
 	base := sc.shopifyLimits()
 	for _, w := range sc.Fakes.Shopify.LimitWindows {
 		span(report.WindowLimits, "Shopify "+w.describe(base), w.From.D(), w.To.D())
