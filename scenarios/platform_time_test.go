@@ -77,6 +77,7 @@ assertions:
 	assert.True(t, sawWaiters, "the integrator's waiters are sampled")
 	assert.True(t, sawE2E, "order → ERP latency is sampled")
 	assert.True(t, sawBucket, "Shopify's bucket size is sampled")
+	assert.Equal(t, "workers", rep.Upstreams[0].WaitUnit, "the integrator's own waits on NetSuite are reported")
 	tot := rep.Totals
 	assert.Equal(t, tot.DrainTime, tot.BacklogDrain+tot.DeliveryTail, "the drain splits into backlog and tail")
 	assert.Positive(t, rep.Upstreams[0].Throttled+int64(rep.Upstreams[0].Faults["maintenance"]), "the maintenance window applied")

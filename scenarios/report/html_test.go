@@ -404,6 +404,8 @@ func TestWriteHTMLNamesTimeWindowsAndDrain(t *testing.T) {
 		`<dt>backlog drained in</dt><dd>1m35s</dd>`,
 		`<dt>delayed-delivery tail</dt><dd>30s</dd>`,
 		`<dt>events (store changes, all topics)</dt>`,
+		`<td class="num">10 / 10</td><td class="num">11 workers</td>`,
+		`<td class="num">4</td><td class="num">0 points</td>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

@@ -3,7 +3,10 @@
 // self-contained HTML page with charts that opens offline.
 package report
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Report is everything a scenario run established. It is what --json writes.
 type Report struct {
@@ -165,6 +168,20 @@ type Upstream struct {
 	MaxConcurrency int              `json:"max_concurrency"`
 	Limit          int              `json:"limit,omitempty"`
 	Faults         map[string]int64 `json:"faults_injected,omitempty"`
+	// WaitPeak is the most the system under test waited on this upstream's limit at
+	// once, by its own account, in WaitUnit: "workers" waiting for a NetSuite permit,
+	// or "points" its calls waited for in its mirror of Shopify's bucket. No unit: it
+	// does not say.
+	WaitPeak float64 `json:"wait_peak,omitempty"`
+	WaitUnit string  `json:"wait_unit,omitempty"`
+}
+
+// WaitText is the upstream's peak wait for people: "30 workers", "57 points" or "-".
+func (u Upstream) WaitText() string {
+	if u.WaitUnit == "" {
+		return "-"
+	}
+	return FormatCount(int64(math.Round(u.WaitPeak))) + " " + u.WaitUnit
 }
 
 // Window kinds.

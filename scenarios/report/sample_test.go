@@ -65,8 +65,8 @@ func sampleReport() *Report {
 			Mean: Duration(120 * time.Millisecond)},
 		Upstreams: []Upstream{
 			{Name: "netsuite", Requests: 230400, Throttled: 3120, ThrottledShare: 3120.0 / 230400, MaxConcurrency: 10, Limit: 10,
-				Faults: map[string]int64{"timeout": 14, "maintenance": 1}},
-			{Name: "shopify", Requests: 1800, MaxConcurrency: 4},
+				Faults: map[string]int64{"timeout": 14, "maintenance": 1}, WaitPeak: 11, WaitUnit: "workers"},
+			{Name: "shopify", Requests: 1800, MaxConcurrency: 4, WaitUnit: "points"},
 		},
 		Windows: []Window{
 			{Kind: WindowContention, Label: "another integration holds 4 of NetSuite's 10 slots", From: Duration(20 * time.Minute), To: Duration(30 * time.Minute)},

@@ -120,8 +120,8 @@ func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 	if len(r.Upstreams) > 0 {
 		out("\n" + st.paint(ansiBold, "Upstreams") + "\n")
 		t := textTable{
-			head:  []string{"upstream", "requests", "throttled", "share", "max concurrency", "faults injected"},
-			right: []bool{false, true, true, true, true, false},
+			head:  []string{"upstream", "requests", "throttled", "share", "max concurrency", "our peak wait", "faults injected"},
+			right: []bool{false, true, true, true, true, true, false},
 		}
 		for _, u := range r.Upstreams {
 			share := plain(FormatShare(u.ThrottledShare))
@@ -132,7 +132,7 @@ func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 			if u.Limit > 0 && u.MaxConcurrency > u.Limit {
 				conc.color = ansiRed
 			}
-			t.add(plain(u.Name), countCell(u.Requests), countCell(u.Throttled), share, conc, plain(faultsText(u.Faults)))
+			t.add(plain(u.Name), countCell(u.Requests), countCell(u.Throttled), share, conc, plain(u.WaitText()), plain(faultsText(u.Faults)))
 		}
 		t.write(w, "  ", st)
 	}
