@@ -58,7 +58,7 @@ assertions:
 		sawWaiters = sawWaiters || p.ERPWaiters >= 0
 		if p.OrderToERPP50 >= 0 {
 			sawE2E = true
-			assert.Less(t, p.OrderToERPP50, 120.0, "order → ERP latency is in platform seconds")
+			assert.LessOrEqual(t, p.OrderToERPP99, p.PlatformT.D().Seconds(), "order → ERP latency is in platform seconds, within the run")
 			assert.LessOrEqual(t, p.OrderToERPP50, p.OrderToERPP99)
 		}
 		sawBucket = sawBucket || p.ShopifyBucketMax == 20000

@@ -36,6 +36,11 @@ func TestShopifyExampleShowsItsCause(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a scenario")
 	}
+	if raceEnabled {
+		// At speed 20 the race detector makes the integrator itself the bottleneck, and
+		// the backlog's cause is no longer Shopify's limit.
+		t.Skip("needs the integrator at full speed; the race detector slows it several times over")
+	}
 	sc, err := Load(shopifyExample)
 	require.NoError(t, err)
 	const k = 3
@@ -47,6 +52,17 @@ func TestShopifyExampleShowsItsCause(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, report.VerdictFail, rep.Verdict, "nothing lost or duplicated")
 
+	var buf bytes.Buffer
+	require.NoError(t, report.WriteHTML(&buf, rep))
+	page := buf.String()
+	i := strings.Index(page, `id="chart-shopify"`)
+	require.Positive(t, i)
+	assert.Contains(t, page[i:i+strings.Index(page[i:], "</svg>")], `class="window window-limits"`, "the limits window is shaded on the Shopify chart")
+	assert.Contains(t, page, "limits: Shopify restore rate 2 points/s (2%)")
+	if rep.Verdict == report.VerdictInconclusive {
+		// The backlog's cause cannot be told on a machine that starved the run.
+		t.Skipf("the harness was the bottleneck: %s", rep.Harness.Reason)
+	}
 	from, to := w.From.D(), w.To.D()
 	var before, during struct {
 		maxQueue       int64
@@ -80,12 +96,4 @@ func TestShopifyExampleShowsItsCause(t *testing.T) {
 	assert.True(t, during.waited, "the integrator waits for points, or is throttled and snoozes")
 	assert.Greater(t, during.maxQueue, 5*max(before.maxQueue, 20), "the queue grows in the window")
 	assert.Less(t, during.erpWrites/during.nPt, 0.75*before.erpWrites/before.nPt, "NetSuite idles: the backlog is Shopify's")
-
-	var buf bytes.Buffer
-	require.NoError(t, report.WriteHTML(&buf, rep))
-	page := buf.String()
-	i := strings.Index(page, `id="chart-shopify"`)
-	require.Positive(t, i)
-	assert.Contains(t, page[i:i+strings.Index(page[i:], "</svg>")], `class="window window-limits"`, "the limits window is shaded on the Shopify chart")
-	assert.Contains(t, page, "limits: Shopify restore rate 2 points/s (2%)")
 }
