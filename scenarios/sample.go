@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/peakready/peakready/fakes/netsuite"
@@ -33,6 +34,10 @@ type sampler struct {
 	limitPeak int
 	// lastSalesOrder is the highest ERP internal id whose order → ERP latency is counted.
 	lastSalesOrder int64
+
+	// limits is the system under test's latest own view of its limits, read by its own
+	// loop (see pollLimits) so a slow admin call never delays a sample.
+	limits atomic.Pointer[sut.LimitStats]
 }
 
 type upstreamCounters struct{ requests, throttled int64 }
@@ -49,6 +54,12 @@ func newSampler(r *runner) *sampler {
 func (s *sampler) run(every time.Duration) func() {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
+	limitsDone := make(chan struct{})
+	if l, ok := s.r.e.sut.(sut.LimitObserver); ok {
+		go s.pollLimits(l, max(every, limitsEvery), done, limitsDone)
+	} else {
+		close(limitsDone)
+	}
 	go func() {
 		defer close(stopped)
 		t := time.NewTicker(every)
@@ -66,7 +77,32 @@ func (s *sampler) run(every time.Duration) func() {
 		}
 	}()
 	var once sync.Once
-	return func() { once.Do(func() { close(done); <-stopped }) }
+	return func() { once.Do(func() { close(done); <-stopped; <-limitsDone }) }
+}
+
+// limitsEvery is the shortest wall time between two reads of the system's own limits:
+// each read runs the shared limiters' Lua scripts on the system's Redis, which the
+// system itself needs.
+const limitsEvery = time.Second
+
+// pollLimits reads the system's own limits every interval until done.
+func (s *sampler) pollLimits(l sut.LimitObserver, every time.Duration, done <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := l.LimitStats(ctx)
+		cancel()
+		if err == nil {
+			s.limits.Store(&st)
+		}
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // sample adds one point to the series and updates the progress display.
@@ -138,13 +174,8 @@ func (s *sampler) record() bool {
 			s.prevQueue = queueCounters{retried: st.Retried, snoozed: st.Snoozed, ok: true}
 		}
 	}
-	if l, ok := r.e.sut.(sut.LimitObserver); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := l.LimitStats(ctx)
-		cancel()
-		if err == nil {
-			p.ERPWaiters, p.ERPShare, p.ShopifyOwed = st.NetSuiteWaiters, st.NetSuiteShare, st.ShopifyOwed
-		}
+	if st := s.limits.Load(); st != nil {
+		p.ERPWaiters, p.ERPShare, p.ShopifyOwed = st.NetSuiteWaiters, st.NetSuiteShare, st.ShopifyOwed
 	}
 	s.depth = p.QueueDepth
 	s.limitPeak = max(s.limitPeak, gov.AccountLimit)
