@@ -95,15 +95,9 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 			break
 		}
 	}
-	switch {
-	case h.Bottleneck:
-	case h.OverflowedDeliveries > 0:
+	if !h.Bottleneck && h.OverflowedDeliveries > 0 {
 		h.Bottleneck = true
 		h.Reason = fmt.Sprintf("the fake store's delivery queue overflowed: %d webhook deliveries were never sent", h.OverflowedDeliveries)
-	case r.sampler.maxGap > starvedGap(r.opts.SampleEvery):
-		h.Bottleneck = true
-		h.Reason = fmt.Sprintf("the harness was starved of CPU: %s between two samples planned %s apart",
-			report.FormatDuration(r.sampler.maxGap), report.FormatDuration(r.opts.SampleEvery))
 	}
 	rep.Harness = h
 	rep.Verdict = report.VerdictFail
@@ -111,15 +105,25 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 		rep.Verdict = report.VerdictPass
 	}
 	if !h.Bottleneck {
-		if !rep.Passed && r.hiccups.starved() && noViolations(rep) {
-			// The load was produced in full and every order is right: only lateness
-			// failed, on a machine that kept the harness waiting for a CPU.
-			h.Bottleneck = true
+		// The load was produced in full. Stalls of the process (or a sampler that could
+		// not run) explain a failure only when every order is right: only lateness failed,
+		// on a machine that kept the harness waiting for a CPU.
+		if rep.Passed || !noViolations(rep) {
+			return
+		}
+		switch {
+		case r.hiccups.starved():
 			h.Reason = fmt.Sprintf("the harness was starved of CPU: its process stalled for %s of the run's wall time (the longest stall %s)",
 				report.FormatShare(stallShare), report.FormatDuration(longest))
-			rep.Verdict = report.VerdictInconclusive
-			r.note("inconclusive: " + h.Reason)
+		case r.sampler.maxGap > starvedGap(r.opts.SampleEvery):
+			h.Reason = fmt.Sprintf("the harness was starved of CPU: %s between two samples planned %s apart",
+				report.FormatDuration(r.sampler.maxGap), report.FormatDuration(r.opts.SampleEvery))
+		default:
+			return
 		}
+		h.Bottleneck = true
+		rep.Verdict = report.VerdictInconclusive
+		r.note("inconclusive: " + h.Reason)
 		return
 	}
 	if !drained {
