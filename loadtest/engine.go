@@ -41,6 +41,12 @@ type Store interface {
 	Catalog() catalog.Catalog
 }
 
+// OrderPlacer is a Store that places explicit orders, as a replay of recorded orders
+// needs (the fake store's *store.Store is one).
+type OrderPlacer interface {
+	CreateOrder(spec store.OrderSpec) (store.Change, error)
+}
+
 // Config configures an Engine.
 type Config struct {
 	Store Store
@@ -76,6 +82,8 @@ type Engine struct {
 	idx  orderIndex
 
 	phase atomic.Pointer[string]
+	// recorded are the running phase's recorded orders (nil: none).
+	recorded atomic.Pointer[[]RecordedOrder]
 
 	actions      [numActions]atomic.Int64
 	actionErrors [numActions]atomic.Int64
@@ -140,6 +148,11 @@ type Phase struct {
 	Pacer vegeta.Pacer
 	// Duration is the phase's wall time; 0 runs until the pacer stops.
 	Duration time.Duration
+	// Orders, when set, are placed one a hit, in order, instead of actions drawn from the
+	// mix: a replay of recorded orders (its pacer a RecordedTimeline of them). Their SKUs
+	// are mapped onto the store's catalog (see catalogSKU); quantities, prices and the
+	// rest are kept. Hits past the last order place nothing.
+	Orders []RecordedOrder
 }
 
 // PhaseResult is what one phase did.
@@ -176,6 +189,18 @@ func (e *Engine) Attack(ctx context.Context, p Phase) (PhaseResult, error) {
 		t.Method, t.URL = http.MethodPost, actionURL+a.String()
 		return nil
 	}
+	if len(p.Orders) > 0 {
+		if _, ok := e.cfg.Store.(OrderPlacer); !ok {
+			return PhaseResult{}, errors.New("loadtest: phase " + p.Name + ": the store cannot place recorded orders")
+		}
+		e.recorded.Store(&p.Orders)
+		defer e.recorded.Store(nil)
+		var next atomic.Int64 // vegeta's workers call the targeter concurrently
+		targets = func(t *vegeta.Target) error {
+			t.Method, t.URL = http.MethodPost, actionURL+recordedPath+strconv.FormatInt(next.Add(1)-1, 10)
+			return nil
+		}
+	}
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 	var lat histogramSnapshot
@@ -206,10 +231,13 @@ func (t storeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
-	a, ok := actionByName(strings.TrimPrefix(req.URL.Path, "/"))
+	name := strings.TrimPrefix(req.URL.Path, "/")
+	a, ok := actionByName(name)
 	code, msg := http.StatusNotFound, "unknown action"
 	if ok {
 		code, msg = t.e.perform(a)
+	} else if i, isRecorded := strings.CutPrefix(name, recordedPath); isRecorded {
+		code, msg = t.e.placeRecorded(i)
 	}
 	return &http.Response{
 		StatusCode: code, Status: strconv.Itoa(code) + " " + http.StatusText(code),
@@ -226,6 +254,44 @@ func actionByName(s string) (Action, bool) {
 		}
 	}
 	return 0, false
+}
+
+// recordedPath prefixes the index of a recorded order to place.
+const recordedPath = "recorded/"
+
+// placeRecorded places recorded order number i of the running phase, its SKUs mapped
+// onto the catalog's, and indexes it so later actions (pay, edit, cancel) can act on it.
+func (e *Engine) placeRecorded(i string) (int, string) {
+	orders := e.recorded.Load()
+	n, err := strconv.Atoi(i)
+	if orders == nil || err != nil || n < 0 || n >= len(*orders) {
+		return http.StatusNotFound, "no recorded order " + i
+	}
+	spec := (*orders)[n].Spec
+	items := e.cfg.Store.Catalog().Items[:e.skus]
+	skus := make([]string, len(items))
+	for k, it := range items {
+		skus[k] = it.SKU
+	}
+	lines := make([]store.LineSpec, len(spec.LineItems))
+	for k, l := range spec.LineItems {
+		l.SKU = catalogSKU(l.SKU, skus)
+		lines[k] = l
+	}
+	spec.LineItems = lines
+	placer, ok := e.cfg.Store.(OrderPlacer)
+	if !ok {
+		return http.StatusNotImplemented, "the store cannot place recorded orders"
+	}
+	ch, err := placer.CreateOrder(spec)
+	e.events.Add(int64(len(ch.Events)))
+	e.actions[NewOrder].Add(1)
+	if err != nil {
+		e.actionErrors[NewOrder].Add(1)
+		return http.StatusUnprocessableEntity, err.Error()
+	}
+	e.indexOrders(ch.Orders, len(ch.Customers) > 0) // a Change lists only new customers
+	return http.StatusOK, "ok"
 }
 
 // perform runs one action on the store. An action with nothing to act on (no pending
@@ -269,7 +335,14 @@ func (e *Engine) newOrder() error {
 	if b.LastEventSeq >= b.FirstEventSeq && b.FirstEventSeq > 0 {
 		e.events.Add(b.LastEventSeq - b.FirstEventSeq + 1)
 	}
-	for _, id := range b.Orders {
+	e.indexOrders(b.Orders, b.NewCustomers > 0)
+	return nil
+}
+
+// indexOrders counts new orders and indexes them (open, pending) for the actions that
+// act on orders, and, when newCustomers, their customers for the customer actions.
+func (e *Engine) indexOrders(ids []int64, newCustomers bool) {
+	for _, id := range ids {
 		o, ok := e.cfg.Store.Order(id)
 		if !ok {
 			continue
@@ -277,12 +350,11 @@ func (e *Engine) newOrder() error {
 		e.orders.Add(1)
 		e.mu.Lock()
 		e.idx.addOrder(id, o.CancelledAt.IsZero(), o.FinancialStatus == "pending")
-		if b.NewCustomers > 0 && o.Customer.ID != 0 {
+		if newCustomers && o.Customer.ID != 0 {
 			e.idx.addCustomer(o.Customer.ID)
 		}
 		e.mu.Unlock()
 	}
-	return nil
 }
 
 func (e *Engine) pay() error {

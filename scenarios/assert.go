@@ -49,7 +49,7 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		Orders: res.Orders, Events: c.Events, Deliveries: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
 		Retries: c.Retries, Duplicates: ds.DuplicatesSent, Reordered: ds.Reordered, Late: ds.Late, Dropped: ds.Dropped,
 		ERPRecords: res.ERPRecords, Synced: res.Synced, Held: res.Held, DeadLettered: int64(len(acc.DeadLettered)),
-		DrainTime: rep.Totals.DrainTime,
+		DrainTime: rep.Totals.DrainTime, BacklogDrain: rep.Totals.BacklogDrain, DeliveryTail: rep.Totals.DeliveryTail,
 	}
 	// Per-order memory is only meaningful once the index's fixed-size chunks are full.
 	if res.Orders >= 100_000 {
@@ -72,6 +72,7 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		rep.Upstreams = append(rep.Upstreams, report.Upstream{Name: "shopify", Requests: st.Requests, Throttled: throttles(st),
 			ThrottledShare: sh, MaxConcurrency: st.MaxConcurrency, Faults: st.FaultsInjected})
 	}
+	peakWaits(rep)
 
 	count := func(kinds ...string) int {
 		n := 0
@@ -197,4 +198,29 @@ func truncateText(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// peakWaits sets each upstream's peak wait from the series: the system under test's
+// workers waiting for a NetSuite permit, and the points its calls waited for in its
+// mirror of Shopify's bucket; left unset when it never said.
+func peakWaits(rep *report.Report) {
+	for i := range rep.Upstreams {
+		u := &rep.Upstreams[i]
+		for _, p := range rep.Series {
+			v := -1.0
+			switch u.Name {
+			case "netsuite":
+				v = float64(p.ERPWaiters)
+				if v >= 0 {
+					u.WaitUnit = "workers"
+				}
+			case "shopify":
+				v = p.ShopifyOwed
+				if v >= 0 {
+					u.WaitUnit = "points"
+				}
+			}
+			u.WaitPeak = max(u.WaitPeak, v)
+		}
+	}
 }

@@ -28,19 +28,40 @@ func (r *runner) drain(ctx context.Context) bool {
 	// the ERP has been quiet for drain.quiet.
 	q, seesQueue := r.e.sut.(sut.QueueObserver)
 	settled := 0
+	// The backlog is gone once the system is idle with no delivery due now, only ones
+	// the store scheduled for later (late deliveries, Shopify's retries): what follows is
+	// the delayed-delivery tail.
+	var backlogEnd time.Time
+	settledBacklog := 0
 	for {
+		now := time.Now() // one instant per look, so a backlog and drain ending in the same look leave no tail
 		ds := r.e.deliv.Stats()
 		idle := ds.Pending == 0 && ds.InFlight == 0
+		nothingDue := ds.Queued == 0 && ds.InFlight == 0
 		if n := r.e.ns.Stats().Requests; n != lastERP {
 			lastERP, lastChange = n, time.Now()
 		}
-		done := false
-		if idle {
+		sutIdle := false
+		if nothingDue {
 			if seesQueue {
 				st, err := q.QueueStats(ctx)
-				done = err == nil && st.Messages == 0
+				sutIdle = err == nil && st.Messages == 0
 			} else {
-				done = time.Since(lastChange) >= quiet
+				sutIdle = time.Since(lastChange) >= quiet
+			}
+		}
+		done := idle && sutIdle
+		if backlogEnd.IsZero() {
+			if sutIdle {
+				settledBacklog++
+			} else {
+				settledBacklog = 0
+			}
+			if settledBacklog >= 2 {
+				backlogEnd = now
+				if !seesQueue {
+					backlogEnd = lastChange
+				}
 			}
 		}
 		// Two consecutive idle looks: a delivery acknowledged between the two reads
@@ -51,19 +72,19 @@ func (r *runner) drain(ctx context.Context) bool {
 			settled = 0
 		}
 		if settled >= 2 {
-			end := time.Now()
+			end := now
 			if !seesQueue {
 				end = lastChange // the ERP's last write ended the work
 			}
 			r.mu.Lock()
 			r.drainState = report.Drained
 			r.mu.Unlock()
-			r.rep.Totals.DrainTime = report.Duration(loadtest.PlatformDuration(max(end.Sub(r.drainBegan), 0), r.sc.Speed))
+			r.setDrainTimes(end, backlogEnd)
 			r.finishProgress()
 			return true
 		}
 		if time.Now().After(deadline) {
-			r.rep.Totals.DrainTime = report.Duration(loadtest.PlatformDuration(time.Since(r.drainBegan), r.sc.Speed))
+			r.setDrainTimes(time.Now(), backlogEnd)
 			r.finishProgress()
 			return false
 		}
@@ -73,6 +94,21 @@ func (r *runner) drain(ctx context.Context) bool {
 		case <-tick.C:
 		}
 	}
+}
+
+// setDrainTimes sets the drain time, platform time, from the drain's start to end, and
+// splits it at backlogEnd (zero: the backlog never went, so the drain is all backlog).
+func (r *runner) setDrainTimes(end, backlogEnd time.Time) {
+	platform := func(d time.Duration) report.Duration {
+		return report.Duration(loadtest.PlatformDuration(max(d, 0), r.sc.Speed))
+	}
+	t := &r.rep.Totals
+	t.DrainTime = platform(end.Sub(r.drainBegan))
+	if backlogEnd.IsZero() || backlogEnd.After(end) {
+		backlogEnd = end
+	}
+	t.BacklogDrain = platform(backlogEnd.Sub(r.drainBegan))
+	t.DeliveryTail = max(t.DrainTime-t.BacklogDrain, 0)
 }
 
 // note adds a remark for people to the report.

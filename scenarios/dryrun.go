@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/loadtest"
 	"github.com/peakready/peakready/scenarios/report"
 )
@@ -39,6 +40,9 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sc.loadTimelines(); err != nil {
+		return nil, err
+	}
 	p := &RunPlan{Scenario: sc.Name, Speed: sc.Speed, Seed: sc.Seed, DrainTimeout: sc.Drain.Timeout.D()}
 	for _, ph := range phases {
 		wall := ph.wall
@@ -60,11 +64,28 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	}
 	shopPlan := sc.Fakes.Shopify.Plan
 	if shopPlan == "" {
-		shopPlan = "default"
+		shopPlan = shopify.DefaultPlan
 	}
-	p.Starts = append(p.Starts, "redis: "+redis,
-		"fake shopify: plan "+shopPlan,
+	lim := sc.shopifyLimits()
+	shop := fmt.Sprintf("fake shopify: plan %s, GraphQL cost bucket %s points restoring %s points/s, REST bucket %s requests leaking %s/s", shopPlan,
+		formatLimit(lim.Bucket), formatLimit(lim.Restore), formatLimit(lim.RESTBucket), formatLimit(lim.RESTLeak))
+	for _, w := range sc.Fakes.Shopify.LimitWindows {
+		to := "the end"
+		if w.To > 0 {
+			to = report.FormatDuration(w.To.D())
+		}
+		shop += fmt.Sprintf("; from %s to %s: %s", report.FormatDuration(w.From.D()), to, w.describe(lim))
+	}
+	p.Starts = append(p.Starts, "redis: "+redis, shop,
 		fmt.Sprintf("fake netsuite: concurrency limit %d", sc.NetSuiteLimit()))
+	recorded := func(name string, rows []TimelineRow) {
+		if len(rows) > 0 {
+			p.Starts = append(p.Starts, fmt.Sprintf("  %s with a recorded timeline: %d rows over %s, replayed as %d fault windows",
+				name, len(rows), report.FormatDuration(rows[len(rows)-1].Until), len(timelineWindows(name, rows))))
+		}
+	}
+	recorded("NetSuite", sc.nsTimeline)
+	recorded("Shopify", sc.shopTimeline)
 	if k := sc.CRMKind(); k != "" {
 		p.Starts = append(p.Starts, "fake "+k)
 	}

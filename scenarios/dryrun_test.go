@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"bytes"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +49,17 @@ sut:
 	assert.Equal(t, 6*time.Second, p.Phases[0].Wall)
 	assert.Equal(t, 18*time.Second, p.Wall)
 	assert.Contains(t, p.Starts, "system under test: bundled integrator, 3 replicas as processes")
+}
+
+// docs/cli.md shows smoke's dry run as it is printed.
+func TestDryRunExampleInTheDocs(t *testing.T) {
+	sc, err := Builtin("smoke")
+	require.NoError(t, err)
+	p, err := DryRun(sc)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	p.Write(&buf)
+	doc, err := os.ReadFile("../docs/cli.md")
+	require.NoError(t, err)
+	assert.True(t, strings.Contains(string(doc), "```\n"+buf.String()+"```"), "docs/cli.md lacks the dry run of smoke:\n%s", buf.String())
 }

@@ -121,8 +121,8 @@ func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 	if err != nil {
 		return fmt.Errorf("fake netsuite: %w", err)
 	}
-	if len(n.Faults) > 0 {
-		if err := ns.Fake().ApplyProfile(fakehttp.Profile{Faults: n.Faults}); err != nil {
+	if f := e.sc.netsuiteFaults(); len(f) > 0 {
+		if err := ns.Fake().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
 			return fmt.Errorf("fake netsuite faults: %w", err)
 		}
 	}
@@ -163,13 +163,15 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	if customers == 0 {
 		customers = 5000
 	}
-	shop, err := shopify.New(shopify.Options{Clock: e.clock, Seed: e.sc.Seed, Plan: e.sc.Fakes.Shopify.Plan, AccessToken: token,
+	shop, err := shopify.New(shopify.Options{Clock: e.clock, Seed: e.sc.Seed, Plan: e.sc.Fakes.Shopify.Plan,
+		Bucket: e.sc.Fakes.Shopify.Bucket, RestoreRate: e.sc.Fakes.Shopify.RestoreRate,
+		RESTBucket: e.sc.Fakes.Shopify.RESTBucket, RESTLeakRate: e.sc.Fakes.Shopify.RESTLeakRate, AccessToken: token,
 		CatalogSize: catalogSize, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("fake shopify: %w", err)
 	}
-	if len(e.sc.Fakes.Shopify.Faults) > 0 {
-		if err := shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: e.sc.Fakes.Shopify.Faults}); err != nil {
+	if f := e.sc.shopifyFaults(); len(f) > 0 {
+		if err := shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
 			return fmt.Errorf("fake shopify faults: %w", err)
 		}
 	}
@@ -179,6 +181,24 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	}
 	e.shop, e.shopURL = shop, url
 	e.closers = append(e.closers, func() { _ = shop.Close() })
+	return nil
+}
+
+// restartFaultWindows applies the fakes' fault rules again: a rule's windows count from
+// the moment its profile took effect, and the run's clock starts after the fakes and the
+// system under test are up. Called as the run starts, so the windows count from there, as
+// the report's windows do.
+func (e *env) restartFaultWindows() error {
+	if f := e.sc.netsuiteFaults(); len(f) > 0 {
+		if err := e.ns.Fake().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
+			return fmt.Errorf("fake netsuite faults: %w", err)
+		}
+	}
+	if f := e.sc.shopifyFaults(); len(f) > 0 {
+		if err := e.shop.HTTP().ApplyProfile(fakehttp.Profile{Faults: f}); err != nil {
+			return fmt.Errorf("fake shopify faults: %w", err)
+		}
+	}
 	return nil
 }
 

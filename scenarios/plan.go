@@ -15,9 +15,12 @@ type plannedPhase struct {
 	pacer            vegeta.Pacer
 	wall             time.Duration // 0: until the pacer stops (replay)
 	platform         time.Duration
+	// orders are the recorded orders a replay of orders places, one a hit.
+	orders []loadtest.RecordedOrder
 }
 
-// plan turns the scenario's phases into pacers in wall time.
+// plan turns the scenario's phases into pacers in wall time. A steps phase becomes one
+// phase per step, so each step has its row in the report and its boundary on the charts.
 func plan(sc *Scenario) ([]plannedPhase, error) {
 	out := make([]plannedPhase, 0, len(sc.Traffic.Phases))
 	s := sc.Speed
@@ -34,18 +37,19 @@ func plan(sc *Scenario) ([]plannedPhase, error) {
 			pp.kind, pp.rate, platform = "ramp", p.Ramp.From.String()+" → "+p.Ramp.To.String(), p.Ramp.Duration.D()
 			pp.pacer, err = loadtest.Ramp(wr(p.Ramp.From), wr(p.Ramp.To), loadtest.WallDuration(platform, s))
 		case p.Steps != nil:
-			rates := make([]float64, len(p.Steps.Rates))
-			desc := ""
+			// Each step runs, and is reported, as its own phase: "NAME step 2".
+			every := p.Steps.Every.D()
 			for i, r := range p.Steps.Rates {
-				rates[i] = wr(r)
-				if i > 0 {
-					desc += " → "
+				step := plannedPhase{name: fmt.Sprintf("%s step %d", p.Name, i+1), kind: "step", rate: r.String(),
+					wall: loadtest.WallDuration(every, s), platform: every}
+				if step.pacer, err = loadtest.Constant(wr(r)); err != nil {
+					break
 				}
-				desc += r.String()
+				out = append(out, step)
 			}
-			pp.kind, pp.rate = "steps", desc+" every "+p.Steps.Every.String()
-			platform = time.Duration(len(rates)) * p.Steps.Every.D()
-			pp.pacer, err = loadtest.Steps(loadtest.WallDuration(p.Steps.Every.D(), s), rates...)
+			if err == nil {
+				continue
+			}
 		case p.Spike != nil:
 			sp := p.Spike
 			pp.kind, pp.rate, platform = "spike", fmt.Sprintf("%s, %s from %s for %s", sp.Base, sp.Peak, sp.At, sp.Width), sp.Duration.D()
@@ -53,6 +57,16 @@ func plan(sc *Scenario) ([]plannedPhase, error) {
 		case p.Sine != nil:
 			pp.kind, pp.rate, platform = "sine", fmt.Sprintf("%s±%s every %s", p.Sine.Mean, p.Sine.Amplitude, p.Sine.Period), p.Sine.Duration.D()
 			pp.pacer, err = loadtest.Sine(wr(p.Sine.Mean), wr(p.Sine.Amplitude), loadtest.WallDuration(p.Sine.Period.D(), s))
+		case p.Replay != nil && p.Replay.Orders != "":
+			var tl loadtest.Timeline
+			if pp.orders, err = loadtest.LoadRecordedOrders(p.Replay.Orders); err == nil {
+				tl, err = loadtest.RecordedTimeline(pp.orders)
+			}
+			if err == nil {
+				platform = time.Duration(float64(tl.Span()) * p.Replay.Scale)
+				pp.kind, pp.rate = "replay", fmt.Sprintf("%d recorded orders over %s", tl.Total(), platform)
+				pp.pacer, err = loadtest.Replay(tl, p.Replay.Scale/s)
+			}
 		case p.Replay != nil:
 			var tl loadtest.Timeline
 			tl, err = loadtest.LoadTimeline(p.Replay.File)

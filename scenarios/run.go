@@ -72,6 +72,9 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	if err != nil {
 		return fail(err)
 	}
+	if err := sc.loadTimelines(); err != nil {
+		return fail(err)
+	}
 	e, err := start(ctx, sc, opts)
 	if err != nil {
 		return fail(err)
@@ -87,6 +90,10 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	observe := engine.ObserveAttempt
 	e.onAttempt.Store(&observe)
 
+	rep.Windows = sc.windows()
+	if err := e.restartFaultWindows(); err != nil {
+		return fail(err)
+	}
 	r := &runner{sc: sc, e: e, engine: engine, rep: rep, opts: opts, began: time.Now(), phases: phases}
 	r.sampler = newSampler(r)
 	stopTimers := r.schedule()
@@ -156,12 +163,12 @@ func (r *runner) drive(ctx context.Context) bool {
 		r.phaseIndex, r.phaseBegan = i, time.Now()
 		r.mu.Unlock()
 		before := r.engine.Counters()
-		nsBefore := throttles(r.e.ns.Stats())
+		throttledBefore := r.throttled()
 		pacer := p.pacer
 		if r.opts.pace != nil {
 			pacer = r.opts.pace(pacer)
 		}
-		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: pacer, Duration: p.wall})
+		res, err := r.engine.Attack(ctx, loadtest.Phase{Name: p.name, Pacer: pacer, Duration: p.wall, Orders: p.orders})
 		after := r.engine.Counters()
 		planned := res.Ran // the pacer's plan up to the phase's end (the last hits may finish later)
 		if p.wall > 0 {
@@ -172,7 +179,7 @@ func (r *runner) drive(ctx context.Context) bool {
 			Ran:    report.Duration(loadtest.PlatformDuration(res.Ran, r.sc.Speed)),
 			Events: after.Events - before.Events, Sent: after.Deliveries - before.Deliveries,
 			Acked: after.Acked - before.Acked, Failed: after.Failed - before.Failed,
-			Throttle: throttles(r.e.ns.Stats()) - nsBefore,
+			Throttle: r.throttled() - throttledBefore,
 		}
 		ph.AckP99 = report.Duration(res.Latency.P99)
 		r.rep.Phases = append(r.rep.Phases, ph)
@@ -191,7 +198,7 @@ func (r *runner) snapshot() report.Snapshot {
 	r.mu.Unlock()
 	c := r.engine.Counters()
 	s := report.Snapshot{PhaseIndex: idx, PhaseCount: len(r.phases), Sent: c.Deliveries, Acked: c.Acked, Failed: c.Failed,
-		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: throttles(r.e.ns.Stats()), Drain: state}
+		QueueDepth: r.sampler.lastDepth(), ERPDone: r.sampler.lastERP(), Throttled: r.throttled(), Drain: state}
 	if draining {
 		s.Phase = "drain"
 		s.Total = r.sc.Drain.Timeout.D()
@@ -203,6 +210,9 @@ func (r *runner) snapshot() report.Snapshot {
 	}
 	return s
 }
+
+// throttled counts every throttle NetSuite and Shopify answered so far.
+func (r *runner) throttled() int64 { return throttles(r.e.ns.Stats()) + throttles(r.e.shop.Stats()) }
 
 func (r *runner) phaseName() string {
 	r.mu.Lock()

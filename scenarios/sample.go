@@ -2,9 +2,14 @@ package scenarios
 
 import (
 	"context"
+	"math"
+	"sort"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/peakready/peakready/fakes/netsuite"
+	"github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/loadtest"
 	"github.com/peakready/peakready/scenarios/report"
 	"github.com/peakready/peakready/scenarios/sut"
@@ -20,14 +25,17 @@ type sampler struct {
 	mu        sync.Mutex
 	last      time.Time
 	prev      loadtest.Counters
-	prevNS    netsuiteCounters
+	prevNS    upstreamCounters
+	prevShop  upstreamCounters
 	prevQueue queueCounters
 	depth     int64
 	erp       int64
 	limitPeak int
+	// lastSalesOrder is the highest ERP internal id whose order → ERP latency is counted.
+	lastSalesOrder int64
 }
 
-type netsuiteCounters struct{ requests, throttled int64 }
+type upstreamCounters struct{ requests, throttled int64 }
 type queueCounters struct {
 	retried, snoozed int64
 	ok               bool
@@ -74,12 +82,15 @@ func (s *sampler) sample() {
 	}
 }
 
+// record adds one point. Rates are per second of platform time: the wall interval
+// times the speed.
 func (s *sampler) record() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.r
 	now := time.Now()
-	secs := now.Sub(s.last).Seconds()
+	wall := now.Sub(s.last)
+	secs := loadtest.PlatformDuration(wall, r.sc.Speed).Seconds()
 	if secs <= 0 {
 		return false
 	}
@@ -87,29 +98,39 @@ func (s *sampler) record() bool {
 	win := r.engine.TakeWindow()
 	nsStats := r.e.ns.Stats()
 	gov := r.e.ns.GovernanceStats()
-	ns := netsuiteCounters{requests: nsStats.Requests, throttled: throttles(nsStats)}
+	ns := upstreamCounters{requests: nsStats.Requests, throttled: throttles(nsStats)}
+	shopStats := r.e.shop.Stats()
+	shop := upstreamCounters{requests: shopStats.Requests, throttled: throttles(shopStats)}
 	phase := r.phaseName()
 	p := report.Point{
-		T: report.Duration(now.Sub(r.began)), Phase: phase,
+		T: report.Duration(now.Sub(r.began)), PlatformT: report.Duration(loadtest.PlatformDuration(now.Sub(r.began), r.sc.Speed)),
+		Phase:      phase,
 		Arrivals:   float64(c.Events-s.prev.Events) / secs,
 		Deliveries: float64(c.Deliveries-s.prev.Deliveries) / secs,
 		Acks:       float64(c.Acked-s.prev.Acked) / secs,
 		Failures:   float64(c.Failed-s.prev.Failed) / secs,
 		AckP50:     report.Duration(win.P50), AckP90: report.Duration(win.P90), AckP99: report.Duration(win.P99),
-		QueueDepth: -1, DLQ: -1, Retries: -1, Snoozes: -1,
+		QueueDepth: -1, DLQ: -1, Retries: -1, Snoozes: -1, OldestMessageAge: -1,
 		ERPWrites: float64(ns.requests-s.prevNS.requests) / secs,
 		ERPInUse:  gov.Gate.InUse, ERPHeldByOthers: gov.Gate.HeldOutside, ERPLimit: gov.AccountLimit,
-		Throttled: float64(ns.throttled-s.prevNS.throttled) / secs,
+		ERPWaiters: -1, ERPShare: -1,
+		Throttled:        float64(ns.throttled-s.prevNS.throttled) / secs,
+		ShopifyRequests:  float64(shop.requests-s.prevShop.requests) / secs,
+		ShopifyThrottled: float64(shop.throttled-s.prevShop.throttled) / secs,
+		ShopifyBucket:    -1, ShopifyBucketMax: r.e.shop.Limits().Bucket, ShopifyOwed: -1,
 	}
 	if win.Count == 0 {
 		p.AckP50, p.AckP90, p.AckP99 = -1, -1, -1
 	}
+	p.ShopifyBucket = busiestBucket(r.e.shop.AppStats())
+	p.OrderToERPP50, p.OrderToERPP99 = s.orderToERP()
 	if q, ok := r.e.sut.(sut.QueueObserver); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		st, err := q.QueueStats(ctx)
 		cancel()
 		if err == nil {
 			p.QueueDepth, p.DLQ = st.Messages, st.DeadLetters
+			p.OldestMessageAge = st.OldestAge.Seconds()
 			if s.prevQueue.ok {
 				p.Retries = float64(st.Retried-s.prevQueue.retried) / secs
 				p.Snoozes = float64(st.Snoozed-s.prevQueue.snoozed) / secs
@@ -117,12 +138,57 @@ func (s *sampler) record() bool {
 			s.prevQueue = queueCounters{retried: st.Retried, snoozed: st.Snoozed, ok: true}
 		}
 	}
+	if l, ok := r.e.sut.(sut.LimitObserver); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		st, err := l.LimitStats(ctx)
+		cancel()
+		if err == nil {
+			p.ERPWaiters, p.ERPShare, p.ShopifyOwed = st.NetSuiteWaiters, st.NetSuiteShare, st.ShopifyOwed
+		}
+	}
 	s.depth = p.QueueDepth
 	s.limitPeak = max(s.limitPeak, gov.AccountLimit)
 	s.erp = int64(r.e.ns.SalesOrderCount())
-	s.prev, s.prevNS, s.last = c, ns, now
+	s.prev, s.prevNS, s.prevShop, s.last = c, ns, shop, now
 	r.rep.Series = append(r.rep.Series, p)
 	return true
+}
+
+// orderToERP is the 50th and 99th percentile, in platform seconds, of the time from an
+// order's creation in Shopify to its sales order in the ERP, over the sales orders the
+// ERP created since the last call (-1, -1: none).
+func (s *sampler) orderToERP() (p50, p99 float64) {
+	r := s.r
+	var lat []float64
+	r.e.ns.SalesOrdersAfter(s.lastSalesOrder, func(so netsuite.SalesOrderRecord) bool {
+		s.lastSalesOrder = max(s.lastSalesOrder, so.ID)
+		id, err := strconv.ParseInt(so.NaturalKey, 10, 64)
+		if err != nil {
+			return true
+		}
+		if o, ok := r.e.shop.Store().Order(id); ok && !o.CreatedAt.IsZero() {
+			lat = append(lat, max(so.Created.Sub(o.CreatedAt), 0).Seconds())
+		}
+		return true
+	})
+	if len(lat) == 0 {
+		return -1, -1
+	}
+	sort.Float64s(lat)
+	at := func(q float64) float64 { return lat[min(len(lat)-1, int(math.Ceil(q*float64(len(lat))))-1)] }
+	return at(0.50), at(0.99)
+}
+
+// busiestBucket is the points available in the cost bucket of the app that made the
+// most GraphQL calls (-1: no app yet): the system under test's, in a run.
+func busiestBucket(apps []shopify.AppStats) float64 {
+	level, calls := -1.0, int64(-1)
+	for _, a := range apps {
+		if a.GraphQLRequests > calls {
+			level, calls = float64(a.GraphQL.CurrentlyAvailable), a.GraphQLRequests
+		}
+	}
+	return level
 }
 
 func (s *sampler) lastDepth() int64 {

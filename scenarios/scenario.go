@@ -49,6 +49,9 @@ type Scenario struct {
 	// Dir resolves relative paths in the file (replay timelines); empty for built-ins.
 	Dir  string     `yaml:"-"`
 	root *yaml.Node // for the line numbers of validation errors
+	// nsTimeline and shopTimeline are fakes.netsuite.timeline and fakes.shopify.timeline,
+	// read (see loadTimelines).
+	nsTimeline, shopTimeline []TimelineRow
 }
 
 // Traffic is what the store does: phases of event arrival and the mix of events.
@@ -108,10 +111,13 @@ type Sine struct {
 }
 
 // Replay arrivals at the instants of a recorded timeline (CSV or JSON; see loadtest),
-// optionally stretched or compressed by Scale (default 1).
+// optionally stretched or compressed by Scale (default 1). With Orders instead of File
+// the recorded orders themselves are placed again, each at its created_at (a JSONL file
+// of Shopify order webhooks; see loadtest.ParseRecordedOrders).
 type Replay struct {
-	File  string  `yaml:"file"`
-	Scale float64 `yaml:"scale"`
+	File   string  `yaml:"file"`
+	Orders string  `yaml:"orders"`
+	Scale  float64 `yaml:"scale"`
 }
 
 // Mix weighs the kinds of store events (relative weights, any scale).
@@ -165,9 +171,21 @@ type Fakes struct {
 
 // ShopifyFake configures the fake store.
 type ShopifyFake struct {
-	Plan   string        `yaml:"plan"`
-	Addr   string        `yaml:"addr"`
-	Faults []faults.Rule `yaml:"faults"`
+	Plan string `yaml:"plan"`
+	// Bucket and RestoreRate override the plan's GraphQL cost bucket: its size in points
+	// and the points it restores per second of platform time (0: the plan's).
+	Bucket      float64 `yaml:"bucket"`
+	RestoreRate float64 `yaml:"restore_rate"`
+	// RESTBucket and RESTLeakRate override the plan's REST request bucket: its size in
+	// requests and the requests it leaks per second (0: the plan's).
+	RESTBucket   int     `yaml:"rest_bucket"`
+	RESTLeakRate float64 `yaml:"rest_leak_rate"`
+	// LimitWindows change the buckets for spans of the run (see ShopifyLimitWindow).
+	LimitWindows []ShopifyLimitWindow `yaml:"limit_windows"`
+	Addr         string               `yaml:"addr"`
+	Faults       []faults.Rule        `yaml:"faults"`
+	// Timeline is a recorded timeline of Shopify's behaviour, as for NetSuite.
+	Timeline string `yaml:"timeline"`
 }
 
 // NetSuiteFake configures the fake ERP.
@@ -182,6 +200,9 @@ type NetSuiteFake struct {
 	Latency   Dist          `yaml:"latency"`
 	Addr      string        `yaml:"addr"`
 	Faults    []faults.Rule `yaml:"faults"`
+	// Timeline is a recorded timeline of NetSuite's behaviour (429 and 500 shares and
+	// latency per interval, CSV; see ParseUpstreamTimeline) replayed as fault windows.
+	Timeline string `yaml:"timeline"`
 }
 
 // Competing is another integration holding Slots of NetSuite's pool from From to To.
@@ -344,12 +365,18 @@ func ParseRate(s string) (float64, error) {
 	return v / per, nil
 }
 
-// FormatRate writes a per-second rate compactly.
+// FormatRate writes a per-second rate compactly, with at most four significant digits
+// after the point ("3.333/s" for 200/min, never 3.3333333333333335/s).
 func FormatRate(v float64) string {
-	if v == math.Trunc(v) {
-		return strconv.FormatFloat(v, 'f', 0, 64) + "/s"
+	if v == math.Trunc(v) || math.Abs(v) >= 1e4 {
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64) + "/s"
 	}
-	return strconv.FormatFloat(v, 'f', -1, 64) + "/s"
+	decimals := max(0, 3-int(math.Floor(math.Log10(math.Abs(v)))))
+	out := strconv.FormatFloat(v, 'f', decimals, 64)
+	if strings.Contains(out, ".") {
+		out = strings.TrimRight(strings.TrimRight(out, "0"), ".")
+	}
+	return out + "/s"
 }
 
 // Duration is a time.Duration written "90s", "15m", "2h".

@@ -95,3 +95,11 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatRateRounds(t *testing.T) {
+	for v, want := range map[float64]string{200.0 / 60: "3.333/s", 50: "50/s", 0.5: "0.5/s", 1234.5678: "1235/s", 0.0001234: "0.0001234/s", 120.0 / 3600: "0.03333/s", 25000: "25000/s", 0.00001: "0.00001/s"} {
+		if got := FormatRate(v); got != want {
+			t.Errorf("FormatRate(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -10,8 +10,8 @@ import (
 	"github.com/peakready/peakready/scenarios/sut"
 )
 
-// schedule arms the scenario's timed events (competing load on NetSuite's pool, replica
-// crashes and restarts), in platform time from the start of the run. The returned
+// schedule arms the scenario's timed events (competing load on NetSuite's pool, windows
+// of Shopify limits, replica crashes and restarts), in platform time from the start of the run. The returned
 // function disarms what has not fired.
 func (r *runner) schedule() func() {
 	var mu sync.Mutex
@@ -61,6 +61,13 @@ func (r *runner) schedule() func() {
 		if c.To > c.From {
 			at(c.To.D(), func() { setHeld(i, false) })
 		}
+	}
+	for _, ch := range r.sc.shopifyLimitSchedule() {
+		at(ch.at, func() {
+			if err := r.e.shop.ApplyLimits(ch.limits.patch()); err != nil {
+				r.opts.Logger.Error("shopify limit window", "err", err)
+			}
+		})
 	}
 	for _, c := range r.sc.crashes() {
 		r.scheduleCrash(c, at)

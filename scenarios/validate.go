@@ -170,14 +170,23 @@ func (s *Scenario) validateTraffic(c *checker) {
 			if p.Replay.Scale < 0 {
 				c.atLine(p.Line, fmt.Sprintf("phase %q: replay scale must be above 0", p.Name))
 			}
-			if p.Replay.File == "" {
-				c.atLine(p.Line, fmt.Sprintf("phase %q: replay needs a file", p.Name))
-			} else if s.Dir != "" && !filepath.IsAbs(p.Replay.File) {
-				p.Replay.File = filepath.Join(s.Dir, p.Replay.File)
+			switch {
+			case p.Replay.File == "" && p.Replay.Orders == "":
+				c.atLine(p.Line, fmt.Sprintf("phase %q: replay needs a file (an arrival timeline) or orders (recorded order webhooks, JSONL)", p.Name))
+			case p.Replay.File != "" && p.Replay.Orders != "":
+				c.atLine(p.Line, fmt.Sprintf("phase %q: replay takes a file or orders, not both", p.Name))
 			}
-			if p.Replay.File != "" && s.Dir != "" {
-				if _, err := os.Stat(p.Replay.File); err != nil {
-					c.atLine(p.Line, fmt.Sprintf("phase %q: replay file: %v", p.Name, err))
+			for _, f := range []*string{&p.Replay.File, &p.Replay.Orders} {
+				if *f == "" {
+					continue
+				}
+				if s.Dir != "" && !filepath.IsAbs(*f) {
+					*f = filepath.Join(s.Dir, *f)
+				}
+				if s.Dir != "" {
+					if _, err := os.Stat(*f); err != nil {
+						c.atLine(p.Line, fmt.Sprintf("phase %q: replay file: %v", p.Name, err))
+					}
 				}
 			}
 		}
@@ -263,6 +272,20 @@ func (s *Scenario) validateFakes(c *checker) {
 			c.at("netsuite faults: "+err.Error(), "fakes", "netsuite", "faults", strconv.Itoa(i))
 		}
 	}
+	for _, tl := range []struct {
+		name string
+		path *string
+	}{{"netsuite", &n.Timeline}, {"shopify", &s.Fakes.Shopify.Timeline}} {
+		if *tl.path == "" || s.Dir == "" {
+			continue
+		}
+		if !filepath.IsAbs(*tl.path) {
+			*tl.path = filepath.Join(s.Dir, *tl.path)
+		}
+		if err := s.loadTimelines(); err != nil && strings.Contains(err.Error(), "fakes "+tl.name+" timeline") {
+			c.at(err.Error(), "fakes", tl.name, "timeline")
+		}
+	}
 	sh := &s.Fakes.Shopify
 	if !slices.Contains(shopifyPlans, sh.Plan) {
 		c.at(fmt.Sprintf("shopify plan %q must be standard, advanced, plus or enterprise", sh.Plan), "fakes", "shopify", "plan")
@@ -272,6 +295,7 @@ func (s *Scenario) validateFakes(c *checker) {
 			c.at("shopify faults: "+err.Error(), "fakes", "shopify", "faults", strconv.Itoa(i))
 		}
 	}
+	s.validateShopifyLimits(c)
 }
 
 // NetSuiteLimit is the account's concurrency limit the scenario sets up.

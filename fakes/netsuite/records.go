@@ -2,6 +2,7 @@ package netsuite
 
 import (
 	"encoding/json"
+	"sort"
 	"time"
 )
 
@@ -37,9 +38,16 @@ type SalesOrderLine struct {
 // EachSalesOrder calls fn with a copy of every sales order, in internal id order, until
 // fn returns false. It holds the store's lock for one record at a time, never while fn
 // runs, so requests keep flowing during a long scan.
-func (s *Server) EachSalesOrder(fn func(SalesOrderRecord) bool) {
+func (s *Server) EachSalesOrder(fn func(SalesOrderRecord) bool) { s.SalesOrdersAfter(0, fn) }
+
+// SalesOrdersAfter is EachSalesOrder for the sales orders whose internal id is above
+// after: internal ids only grow, so a caller that remembers the last id it saw reads
+// only the sales orders created since.
+func (s *Server) SalesOrdersAfter(after int64, fn func(SalesOrderRecord) bool) {
 	s.mu.Lock()
-	ids := append([]int64(nil), s.st.orders.ids...)
+	all := s.st.orders.ids
+	i := sort.Search(len(all), func(i int) bool { return all[i] > after })
+	ids := append([]int64(nil), all[i:]...)
 	s.mu.Unlock()
 	for _, id := range ids {
 		s.mu.Lock()

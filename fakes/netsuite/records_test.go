@@ -40,3 +40,28 @@ func TestEachSalesOrderCopiesTheStoredState(t *testing.T) {
 	assert.Equal(t, int64(1800+500)+r.TaxCents, r.TotalCents)
 	assert.Equal(t, "2026-11-27T10:00:00Z", r.Custom["custbody_shopify_updated_at"])
 }
+
+func TestSalesOrdersAfterReadsOnlyNewerOrders(t *testing.T) {
+	t.Parallel()
+	cat := catalog.Generate(3, 5, 1)
+	s, err := New(Options{Catalog: &cat, Limits: Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off"}})
+	require.NoError(t, err)
+	for _, eid := range []string{"71", "72", "73"} {
+		body := `{"entity":{"id":"2000"},"item":{"items":[{"item":{"externalId":"` + cat.Items[0].SKU + `"},"quantity":1,"rate":10}]}}`
+		req := httptest.NewRequest(http.MethodPut, "/services/rest/record/v1/salesOrder/eid:"+eid, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t")
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, req)
+		require.Equal(t, http.StatusNoContent, w.Code, w.Body.String())
+	}
+	var all []SalesOrderRecord
+	s.EachSalesOrder(func(r SalesOrderRecord) bool { all = append(all, r); return true })
+	require.Len(t, all, 3)
+	var after []string
+	s.SalesOrdersAfter(all[0].ID, func(r SalesOrderRecord) bool { after = append(after, r.NaturalKey); return true })
+	assert.Equal(t, []string{"72", "73"}, after)
+	after = nil
+	s.SalesOrdersAfter(all[2].ID, func(r SalesOrderRecord) bool { after = append(after, r.NaturalKey); return true })
+	assert.Empty(t, after)
+}

@@ -39,6 +39,9 @@ func PlanNames() []string {
 	return out
 }
 
+// PlanLimits are a plan's limits ("" is DefaultPlan).
+func PlanLimits(plan string) (Limits, error) { return resolveLimits(plan, 0, 0, 0, 0, 0) }
+
 // DefaultPlan is the plan when none is given: Shopify Plus, the plan peak-season
 // integrations run on.
 const DefaultPlan = "plus"

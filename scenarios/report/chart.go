@@ -24,9 +24,10 @@ const (
 
 // axisSpec describes one y axis.
 type axisSpec struct {
-	label   string
-	format  func(float64) string
-	integer bool // ticks at whole numbers
+	label    string
+	format   func(float64) string
+	integer  bool // ticks at whole numbers
+	duration bool // seconds, ticked at whole seconds, minutes or hours
 }
 
 // seriesSpec is one line of a chart: its legend name, its CSS class (colour), the axis
@@ -51,29 +52,46 @@ type phaseMark struct {
 	name string
 }
 
-// chartData is what every chart of one report shares.
+// chartData is what every chart of one report shares. The x axis is platform time.
 type chartData struct {
-	pts    []Point
-	xs     []float64
-	xMax   float64
-	phases []phaseMark
+	pts     []Point
+	xs      []float64 // platform seconds
+	walls   []float64 // wall seconds, for the tooltips
+	xMax    float64
+	phases  []phaseMark
+	windows []Window
 }
 
-func newChartData(series []Point) chartData {
+// newChartData lays the series out in platform time: each point's PlatformT, or for a
+// report written before points carried it, its wall time × speed.
+func newChartData(series []Point, speed float64, windows []Window) chartData {
 	pts := series
 	if !sort.SliceIsSorted(pts, func(i, j int) bool { return pts[i].T < pts[j].T }) {
 		pts = append([]Point(nil), series...)
 		sort.SliceStable(pts, func(i, j int) bool { return pts[i].T < pts[j].T })
 	}
-	d := chartData{pts: pts, xs: make([]float64, len(pts))}
+	if !(speed > 0) || math.IsInf(speed, 0) {
+		speed = 1
+	}
+	d := chartData{pts: pts, xs: make([]float64, len(pts)), walls: make([]float64, len(pts))}
 	for i, p := range pts {
-		d.xs[i] = secs(p.T)
+		d.walls[i] = secs(p.T)
+		d.xs[i] = secs(p.PlatformT)
+		if p.PlatformT <= 0 {
+			d.xs[i] = d.walls[i] * speed
+		}
 	}
 	if len(pts) > 0 {
 		d.xMax = d.xs[len(d.xs)-1]
 	}
 	if !(d.xMax > 0) {
 		d.xMax = 1
+	}
+	for _, w := range windows {
+		if w.To > 0 && w.To <= w.From || secs(w.From) >= d.xMax {
+			continue
+		}
+		d.windows = append(d.windows, w)
 	}
 	// A phase starts where the previous point's interval ended.
 	for i, p := range pts {
@@ -112,18 +130,24 @@ func countOf(f func(Point) int64) func(Point) (float64, bool) {
 	return func(p Point) (float64, bool) { v := f(p); return float64(v), v >= 0 }
 }
 
+// valueOf reads a value whose negative means unknown.
+func valueOf(f func(Point) float64) func(Point) (float64, bool) {
+	return func(p Point) (float64, bool) { v := f(p); return v, known(v) }
+}
+
 func formatRateTick(v float64) string { return FormatRate(v) }
 func formatSecondsTick(v float64) string {
 	return FormatDuration(time.Duration(math.Round(v * float64(time.Second))))
 }
 func formatCountTick(v float64) string { return FormatCount(int64(math.Round(v))) }
 
-// reportCharts are the five charts of the HTML report, in page order.
+// reportCharts are the charts of the HTML report, in page order. Their x axis is
+// platform time; rates are per second of platform time.
 var reportCharts = []chartSpec{
 	{
 		id:    "traffic",
 		title: "Arrivals, deliveries and acks",
-		caption: "Store events per second (arrivals), webhook delivery attempts per second and 2xx answers per second. " +
+		caption: "Store events per second (arrivals: the webhook-worthy changes on every topic; one order makes several: its creation, its customer, the inventory level of each line), webhook delivery attempts per second (only the topics the system under test subscribes to) and 2xx answers per second. " +
 			"Acks below deliveries mean the system under test is refusing or timing out; deliveries above arrivals are retries and duplicates.",
 		left: axisSpec{label: "per second", format: formatRateTick},
 		series: []seriesSpec{
@@ -136,13 +160,25 @@ var reportCharts = []chartSpec{
 	{
 		id:    "latency",
 		title: "Ack latency",
-		caption: "50th, 90th and 99th percentile of the time the system under test took to answer a webhook, per interval (wall time). " +
+		caption: "50th, 90th and 99th percentile of the time the system under test took to answer a webhook, per interval, in wall time (it answers in real time, whatever the speed). " +
 			"Shopify gives up after 5 s; an interval without acks has no latency and shows as a gap.",
-		left: axisSpec{label: "latency", format: formatSecondsTick},
+		left: axisSpec{label: "latency (wall)", format: formatSecondsTick, duration: true},
 		series: []seriesSpec{
 			{name: "p50", class: "s1", value: latencyOf(func(p Point) Duration { return p.AckP50 })},
 			{name: "p90", class: "s2", value: latencyOf(func(p Point) Duration { return p.AckP90 })},
 			{name: "p99", class: "s4", value: latencyOf(func(p Point) Duration { return p.AckP99 })},
+		},
+	},
+	{
+		id:    "e2e",
+		title: "Order to ERP, end to end",
+		caption: "How long orders took from their creation in Shopify to their sales order in the ERP (50th and 99th percentile of the sales orders created in each interval), " +
+			"and the age of the oldest message in the system under test's queue. Gaps: no sales order created then, or a queue the system does not show.",
+		left: axisSpec{label: "platform time", format: formatSecondsTick, duration: true},
+		series: []seriesSpec{
+			{name: "order → ERP p50", class: "s1", value: valueOf(func(p Point) float64 { return p.OrderToERPP50 })},
+			{name: "order → ERP p99", class: "s4", value: valueOf(func(p Point) float64 { return p.OrderToERPP99 })},
+			{name: "oldest queued message", class: "s5", value: valueOf(func(p Point) float64 { return p.OldestMessageAge })},
 		},
 	},
 	{
@@ -158,28 +194,48 @@ var reportCharts = []chartSpec{
 	},
 	{
 		id:    "erp",
-		title: "ERP throughput and concurrency",
-		caption: "ERP write requests per second (left axis), and the ERP's concurrency our system uses and other integrations hold, against the account's limit (right axis, dashed line). " +
-			"A system that uses its budget well runs close to the limit without crossing it.",
-		left:  axisSpec{label: "writes per second", format: formatRateTick},
+		title: "NetSuite: requests and concurrency",
+		caption: "NetSuite requests per second (left axis); the account's concurrency our system uses, what other integrations hold, the share our system allows itself, " +
+			"and its workers waiting for a permit, against the account's limit (right axis, dashed line). A system that uses its budget well runs close to the limit without crossing it.",
+		left:  axisSpec{label: "requests per second", format: formatRateTick},
 		right: axisSpec{label: "concurrent requests", format: formatCountTick, integer: true},
 		series: []seriesSpec{
-			{name: "ERP writes/s", class: "s1", value: rateOf(func(p Point) float64 { return p.ERPWrites })},
+			{name: "requests/s", class: "s1", value: rateOf(func(p Point) float64 { return p.ERPWrites })},
 			{name: "in use (ours)", class: "s3", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPInUse) })},
 			{name: "held by others", class: "s2", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPHeldByOthers) })},
+			{name: "our share", class: "s6", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPShare) })},
+			{name: "waiting (ours)", class: "s5", right: true, value: countOf(func(p Point) int64 { return int64(p.ERPWaiters) })},
 			{name: "limit", class: "limit", right: true, value: func(p Point) (float64, bool) {
 				return float64(p.ERPLimit), p.ERPLimit > 0
 			}},
 		},
 	},
 	{
+		id:    "shopify",
+		title: "Shopify: requests and cost bucket",
+		caption: "Shopify Admin API requests and throttles per second (left axis); the points available in Shopify's cost bucket, against its size (dashed), " +
+			"and the points our system's calls wait for in its own mirror of the bucket (right axis). A bucket near empty with calls waiting means Shopify's limit paces the system.",
+		left:  axisSpec{label: "per second", format: formatRateTick},
+		right: axisSpec{label: "points", format: formatCountTick},
+		series: []seriesSpec{
+			{name: "requests/s", class: "s1", value: rateOf(func(p Point) float64 { return p.ShopifyRequests })},
+			{name: "throttled/s", class: "s4", value: rateOf(func(p Point) float64 { return p.ShopifyThrottled })},
+			{name: "bucket available", class: "s3", right: true, value: valueOf(func(p Point) float64 { return p.ShopifyBucket })},
+			{name: "waited for (ours)", class: "s5", right: true, value: valueOf(func(p Point) float64 { return p.ShopifyOwed })},
+			{name: "bucket size", class: "limit", right: true, value: func(p Point) (float64, bool) {
+				return p.ShopifyBucketMax, p.ShopifyBucketMax > 0
+			}},
+		},
+	},
+	{
 		id:    "throttles",
 		title: "Throttles, retries and snoozes",
-		caption: "Upstream refusals for a limit per second (429, THROTTLED, CONCURRENCY_LIMIT_EXCEEDED...), " +
+		caption: "Every refusal for a limit each upstream answered per second, modelled or injected (NetSuite's 429 CONCURRENCY_LIMIT_EXCEEDED, Shopify's THROTTLED and 429), " +
 			"and the system under test's retries and snoozes (waits that spend no attempt) per second; gaps mean the system under test does not report them.",
 		left: axisSpec{label: "per second", format: formatRateTick},
 		series: []seriesSpec{
-			{name: "throttled/s", class: "s4", value: rateOf(func(p Point) float64 { return p.Throttled })},
+			{name: "NetSuite throttled/s", class: "s4", value: rateOf(func(p Point) float64 { return p.Throttled })},
+			{name: "Shopify throttled/s", class: "s6", value: rateOf(func(p Point) float64 { return p.ShopifyThrottled })},
 			{name: "retries/s", class: "s2", value: rateOf(func(p Point) float64 { return p.Retries })},
 			{name: "snoozes/s", class: "s5", value: rateOf(func(p Point) float64 { return p.Snoozes })},
 		},
@@ -223,8 +279,8 @@ func renderChart(spec chartSpec, d chartData) template.HTML {
 			leftMax = max(leftMax, ds.max)
 		}
 	}
-	leftTop, leftStep := niceScale(leftMax, spec.left.integer)
-	rightTop, rightStep := niceScale(rightMax, spec.right.integer)
+	leftTop, leftStep := spec.left.scale(leftMax)
+	rightTop, rightStep := spec.right.scale(rightMax)
 
 	px := func(x float64) float64 { return chartLeft + x/d.xMax*plotW }
 	py := func(y, top float64) float64 { return chartTop + plotH - y/top*plotH }
@@ -234,6 +290,27 @@ func renderChart(spec chartSpec, d chartData) template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart" id="chart-%s" viewBox="0 0 %d %d" role="img" aria-label="%s">`,
 		esc(spec.id), chartWidth, chartHeight, esc(spec.title))
 	b.WriteString(`<rect class="plot-bg" x="` + num(chartLeft) + `" y="` + num(chartTop) + `" width="` + num(plotW) + `" height="` + num(plotH) + `"/>`)
+
+	// Windows the scenario set up, shaded behind everything else, each labelled where
+	// there is room.
+	if len(d.windows) > 0 {
+		b.WriteString(`<g class="windows">`)
+		for _, w := range d.windows {
+			x0 := px(secs(w.From))
+			to := secs(w.To)
+			if w.To <= 0 || to > d.xMax {
+				to = d.xMax
+			}
+			x1 := px(to)
+			label := windowLabel(w)
+			fmt.Fprintf(&b, `<rect class="window %s" x="%s" y="%s" width="%s" height="%s"><title>%s</title></rect>`,
+				esc("window-"+w.Kind), num(x0), num(chartTop), num(max(x1-x0, 1)), num(plotH), esc(label))
+			if room := int((x1 - x0 - 6) / 6.2); room >= 4 {
+				fmt.Fprintf(&b, `<text class="window-label" x="%s" y="%s">%s</text>`, num(x0+3), num(chartTop+13), esc(cut(w.Label, room, false)))
+			}
+		}
+		b.WriteString(`</g>`)
+	}
 
 	// Horizontal grid with the left axis labels, and the right axis labels.
 	b.WriteString(`<g class="grid">`)
@@ -259,7 +336,7 @@ func renderChart(spec chartSpec, d chartData) template.HTML {
 		fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="%s" y2="%s"/>`, num(x), num(x), num(chartTop+plotH), num(chartTop+plotH+4))
 		fmt.Fprintf(&b, `<text class="tick" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x), num(chartTop+plotH+16), esc(timeTick(t)))
 	}
-	fmt.Fprintf(&b, `<text class="axis-label" x="%s" y="%s" text-anchor="middle">wall time since start</text>`, num(chartLeft+plotW/2), num(chartHeight-4))
+	fmt.Fprintf(&b, `<text class="axis-label" x="%s" y="%s" text-anchor="middle">platform time since start</text>`, num(chartLeft+plotW/2), num(chartHeight-4))
 	fmt.Fprintf(&b, `<text class="axis-label" transform="translate(14 %s) rotate(-90)" text-anchor="middle">%s</text>`, num(chartTop+plotH/2), esc(spec.left.label))
 	if hasRight {
 		fmt.Fprintf(&b, `<text class="axis-label" transform="translate(%s %s) rotate(90)" text-anchor="middle">%s</text>`, num(chartWidth-14), num(chartTop+plotH/2), esc(spec.right.label))
@@ -330,7 +407,7 @@ func renderChart(spec chartSpec, d chartData) template.HTML {
 			mid := (float64(c) + 0.5) / float64(cols) * d.xMax
 			i := covering(d.xs, mid)
 			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s"><title>%s</title></rect>`,
-				num(chartLeft+float64(c)*colW), num(chartTop), num(colW), num(plotH), esc(hoverText(spec, d.pts[i])))
+				num(chartLeft+float64(c)*colW), num(chartTop), num(colW), num(plotH), esc(hoverText(spec, d, i)))
 		}
 		b.WriteString(`</g>`)
 	}
@@ -366,11 +443,19 @@ func linePath(ss []sample, px, py func(float64) float64) string {
 	return b.String()
 }
 
-func hoverText(spec chartSpec, p Point) string {
+// hoverText is the tooltip of point i: its platform time, its wall time, its phase,
+// the windows in force and each series' value.
+func hoverText(spec chartSpec, d chartData, i int) string {
+	p := d.pts[i]
 	var b strings.Builder
-	b.WriteString(timeTick(secs(p.T)))
+	b.WriteString(timeTick(d.xs[i]) + " (wall " + timeTick(d.walls[i]) + ")")
 	if p.Phase != "" {
 		b.WriteString(" · " + p.Phase)
+	}
+	for _, w := range d.windows {
+		if d.xs[i] > secs(w.From) && (w.To <= 0 || d.xs[i] <= secs(w.To)) {
+			b.WriteString("\n" + windowLabel(w))
+		}
 	}
 	for _, s := range spec.series {
 		b.WriteString("\n" + s.name + ": ")
@@ -385,6 +470,15 @@ func hoverText(spec chartSpec, p Point) string {
 		}
 	}
 	return b.String()
+}
+
+// windowLabel names a window with its span: "contention: 12 of 15 slots held (20m–40m)".
+func windowLabel(w Window) string {
+	end := "end"
+	if w.To > 0 {
+		end = timeTick(secs(w.To))
+	}
+	return w.Kind + ": " + w.Label + " (" + timeTick(secs(w.From)) + "–" + end + ")"
 }
 
 // covering returns the index of the point whose interval holds time v: a point's x is
@@ -421,6 +515,15 @@ func niceScale(maxV float64, integer bool) (top, step float64) {
 	}
 	top = math.Ceil(maxV/step-1e-9) * step
 	return top, step
+}
+
+// scale is the axis top and tick step for values up to maxV.
+func (a axisSpec) scale(maxV float64) (top, step float64) {
+	if !a.duration || !(maxV > 1) || math.IsInf(maxV, 0) {
+		return niceScale(maxV, a.integer)
+	}
+	step = timeStep(maxV * 8 / 4) // about four ticks, on the time axis' steps
+	return math.Ceil(maxV/step-1e-9) * step, step
 }
 
 // timeStep picks the time axis tick step (seconds) giving at most 8 ticks.

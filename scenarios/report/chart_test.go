@@ -89,7 +89,7 @@ func TestNewChartDataPhases(t *testing.T) {
 		{T: Duration(2 * time.Second), Phase: "warmup"},
 		{T: Duration(4 * time.Second), Phase: "cooldown"},
 	}
-	d := newChartData(pts)
+	d := newChartData(pts, 1, nil)
 	if d.xMax != 4 || d.pts[0].Phase != "warmup" {
 		t.Fatalf("xMax %v, first %q", d.xMax, d.pts[0].Phase)
 	}
@@ -105,7 +105,7 @@ func TestNewChartDataPhases(t *testing.T) {
 	if pts[0].Phase != "peak" {
 		t.Error("newChartData sorted the caller's slice")
 	}
-	if d := newChartData(nil); d.xMax != 1 || len(d.phases) != 0 {
+	if d := newChartData(nil, 1, nil); d.xMax != 1 || len(d.phases) != 0 {
 		t.Errorf("empty: %+v", d)
 	}
 }
@@ -121,7 +121,7 @@ func TestRenderChartEscapesAndLimits(t *testing.T) {
 			erp = s
 		}
 	}
-	svg := string(renderChart(erp, newChartData(pts)))
+	svg := string(renderChart(erp, newChartData(pts, 1, nil)))
 	if strings.Contains(svg, `<x>`) || !strings.Contains(svg, `&lt;x&gt;&amp;&#34;`) {
 		t.Errorf("phase name not escaped:\n%s", svg)
 	}
@@ -137,7 +137,72 @@ func TestRenderChartEscapesAndLimits(t *testing.T) {
 		t.Error("right axis does not reach 15")
 	}
 	// Two hover slices, one per interval: the second shows the second point.
-	if !strings.Contains(svg, "in use (ours): 4\nheld by others: 0\nlimit: 10") || !strings.Contains(svg, "ERP writes/s: 60/s\nin use (ours): 12\nheld by others: 0\nlimit: 10") {
+	if !strings.Contains(svg, "in use (ours): 4\nheld by others: 0\nour share: 0\nwaiting (ours): 0\nlimit: 10") ||
+		!strings.Contains(svg, "requests/s: 60/s\nin use (ours): 12\nheld by others: 0\nour share: 0\nwaiting (ours): 0\nlimit: 10") {
 		t.Errorf("hover text lacks a point's values:\n%s", svg)
+	}
+}
+
+// The x axis is platform time: a point's PlatformT, or its wall time × speed in a report
+// that predates PlatformT; tooltips give the wall time, and windows are shaded where
+// they fall in platform time.
+func TestChartsArePlatformTime(t *testing.T) {
+	pts := []Point{
+		{T: Duration(time.Second), PlatformT: Duration(20 * time.Second), Phase: "peak", ERPWrites: 3.3},
+		{T: Duration(2 * time.Second), PlatformT: Duration(40 * time.Second), Phase: "peak", ERPWrites: 3.3},
+	}
+	wins := []Window{
+		{Kind: WindowContention, Label: "12 of 15 slots held by another integration", From: Duration(10 * time.Second), To: Duration(30 * time.Second)},
+		{Kind: WindowFault, Label: "after the run", From: Duration(50 * time.Second), To: Duration(60 * time.Second)},
+	}
+	d := newChartData(pts, 20, wins)
+	if d.xMax != 40 || d.xs[0] != 20 || d.walls[0] != 1 {
+		t.Fatalf("xs %v walls %v xMax %v", d.xs, d.walls, d.xMax)
+	}
+	if len(d.windows) != 1 {
+		t.Fatalf("windows %v: the one past the end is left out", d.windows)
+	}
+	old := []Point{{T: Duration(time.Second)}, {T: Duration(2 * time.Second)}}
+	if d := newChartData(old, 20, nil); d.xMax != 40 {
+		t.Errorf("a report without platform_t_seconds: xMax %v, want wall × speed = 40", d.xMax)
+	}
+	var erp chartSpec
+	for _, s := range reportCharts {
+		if s.id == "erp" {
+			erp = s
+		}
+	}
+	svg := string(renderChart(erp, d))
+	if !strings.Contains(svg, "platform time since start") || strings.Contains(svg, "wall time since start") {
+		t.Error("the x axis is not labelled platform time")
+	}
+	plotW := float64(chartWidth - chartLeft - chartRight)
+	wantRect := `<rect class="window window-contention" x="` + num(chartLeft+plotW/4) + `" y="` + num(chartTop) + `" width="` + num(plotW/2) + `"`
+	if !strings.Contains(svg, wantRect) {
+		t.Errorf("no contention window shaded from 10s to 30s of 40s (%s):\n%s", wantRect, svg)
+	}
+	if !strings.Contains(svg, "contention: 12 of 15 slots held by another integration (10s–30s)") {
+		t.Error("the window has no label")
+	}
+	if !strings.Contains(svg, "20s (wall 1s) · peak\ncontention: 12 of 15") {
+		t.Errorf("the tooltip lacks the wall time or the window:\n%s", svg)
+	}
+	for _, tick := range []string{">10s<", ">20s<", ">40s<"} {
+		if !strings.Contains(svg, tick) {
+			t.Errorf("time axis lacks the platform tick %s", tick)
+		}
+	}
+}
+
+// Axes of durations tick at whole seconds, minutes or hours, not at 8m20s.
+func TestDurationAxisTicks(t *testing.T) {
+	a := axisSpec{duration: true}
+	for _, c := range []struct{ max, top, step float64 }{
+		{1500, 1800, 600}, {50, 60, 15}, {7000, 7200, 1800}, {0.4, 0.4, 0.1},
+	} {
+		top, step := a.scale(c.max)
+		if top != c.top || step != c.step {
+			t.Errorf("scale(%v) = %v, %v; want %v, %v", c.max, top, step, c.top, c.step)
+		}
 	}
 }

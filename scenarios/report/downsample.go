@@ -64,9 +64,10 @@ func downsample(xs, ys []float64, known []bool, limit int) []sample {
 // thinSeries merges a series longer than limit into at most limit intervals of equal
 // point count, for the copy of the report embedded in the HTML page. A merged point
 // ends where its last point ends and takes its phase; rates are the mean of the known
-// values, latency percentiles, queue depth, DLQ and ERP concurrency in use the
-// largest (an upper bound), the ERP limit the last known. A value unknown (-1) in
-// every merged point stays unknown.
+// values, latency percentiles (acks and order → ERP), oldest message age, queue depth,
+// DLQ, ERP concurrency in use, waiters and share, and the points waited for the largest
+// (an upper bound), Shopify's bucket level the smallest, the ERP limit and the bucket size
+// the last known. A value unknown (-1) in every merged point stays unknown.
 func thinSeries(pts []Point, limit int) []Point {
 	n := len(pts)
 	if n <= limit {
@@ -79,9 +80,10 @@ func thinSeries(pts []Point, limit int) []Point {
 			continue
 		}
 		last := group[len(group)-1]
-		m := Point{T: last.T, Phase: last.Phase, ERPLimit: last.ERPLimit}
-		var sums [8]float64
-		var counts [8]int
+		m := Point{T: last.T, PlatformT: last.PlatformT, Phase: last.Phase, ERPLimit: last.ERPLimit,
+			ShopifyBucketMax: last.ShopifyBucketMax}
+		var sums [10]float64
+		var counts [10]int
 		mean := func(k int, v float64) {
 			if v >= 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
 				sums[k] += v
@@ -90,7 +92,25 @@ func thinSeries(pts []Point, limit int) []Point {
 		}
 		m.AckP50, m.AckP90, m.AckP99 = -1, -1, -1
 		m.QueueDepth, m.DLQ, m.ERPInUse = -1, -1, -1
+		m.ERPWaiters, m.ERPShare = -1, -1
+		m.OldestMessageAge, m.OrderToERPP50, m.OrderToERPP99, m.ShopifyOwed = -1, -1, -1, -1
+		// The bucket's lowest level is the one that explains a wait.
+		m.ShopifyBucket = -1
 		for _, p := range group {
+			mean(8, p.ShopifyRequests)
+			mean(9, p.ShopifyThrottled)
+			m.ERPWaiters = max(m.ERPWaiters, p.ERPWaiters)
+			m.ERPShare = max(m.ERPShare, p.ERPShare)
+			m.OldestMessageAge = max(m.OldestMessageAge, p.OldestMessageAge)
+			m.OrderToERPP50 = max(m.OrderToERPP50, p.OrderToERPP50)
+			m.OrderToERPP99 = max(m.OrderToERPP99, p.OrderToERPP99)
+			m.ShopifyOwed = max(m.ShopifyOwed, p.ShopifyOwed)
+			if p.ShopifyBucket >= 0 && (m.ShopifyBucket < 0 || p.ShopifyBucket < m.ShopifyBucket) {
+				m.ShopifyBucket = p.ShopifyBucket
+			}
+			if p.ShopifyBucketMax > 0 {
+				m.ShopifyBucketMax = p.ShopifyBucketMax
+			}
 			mean(0, p.Arrivals)
 			mean(1, p.Deliveries)
 			mean(2, p.Acks)
@@ -118,6 +138,7 @@ func thinSeries(pts []Point, limit int) []Point {
 		}
 		m.Arrivals, m.Deliveries, m.Acks, m.Failures = avg(0), avg(1), avg(2), avg(3)
 		m.ERPWrites, m.Throttled, m.Retries, m.Snoozes = avg(4), avg(5), avg(6), avg(7)
+		m.ShopifyRequests, m.ShopifyThrottled = avg(8), avg(9)
 		out = append(out, m)
 	}
 	return out

@@ -45,10 +45,23 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return "×" + trimZeros(fmt.Sprintf("%.2f", s))
 	},
-	"or":  orDash,
-	"n":   func(n int) string { return FormatCount(int64(n)) },
-	"inc": func(i int) int { return i + 1 },
+	"or":        orDash,
+	"n":         func(n int) string { return FormatCount(int64(n)) },
+	"inc":       func(i int) int { return i + 1 },
+	"breakable": breakable,
+	"times": func(s float64) string {
+		if !known(s) || s == 0 {
+			return "1"
+		}
+		return trimZeros(fmt.Sprintf("%.2f", s))
+	},
+	"window": windowLabel,
 }).Parse(htmlSource))
+
+// breakable escapes a snake_case name and lets it break only after its underscores.
+func breakable(name string) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(name), "_", "_<wbr>"))
+}
 
 type htmlPage struct {
 	R          *Report
@@ -67,6 +80,8 @@ type htmlPage struct {
 	AssertRows []htmlAssertion
 	HasTotals  bool
 	HasLatency bool
+	// DrainSplit: the drain is split into the backlog's drain and the delayed-delivery tail.
+	DrainSplit bool
 }
 
 type htmlChart struct {
@@ -89,11 +104,13 @@ const htmlAssertionExamples = 10
 // inline SVG drawn here, no script that runs and no reference to anything outside the
 // file, so it opens offline and prints. It shows the verdict, the run's facts, the
 // assertions, the violations (counts by kind and up to HTMLViolationsListed named),
-// totals, ack latency percentiles, upstreams, phases, and five charts over time with
-// the phase boundaries marked: arrivals/deliveries/acks, ack latency p50/p90/p99,
-// queue depth and DLQ, ERP writes and concurrency against its limit, and throttles,
-// retries and snoozes. Unknown values (-1) are gaps; each line is thinned to at most
-// MaxDrawnPoints points.
+// totals, ack latency percentiles, upstreams, phases, and charts over platform time with
+// the phase boundaries marked and the scenario's windows shaded: arrivals/deliveries/
+// acks, ack latency p50/p90/p99 (wall time), order → ERP latency and the oldest queued
+// message, queue depth and DLQ, NetSuite requests and concurrency (ours, other
+// holders', our share, our waiters) against its limit, Shopify requests, throttles and
+// cost bucket, and throttles, retries and snoozes. Tooltips give the wall time too.
+// Unknown values (-1) are gaps; each line is thinned to at most MaxDrawnPoints points.
 //
 // The report itself is embedded as JSON in <script type="application/json"
 // id="peakready-report">, with its series merged to at most MaxEmbeddedPoints points
@@ -136,9 +153,10 @@ func WriteHTML(w io.Writer, r *Report) error {
 
 	page.HasTotals = r.Totals != (Totals{})
 	page.HasLatency = r.Latency != (Latency{})
+	page.DrainSplit = r.Totals.BacklogDrain > 0 || r.Totals.DeliveryTail > 0
 	page.SeriesLen = len(r.Series)
 	page.HasSeries = len(r.Series) > 0
-	cd := newChartData(r.Series)
+	cd := newChartData(r.Series, r.Speed, r.Windows)
 	for _, spec := range reportCharts {
 		page.Charts = append(page.Charts, htmlChart{ID: spec.id, Title: spec.title, Caption: spec.caption, SVG: renderChart(spec, cd)})
 	}

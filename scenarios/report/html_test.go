@@ -26,7 +26,7 @@ func htmlOf(t *testing.T, r *Report) string {
 }
 
 // voidElements have no end tag.
-var voidElements = map[string]bool{"meta": true, "link": true, "br": true, "hr": true, "img": true, "input": true}
+var voidElements = map[string]bool{"meta": true, "link": true, "br": true, "hr": true, "img": true, "input": true, "wbr": true}
 
 // checkWellFormed tokenizes page and checks that every element is closed in order, the
 // tokenizer meets no error, and nothing refers to a resource outside the file.
@@ -88,7 +88,7 @@ func attr(tok html.Token, key string) string {
 	return ""
 }
 
-var chartIDs = []string{"traffic", "latency", "queue", "erp", "throttles"}
+var chartIDs = []string{"traffic", "latency", "e2e", "queue", "erp", "shopify", "throttles"}
 
 // svgOf returns the <svg> element of one chart.
 func svgOf(t *testing.T, page, id string) string {
@@ -138,13 +138,13 @@ func TestWriteHTMLSample(t *testing.T) {
 	i := strings.Index(page, `<section id="assertions">`)
 	j := strings.Index(page[i:], `</section>`)
 	table := page[i : i+j]
-	rows := regexp.MustCompile(`(?s)<tr class="(pass|fail)">.*?<td class="name">([^<]*)</td>\s*<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td>`).FindAllStringSubmatch(table, -1)
+	rows := regexp.MustCompile(`(?s)<tr class="(pass|fail)">.*?<td class="name">(.*?)</td>\s*<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td>`).FindAllStringSubmatch(table, -1)
 	if len(rows) != len(r.Assertions) {
 		t.Fatalf("assertion table has %d rows, want %d", len(rows), len(r.Assertions))
 	}
 	for k, a := range r.Assertions {
 		wantClass := map[bool]string{true: "pass", false: "fail"}[a.Passed]
-		if rows[k][1] != wantClass || rows[k][2] != a.Name || html.UnescapeString(rows[k][3]) != a.Measured || html.UnescapeString(rows[k][4]) != a.Budget {
+		if rows[k][1] != wantClass || strings.ReplaceAll(rows[k][2], "<wbr>", "") != a.Name || html.UnescapeString(rows[k][3]) != a.Measured || html.UnescapeString(rows[k][4]) != a.Budget {
 			t.Errorf("row %d = %q, want %s %s %s %s", k, rows[k][1:], wantClass, a.Name, a.Measured, a.Budget)
 		}
 	}
@@ -177,8 +177,10 @@ func TestWriteHTMLSample(t *testing.T) {
 		"traffic":   {"arrivals/s", "deliveries/s", "acks/s", "failures/s"},
 		"latency":   {"p50", "p90", "p99"},
 		"queue":     {"queue depth", "dead letters"},
-		"erp":       {"ERP writes/s", "in use (ours)", "held by others", "limit"},
-		"throttles": {"throttled/s", "retries/s", "snoozes/s"},
+		"e2e":       {"order → ERP p50", "order → ERP p99", "oldest queued message"},
+		"erp":       {"requests/s", "in use (ours)", "held by others", "our share", "waiting (ours)", "limit"},
+		"shopify":   {"requests/s", "throttled/s", "bucket available", "waited for (ours)", "bucket size"},
+		"throttles": {"NetSuite throttled/s", "Shopify throttled/s", "retries/s", "snoozes/s"},
 	} {
 		ps := paths(svgOf(t, page, id))
 		for _, name := range want {
@@ -236,7 +238,7 @@ func TestWriteHTMLUnknownsAreGaps(t *testing.T) {
 	if _, ok := thr["retries/s"]; ok {
 		t.Error("unknown retries drawn")
 	}
-	if thr["throttled/s"] == "" {
+	if thr["NetSuite throttled/s"] == "" {
 		t.Error("known throttles (0/s) not drawn")
 	}
 }
@@ -384,5 +386,34 @@ func TestReadHTMLRejects(t *testing.T) {
 	}
 	if err := WriteHTML(&bytes.Buffer{}, nil); err == nil {
 		t.Error("WriteHTML(nil): want an error")
+	}
+}
+
+// Assertion names break only after an underscore, never mid-word; the page says its
+// charts are in platform time, lists the windows it shades, and splits the drain.
+func TestWriteHTMLNamesTimeWindowsAndDrain(t *testing.T) {
+	r := loadSample(t)
+	page := htmlOf(t, r)
+	for _, want := range []string{
+		`<td class="name">no_<wbr>lost_<wbr>orders</td>`,
+		`td.name { word-break: keep-all; overflow-wrap: normal;`,
+		`x: platform time since the start`,
+		`one wall second is 10 platform seconds`,
+		`<li class="window-contention">contention: another integration holds 4 of NetSuite&#39;s 10 slots (20m–30m)</li>`,
+		`<li class="window-maintenance">maintenance: NetSuite maintenance (503) (31m40s–35m)</li>`,
+		`<dt>backlog drained in</dt><dd>1m35s</dd>`,
+		`<dt>delayed-delivery tail</dt><dd>30s</dd>`,
+		`<dt>events (store changes, all topics)</dt>`,
+		`<td class="num">10 / 10</td><td class="num">11 workers</td>`,
+		`<td class="num">4</td><td class="num">0 points</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, id := range []string{"traffic", "erp", "throttles"} {
+		if svg := svgOf(t, page, id); !strings.Contains(svg, `class="window window-contention"`) || !strings.Contains(svg, `class="window window-maintenance"`) {
+			t.Errorf("chart %s does not shade the windows", id)
+		}
 	}
 }

@@ -57,15 +57,20 @@ func sampleReport() *Report {
 		Totals: Totals{
 			Orders: 215000, Events: 645000, Deliveries: 657730, Acked: 643310, Failed: 14420, Retries: 12400,
 			Duplicates: 6450, Reordered: 3200, Late: 640, Dropped: 130, ERPRecords: 214883, Synced: 214877,
-			Held: 12, DeadLettered: 5, DrainTime: Duration(125 * time.Second), MemoryBytesPerOrder: 1843,
+			Held: 12, DeadLettered: 5, DrainTime: Duration(125 * time.Second), BacklogDrain: Duration(95 * time.Second),
+			DeliveryTail: Duration(30 * time.Second), MemoryBytesPerOrder: 1843,
 		},
 		Latency: Latency{P50: Duration(42 * time.Millisecond), P90: Duration(310 * time.Millisecond),
 			P95: Duration(900 * time.Millisecond), P99: Duration(4200 * time.Millisecond), Max: Duration(5 * time.Second),
 			Mean: Duration(120 * time.Millisecond)},
 		Upstreams: []Upstream{
 			{Name: "netsuite", Requests: 230400, Throttled: 3120, ThrottledShare: 3120.0 / 230400, MaxConcurrency: 10, Limit: 10,
-				Faults: map[string]int64{"timeout": 14, "maintenance": 1}},
-			{Name: "shopify", Requests: 1800, MaxConcurrency: 4},
+				Faults: map[string]int64{"timeout": 14, "maintenance": 1}, WaitPeak: 11, WaitUnit: "workers"},
+			{Name: "shopify", Requests: 1800, MaxConcurrency: 4, WaitUnit: "points"},
+		},
+		Windows: []Window{
+			{Kind: WindowContention, Label: "another integration holds 4 of NetSuite's 10 slots", From: Duration(20 * time.Minute), To: Duration(30 * time.Minute)},
+			{Kind: WindowMaintenance, Label: "NetSuite maintenance (503)", From: Duration(31*time.Minute + 40*time.Second), To: Duration(35 * time.Minute)},
 		},
 		Notes: []string{"NetSuite maintenance window injected at 3m10s for 20s."},
 	}
@@ -93,13 +98,15 @@ func sampleReport() *Report {
 		}
 		noise := func(v float64) float64 { return math.Round(v*(0.9+0.2*rng.Float64())*100) / 100 }
 		p := Point{
-			T: Duration(time.Duration(t) * time.Second), Phase: phase,
+			T: Duration(time.Duration(t) * time.Second), PlatformT: Duration(time.Duration(t) * 10 * time.Second), Phase: phase,
 			Arrivals: noise(rate), Deliveries: noise(rate * 1.02), Acks: noise(rate * 0.98), Failures: noise(rate * 0.02),
 			AckP50:     Duration(time.Duration(30+rng.IntN(30)) * time.Millisecond),
 			AckP90:     Duration(time.Duration(100+rng.IntN(200)) * time.Millisecond),
 			AckP99:     Duration(time.Duration(150+rng.IntN(400)) * time.Millisecond),
 			QueueDepth: int64(rng.IntN(40)), ERPWrites: noise(min(rate, 120)), ERPInUse: 2 + rng.IntN(6), ERPLimit: 10,
 			Throttled: 0, Retries: noise(rate * 0.01), Snoozes: 0,
+			ERPWaiters: 0, ERPShare: 10, OldestMessageAge: noise(2), OrderToERPP50: noise(1.5), OrderToERPP99: noise(4),
+			ShopifyRequests: noise(rate * 0.05), ShopifyBucket: 20000 - float64(rng.IntN(500)), ShopifyBucketMax: 20000, ShopifyOwed: 0,
 		}
 		if phase == "peak" {
 			p.QueueDepth = int64(40 * (i - 89))
@@ -107,6 +114,12 @@ func sampleReport() *Report {
 			p.ERPInUse = 10
 			p.Throttled = noise(15)
 			p.Snoozes = noise(12)
+			p.ERPWaiters = 4 + rng.IntN(8)
+			p.OldestMessageAge = float64(i-89) * 9
+			p.OrderToERPP50, p.OrderToERPP99 = float64(i-89)*5, float64(i-89)*8
+			if i >= 120 && i < 180 { // another integration holds 4 slots: our share adapts down
+				p.ERPHeldByOthers, p.ERPShare, p.ERPInUse = 4, 6, 6
+			}
 		}
 		if phase == "cooldown" {
 			p.QueueDepth = max(0, int64(40*120-300*(i-209)))
@@ -122,6 +135,10 @@ func sampleReport() *Report {
 		}
 		if i >= 120 && i < 140 { // the SUT's admin endpoint did not answer: depth and retries unknown
 			p.QueueDepth, p.Retries, p.Snoozes = -1, -1, -1
+			p.OldestMessageAge, p.ERPWaiters, p.ERPShare, p.ShopifyOwed = -1, -1, -1, -1
+		}
+		if i >= 190 && i < 210 {
+			p.OrderToERPP50, p.OrderToERPP99 = -1, -1 // no sales order created
 		}
 		r.Series = append(r.Series, p)
 	}

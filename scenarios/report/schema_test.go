@@ -2,8 +2,11 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -70,6 +73,37 @@ func TestSchemaRejectsWhatIsNotAReport(t *testing.T) {
 		b, _ := json.Marshal(c)
 		if err := validateAgainstSchema(t, b); err == nil {
 			t.Errorf("%s: the schema accepted it", name)
+		}
+	}
+}
+
+// Every key the Go types write is described in schema.json, so the published schema
+// cannot fall behind the report.
+func TestSchemaDescribesEveryKey(t *testing.T) {
+	var doc struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Defs       map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(JSONSchema, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for def, v := range map[string]any{"": Report{}, "point": Point{}, "totals": Totals{}, "window": Window{},
+		"phase": Phase{}, "upstream": Upstream{}, "latency": Latency{}, "assertion": Assertion{}, "violation": Violation{}} {
+		props := doc.Properties
+		if def != "" {
+			props = doc.Defs[def].Properties
+		}
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			if _, ok := props[name]; !ok {
+				t.Errorf("schema.json: %s lacks %q (%s.%s)", cmp.Or(def, "the report"), name, typ.Name(), typ.Field(i).Name)
+			}
 		}
 	}
 }

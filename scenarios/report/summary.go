@@ -120,8 +120,8 @@ func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 	if len(r.Upstreams) > 0 {
 		out("\n" + st.paint(ansiBold, "Upstreams") + "\n")
 		t := textTable{
-			head:  []string{"upstream", "requests", "throttled", "share", "max concurrency", "faults injected"},
-			right: []bool{false, true, true, true, true, false},
+			head:  []string{"upstream", "requests", "throttled", "share", "max concurrency", "our peak wait", "faults injected"},
+			right: []bool{false, true, true, true, true, true, false},
 		}
 		for _, u := range r.Upstreams {
 			share := plain(FormatShare(u.ThrottledShare))
@@ -132,7 +132,7 @@ func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 			if u.Limit > 0 && u.MaxConcurrency > u.Limit {
 				conc.color = ansiRed
 			}
-			t.add(plain(u.Name), countCell(u.Requests), countCell(u.Throttled), share, conc, plain(faultsText(u.Faults)))
+			t.add(plain(u.Name), countCell(u.Requests), countCell(u.Throttled), share, conc, plain(u.WaitText()), plain(faultsText(u.Faults)))
 		}
 		t.write(w, "  ", st)
 	}
@@ -218,7 +218,14 @@ func writeSummaryTotals(w io.Writer, r *Report, st textStyle) {
 		last = append(last, plain("memory/order"), plain(FormatBytes(tt.MemoryBytesPerOrder)))
 	}
 	t.add(last...)
+	if tt.BacklogDrain > 0 || tt.DeliveryTail > 0 {
+		t.add(plain("backlog drain"), plain(FormatDuration(tt.BacklogDrain.D())), plain("delivery tail"), plain(FormatDuration(tt.DeliveryTail.D())))
+	}
 	t.write(w, "  ", st)
+	io.WriteString(w, "  "+st.text("events: webhook-worthy changes the store recorded on every topic (an order also changes its customer and each line's inventory level); only subscribed topics are delivered")+"\n")
+	if tt.BacklogDrain > 0 || tt.DeliveryTail > 0 {
+		io.WriteString(w, "  "+st.text("drain time = backlog drain (queue empty, no delivery due) + delivery tail (late deliveries and Shopify's retries), platform time")+"\n")
+	}
 }
 
 // concurrencyText is "max / limit", or just the max when the upstream has no limit.

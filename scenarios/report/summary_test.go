@@ -31,9 +31,13 @@ func TestWriteSummarySample(t *testing.T) {
 		"  #1042 (5512000)  missing  delivered 1 times",
 		"  … and 103 more\n", // 20 of 123 listed
 		"  3  cooldown  constant  20/s          15m00s  15m00s   18,000",
-		"  netsuite   230,400      3,120   1.4%          10 / 10  maintenance 1, timeout 14",
+		"  netsuite   230,400      3,120   1.4%          10 / 10     11 workers  maintenance 1, timeout 14",
+		"  shopify      1,800          0     0%                4       0 points  -",
 		"  42ms  310ms  900ms  4.2s   5s  120ms",
 		"memory/order  1.8 KiB",
+		"backlog drain    1m35s",
+		"delivery tail      30s",
+		"events: webhook-worthy changes the store recorded on every topic",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q\n%s", want, out)

@@ -3,6 +3,7 @@ package sut
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/peakready/peakready/integrator/adminapi"
 )
@@ -14,7 +15,10 @@ type adminObserver struct {
 	client *adminapi.Client
 }
 
-var _ QueueObserver = adminObserver{}
+var (
+	_ QueueObserver = adminObserver{}
+	_ LimitObserver = adminObserver{}
+)
 
 func newAdminObserver(url, token string) (adminObserver, error) {
 	c, err := adminapi.New(url, token)
@@ -29,7 +33,26 @@ func (o adminObserver) QueueStats(ctx context.Context) (QueueStats, error) {
 	if err != nil {
 		return QueueStats{}, err
 	}
-	return QueueStats{Messages: st.Messages, DeadLetters: st.DeadLetters, Retried: st.Retried, Snoozed: st.Snoozed}, nil
+	return QueueStats{Messages: st.Messages, DeadLetters: st.DeadLetters, Retried: st.Retried, Snoozed: st.Snoozed,
+		OldestAge: time.Duration(st.OldestMessageSeconds * float64(time.Second))}, nil
+}
+
+// LimitStats reads the shared limiters through GET /admin/limits: the NetSuite gate's
+// waiters and effective limit, and what the Shopify cost-bucket mirror owes (its
+// available points below zero while reservations wait).
+func (o adminObserver) LimitStats(ctx context.Context) (LimitStats, error) {
+	l, err := o.client.Limits(ctx)
+	if err != nil {
+		return LimitStats{}, err
+	}
+	st := LimitStats{NetSuiteWaiters: -1, NetSuiteShare: -1, ShopifyOwed: -1}
+	if g := l.NetSuiteConcurrency; g != nil {
+		st.NetSuiteWaiters, st.NetSuiteShare = g.Waiters, g.EffectiveLimit
+	}
+	if b := l.ShopifyCostBucket; b != nil {
+		st.ShopifyOwed = max(0, -b.Available)
+	}
+	return st, nil
 }
 
 // accounted reads the held orders and the dead letters. The admin API lists at most

@@ -153,6 +153,7 @@ type bundled struct {
 var (
 	_ SUT            = (*bundled)(nil)
 	_ QueueObserver  = (*bundled)(nil)
+	_ LimitObserver  = (*bundled)(nil)
 	_ Crasher        = (*bundled)(nil)
 	_ RedisRestarter = (*bundled)(nil)
 )
@@ -328,6 +329,9 @@ func (b *bundled) Restart(i int) error {
 }
 
 func (b *bundled) QueueStats(ctx context.Context) (QueueStats, error) { return b.admin.QueueStats(ctx) }
+
+// LimitStats reads the replicas' shared limiters through the admin API.
+func (b *bundled) LimitStats(ctx context.Context) (LimitStats, error) { return b.admin.LimitStats(ctx) }
 
 // Accounted reads the held orders and the dead letters through the admin API.
 func (b *bundled) Accounted(ctx context.Context) (Accounted, error) { return b.admin.accounted(ctx) }

@@ -74,10 +74,17 @@ type externalAdmin struct {
 	admin adminObserver
 }
 
-var _ QueueObserver = externalAdmin{}
+var (
+	_ QueueObserver = externalAdmin{}
+	_ LimitObserver = externalAdmin{}
+)
 
 func (x externalAdmin) QueueStats(ctx context.Context) (QueueStats, error) {
 	return x.admin.QueueStats(ctx)
+}
+
+func (x externalAdmin) LimitStats(ctx context.Context) (LimitStats, error) {
+	return x.admin.LimitStats(ctx)
 }
 
 func (x externalAdmin) Accounted(ctx context.Context) (Accounted, error) {

@@ -92,6 +92,26 @@ type QueueStats struct {
 	// Retried and Snoozed count, since the queue was created, attempts that failed and
 	// were retried later, and attempts put off without spending an attempt.
 	Retried, Snoozed int64
+	// OldestAge is the age of the oldest message queued, in the system's clock (platform
+	// time for the bundled integrator); 0 when the queue is empty.
+	OldestAge time.Duration
+}
+
+// LimitObserver is implemented by systems that show their own view of the upstream
+// limits they share: the runner then charts their waits next to what the fakes saw.
+type LimitObserver interface {
+	LimitStats(ctx context.Context) (LimitStats, error)
+}
+
+// LimitStats is a system's own limiters at one moment. A part it does not know is -1.
+type LimitStats struct {
+	// NetSuiteWaiters are workers waiting for a NetSuite concurrency permit, and
+	// NetSuiteShare the permits the system allows itself now (its configured share after
+	// adaptive decreases).
+	NetSuiteWaiters, NetSuiteShare int
+	// ShopifyOwed is the points the system's calls wait for in its mirror of Shopify's
+	// cost bucket (0 when none wait).
+	ShopifyOwed float64
 }
 
 // Crasher is implemented by systems made of replicas the runner can kill and restart.
