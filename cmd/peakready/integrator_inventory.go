@@ -17,6 +17,7 @@ type inventorySettings struct {
 	ShopifyLocation     string        `yaml:"shopify_location"`
 	InventoryFlushEvery time.Duration `yaml:"inventory_flush_every"`
 	InventoryBatch      int           `yaml:"inventory_batch"`
+	Fulfillments        string        `yaml:"fulfillments"`
 }
 
 func (s *inventorySettings) table() []setting {
@@ -27,7 +28,19 @@ func (s *inventorySettings) table() []setting {
 		{flag: "shopify-location", env: "PEAKREADY_SHOPIFY_LOCATION", help: "Shopify location gid the ERP's stock is written to (default each item's first location)", str: &s.ShopifyLocation},
 		{flag: "inventory-flush-every", env: "PEAKREADY_INVENTORY_FLUSH_EVERY", help: "how often changed SKUs are written to Shopify (default 1s)", dur: &s.InventoryFlushEvery},
 		{flag: "inventory-batch", env: "PEAKREADY_INVENTORY_BATCH", help: "SKUs per inventorySetQuantities call, 1 to 250 (default 250)", num: &s.InventoryBatch},
+		{flag: "fulfillments", env: "PEAKREADY_FULFILLMENTS", help: "on: mirror the ERP's item fulfillments (fulfillment.created pushed to POST /netsuite/changes, signed with --inventory-push-secret) to Shopify fulfillments with tracking, exactly once; off (default)", str: &s.Fulfillments},
 	}
+}
+
+// fulfillmentConfig turns --fulfillments into the integrator's FulfillmentConfig.
+func (s *inventorySettings) fulfillmentConfig() (integrator.FulfillmentConfig, error) {
+	switch strings.ToLower(strings.TrimSpace(s.Fulfillments)) {
+	case "", "off":
+		return integrator.FulfillmentConfig{}, nil
+	case "on":
+		return integrator.FulfillmentConfig{Enabled: true}, nil
+	}
+	return integrator.FulfillmentConfig{}, fmt.Errorf("--fulfillments %q must be on or off", s.Fulfillments)
 }
 
 // config turns the settings into the integrator's InventoryConfig.
