@@ -145,6 +145,9 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 	if err := r.checkCRM(ctx, acc); err != nil {
 		return err
 	}
+	if err := r.checkStock(ctx); err != nil {
+		return err
+	}
 	rep.Passed = true
 	for _, as := range rep.Assertions {
 		rep.Passed = rep.Passed && as.Passed

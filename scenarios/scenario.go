@@ -182,6 +182,8 @@ type NetSuiteFake struct {
 	Latency   Dist          `yaml:"latency"`
 	Addr      string        `yaml:"addr"`
 	Faults    []faults.Rule `yaml:"faults"`
+	// Stock makes the ERP move stock and ship orders on its own (see ERPStock).
+	Stock *ERPStock `yaml:"stock"`
 }
 
 // Competing is another integration holding Slots of NetSuite's pool from From to To.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peakready/peakready/fakes/latency"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -261,6 +262,16 @@ func (s *Scenario) validateFakes(c *checker) {
 	for i, r := range n.Faults {
 		if err := r.Validate(); err != nil {
 			c.at("netsuite faults: "+err.Error(), "fakes", "netsuite", "faults", strconv.Itoa(i))
+		}
+	}
+	if st := n.Stock; st != nil {
+		if err := st.validate(); err != nil {
+			c.at(err.Error(), "fakes", "netsuite", "stock")
+		}
+		if st.FulfillAfter != "" {
+			if _, err := latency.Parse(string(st.FulfillAfter)); err != nil {
+				c.at("fakes.netsuite.stock: fulfill_after: "+err.Error(), "fakes", "netsuite", "stock", "fulfill_after")
+			}
 		}
 	}
 	sh := &s.Fakes.Shopify

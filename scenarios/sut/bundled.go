@@ -234,11 +234,18 @@ func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config 
 		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log, RedisDurability: b.durability(),
 		CRM: b.crmConfig(),
 	}
-	if b.cfg.RiskCheck {
+	if b.cfg.RiskCheck || b.up.ERP != nil {
 		cfg.ShopifyURL, cfg.ShopifyToken = b.up.ShopifyURL, b.up.Credentials.ShopifyToken
+	}
+	if e := b.up.ERP; e != nil {
+		cfg.Inventory = integrator.InventoryConfig{Enabled: true, PushSecret: e.PushSecret, SafetyStock: strconv.Itoa(e.SafetyStock)}
+		cfg.Fulfillments = integrator.FulfillmentConfig{Enabled: true}
 	}
 	return cfg
 }
+
+// ERPPushURL is where the ERP pushes its changes, behind the load balancer.
+func (b *bundled) ERPPushURL() string { return b.url + "/netsuite/changes" }
 
 // durability is the replicas' durability policy on this run's Redis.
 func (b *bundled) durability() string {
@@ -271,7 +278,9 @@ func (b *bundled) Traits() Traits {
 	if b.cfg.Processes {
 		s += " as processes"
 	}
-	return Traits{Description: s + ", redis " + string(b.redis.Mode()), HoldsHighRisk: b.cfg.RiskCheck}
+	// With Shopify access (the risk check, or the ERP flows) the integrator holds
+	// high-risk orders for review.
+	return Traits{Description: s + ", redis " + string(b.redis.Mode()), HoldsHighRisk: b.cfg.RiskCheck || b.up.ERP != nil}
 }
 
 func (b *bundled) Replicas() int { return b.cfg.Replicas }
