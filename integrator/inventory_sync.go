@@ -64,11 +64,12 @@ func (a *App) newInventory(sc *shopify.Client) error {
 		safety = s
 	}
 	pending := inventory.NewCoalescer()
+	latest := &inventory.RedisLatest{Redis: a.cfg.Redis, Key: a.cfg.Prefix + ":inventory:latest"}
 	a.pushSinks()
-	a.push.Pending = pending
+	a.push.Pending, a.push.Latest = pending, latest
 	a.inventory = &inventoryParts{
 		syncer: &inventory.Syncer{Pending: pending, Safety: safety, Shopify: sc,
-			Levels: &inventory.ShopifyLocator{Shopify: sc, Location: c.Location}, BatchSize: c.BatchSize, Clock: a.cfg.Clock},
+			Levels: &inventory.ShopifyLocator{Shopify: sc, Location: c.Location}, BatchSize: c.BatchSize, Clock: a.cfg.Clock, Latest: latest},
 		every: c.FlushEvery,
 	}
 	return nil

@@ -53,7 +53,7 @@ func assertion(rep *report.Report, name string) (report.Assertion, bool) {
 }
 
 func TestBundledIntegratorCarriesERPStockAndShipments(t *testing.T) {
-	sc := stockScenario(t, "sut:\n  builtin: {replicas: 1}")
+	sc := stockScenario(t, "sut:\n  builtin: {replicas: 2}")
 	rep, err := Run(context.Background(), sc, Options{})
 	require.NoError(t, err)
 	for _, name := range []string{"inventory_converged", "fulfillments_mirrored", "no_double_fulfillment"} {

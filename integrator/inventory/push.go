@@ -27,6 +27,9 @@ const MaxPushBody = 64 << 10
 type PushHandler struct {
 	Pending *Coalescer
 	Secret  string
+	// Latest, when set, records each change for every replica (see Latest); a change it
+	// cannot record is refused with 503, so the ERP sends it again.
+	Latest Latest
 	// Sinks take the pushed events of other types (fulfillment.created...). A sink's
 	// error answers 400 when it wraps ErrBadEvent (the ERP should not resend it), 503
 	// otherwise (the ERP retries).
@@ -97,6 +100,12 @@ func (h *PushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	if h.Latest != nil {
+		if err := h.Latest.Offer(r.Context(), c); err != nil {
+			http.Error(w, "could not record the change now; retry", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	h.Pending.Put(c)
 	w.WriteHeader(http.StatusNoContent)
