@@ -27,6 +27,7 @@ import (
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/inventory"
 	"github.com/peakready/peakready/integrator/netsuite"
+	"github.com/peakready/peakready/integrator/poller"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/shopify"
 	"github.com/peakready/peakready/integrator/throttle"
@@ -159,6 +160,8 @@ type Config struct {
 	Inventory InventoryConfig
 	// Fulfillments configures the ERP → Shopify fulfillment flow (off by default).
 	Fulfillments FulfillmentConfig
+	// Poller configures the missed-webhook poller (off by default).
+	Poller PollerConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -195,6 +198,7 @@ type App struct {
 	crm               *crmParts              // the customers → CRM flow; nil without a CRM
 	inventory         *inventoryParts        // the ERP → Shopify stock flow; nil when off
 	push              *inventory.PushHandler // POST /netsuite/changes; nil when no flow takes ERP pushes
+	poller            *poller.Poller         // the missed-webhook poller; nil when off
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -364,6 +368,10 @@ func New(cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.newPoller(sc); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err
@@ -391,6 +399,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.notifier.Run(loops) })
 	wg.Go(func() { a.runCRM(loops) })
 	wg.Go(func() { a.runInventory(loops) })
+	wg.Go(func() { a.runPoller(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

@@ -36,6 +36,7 @@ const DefaultAPIVersion = "2026-07"
 // Client calls one shop's Admin GraphQL API. It is safe for concurrent use.
 type Client struct {
 	endpoint string
+	restBase string // .../admin/api/{version}
 	token    string
 	http     *http.Client
 	budget   CostBudget
@@ -57,7 +58,8 @@ func New(baseURL, token, apiVersion string, budget CostBudget, httpClient *http.
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{endpoint: strings.TrimRight(baseURL, "/") + "/admin/api/" + apiVersion + "/graphql.json", token: token, http: httpClient, budget: budget}, nil
+	rest := strings.TrimRight(baseURL, "/") + "/admin/api/" + apiVersion
+	return &Client{endpoint: rest + "/graphql.json", restBase: rest, token: token, http: httpClient, budget: budget}, nil
 }
 
 // Error is a failed Shopify call.
