@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/peakready/peakready/integrator/poller"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/shopify"
@@ -53,8 +55,17 @@ func (a *App) appliedOrder(ctx context.Context, id int64) (time.Time, bool, erro
 	return h.UpdatedAt, ok, err
 }
 
-// runPoller runs a pass every interval while this replica holds the poller's lease, so
-// replicas do not list the same orders at once.
+// pollerTurn: KEYS[1] the platform ms of the last pass; ARGV[1] now, ARGV[2] the least
+// time between passes. 1 when this caller takes the turn.
+var pollerTurn = redis.NewScript(`
+local last = tonumber(redis.call('GET', KEYS[1]))
+if last and tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400)
+return 1`)
+
+// runPoller runs a pass every interval on one replica at a time (the first whose timer
+// fires once the last pass is an interval old), so replicas do not list the same orders
+// over and over.
 func (a *App) runPoller(ctx context.Context) {
 	if a.poller == nil {
 		return
@@ -63,14 +74,16 @@ func (a *App) runPoller(ctx context.Context) {
 	if every <= 0 {
 		every = poller.DefaultEvery
 	}
-	lease := a.cfg.Prefix + ":poller:lease"
+	turn := a.cfg.Prefix + ":poller:last"
 	for {
 		if err := a.cfg.Clock.Sleep(ctx, every); err != nil {
 			return
 		}
-		// The lease is wall time, at least a second: Redis expires keys on its own clock.
-		ok, err := a.cfg.Redis.SetNX(ctx, lease, "1", max(every/2, time.Second)).Result()
-		if err != nil || !ok {
+		// One pass per interval across the replicas: a replica takes the turn when the
+		// last pass (by any replica, in platform time) is at least an interval old.
+		now := a.cfg.Clock.Now().UnixMilli()
+		ok, err := pollerTurn.Run(ctx, a.cfg.Redis, []string{turn}, now, every.Milliseconds()*9/10).Int()
+		if err != nil || ok != 1 {
 			continue
 		}
 		pass, err := a.poller.Poll(ctx)

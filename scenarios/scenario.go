@@ -221,6 +221,9 @@ type BuiltinSUT struct {
 	RedisDurability string `yaml:"redis_durability"`
 	// CRMSUT: the CRM the integrator syncs customers to, and its rules.
 	CRMSUT `yaml:",inline"`
+	// MissedWebhookPoller runs the integrator's missed-webhook poller at this interval
+	// (platform time); 0: off.
+	MissedWebhookPoller Duration `yaml:"missed_webhook_poller"`
 }
 
 // Crash kills Replica (0-based) At a point of the run; with Restart it comes back after
