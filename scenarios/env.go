@@ -123,8 +123,10 @@ func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 	if st := n.Stock; st != nil {
 		st.apply(&opts.Limits)
 		opts.Locations = 1
+		// Each of a real account's user events sends its own request: a batch job's
+		// thousands of changes are not dropped by a bounded queue, so the fake's is large.
 		opts.Push = netsuite.PushOptions{URL: "http://system-under-test.invalid/netsuite/changes", Secret: stockPushSecret,
-			Client: &http.Client{Transport: erpPushTransport{e}, Timeout: netsuite.DefaultPushTimeout}}
+			QueueSize: stockPushQueue, Client: &http.Client{Transport: erpPushTransport{e}, Timeout: netsuite.DefaultPushTimeout}}
 	}
 	if creds.NetSuiteClientID != "" {
 		key, err := netsuite.ParsePublicKey([]byte(creds.NetSuitePublicKey))

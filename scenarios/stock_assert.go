@@ -74,6 +74,18 @@ func (r *runner) checkStock(ctx context.Context) error {
 	for _, n := range ss.Throttled {
 		throttled += n
 	}
+	if m := st.MaxShopifyThrottledShare; m != nil {
+		share := 0.0
+		if ss.Requests > 0 {
+			share = float64(throttled) / float64(ss.Requests)
+		}
+		ok := share <= *m
+		as := report.Assertion{Name: "shopify_throttled_rare", Passed: ok, Measured: report.FormatShare(share), Budget: "≤ " + report.FormatShare(*m)}
+		if !ok {
+			as.Detail = fmt.Sprintf("Shopify refused %d of %d requests for its limits", throttled, ss.Requests)
+		}
+		rep.Assertions = append(rep.Assertions, as)
+	}
 	ms := ns.GovernanceStats()
 	r.note(fmt.Sprintf("ERP → Shopify: %d item fulfillments; Shopify answered %d requests, %d of them throttled; the ERP pushed %d changes (%d dropped)",
 		len(stockInput(ns, shop.Store(), st.SafetyStock).Shipments), ss.Requests, throttled, ms.Push.Delivered, ms.Push.Dropped))

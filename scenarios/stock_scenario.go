@@ -36,15 +36,24 @@ type ERPStock struct {
 	// Settle is how long (wall time) the checker waits, after the drain, for Shopify to
 	// converge once the ERP stops moving stock (default 30s).
 	Settle Duration `yaml:"settle"`
+	// MaxShopifyThrottledShare, when set, is the assertion shopify_throttled_rare: the
+	// share of Shopify's requests answered THROTTLED (or 429) over the run.
+	MaxShopifyThrottledShare *float64 `yaml:"max_shopify_throttled_share"`
 }
 
 // DefaultStockSettle is ERPStock.Settle's default.
 const DefaultStockSettle = 30 * time.Second
 
+// stockPushQueue bounds the fake ERP's pushes waiting for delivery in a stock run.
+const stockPushQueue = 1 << 20
+
 // stockPushSecret signs the fake ERP's pushes to the system under test.
 const stockPushSecret = "peakready-scenario-erp-push-secret"
 
 func (s *ERPStock) validate() error {
+	if m := s.MaxShopifyThrottledShare; m != nil && (*m < 0 || *m > 1) {
+		return fmt.Errorf("fakes.netsuite.stock: max_shopify_throttled_share must be from 0 to 1")
+	}
 	if s.SafetyStock < 0 || s.MassUpdateSKUs < 0 || s.Settle < 0 {
 		return fmt.Errorf("fakes.netsuite.stock: safety_stock, mass_update_skus and settle must not be negative")
 	}

@@ -34,7 +34,7 @@ fakes:
     concurrency: 100
     latency: "lognormal(200ms,800ms)"
     stock: {receipts_every: 2s, adjustments_every: 3s, other_sales_every: 3s, mass_update_at: 30s, mass_update_skus: 150,
-            fulfill_after: "lognormal(10s,30s)", safety_stock: 2, settle: 20s}
+            fulfill_after: "lognormal(10s,30s)", safety_stock: 2, settle: 20s, max_shopify_throttled_share: 0.001}
 %s
 drain: {timeout: 3m, quiet: 20s}
 assertions:
@@ -56,7 +56,7 @@ func TestBundledIntegratorCarriesERPStockAndShipments(t *testing.T) {
 	sc := stockScenario(t, "sut:\n  builtin: {replicas: 2}")
 	rep, err := Run(context.Background(), sc, Options{})
 	require.NoError(t, err)
-	for _, name := range []string{"inventory_converged", "fulfillments_mirrored", "no_double_fulfillment"} {
+	for _, name := range []string{"inventory_converged", "fulfillments_mirrored", "no_double_fulfillment", "shopify_throttled_rare"} {
 		a, ok := assertion(rep, name)
 		require.True(t, ok, name)
 		assert.True(t, a.Passed, "%s: %s", name, a.Detail)
