@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -25,7 +24,6 @@ import (
 	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/integrator"
-	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 // The ERP ships an order: fake NetSuite pushes fulfillment.created to the replica, which
@@ -54,19 +52,9 @@ func TestERPFulfillmentReachesShopifyOnce(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	ns, err := netsuite.New(netsuite.Options{Catalog: &cat, Token: nsToken, Limits: netsuite.Limits{ReadLatency: "0", FulfillAfter: "off"},
-		Push: netsuite.PushOptions{URL: front.URL + "/netsuite/changes", Secret: "push-secret"}})
-	require.NoError(t, err)
-	nsURL, err := ns.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ns.Close() })
-
-	url := redisservertest.URL(t)
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
-	cfg := integrator.Config{Redis: rdb, Prefix: redisservertest.KeyPrefix(t, url), WebhookSecret: secret,
+	ns, nsURL := startERP(t, netsuite.PushOptions{URL: front.URL + "/netsuite/changes", Secret: "push-secret"})
+	rdb, prefix := e2eRedis(t)
+	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret,
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: shopURL, ShopifyToken: "shpat_ful",
 		Inventory: integrator.InventoryConfig{PushSecret: "push-secret"}, Fulfillments: integrator.FulfillmentConfig{Enabled: true}}
 	bad := cfg
@@ -78,13 +66,8 @@ func TestERPFulfillmentReachesShopifyOnce(t *testing.T) {
 	_, err = integrator.New(bad)
 	require.ErrorContains(t, err, "needs a Shopify URL")
 
-	app, err := integrator.New(cfg)
-	require.NoError(t, err)
+	app := runApp(t, cfg)
 	handler.Store(app.Handler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; app.Close() })
 	drained := func() bool {
 		s, err := app.QueueStats(context.Background())
 		return err == nil && s.Messages == 0 && s.GroupsInFlight == 0

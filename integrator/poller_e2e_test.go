@@ -1,12 +1,10 @@
 package integrator_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
@@ -14,7 +12,6 @@ import (
 	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/integrator"
-	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 // An order whose webhooks never arrived reaches the ERP anyway: the poller lists it as
@@ -24,29 +21,16 @@ func TestMissedWebhookIsRecoveredByThePoller(t *testing.T) {
 	shop, err := fakeshopify.New(fakeshopify.Options{Seed: 7, CatalogSize: 50, Locations: 2, AccessToken: "shpat_poll"})
 	require.NoError(t, err)
 	shopURL := fakehttptest.Start(t, shop)
-	ns, err := netsuite.New(netsuite.Options{Catalog: &cat, Token: nsToken, Limits: netsuite.Limits{ReadLatency: "0", FulfillAfter: "off"}})
-	require.NoError(t, err)
-	nsURL, err := ns.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ns.Close() })
-	url := redisservertest.URL(t)
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
-	cfg := integrator.Config{Redis: rdb, Prefix: redisservertest.KeyPrefix(t, url), WebhookSecret: secret,
+	ns, nsURL := startERP(t, netsuite.PushOptions{})
+	rdb, prefix := e2eRedis(t)
+	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret,
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: shopURL, ShopifyToken: "shpat_poll",
 		Poller: integrator.PollerConfig{Enabled: true, Every: time.Second}}
 	bad := cfg
 	bad.ShopifyURL = ""
 	_, err = integrator.New(bad)
 	require.ErrorContains(t, err, "poller needs a Shopify URL")
-	app, err := integrator.New(cfg)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; app.Close() })
+	runApp(t, cfg)
 
 	ch, err := shop.Store().CreateOrder(store.OrderSpec{LineItems: []store.LineSpec{{SKU: cat.Items[3].SKU, Quantity: 2}}, RiskLevel: "low"})
 	require.NoError(t, err)

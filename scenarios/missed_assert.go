@@ -89,28 +89,12 @@ func (r *runner) checkMissedWebhooks(_ context.Context, acc sut.Accounted) {
 	if r.sc.Delivery.DropShare <= 0 {
 		return
 	}
-	e, rep, a := r.e, r.rep, r.sc.Assertions
+	e, a := r.e, r.sc.Assertions
 	dropped := droppedOrders(e.deliv.Ledger())
 	holds := e.sut.Traits().HoldsHighRisk
 	vs, recovery := CheckMissedWebhooksRecovered(truthOf(e.shop.Store()), e.ns, dropped, acc, CheckOptions{
 		ExpectHeld: holds && slices.Contains(a.Allow, "held"), AllowDeadLettered: slices.Contains(a.Allow, "dead_lettered")})
-	max := a.MaxViolationsListed
-	if max <= 0 {
-		max = DefaultMaxListed
-	}
-	for _, v := range vs {
-		rep.ViolationCounts[v.Kind]++
-		if len(rep.Violations) < max {
-			rep.Violations = append(rep.Violations, v)
-		} else {
-			rep.ViolationsCapped = true
-		}
-	}
-	as := report.Assertion{Name: "missed_webhooks_recovered", Passed: len(vs) == 0, Measured: fmt.Sprint(len(vs)), Budget: "= 0", Kinds: []string{WebhookNotRecovered}}
-	if len(vs) > 0 {
-		as.Detail = fmt.Sprintf("%d of the %d orders with a dropped webhook are not in the ERP at their latest state", len(vs), len(dropped)) + examples(vs, as.Kinds)
-	}
-	rep.Assertions = append(rep.Assertions, as)
+	r.addInvariant("missed_webhooks_recovered", fmt.Sprintf("of the %d orders with a dropped webhook are not in the ERP at their latest state", len(dropped)), vs, WebhookNotRecovered)
 	if n := len(recovery); n > 0 {
 		r.note(fmt.Sprintf("missed webhooks: %d orders had a delivery dropped; %d reached the ERP only after the drop, in p50 %s, max %s (platform time from the first dropped delivery to the ERP sales order, brought by a later webhook of the order or by the poller)",
 			len(dropped), n, report.FormatDuration(recovery[n/2]), report.FormatDuration(recovery[n-1])))

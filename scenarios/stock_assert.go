@@ -45,26 +45,7 @@ func (r *runner) checkStock(ctx context.Context) error {
 		r.note(fmt.Sprintf("Shopify had not converged on the ERP after waiting %s", settle))
 	}
 
-	rep, a := r.rep, r.sc.Assertions
-	max := a.MaxViolationsListed
-	if max <= 0 {
-		max = DefaultMaxListed
-	}
-	add := func(name, what string, vs []report.Violation, kinds ...string) {
-		for _, v := range vs {
-			rep.ViolationCounts[v.Kind]++
-			if len(rep.Violations) < max {
-				rep.Violations = append(rep.Violations, v)
-			} else {
-				rep.ViolationsCapped = true
-			}
-		}
-		as := report.Assertion{Name: name, Passed: len(vs) == 0, Measured: fmt.Sprint(len(vs)), Budget: "= 0", Kinds: kinds}
-		if len(vs) > 0 {
-			as.Detail = fmt.Sprintf("%d %s", len(vs), what) + examples(vs, kinds)
-		}
-		rep.Assertions = append(rep.Assertions, as)
-	}
+	rep, add := r.rep, r.addInvariant
 	add("inventory_converged", "SKUs show another available quantity in Shopify than the ERP's on hand − safety stock", conv, StockNotConverged)
 	add("fulfillments_mirrored", "ERP item fulfillments are missing from Shopify or differ there", mirrored, FulfillmentMissing, FulfillmentWrong)
 	add("no_double_fulfillment", "orders were fulfilled more in Shopify than by the ERP", double, DoubleFulfillment)

@@ -253,20 +253,18 @@ func (r *Reservation) Throttled(ctx context.Context, status ThrottleStatus) erro
 
 // Cancel gives all points back: the query was not sent.
 func (r *Reservation) Cancel(ctx context.Context) error {
-	if !r.settled.CompareAndSwap(false, true) {
-		return ErrReservationSettled
-	}
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = detached(ctx, 5*time.Second)
-		defer cancel()
-	}
-	return r.b.settle(ctx, r, r.cost, ThrottleStatus{}, "cancel")
+	return r.close(ctx, r.cost, "cancel")
 }
 
 // Unanswered records that the query was sent but no answer told its cost (a timeout, a
 // reset connection, a 5xx): Shopify may have charged it, so its points stay spent.
 func (r *Reservation) Unanswered(ctx context.Context) error {
+	return r.close(ctx, 0, "unanswered")
+}
+
+// close settles the reservation without a status, even when ctx has ended (its points
+// must be accounted for either way).
+func (r *Reservation) close(ctx context.Context, refund int, kind string) error {
 	if !r.settled.CompareAndSwap(false, true) {
 		return ErrReservationSettled
 	}
@@ -275,7 +273,7 @@ func (r *Reservation) Unanswered(ctx context.Context) error {
 		ctx, cancel = detached(ctx, 5*time.Second)
 		defer cancel()
 	}
-	return r.b.settle(ctx, r, 0, ThrottleStatus{}, "unanswered")
+	return r.b.settle(ctx, r, refund, ThrottleStatus{}, kind)
 }
 
 // settle runs the settle op: close the reservation, refund points, then lower the
