@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+
+	"github.com/peakready/peakready/scenarios/capacity"
+)
+
+func init() {
+	register("plan", "predict what a scenario run would measure, without running it (capacity planning)", planScenario)
+	usageArgs["plan"] = " NAME|FILE"
+}
+
+func planScenario(_ context.Context, args []string, s streams) int {
+	fs := newFlagSet("plan", `Predicts, in seconds and without sending traffic, what "peakready run" of the same
+scenario would measure: each upstream's capacity and utilisation, the bottleneck, the
+queue's backlog and drain time, the largest order rate the configuration sustains and the
+headroom. NAME is a built-in (see: peakready scenarios); anything with a "/" or ending in
+.yaml/.yml is a file.
+
+--goal searches the knobs a team can change (NetSuite tier and SuiteCloud Plus licences,
+this integration's share, workers, replicas) for the cheapest configuration that meets it.
+
+Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenario's
+configuration meets the goal), 1 it does not, 2 bad input.`, s)
+	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
+	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D (comma-separated to combine)")
+	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
+	name, code, done := splitPositional(fs, args)
+	if done {
+		return code
+	}
+	if name == "" {
+		return fail(s, "plan", exitUsage, "name a built-in scenario or a scenario file (see: peakready scenarios)")
+	}
+	if !(*growth > 0 && *growth <= 1000) {
+		return fail(s, "plan", exitUsage, "--growth %v must be above 0 and at most 1000", *growth)
+	}
+	var goal *capacity.Goal
+	if *goalSpec != "" {
+		g, err := capacity.ParseGoal(*goalSpec)
+		if err != nil {
+			return fail(s, "plan", exitUsage, "--goal: %v", err)
+		}
+		goal = &g
+	}
+	sc, err := loadScenario(name)
+	if err != nil {
+		return fail(s, "plan", exitUsage, "%v", err)
+	}
+	m, err := capacity.FromScenario(sc)
+	if err != nil {
+		return fail(s, "plan", exitUsage, "%v", err)
+	}
+	m.Growth = *growth
+	p, err := m.Predict()
+	if err != nil {
+		return fail(s, "plan", exitUsage, "%v", err)
+	}
+	if goal != nil {
+		if err := capacity.ApplyGoal(m, p, *goal, capacity.DefaultCosts); err != nil {
+			return fail(s, "plan", exitUsage, "%v", err)
+		}
+	}
+	if *jsonOut {
+		if err := capacity.WriteJSON(s.out, p); err != nil {
+			return fail(s, "plan", exitUsage, "%v", err)
+		}
+	} else {
+		capacity.WriteSummary(s.out, p)
+	}
+	if !p.Meets {
+		return exitFailed
+	}
+	return exitOK
+}

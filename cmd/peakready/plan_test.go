@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// overloaded is a scenario whose NetSuite cannot keep up: 12.5 orders/s against 10/s (a
+// standard tier's 5 slots at 500 ms) for 30 minutes leaves 4500 orders, 7.5 minutes of
+// drain, over its 5-minute budget.
+const overloaded = `
+name: plan-overloaded
+traffic:
+  phases:
+    - {name: peak, constant: {rate: 12.5/s, duration: 30m}}
+  mix: {new_order: 1}
+  orders: {high_risk_share: 0, paid_share: 1}
+fakes:
+  netsuite: {tier: standard, latency: "500ms"}
+sut:
+  builtin: {replicas: 1, workers: 100, risk_check: false}
+assertions: {drain_time: 5m}
+`
+
+func TestPlanJSONContract(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "plan", "bfcm-peak", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+	assert.IsType(t, "", v["bottleneck"])
+	assert.NotEmpty(t, v["bottleneck"])
+	for _, k := range []string{"headroom", "max_orders_per_hour", "peak_backlog"} {
+		assert.IsType(t, float64(0), v[k], k)
+	}
+	ds, ok := v["drain_time"].(string)
+	require.True(t, ok, "drain_time is a string: %v", v["drain_time"])
+	_, err := time.ParseDuration(ds)
+	assert.NoError(t, err, "drain_time %q is a Go duration", ds)
+	ups, ok := v["upstreams"].(map[string]any)
+	require.True(t, ok, "upstreams is an object")
+	require.Contains(t, ups, "netsuite")
+	require.Contains(t, ups, v["bottleneck"], "the bottleneck is one of the upstreams")
+	for name, u := range ups {
+		m, ok := u.(map[string]any)
+		require.True(t, ok, name)
+		for _, k := range []string{"capacity_rps", "requests_per_order", "peak_utilisation"} {
+			assert.IsType(t, float64(0), m[k], name+"."+k)
+		}
+	}
+	assert.NotContains(t, v, "recommendation", "no recommendation without --goal")
+	assert.Greater(t, v["headroom"].(float64), 1.0)
+}
+
+func TestPlanJSONWithGoalHasRecommendation(t *testing.T) {
+	path := writeScenario(t, overloaded)
+	code, stdout, stderr := runCLI(t, "plan", path, "--json", "--goal", "drain=5m")
+	require.Equal(t, exitFailed, code, "the scenario's own configuration misses the goal: %s", stderr)
+	var v struct {
+		DrainTime      string `json:"drain_time"`
+		Recommendation struct {
+			Found   bool           `json:"found"`
+			Knobs   map[string]any `json:"knobs"`
+			Binding []string       `json:"binding"`
+		} `json:"recommendation"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+	assert.Equal(t, "7m30s", v.DrainTime)
+	require.True(t, v.Recommendation.Found)
+	for _, k := range []string{"netsuite_tier", "suitecloud_plus", "netsuite_share", "workers", "replicas"} {
+		assert.Contains(t, v.Recommendation.Knobs, k)
+	}
+}
+
+func TestPlanExitCodes(t *testing.T) {
+	over := writeScenario(t, overloaded)
+	external := writeScenario(t, `
+name: ext
+traffic:
+  phases: [{name: a, constant: {rate: 1/s, duration: 1m}}]
+fakes:
+  shopify: {addr: 127.0.0.1:8081}
+  netsuite: {addr: 127.0.0.1:8084}
+sut:
+  external: {webhook_url: "http://127.0.0.1:9000/w", secret_env: X}
+`)
+	bad := writeScenario(t, "name: bad\ntraffic: {phases: []}\n")
+	for _, c := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"plan", "smoke"}, exitOK, ""},
+		{[]string{"plan", over}, exitFailed, ""},
+		{[]string{"plan", over, "--goal", "drain=10m"}, exitOK, ""},
+		{[]string{"plan"}, exitUsage, "name a built-in"},
+		{[]string{"plan", "no-such-scenario"}, exitUsage, "no-such-scenario"},
+		{[]string{"plan", bad}, exitUsage, "at least one phase"},
+		{[]string{"plan", external}, exitUsage, "external integrator"},
+		{[]string{"plan", "smoke", "--goal", "speed=fast"}, exitUsage, "unknown key"},
+		{[]string{"plan", "smoke", "--goal", "drain=soon"}, exitUsage, "drain"},
+		{[]string{"plan", "smoke", "--growth", "0"}, exitUsage, "--growth"},
+		{[]string{"plan", "smoke", "--bogus"}, exitUsage, "bogus"},
+		{[]string{"plan", "smoke", "extra"}, exitUsage, "unexpected argument"},
+	} {
+		code, _, stderr := runCLI(t, c.args...)
+		assert.Equal(t, c.code, code, "%v: %s", c.args, stderr)
+		assert.Contains(t, stderr, c.err, "%v", c.args)
+	}
+}
+
+func TestPlanSummaryReadsInTenSeconds(t *testing.T) {
+	path := writeScenario(t, overloaded)
+	code, stdout, _ := runCLI(t, "plan", path, "--goal", "drain=5m")
+	require.Equal(t, exitFailed, code)
+	lines := strings.Split(stdout, "\n")
+	require.GreaterOrEqual(t, len(lines), 4)
+	assert.True(t, strings.HasPrefix(lines[0], "FAILS plan-overloaded"), lines[0])
+	assert.Contains(t, lines[0], "goal drain 7m30s over 5m0s")
+	assert.Contains(t, stdout, "bottleneck  netsuite, headroom 0.80×")
+	assert.Contains(t, stdout, "peak backlog 13,500 messages")
+	assert.Contains(t, stdout, "recommend   for drain=5m0s:")
+}
+
+func TestPlanGrowthScalesTraffic(t *testing.T) {
+	_, base, _ := runCLI(t, "plan", "smoke", "--json")
+	_, grown, _ := runCLI(t, "plan", "smoke", "--json", "--growth", "2")
+	var a, b struct {
+		Orders   float64 `json:"orders"`
+		Headroom float64 `json:"headroom"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(base), &a))
+	require.NoError(t, json.Unmarshal([]byte(grown), &b))
+	assert.InDelta(t, 2*a.Orders, b.Orders, 2)
+	assert.InDelta(t, a.Headroom/2, b.Headroom, 0.01)
+}
