@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 
+	"github.com/peakready/peakready/scenarios"
+
 	"github.com/peakready/peakready/scenarios/capacity"
 )
 
@@ -26,6 +28,7 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
 	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D (comma-separated to combine)")
 	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
+	sweepSpec := fs.String("sweep", "", "plan at each value of a numeric scenario key and tabulate: `KEY=LO..HI` (e.g. netsuite.suitecloud_plus=0..3, workers=8..64/8)")
 	name, code, done := splitPositional(fs, args)
 	if done {
 		return code
@@ -47,6 +50,9 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 	sc, err := loadScenario(name)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
+	}
+	if *sweepSpec != "" {
+		return planSweep(sc, *sweepSpec, *growth, goal, *jsonOut, s)
 	}
 	m, err := capacity.FromScenario(sc)
 	if err != nil {
@@ -70,6 +76,30 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 		capacity.WriteSummary(s.out, p)
 	}
 	if !p.Meets {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// planSweep plans the scenario at each value of one key: exit 0 when every value
+// meets, 1 when one does not, 2 on a bad key or value.
+func planSweep(sc *scenarios.Scenario, spec string, growth float64, goal *capacity.Goal, jsonOut bool, s streams) int {
+	sw, err := capacity.ParseSweep(spec)
+	if err != nil {
+		return fail(s, "plan", exitUsage, "--sweep: %v", err)
+	}
+	res, err := capacity.RunSweep(sc, sw, growth, goal)
+	if err != nil {
+		return fail(s, "plan", exitUsage, "--sweep: %v", err)
+	}
+	if jsonOut {
+		if err := capacity.WriteSweepJSON(s.out, res); err != nil {
+			return fail(s, "plan", exitUsage, "%v", err)
+		}
+	} else {
+		capacity.WriteSweep(s.out, res)
+	}
+	if !res.AllMeet() {
 		return exitFailed
 	}
 	return exitOK

@@ -138,3 +138,77 @@ func TestPlanGrowthScalesTraffic(t *testing.T) {
 	assert.InDelta(t, 2*a.Orders, b.Orders, 2)
 	assert.InDelta(t, a.Headroom/2, b.Headroom, 0.01)
 }
+
+func TestPlanAnswersTheCapacityQuestion(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "plan", "../../testdata/capacity-question.yaml", "--goal", "drain=15m", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var v struct {
+		Bottleneck               string  `json:"bottleneck"`
+		Headroom                 float64 `json:"headroom"`
+		PlannedPeakOrdersPerHour float64 `json:"planned_peak_orders_per_hour"`
+		DrainTime                string  `json:"drain_time"`
+		Upstreams                map[string]struct {
+			CapacityRPS     float64 `json:"capacity_rps"`
+			NominalRPS      float64 `json:"nominal_rps"`
+			PeakConcurrency float64 `json:"peak_concurrency"`
+			Limit           int     `json:"limit"`
+		} `json:"upstreams"`
+		Phases []struct {
+			Orders float64 `json:"orders"`
+		} `json:"phases"`
+		Recommendation struct {
+			Found bool `json:"found"`
+			Knobs struct {
+				Tier           string `json:"netsuite_tier"`
+				SuiteCloudPlus int    `json:"suitecloud_plus"`
+				Replicas       int    `json:"replicas"`
+				Workers        int    `json:"workers"`
+			} `json:"knobs"`
+		} `json:"recommendation"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+	// 12,000 orders in the 9 o'clock hour; premium + 1 licence is 25 slots, 20 of them
+	// left while the other integration holds 5.
+	require.Len(t, v.Phases, 4)
+	assert.InDelta(t, 12000, v.Phases[1].Orders, 5)
+	assert.InDelta(t, 12000, v.PlannedPeakOrdersPerHour, 5)
+	ns := v.Upstreams["netsuite"]
+	assert.Equal(t, 25, ns.Limit)
+	assert.InDelta(t, ns.NominalRPS*20/25, ns.CapacityRPS, 0.01)
+	assert.Less(t, ns.PeakConcurrency, 20.0)
+	assert.Equal(t, "netsuite", v.Bottleneck)
+	assert.Greater(t, v.Headroom, 1.0)
+	assert.Equal(t, "0s", v.DrainTime)
+	require.True(t, v.Recommendation.Found)
+	assert.Equal(t, "premium", v.Recommendation.Knobs.Tier)
+	assert.Equal(t, 1, v.Recommendation.Knobs.SuiteCloudPlus, "nothing to buy from NetSuite")
+	assert.GreaterOrEqual(t, v.Recommendation.Knobs.Replicas, 1)
+}
+
+func TestPlanSweep(t *testing.T) {
+	path := writeScenario(t, overloaded)
+	code, stdout, stderr := runCLI(t, "plan", path, "--sweep", "netsuite.suitecloud_plus=0..2")
+	require.Equal(t, exitFailed, code, "0 licences misses the drain budget: %s", stderr)
+	assert.Contains(t, stdout, "sweep of fakes.netsuite.suitecloud_plus")
+	assert.Equal(t, 3+2, strings.Count(stdout, "\n"), stdout)
+
+	code, stdout, _ = runCLI(t, "plan", path, "--sweep", "netsuite.suitecloud_plus=1..2", "--json")
+	require.Equal(t, exitOK, code)
+	var v struct {
+		Key  string `json:"key"`
+		Rows []struct {
+			Value     float64 `json:"value"`
+			Meets     bool    `json:"meets"`
+			DrainTime string  `json:"drain_time"`
+		} `json:"rows"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+	require.Len(t, v.Rows, 2)
+	assert.Equal(t, 2.0, v.Rows[1].Value)
+
+	for _, bad := range []string{"replicas=99..100", "nope", "netsuite.tier=1..2", "traffic.phases.9.constant.rate=1..2"} {
+		code, _, stderr := runCLI(t, "plan", path, "--sweep", bad)
+		assert.Equal(t, exitUsage, code, "%s: %s", bad, stderr)
+		assert.Contains(t, stderr, "--sweep", bad)
+	}
+}

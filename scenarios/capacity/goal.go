@@ -16,6 +16,9 @@ type Goal struct {
 	Drain   time.Duration // drain time after the traffic at most this (0: not asked)
 	Backlog float64       // peak backlog (messages) at most this (<0: not asked)
 	AckP99  time.Duration // ack latency p99 at most this (0: not asked)
+	// Headroom: the configuration serves at least this many times the planned traffic
+	// (0: not asked).
+	Headroom float64
 }
 
 // ErrGoal is wrapped by every error of ParseGoal.
@@ -46,6 +49,12 @@ func ParseGoal(s string) (Goal, error) {
 				return g, fmt.Errorf("%w: backlog %q is not a count of messages", ErrGoal, v)
 			}
 			g.Backlog = n
+		case "headroom":
+			h, err := strconv.ParseFloat(v, 64)
+			if err != nil || h <= 0 || math.IsInf(h, 0) {
+				return g, fmt.Errorf("%w: headroom %q is not a factor above 0 like 1.5", ErrGoal, v)
+			}
+			g.Headroom = h
 		case "ack_p99":
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -53,7 +62,7 @@ func ParseGoal(s string) (Goal, error) {
 			}
 			g.AckP99 = d
 		default:
-			return g, fmt.Errorf("%w: unknown key %q: use drain, backlog or ack_p99", ErrGoal, k)
+			return g, fmt.Errorf("%w: unknown key %q: use drain, backlog, ack_p99 or headroom", ErrGoal, k)
 		}
 	}
 	return g, nil
@@ -70,6 +79,9 @@ func (g Goal) String() string {
 	}
 	if g.AckP99 > 0 {
 		parts = append(parts, "ack_p99="+g.AckP99.String())
+	}
+	if g.Headroom > 0 {
+		parts = append(parts, "headroom="+strconv.FormatFloat(g.Headroom, 'f', -1, 64))
 	}
 	return strings.Join(parts, ",")
 }
@@ -88,6 +100,10 @@ func (g Goal) checks(p *Prediction) []Check {
 	if g.AckP99 > 0 {
 		cs = append(cs, Check{Name: "goal ack_p99", Predicted: ackString(time.Duration(p.AckP99)), Budget: g.AckP99.String(),
 			Met: time.Duration(p.AckP99) <= g.AckP99})
+	}
+	if g.Headroom > 0 {
+		cs = append(cs, Check{Name: "goal headroom", Predicted: strconv.FormatFloat(p.Headroom, 'f', 2, 64) + "×", Budget: strconv.FormatFloat(g.Headroom, 'f', -1, 64) + "×",
+			Met: p.Headroom >= g.Headroom})
 	}
 	return cs
 }

@@ -55,6 +55,9 @@ type Prediction struct {
 	Drains    bool     `json:"drains"`
 	// AckP99 is the predicted 99th percentile of webhook ack latency in wall time.
 	AckP99 Duration `json:"ack_p99"`
+	// Contested says the integration would ask NetSuite for more slots than other
+	// holders leave it, so NetSuite refuses some requests (429) until the gate adapts.
+	Contested bool `json:"contested"`
 	// Throughput is the NetSuite writes a second over the traffic and the drain.
 	Throughput float64                 `json:"throughput_rps"`
 	Knobs      Knobs                   `json:"knobs"`
@@ -82,6 +85,10 @@ type UpstreamPlan struct {
 	Requests        float64 `json:"requests"`
 	// Unavailable is how long it served nothing (maintenance windows).
 	Unavailable Duration `json:"unavailable,omitempty"`
+	// PeakConcurrency is the most requests in flight at once (NetSuite only), and
+	// Limit the account's concurrency.
+	PeakConcurrency float64 `json:"peak_concurrency,omitempty"`
+	Limit           int     `json:"limit,omitempty"`
 }
 
 // PhasePlan is one traffic phase.
@@ -257,7 +264,9 @@ func (m *Model) Predict() (*Prediction, error) {
 			}
 		}
 		peakArr = math.Max(peakArr, s.arrival)
+		q0 := q
 		q = m.advance(p, &cum, q, s.start, s.dur, s.arrival, capJobs, mpj)
+		m.inFlight(p, mid, q0, q, s.dur, s.arrival, capJobs)
 		phases[s.phase].EndBacklog = q * mpj
 		phases[s.phase].Orders += s.arrival * s.dur.Seconds() / m.jobsPerOrder()
 	}
@@ -284,7 +293,9 @@ func (m *Model) Predict() (*Prediction, error) {
 				next = t + need
 			}
 		}
+		q0 := q
 		q = m.advance(p, &cum, q, t, next-t, 0, capJobs, mpj)
+		m.inFlight(p, t, q0, q, next-t, 0, capJobs)
 		if q < 1e-9 {
 			q = 0
 		}
@@ -302,6 +313,7 @@ func (m *Model) Predict() (*Prediction, error) {
 	}
 	sort.Strings(names)
 	total := m.tl.count(m.tl.end) * m.jobShare() * m.Growth
+	peakConc := p.Upstreams["netsuite"].PeakConcurrency
 	for _, n := range names {
 		st := ups[n]
 		nominal := m.nominal(n)
@@ -311,6 +323,9 @@ func (m *Model) Predict() (*Prediction, error) {
 		p.Upstreams[n] = UpstreamPlan{CapacityRPS: round(st.minCap, 3), NominalRPS: round(nominal, 3), RequestsPerOrder: round(st.perJob*jpo, 4),
 			PeakUtilisation: round(st.peakUtil, 4), Requests: math.Round(total * st.perJob), Unavailable: Duration(st.unavailable)}
 	}
+	ns := p.Upstreams["netsuite"]
+	ns.PeakConcurrency, ns.Limit = round(peakConc, 1), m.Knobs.Limit()
+	p.Upstreams["netsuite"] = ns
 	for i := range phases {
 		phases[i].Orders = math.Round(phases[i].Orders)
 		phases[i].EndBacklog = math.Round(phases[i].EndBacklog)
@@ -390,6 +405,22 @@ func (m *Model) advance(p *Prediction, cum *cumulative, q float64, t, d time.Dur
 	}
 	p.Backlog = append(p.Backlog, BacklogPoint{At: Duration(t + d), Backlog: math.Round(q*mpj*10) / 10})
 	return q
+}
+
+// inFlight records NetSuite's requests in flight over a stretch (Little's law: rate ×
+// mean latency) and whether the integration then asks for more slots than it is left.
+func (m *Model) inFlight(p *Prediction, t time.Duration, q0, q float64, d time.Duration, arr, capJobs float64) {
+	rate := arr
+	if q0 > 0 || q > 0 {
+		rate = capJobs // a backlog keeps every permitted slot busy
+	}
+	conc := rate * m.writesPerJob() * m.NetSuiteMean.Seconds()
+	u := p.Upstreams["netsuite"]
+	u.PeakConcurrency = math.Max(u.PeakConcurrency, conc)
+	p.Upstreams["netsuite"] = u
+	if (q0 > 0 || q > 0) && m.Knobs.share() > m.available(t) && m.available(t) > 0 {
+		p.Contested = true
+	}
 }
 
 // nominal is an upstream's capacity with nothing held by others, no maintenance and

@@ -17,6 +17,13 @@ func WriteJSON(w io.Writer, p *Prediction) error {
 	return enc.Encode(p)
 }
 
+// WriteSweepJSON writes a sweep as one indented JSON object.
+func WriteSweepJSON(w io.Writer, r *SweepResult) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
 // WriteSummary writes what a person reads in ten seconds: the verdict line, the
 // bottleneck and headroom, the queue, the recommendation; then the upstreams, the
 // phases and the checks.
@@ -34,16 +41,25 @@ func WriteSummary(w io.Writer, p *Prediction) {
 		switch {
 		case !r.Found:
 			fmt.Fprintf(w, "  recommend   nothing the search may change meets %s (%d configurations tried)\n", r.Goal, r.Evaluated)
+		case len(r.Changes) == 0 && len(r.Binding) == 0:
+			fmt.Fprintf(w, "  recommend   keep the scenario's configuration for %s\n", r.Goal)
 		case len(r.Changes) == 0:
 			fmt.Fprintf(w, "  recommend   keep the scenario's configuration: it is the cheapest that meets %s (binding: %s)\n", r.Goal, listOr(r.Binding, "none"))
 		default:
 			fmt.Fprintf(w, "  recommend   for %s: %s (binding: %s; then drains in %s, headroom %.2f×)\n", r.Goal,
-				strings.Join(r.Changes, ", "), listOr(r.Binding, "none"), time.Duration(r.DrainTime).Round(time.Second), r.Headroom)
+				strings.Join(r.Changes, ", "), listOr(r.Binding, "none, the smallest configuration searched meets it"), time.Duration(r.DrainTime).Round(time.Second), r.Headroom)
 		}
 	}
 	k := p.Knobs
 	fmt.Fprintf(w, "  config      netsuite %s, %d concurrent (share: %s), %s × %d workers\n",
 		tierName(k), k.Limit(), shareName(k), plural(k.Replicas, "replica"), k.Workers)
+	if ns, ok := p.Upstreams["netsuite"]; ok {
+		contested := "never asks for more than other holders leave it"
+		if p.Contested {
+			contested = "asks for more than other holders leave it while a backlog lasts: expect 429s"
+		}
+		fmt.Fprintf(w, "  netsuite    at most %.1f of %d slots in use; %s\n", ns.PeakConcurrency, ns.Limit, contested)
+	}
 
 	fmt.Fprintln(w, "\nupstreams:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
