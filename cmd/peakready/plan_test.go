@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +212,14 @@ func TestPlanSweep(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%s: %s", bad, stderr)
 		assert.Contains(t, stderr, "--sweep", bad)
 	}
+}
+
+// docs/plan.md shows the capacity question's summary; it must be what plan prints.
+func TestPlanDocsShowTheRealSummary(t *testing.T) {
+	code, stdout, _ := runCLI(t, "plan", "../../testdata/capacity-question.yaml", "--goal", "drain=15m")
+	require.Equal(t, exitOK, code)
+	doc, err := os.ReadFile("../../docs/plan.md")
+	require.NoError(t, err)
+	head := strings.Join(strings.Split(stdout, "\n")[:6], "\n")
+	assert.Contains(t, string(doc), head)
 }

@@ -349,7 +349,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		p.Throughput = round(total*m.writesPerJob()/busy, 3)
 	}
 	p.PeakBacklog = math.Round(p.PeakBacklog)
-	p.AckP99 = Duration(m.ackP99(peakArr))
+	p.AckP99 = Duration(m.ackP99(peakArr).Round(100 * time.Microsecond))
 	p.Daily = []DailyUsage{
 		{Upstream: "netsuite", Requests: p.Upstreams["netsuite"].Requests},
 	}
