@@ -27,6 +27,7 @@ Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenari
 configuration meets the goal), 1 it does not, 2 bad input.`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
 	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D (comma-separated to combine)")
+	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
 	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
 	sweepSpec := fs.String("sweep", "", "plan at each value of a numeric scenario key and tabulate: `KEY=LO..HI` (e.g. netsuite.suitecloud_plus=0..3, workers=8..64/8)")
 	name, code, done := splitPositional(fs, args)
@@ -38,6 +39,9 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 	}
 	if !(*growth > 0 && *growth <= 1000) {
 		return fail(s, "plan", exitUsage, "--growth %v must be above 0 and at most 1000", *growth)
+	}
+	if *engine != "fluid" && *engine != "sim" { // the --goal search always runs the fluid model
+		return fail(s, "plan", exitUsage, "--engine %q: use fluid or sim", *engine)
 	}
 	var goal *capacity.Goal
 	if *goalSpec != "" {
@@ -52,14 +56,18 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
 	if *sweepSpec != "" {
-		return planSweep(sc, *sweepSpec, *growth, goal, *jsonOut, s)
+		return planSweep(sc, *sweepSpec, *growth, goal, *engine == "sim", *jsonOut, s)
 	}
 	m, err := capacity.FromScenario(sc)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
 	m.Growth = *growth
-	p, err := m.Predict()
+	predict := m.Predict
+	if *engine == "sim" {
+		predict = m.PredictSim
+	}
+	p, err := predict()
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
@@ -83,12 +91,12 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 
 // planSweep plans the scenario at each value of one key: exit 0 when every value
 // meets, 1 when one does not, 2 on a bad key or value.
-func planSweep(sc *scenarios.Scenario, spec string, growth float64, goal *capacity.Goal, jsonOut bool, s streams) int {
+func planSweep(sc *scenarios.Scenario, spec string, growth float64, goal *capacity.Goal, sim, jsonOut bool, s streams) int {
 	sw, err := capacity.ParseSweep(spec)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--sweep: %v", err)
 	}
-	res, err := capacity.RunSweep(sc, sw, growth, goal)
+	res, err := capacity.RunSweep(sc, sw, growth, goal, sim)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--sweep: %v", err)
 	}

@@ -223,3 +223,22 @@ func TestPlanDocsShowTheRealSummary(t *testing.T) {
 	head := strings.Join(strings.Split(stdout, "\n")[:6], "\n")
 	assert.Contains(t, string(doc), head)
 }
+
+func TestPlanEngineSim(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "plan", "netsuite-concurrency-incident", "--engine", "sim", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+	assert.Equal(t, "sim", v["engine"])
+	for _, k := range []string{"headroom", "max_orders_per_hour", "peak_backlog", "netsuite_throttled_share"} {
+		assert.IsType(t, float64(0), v[k], k)
+	}
+	_, err := time.ParseDuration(v["drain_time"].(string))
+	assert.NoError(t, err)
+	_, again, _ := runCLI(t, "plan", "netsuite-concurrency-incident", "--engine", "sim", "--json")
+	assert.Equal(t, stdout, again, "seeded: the same file gives the same answer")
+
+	code, _, stderr = runCLI(t, "plan", "smoke", "--engine", "exact")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--engine")
+}

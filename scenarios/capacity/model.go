@@ -127,8 +127,11 @@ type Model struct {
 	Growth float64
 	// CRM is the CRM the integrator syncs customers to ("" none).
 	CRM string
+	// Seed is the scenario's: it seeds the latency mean's draws and the simulation.
+	Seed uint64
 
-	tl timeline
+	tl          timeline
+	latencySpec string
 }
 
 // ErrExternal is returned for a scenario whose system under test is the team's own:
@@ -185,6 +188,7 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 		return nil, fmt.Errorf("capacity: netsuite latency: %w", err)
 	}
 	m.NetSuiteMean = MeanLatency(dist, sc.Seed, latencySamples)
+	m.latencySpec, m.Seed = spec, sc.Seed
 	if n.Held > 0 {
 		m.Holders = append(m.Holders, Holder{Slots: n.Held})
 	}
@@ -287,18 +291,31 @@ func (m *Model) jobsPerOrder() float64 {
 // available is the NetSuite concurrency this integration gets at t: its share, less
 // what other holders take of the account's, and nothing during maintenance.
 func (m *Model) available(t time.Duration) int {
+	if m.inMaintenance(t) {
+		return 0
+	}
+	return max(0, min(m.Knobs.share(), m.Knobs.Limit()-m.heldAt(t)))
+}
+
+// inMaintenance reports whether NetSuite answers 503 at t.
+func (m *Model) inMaintenance(t time.Duration) bool {
 	for _, w := range m.Maintenance {
 		if w.covers(t) {
-			return 0
+			return true
 		}
 	}
+	return false
+}
+
+// heldAt is the NetSuite slots other integrations hold at t.
+func (m *Model) heldAt(t time.Duration) int {
 	held := 0
 	for _, h := range m.Holders {
 		if (Window{From: h.From, To: h.To}).covers(t) {
 			held += h.Slots
 		}
 	}
-	return max(0, min(m.Knobs.share(), m.Knobs.Limit()-held))
+	return held
 }
 
 // replicasUp is the replicas running at t.

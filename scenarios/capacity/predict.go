@@ -58,6 +58,9 @@ type Prediction struct {
 	// Contested says the integration would ask NetSuite for more slots than other
 	// holders leave it, so NetSuite refuses some requests (429) until the gate adapts.
 	Contested bool `json:"contested"`
+	// NetSuiteThrottledShare is the share of NetSuite calls refused with 429 (the
+	// simulation only).
+	NetSuiteThrottledShare float64 `json:"netsuite_throttled_share,omitempty"`
 	// Throughput is the NetSuite writes a second over the traffic and the drain.
 	Throughput float64                 `json:"throughput_rps"`
 	Knobs      Knobs                   `json:"knobs"`
@@ -362,10 +365,18 @@ func (m *Model) Predict() (*Prediction, error) {
 	if len(m.Outages) > 0 {
 		p.Notes = append(p.Notes, "replica crashes are modelled as fewer workers while the replica is down; lease expiry is not")
 	}
+	p.roundTimes()
 	p.Checks = m.checks(p)
 	p.Meets = allMet(p.Checks)
 	p.Verdict = verdict(p.Meets)
 	return p, nil
+}
+
+// roundTimes rounds the queue's times to the millisecond: finer is noise.
+func (p *Prediction) roundTimes() {
+	for _, d := range []*Duration{&p.DrainTime, &p.OldestAge, &p.PeakBacklogAt} {
+		*d = Duration(time.Duration(*d).Round(time.Millisecond))
+	}
 }
 
 func verdict(ok bool) string {

@@ -113,8 +113,9 @@ type SweepResult struct {
 }
 
 // RunSweep plans the scenario at each value of the key, growth applied, checking the
-// goal instead of the scenario's assertions when g is not nil.
-func RunSweep(sc *scenarios.Scenario, sw Sweep, growth float64, g *Goal) (*SweepResult, error) {
+// goal instead of the scenario's assertions when g is not nil, with the simulation
+// when sim is true.
+func RunSweep(sc *scenarios.Scenario, sw Sweep, growth float64, g *Goal, sim bool) (*SweepResult, error) {
 	res := &SweepResult{Scenario: sc.Name, Key: strings.Join(scenarios.KeyPath(sw.Key), ".")}
 	for _, v := range sw.Values {
 		s2, err := sc.Set(sw.Key, strconv.FormatFloat(v, 'f', -1, 64))
@@ -126,7 +127,11 @@ func RunSweep(sc *scenarios.Scenario, sw Sweep, growth float64, g *Goal) (*Sweep
 			return nil, err
 		}
 		m.Growth = growth
-		p, err := m.Predict()
+		predict := m.Predict
+		if sim {
+			predict = m.PredictSim
+		}
+		p, err := predict()
 		if err != nil {
 			return nil, fmt.Errorf("%s=%v: %w", sw.Key, v, err)
 		}

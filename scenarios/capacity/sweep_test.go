@@ -38,7 +38,7 @@ func TestRunSweepTabulatesEachValue(t *testing.T) {
 	require.NoError(t, err)
 	sw, err := ParseSweep("netsuite.suitecloud_plus=0..1")
 	require.NoError(t, err)
-	res, err := RunSweep(sc, sw, 1, &Goal{Drain: 5 * 60e9, Backlog: -1})
+	res, err := RunSweep(sc, sw, 1, &Goal{Drain: 5 * 60e9, Backlog: -1}, false)
 	require.NoError(t, err)
 	assert.Equal(t, "fakes.netsuite.suitecloud_plus", res.Key)
 	require.Len(t, res.Rows, 2)
@@ -51,6 +51,6 @@ func TestRunSweepTabulatesEachValue(t *testing.T) {
 	assert.Contains(t, out.String(), "sweep of fakes.netsuite.suitecloud_plus")
 	assert.Contains(t, out.String(), "7m30s")
 
-	_, err = RunSweep(sc, Sweep{Key: "replicas", Values: []float64{99}}, 1, nil)
+	_, err = RunSweep(sc, Sweep{Key: "replicas", Values: []float64{99}}, 1, nil, false)
 	assert.Error(t, err)
 }
