@@ -148,6 +148,7 @@ func TestPlanAnswersTheCapacityQuestion(t *testing.T) {
 		Headroom                 float64 `json:"headroom"`
 		PlannedPeakOrdersPerHour float64 `json:"planned_peak_orders_per_hour"`
 		DrainTime                string  `json:"drain_time"`
+		QueueDrain               string  `json:"queue_drain"`
 		Upstreams                map[string]struct {
 			CapacityRPS     float64 `json:"capacity_rps"`
 			NominalRPS      float64 `json:"nominal_rps"`
@@ -179,7 +180,10 @@ func TestPlanAnswersTheCapacityQuestion(t *testing.T) {
 	assert.Less(t, ns.PeakConcurrency, 20.0)
 	assert.Equal(t, "netsuite", v.Bottleneck)
 	assert.Greater(t, v.Headroom, 1.0)
-	assert.Equal(t, "0s", v.DrainTime)
+	assert.Equal(t, "0s", v.QueueDrain)
+	drain, err := time.ParseDuration(v.DrainTime)
+	require.NoError(t, err)
+	assert.Less(t, drain, time.Minute, "only the deliveries held back for reordering are left")
 	require.True(t, v.Recommendation.Found)
 	assert.Equal(t, "premium", v.Recommendation.Knobs.Tier)
 	assert.Equal(t, 1, v.Recommendation.Knobs.SuiteCloudPlus, "nothing to buy from NetSuite")

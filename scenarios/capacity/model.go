@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/peakready/peakready/fakes/latency"
+	"github.com/peakready/peakready/fakes/shopify/webhooks"
 	"github.com/peakready/peakready/scenarios"
 )
 
@@ -129,6 +131,11 @@ type Model struct {
 	CRM string
 	// Seed is the scenario's: it seeds the latency mean's draws and the simulation.
 	Seed uint64
+	// ReorderShare of deliveries are held back up to ReorderWindow, LateShare by a draw
+	// of LateDelay: the run's drain waits for them.
+	ReorderShare, LateShare float64
+	ReorderWindow           time.Duration
+	LateDelay               latency.Distribution
 
 	tl          timeline
 	latencySpec string
@@ -224,6 +231,17 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 	}
 	if c := b.Crash; c != nil {
 		m.Outages = append(m.Outages, Outage{Replicas: 1, Window: Window{From: c.At.D(), To: restartAt(*c)}})
+	}
+	d := sc.Delivery
+	m.ReorderShare, m.LateShare, m.ReorderWindow = d.ReorderShare, d.LateShare, d.ReorderWindow.D()
+	if m.ReorderWindow == 0 {
+		m.ReorderWindow = webhooks.DefaultReorderWindow
+	}
+	m.LateDelay = webhooks.DefaultLateDelay
+	if d.LateDelay != "" {
+		if m.LateDelay, err = latency.Parse(string(d.LateDelay)); err != nil {
+			return nil, fmt.Errorf("capacity: delivery late_delay: %w", err)
+		}
 	}
 	m.Budgets = Budgets{DrainTime: sc.Assertions.DrainTime.D(), AckP99: sc.Assertions.AckP99.D(), DrainTimeout: sc.Drain.Timeout.D()}
 	phases, err := curvesOf(sc, 1)
@@ -374,4 +392,44 @@ func (m *Model) jobCapacity(t time.Duration) (float64, string) {
 		return 0, "netsuite"
 	}
 	return best, name
+}
+
+// lateTailWindow is how far back from the end of the traffic deliveries are drawn for
+// the delivery tail: a late delivery sent earlier is very unlikely to land later.
+const lateTailWindow = 6 * time.Hour
+
+// deliveryTail is how long after the traffic the last delivery arrives, when the
+// deliverer holds some back (reordering) or delays them (late deliveries): every message
+// of the traffic's last hours draws its fate as the fake deliverer does, seeded.
+func (m *Model) deliveryTail() time.Duration {
+	if m.ReorderShare == 0 && m.LateShare == 0 {
+		return 0
+	}
+	r := rand.New(rand.NewPCG(m.Seed, 0x1a7e))
+	end := m.tl.end
+	mpj := m.messagesPerJob() * (1 + m.DuplicateShare)
+	var tail time.Duration
+	for _, s := range m.segments() {
+		segEnd := s.start + s.dur
+		if segEnd < end-lateTailWindow {
+			continue
+		}
+		n := s.arrival * m.Growth * mpj * s.dur.Seconds()
+		count := int(n)
+		if r.Float64() < n-float64(count) {
+			count++
+		}
+		for i := range count {
+			at := s.start + time.Duration(float64(s.dur)*(float64(i)+0.5)/float64(count))
+			var delay time.Duration
+			if r.Float64() < m.LateShare {
+				delay += m.LateDelay.Sample(r)
+			}
+			if r.Float64() < m.ReorderShare {
+				delay += 1 + time.Duration(r.Int64N(int64(m.ReorderWindow)))
+			}
+			tail = max(tail, at+delay-end)
+		}
+	}
+	return tail
 }

@@ -53,6 +53,11 @@ type Prediction struct {
 	// when it is not empty DrainHorizon after the traffic.
 	DrainTime Duration `json:"drain_time"`
 	Drains    bool     `json:"drains"`
+	// QueueDrain is the queue's part of the drain; DeliveryTail how long after the
+	// traffic the last held-back or late webhook delivery arrives (the run waits for
+	// both).
+	QueueDrain   Duration `json:"queue_drain"`
+	DeliveryTail Duration `json:"delivery_tail"`
 	// AckP99 is the predicted 99th percentile of webhook ack latency in wall time.
 	AckP99 Duration `json:"ack_p99"`
 	// Contested says the integration would ask NetSuite for more slots than other
@@ -304,7 +309,9 @@ func (m *Model) Predict() (*Prediction, error) {
 		}
 		t = next
 	}
-	p.DrainTime = Duration(t - end)
+	p.QueueDrain = Duration(t - end)
+	p.DeliveryTail = Duration(m.deliveryTail())
+	p.DrainTime = Duration(max(t-end, time.Duration(p.DeliveryTail)))
 	p.OldestAge = Duration(cum.maxWait())
 	p.Backlog = thin(p.Backlog, maxBacklogPoints)
 
@@ -348,7 +355,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		bottleneck = "netsuite"
 	}
 	p.Bottleneck = bottleneck
-	if busy := (m.tl.end + time.Duration(p.DrainTime)).Seconds(); busy > 0 {
+	if busy := (m.tl.end + time.Duration(p.QueueDrain)).Seconds(); busy > 0 {
 		p.Throughput = round(total*m.writesPerJob()/busy, 3)
 	}
 	p.PeakBacklog = math.Round(p.PeakBacklog)
@@ -374,7 +381,7 @@ func (m *Model) Predict() (*Prediction, error) {
 
 // roundTimes rounds the queue's times to the millisecond: finer is noise.
 func (p *Prediction) roundTimes() {
-	for _, d := range []*Duration{&p.DrainTime, &p.OldestAge, &p.PeakBacklogAt} {
+	for _, d := range []*Duration{&p.DrainTime, &p.QueueDrain, &p.DeliveryTail, &p.OldestAge, &p.PeakBacklogAt} {
 		*d = Duration(time.Duration(*d).Round(time.Millisecond))
 	}
 }

@@ -274,3 +274,30 @@ func backlogAt(p *Prediction, t time.Duration) float64 {
 	}
 	return pts[len(pts)-1].Backlog
 }
+
+func TestDrainWaitsForHeldBackAndLateDeliveries(t *testing.T) {
+	body := `
+name: tail
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 5/s, duration: 10m}}` + plainOrders + `
+delivery: {reorder_share: 0.5, reorder_window: 40s%s}
+fakes:
+  netsuite: {concurrency: 10, latency: "500ms"}
+sut:
+  builtin: {replicas: 1, workers: 100, risk_check: false}
+`
+	p, err := model(t, strings.Replace(body, "%s", "", 1)).Predict()
+	require.NoError(t, err)
+	assert.Equal(t, Duration(0), p.QueueDrain)
+	assert.Equal(t, p.DeliveryTail, p.DrainTime)
+	// Dozens of deliveries in the last seconds each held up to 40 s: the last lands
+	// close to 40 s after the traffic, never later.
+	assert.Greater(t, time.Duration(p.DrainTime), 35*time.Second)
+	assert.LessOrEqual(t, time.Duration(p.DrainTime), 40*time.Second)
+
+	p, err = model(t, strings.Replace(body, "%s", `, late_share: 0.1, late_delay: "5m"`, 1)).Predict()
+	require.NoError(t, err)
+	assert.Greater(t, time.Duration(p.DrainTime), 5*time.Minute)
+	assert.LessOrEqual(t, time.Duration(p.DrainTime), 5*time.Minute+40*time.Second)
+}

@@ -390,7 +390,8 @@ func (m *Model) PredictSim() (*Prediction, error) {
 	}
 	p.Engine = "sim"
 	p.PeakBacklog, p.PeakBacklogAt, p.OldestAge = r.PeakBacklog, Duration(r.PeakAt), Duration(r.OldestAge)
-	p.DrainTime, p.Drains, p.Backlog = Duration(r.Drain), r.Drains, r.Curve
+	p.QueueDrain, p.Drains, p.Backlog = Duration(r.Drain), r.Drains, r.Curve
+	p.DrainTime = Duration(max(r.Drain, time.Duration(p.DeliveryTail)))
 	if r.Requests > 0 {
 		p.NetSuiteThrottledShare = round(float64(r.Throttled)/float64(r.Requests), 4)
 	}

@@ -32,7 +32,7 @@ func WriteSummary(w io.Writer, p *Prediction) {
 	fmt.Fprintf(w, "  bottleneck  %s, headroom %.2f× (sustains %s orders/h against a planned peak of %s/h)\n",
 		p.Bottleneck, p.Headroom, thousands(p.MaxOrdersPerHour), thousands(p.PlannedPeakOrdersPerHour))
 	if p.PeakBacklog < 1 {
-		fmt.Fprintf(w, "  queue       no backlog: every message is taken as it arrives\n")
+		fmt.Fprintf(w, "  queue       no backlog: every message is taken as it arrives%s\n", tailPhrase(p))
 	} else {
 		fmt.Fprintf(w, "  queue       peak backlog %s messages at %s, oldest message waits %s, drains %s\n",
 			thousands(p.PeakBacklog), clock(time.Duration(p.PeakBacklogAt)), time.Duration(p.OldestAge).Round(time.Second), drainPhrase(p))
@@ -109,6 +109,15 @@ func headline(p *Prediction) string {
 		return "no budget to check; predicted drain " + drainString(p)
 	}
 	return fmt.Sprintf("every budget holds (%d checked)", len(p.Checks))
+}
+
+// tailPhrase says when the last held-back or late webhook delivery lands, if it does
+// after the traffic.
+func tailPhrase(p *Prediction) string {
+	if p.DeliveryTail == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the last held-back delivery lands %s after the traffic", time.Duration(p.DeliveryTail).Round(time.Second))
 }
 
 func drainPhrase(p *Prediction) string {
