@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
 	"github.com/peakready/peakready/scenarios"
+	"github.com/peakready/peakready/scenarios/report"
 
 	"github.com/peakready/peakready/scenarios/capacity"
 )
@@ -13,7 +16,7 @@ func init() {
 	usageArgs["plan"] = " NAME|FILE"
 }
 
-func planScenario(_ context.Context, args []string, s streams) int {
+func planScenario(ctx context.Context, args []string, s streams) int {
 	fs := newFlagSet("plan", `Predicts, in seconds and without sending traffic, what "peakready run" of the same
 scenario would measure: each upstream's capacity and utilisation, the bottleneck, the
 queue's backlog and drain time, the largest order rate the configuration sustains and the
@@ -23,11 +26,19 @@ headroom. NAME is a built-in (see: peakready scenarios); anything with a "/" or 
 --goal searches the knobs a team can change (NetSuite tier and SuiteCloud Plus licences,
 this integration's share, workers, replicas) for the cheapest configuration that meets it.
 
+--validate then runs the scenario for real and prints predicted and measured throughput,
+peak backlog and drain side by side.
+
 Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenario's
-configuration meets the goal), 1 it does not, 2 bad input.`, s)
+configuration meets the goal; with --validate: and every figure is within its target),
+1 it does not, 2 bad input (or, with --validate, the run could not run).`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
 	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D (comma-separated to combine)")
 	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
+	validate := fs.Bool("validate", false, "then run the scenario for real (as peakready run does) and print predicted and measured side by side")
+	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
+	speed := fs.Float64("speed", 0, "with --validate: override the scenario's speed factor")
+	quiet := fs.Bool("quiet", false, "with --validate: no live progress of the run")
 	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
 	sweepSpec := fs.String("sweep", "", "plan at each value of a numeric scenario key and tabulate: `KEY=LO..HI` (e.g. netsuite.suitecloud_plus=0..3, workers=8..64/8)")
 	name, code, done := splitPositional(fs, args)
@@ -76,14 +87,65 @@ configuration meets the goal), 1 it does not, 2 bad input.`, s)
 			return fail(s, "plan", exitUsage, "%v", err)
 		}
 	}
+	code = exitOK
+	if *validate && *against != "" {
+		return fail(s, "plan", exitUsage, "--validate runs the scenario, --against reads a run: use one")
+	}
+	if *against != "" {
+		rep, err := readBaseline(*against, sc.Name)
+		if err != nil {
+			return fail(s, "plan", exitUsage, "--against: %v", err)
+		}
+		v, err := capacity.Compare(p, rep)
+		if err != nil {
+			return fail(s, "plan", exitUsage, "--against: %v", err)
+		}
+		p.Validation = v
+		if !v.Within {
+			code = exitFailed
+		}
+	}
+	if *validate {
+		if code = validateRun(ctx, sc, p, *speed, *growth, *quiet, s); code == exitUsage {
+			return code
+		}
+	}
 	if *jsonOut {
 		if err := capacity.WriteJSON(s.out, p); err != nil {
 			return fail(s, "plan", exitUsage, "%v", err)
 		}
 	} else {
 		capacity.WriteSummary(s.out, p)
+		if p.Validation != nil {
+			capacity.WriteValidation(s.out, p.Validation)
+		}
 	}
 	if !p.Meets {
+		return exitFailed
+	}
+	return code
+}
+
+// validateRun runs the scenario and records the comparison in p: exit 0 when every
+// figure is within its target, 1 when one is not, 2 when the run could not run.
+func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Prediction, speed, growth float64, quiet bool, s streams) int {
+	if growth != 1 {
+		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
+	}
+	if err := sc.Override(speed, 0, ""); err != nil {
+		return fail(s, "plan", exitUsage, "%v", err)
+	}
+	opts := scenarios.Options{Logger: newLogger(s.err, slog.LevelError)}
+	if !quiet {
+		opts.Progress = report.NewProgress(s.err, report.ProgressOptions{})
+	}
+	fmt.Fprintf(s.err, "peakready plan %s: validating with a run (speed %v, seed %d)\n", sc.Name, sc.Speed, sc.Seed)
+	v, _, err := capacity.Validate(ctx, sc, p, opts)
+	if err != nil {
+		return fail(s, "plan", exitUsage, "--validate: the run could not run: %v", err)
+	}
+	p.Validation = v
+	if !v.Within {
 		return exitFailed
 	}
 	return exitOK

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/scenarios/report"
 )
 
 // overloaded is a scenario whose NetSuite cannot keep up: 12.5 orders/s against 10/s (a
@@ -245,4 +249,77 @@ func TestPlanEngineSim(t *testing.T) {
 	code, _, stderr = runCLI(t, "plan", "smoke", "--engine", "exact")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--engine")
+}
+
+func TestPlanAgainstARunReport(t *testing.T) {
+	rep := &report.Report{Scenario: "smoke", Speed: 20, Verdict: report.VerdictPass, Passed: true,
+		Phases:    []report.Phase{{Name: "all", Ran: report.Duration(8 * time.Minute)}},
+		Totals:    report.Totals{DrainTime: report.Duration(40 * time.Second)},
+		Upstreams: []report.Upstream{{Name: "netsuite", Requests: 1300}},
+		Series:    []report.Point{{QueueDepth: 30}}}
+	path := filepath.Join(t.TempDir(), "smoke.json")
+	var buf bytes.Buffer
+	require.NoError(t, report.WriteJSON(&buf, rep))
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+
+	code, stdout, stderr := runCLI(t, "plan", "smoke", "--against", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "validation: smoke (fluid model) against a run at speed 20 (run verdict: pass): within the targets")
+	assert.Contains(t, stdout, "peak backlog  0 messages     30 messages")
+
+	code, stdout, _ = runCLI(t, "plan", "smoke", "--against", path, "--json")
+	require.Equal(t, exitOK, code)
+	var v struct {
+		Validation struct {
+			Within      bool `json:"within"`
+			Comparisons []struct {
+				Name string `json:"name"`
+			} `json:"comparisons"`
+		} `json:"validation"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+	assert.True(t, v.Validation.Within)
+	assert.Len(t, v.Validation.Comparisons, 3)
+
+	code, _, stderr = runCLI(t, "plan", "bfcm-peak", "--against", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `not "bfcm-peak"`)
+	code, _, _ = runCLI(t, "plan", "smoke", "--against", path, "--validate")
+	assert.Equal(t, exitUsage, code)
+}
+
+// --validate runs the scenario: a short one, at the run's own machinery.
+func TestPlanValidateRunsTheScenario(t *testing.T) {
+	path := writeScenario(t, `
+name: plan-validate
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 4/s, duration: 1m}}
+fakes:
+  netsuite: {latency: "lognormal(300ms,1s)"}
+sut:
+  builtin: {replicas: 1}
+assertions:
+  allow: [held]
+`)
+	code, stdout, stderr := runCLI(t, "plan", path, "--validate", "--quiet", "--json")
+	require.Contains(t, []int{exitOK, exitFailed}, code, stderr)
+	var v struct {
+		Validation struct {
+			Verdict     string `json:"run_verdict"`
+			Comparisons []struct {
+				Name     string `json:"name"`
+				Measured string `json:"measured"`
+			} `json:"comparisons"`
+		} `json:"validation"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+	assert.Equal(t, "pass", v.Validation.Verdict)
+	require.Len(t, v.Validation.Comparisons, 3)
+	assert.NotEqual(t, "0.00 writes/s", v.Validation.Comparisons[0].Measured, "the run wrote to NetSuite")
+
+	code, _, stderr = runCLI(t, "plan", path, "--validate", "--growth", "2")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--growth")
 }

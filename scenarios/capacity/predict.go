@@ -66,7 +66,8 @@ type Prediction struct {
 	// NetSuiteThrottledShare is the share of NetSuite calls refused with 429 (the
 	// simulation only).
 	NetSuiteThrottledShare float64 `json:"netsuite_throttled_share,omitempty"`
-	// Throughput is the NetSuite writes a second over the traffic and the drain.
+	// Throughput is the NetSuite writes a second over the traffic and the drain
+	// (drain_time).
 	Throughput float64                 `json:"throughput_rps"`
 	Knobs      Knobs                   `json:"knobs"`
 	Upstreams  map[string]UpstreamPlan `json:"upstreams"`
@@ -76,7 +77,9 @@ type Prediction struct {
 	Backlog    []BacklogPoint          `json:"backlog"`
 	// Recommendation is the goal search's answer (with --goal only).
 	Recommendation *Recommendation `json:"recommendation,omitempty"`
-	Notes          []string        `json:"notes,omitempty"`
+	// Validation puts the prediction next to a run of the scenario (with --validate).
+	Validation *Validation `json:"validation,omitempty"`
+	Notes      []string    `json:"notes,omitempty"`
 }
 
 // UpstreamPlan is one upstream's (or the worker pool's) side of the plan.
@@ -355,7 +358,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		bottleneck = "netsuite"
 	}
 	p.Bottleneck = bottleneck
-	if busy := (m.tl.end + time.Duration(p.QueueDrain)).Seconds(); busy > 0 {
+	if busy := (m.tl.end + time.Duration(p.DrainTime)).Seconds(); busy > 0 {
 		p.Throughput = round(total*m.writesPerJob()/busy, 3)
 	}
 	p.PeakBacklog = math.Round(p.PeakBacklog)

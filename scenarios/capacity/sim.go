@@ -395,7 +395,7 @@ func (m *Model) PredictSim() (*Prediction, error) {
 	if r.Requests > 0 {
 		p.NetSuiteThrottledShare = round(float64(r.Throttled)/float64(r.Requests), 4)
 	}
-	if busy := (m.tl.end + r.Drain).Seconds(); busy > 0 {
+	if busy := (m.tl.end + time.Duration(p.DrainTime)).Seconds(); busy > 0 {
 		p.Throughput = round(float64(r.Writes)/busy, 3)
 	}
 	for i := range p.Phases {
