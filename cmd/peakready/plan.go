@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"time"
 
 	"github.com/peakready/peakready/scenarios"
 	"github.com/peakready/peakready/scenarios/report"
@@ -39,6 +41,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
 	speed := fs.Float64("speed", 0, "with --validate: override the scenario's speed factor")
 	quiet := fs.Bool("quiet", false, "with --validate: no live progress of the run")
+	sample := fs.String("latency-sample", "", "fit NetSuite's latency from measured durations: a vegeta results `FILE` or a CSV of durations (712ms, or milliseconds)")
 	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
 	sweepSpec := fs.String("sweep", "", "plan at each value of a numeric scenario key and tabulate: `KEY=LO..HI` (e.g. netsuite.suitecloud_plus=0..3, workers=8..64/8)")
 	name, code, done := splitPositional(fs, args)
@@ -74,6 +77,15 @@ configuration meets the goal; with --validate: and every figure is within its ta
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
 	m.Growth = *growth
+	if *sample != "" {
+		e, err := readLatencySample(*sample)
+		if err != nil {
+			return fail(s, "plan", exitUsage, "--latency-sample: %v", err)
+		}
+		m.SetNetSuiteLatency(e)
+		fmt.Fprintf(s.err, "peakready plan: NetSuite latency from %s: %s, mean %s (as a scenario spec: %s)\n",
+			*sample, e, e.Mean().Round(time.Millisecond), e.LogNormalSpec())
+	}
 	predict := m.Predict
 	if *engine == "sim" {
 		predict = m.PredictSim
@@ -124,6 +136,15 @@ configuration meets the goal; with --validate: and every figure is within its ta
 		return exitFailed
 	}
 	return code
+}
+
+func readLatencySample(path string) (capacity.Empirical, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return capacity.Empirical{}, err
+	}
+	defer f.Close()
+	return capacity.ReadLatencySample(f)
 }
 
 // validateRun runs the scenario and records the comparison in p: exit 0 when every

@@ -323,3 +323,22 @@ assertions:
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--growth")
 }
+
+func TestPlanLatencySample(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ns.csv")
+	require.NoError(t, os.WriteFile(path, []byte("ms\n350\n350\n350\n350\n"), 0o644))
+	code, stdout, stderr := runCLI(t, "plan", "smoke", "--latency-sample", path, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "mean 350ms (as a scenario spec: lognormal(350ms,350ms))")
+	var v struct {
+		Upstreams map[string]struct {
+			CapacityRPS float64 `json:"capacity_rps"`
+		} `json:"upstreams"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+	assert.InDelta(t, 15/0.35, v.Upstreams["netsuite"].CapacityRPS, 0.01, "premium's 15 slots at 350 ms")
+
+	code, _, stderr = runCLI(t, "plan", "smoke", "--latency-sample", filepath.Join(t.TempDir(), "missing.csv"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--latency-sample")
+}

@@ -137,8 +137,8 @@ type Model struct {
 	ReorderWindow           time.Duration
 	LateDelay               latency.Distribution
 
-	tl          timeline
-	latencySpec string
+	tl        timeline
+	nsLatency latency.Distribution
 }
 
 // ErrExternal is returned for a scenario whose system under test is the team's own:
@@ -195,7 +195,7 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 		return nil, fmt.Errorf("capacity: netsuite latency: %w", err)
 	}
 	m.NetSuiteMean = MeanLatency(dist, sc.Seed, latencySamples)
-	m.latencySpec, m.Seed = spec, sc.Seed
+	m.nsLatency, m.Seed = dist, sc.Seed
 	if n.Held > 0 {
 		m.Holders = append(m.Holders, Holder{Slots: n.Held})
 	}
@@ -257,6 +257,14 @@ func restartAt(c scenarios.Crash) time.Duration {
 		return 0
 	}
 	return c.At.D() + c.RestartAfter.D()
+}
+
+// SetNetSuiteLatency replaces the scenario's NetSuite latency distribution (with one
+// fitted from a sample, say): the mean the fluid model uses and the draws of the
+// simulation.
+func (m *Model) SetNetSuiteLatency(d latency.Distribution) {
+	m.nsLatency = d
+	m.NetSuiteMean = MeanLatency(d, m.Seed, latencySamples)
 }
 
 // Per-action counts, from the fake store and the orders flow (see EventCosts): every

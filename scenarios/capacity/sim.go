@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"container/heap"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -157,11 +158,10 @@ type SimResult struct {
 
 // Simulate runs the model's scenario through the integrator's policies, seeded by seed.
 func (m *Model) Simulate(seed uint64) (*SimResult, error) {
-	dist, err := latency.Parse(m.latencySpec)
-	if err != nil {
-		return nil, err
+	if m.nsLatency == nil {
+		return nil, errors.New("capacity: the model has no NetSuite latency distribution")
 	}
-	s := &Simulation{m: m, dist: dist, rng: rand.New(rand.NewPCG(seed, 0x51a1)),
+	s := &Simulation{m: m, dist: m.nsLatency, rng: rand.New(rand.NewPCG(seed, 0x51a1)),
 		limit: float64(m.Knobs.share()), lastDec: -gateCooldown, trafficEnd: m.tl.end}
 	s.fail = 1 - 1/m.Retry
 	s.idle = m.replicasUp(0) * m.Knobs.Workers
