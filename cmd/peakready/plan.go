@@ -39,9 +39,11 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
 	validate := fs.Bool("validate", false, "then run the scenario for real (as peakready run does) and print predicted and measured side by side")
 	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
-	speed := fs.Float64("speed", 0, "with --validate: override the scenario's speed factor")
+	speed := fs.Float64("speed", 0, "predict a run at this speed factor (default: production, 1; with --validate: the scenario's, which this overrides)")
 	quiet := fs.Bool("quiet", false, "with --validate: no live progress of the run")
 	sample := fs.String("latency-sample", "", "fit NetSuite's latency from measured durations: a vegeta results `FILE` or a CSV of durations (712ms, or milliseconds)")
+	overhead := new(time.Duration)
+	fs.DurationVar(overhead, "overhead", capacity.DefaultOverhead, "wall `TIME` a worker spends on each queue message outside NetSuite (Redis, the Shopify look-up); a run at speed S stretches it S times")
 	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
 	sweepSpec := fs.String("sweep", "", "plan at each value of a numeric scenario key and tabulate: `KEY=LO..HI` (e.g. netsuite.suitecloud_plus=0..3, workers=8..64/8)")
 	name, code, done := splitPositional(fs, args)
@@ -65,50 +67,51 @@ configuration meets the goal; with --validate: and every figure is within its ta
 		}
 		goal = &g
 	}
+	if *validate && *against != "" {
+		return fail(s, "plan", exitUsage, "--validate runs the scenario, --against reads a run: use one")
+	}
+	if *validate && *growth != 1 {
+		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
+	}
 	sc, err := loadScenario(name)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
-	if *sweepSpec != "" {
-		return planSweep(sc, *sweepSpec, *growth, goal, *engine == "sim", *jsonOut, s)
-	}
-	m, err := capacity.FromScenario(sc)
-	if err != nil {
-		return fail(s, "plan", exitUsage, "%v", err)
-	}
-	m.Growth = *growth
+	opts := capacity.Options{Sim: *engine == "sim", Goal: goal, Growth: *growth, Overhead: overhead, Speed: *speed}
 	if *sample != "" {
 		e, err := readLatencySample(*sample)
 		if err != nil {
 			return fail(s, "plan", exitUsage, "--latency-sample: %v", err)
 		}
-		m.SetNetSuiteLatency(e)
+		opts.Latency = e
 		fmt.Fprintf(s.err, "peakready plan: NetSuite latency from %s: %s, mean %s (as a scenario spec: %s)\n",
 			*sample, e, e.Mean().Round(time.Millisecond), e.LogNormalSpec())
 	}
-	predict := m.Predict
-	if *engine == "sim" {
-		predict = m.PredictSim
+	// Predicting a run means predicting it at its speed.
+	var ran *report.Report
+	switch {
+	case *against != "":
+		if ran, err = readBaseline(*against, sc.Name); err != nil {
+			return fail(s, "plan", exitUsage, "--against: %v", err)
+		}
+		opts.Speed = ran.Speed
+	case *validate:
+		if err := sc.Override(*speed, 0, ""); err != nil {
+			return fail(s, "plan", exitUsage, "%v", err)
+		}
+		opts.Speed = sc.Speed
 	}
-	p, err := predict()
+	if *sweepSpec != "" {
+		return planSweep(sc, *sweepSpec, opts, *jsonOut, s)
+	}
+	p, err := capacity.Plan(sc, opts)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
-	if goal != nil {
-		if err := capacity.ApplyGoal(m, p, *goal, capacity.DefaultCosts); err != nil {
-			return fail(s, "plan", exitUsage, "%v", err)
-		}
-	}
 	code = exitOK
-	if *validate && *against != "" {
-		return fail(s, "plan", exitUsage, "--validate runs the scenario, --against reads a run: use one")
-	}
-	if *against != "" {
-		rep, err := readBaseline(*against, sc.Name)
-		if err != nil {
-			return fail(s, "plan", exitUsage, "--against: %v", err)
-		}
-		v, err := capacity.Compare(p, rep)
+	switch {
+	case ran != nil:
+		v, err := capacity.Compare(p, ran)
 		if err != nil {
 			return fail(s, "plan", exitUsage, "--against: %v", err)
 		}
@@ -116,9 +119,8 @@ configuration meets the goal; with --validate: and every figure is within its ta
 		if !v.Within {
 			code = exitFailed
 		}
-	}
-	if *validate {
-		if code = validateRun(ctx, sc, p, *speed, *growth, *quiet, s); code == exitUsage {
+	case *validate:
+		if code = validateRun(ctx, sc, p, *quiet, s); code == exitUsage {
 			return code
 		}
 	}
@@ -149,13 +151,7 @@ func readLatencySample(path string) (capacity.Empirical, error) {
 
 // validateRun runs the scenario and records the comparison in p: exit 0 when every
 // figure is within its target, 1 when one is not, 2 when the run could not run.
-func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Prediction, speed, growth float64, quiet bool, s streams) int {
-	if growth != 1 {
-		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
-	}
-	if err := sc.Override(speed, 0, ""); err != nil {
-		return fail(s, "plan", exitUsage, "%v", err)
-	}
+func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Prediction, quiet bool, s streams) int {
 	opts := scenarios.Options{Logger: newLogger(s.err, slog.LevelError)}
 	if !quiet {
 		opts.Progress = report.NewProgress(s.err, report.ProgressOptions{})
@@ -174,12 +170,12 @@ func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Predic
 
 // planSweep plans the scenario at each value of one key: exit 0 when every value
 // meets, 1 when one does not, 2 on a bad key or value.
-func planSweep(sc *scenarios.Scenario, spec string, growth float64, goal *capacity.Goal, sim, jsonOut bool, s streams) int {
+func planSweep(sc *scenarios.Scenario, spec string, opts capacity.Options, jsonOut bool, s streams) int {
 	sw, err := capacity.ParseSweep(spec)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--sweep: %v", err)
 	}
-	res, err := capacity.RunSweep(sc, sw, growth, goal, sim)
+	res, err := capacity.RunSweep(sc, sw, opts)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--sweep: %v", err)
 	}

@@ -229,7 +229,7 @@ func TestPlanDocsShowTheRealSummary(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/plan.md")
 	require.NoError(t, err)
 	head := strings.Join(strings.Split(stdout, "\n")[:6], "\n")
-	assert.Contains(t, string(doc), head)
+	assert.True(t, strings.Contains(string(doc), head), "docs/plan.md lacks the summary plan prints:\n%s", head)
 }
 
 func TestPlanEngineSim(t *testing.T) {
@@ -341,4 +341,21 @@ func TestPlanLatencySample(t *testing.T) {
 	code, _, stderr = runCLI(t, "plan", "smoke", "--latency-sample", filepath.Join(t.TempDir(), "missing.csv"))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--latency-sample")
+}
+
+// The plan is of production unless told the speed of a run: a run at speed 60 stretches
+// the workers' per-message overhead sixty times, and they bind before NetSuite does.
+func TestPlanSpeedPredictsASpedUpRun(t *testing.T) {
+	bottleneck := func(args ...string) string {
+		code, stdout, stderr := runCLI(t, append([]string{"plan", "../../testdata/capacity-question.yaml", "--json"}, args...)...)
+		require.Contains(t, []int{exitOK, exitFailed}, code, stderr)
+		var v struct {
+			Bottleneck string `json:"bottleneck"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &v))
+		return v.Bottleneck
+	}
+	assert.Equal(t, "netsuite", bottleneck())
+	assert.Equal(t, "workers", bottleneck("--speed", "60"))
+	assert.Equal(t, "netsuite", bottleneck("--speed", "60", "--overhead", "0s"))
 }

@@ -72,7 +72,6 @@ func TestSearchForAckLatencyAddsReplicas(t *testing.T) {
 	// replica's ingress.
 	m := model(t, `
 name: ack
-speed: 10
 traffic:
   phases:
     - {name: peak, constant: {rate: 500/s, duration: 5m}}`+plainOrders+`
@@ -81,6 +80,7 @@ fakes:
 sut:
   builtin: {replicas: 1, workers: 64, risk_check: false}
 `)
+	m.Speed = 10
 	p, err := m.Predict()
 	require.NoError(t, err)
 	assert.Greater(t, time.Duration(p.AckP99), time.Hour, "saturated")

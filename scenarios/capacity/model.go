@@ -33,6 +33,9 @@ const (
 	// and AckBase the p99 ack latency below that load.
 	IngressRPS = 7000.0
 	AckBase    = 7 * time.Millisecond
+	// DefaultOverhead is Overhead when nothing else is said: measured on the 2-core
+	// test machine (docs/plan.md, "Validation").
+	DefaultOverhead = 40 * time.Millisecond
 	// latencySamples is how many seeded draws estimate a distribution's mean.
 	latencySamples = 20000
 )
@@ -123,10 +126,18 @@ type Model struct {
 	Holders     []Holder
 	Maintenance []Window
 	Outages     []Outage
-	Speed       float64
-	Budgets     Budgets
+	// Speed is the speed of the system modelled: 1, production, unless the plan predicts
+	// a sped-up run (the scenario's speed); it stretches the workers' Overhead and sets
+	// the ingress's wall rate.
+	Speed   float64
+	Budgets Budgets
 	// Growth scales every arrival rate (1: as the scenario says).
 	Growth float64
+	// Overhead is the wall time a worker spends on each queue message outside NetSuite:
+	// dequeue and acknowledgement in Redis, the Shopify look-up, bookkeeping. A run at
+	// speed S stretches it S times in platform time, which is why a sped-up run on a
+	// small machine is limited by its workers sooner than production is.
+	Overhead time.Duration
 	// CRM is the CRM the integrator syncs customers to ("" none).
 	CRM string
 	// Seed is the scenario's: it seeds the latency mean's draws and the simulation.
@@ -152,7 +163,7 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 	if b == nil {
 		return nil, ErrExternal
 	}
-	m := &Model{Name: sc.Name, Speed: sc.Speed, Growth: 1, CRM: sc.CRMKind(), DuplicateShare: sc.Delivery.DuplicateShare}
+	m := &Model{Name: sc.Name, Speed: 1, Growth: 1, Overhead: DefaultOverhead, CRM: sc.CRMKind(), DuplicateShare: sc.Delivery.DuplicateShare}
 	mx := sc.Traffic.Mix
 	total := mx.NewOrder + mx.Pay + mx.Edit + mx.Cancel + mx.CustomerUpdate + mx.CustomerEdit
 	if total <= 0 {
@@ -366,7 +377,7 @@ type resource struct {
 // workers over the time a job holds one, and Shopify's cost bucket.
 func (m *Model) resources(t time.Duration) []resource {
 	ns := NetSuiteRPS(m.available(t), m.NetSuiteMean)
-	busy := m.writesPerJob() * m.NetSuiteMean.Seconds()
+	busy := m.writesPerJob()*m.NetSuiteMean.Seconds() + m.prep().Seconds()
 	workers := 0.0
 	if busy > 0 {
 		workers = float64(m.replicasUp(t)*m.Knobs.Workers) / busy
@@ -379,6 +390,12 @@ func (m *Model) resources(t time.Duration) []resource {
 		rs = append(rs, resource{name: "shopify", rps: ShopifyRPS(shopifyRestore[m.ShopifyPlan], OrderDetailsPoints), perJob: m.lookupsPerJob()})
 	}
 	return rs
+}
+
+// prep is the platform time a worker spends on a job outside NetSuite: Overhead (wall
+// time) for each of its messages, stretched by the speed the run compresses time by.
+func (m *Model) prep() time.Duration {
+	return time.Duration(m.messagesPerJob() * float64(m.Overhead) * m.Speed)
 }
 
 // shopifyRestore is each plan's GraphQL restore rate in points per second (the fake's

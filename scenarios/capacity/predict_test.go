@@ -12,15 +12,45 @@ import (
 	"github.com/peakready/peakready/scenarios"
 )
 
-// model parses a scenario and reduces it; only new orders, no risk holds, no look-ups
-// unless the body says otherwise, so one action is one job is one NetSuite write.
+// model parses a scenario and reduces it, without the workers' per-message overhead so
+// closed forms hold; with plainOrders (only new orders, no risk holds) and no look-ups,
+// one action is one job is one NetSuite write.
 func model(t *testing.T, body string) *Model {
 	t.Helper()
 	sc, err := scenarios.Parse("test.yaml", strings.NewReader(body))
 	require.NoError(t, err)
 	m, err := FromScenario(sc)
 	require.NoError(t, err)
+	m.Overhead = 0
 	return m
+}
+
+func TestOverheadStretchesWithSpeed(t *testing.T) {
+	// 2 × 5 workers; a job is 1 s of NetSuite and 3 messages × 10 ms × speed 20 = 0.6 s
+	// of handling: 10 / 1.6 = 6.25 jobs/s.
+	m := model(t, `
+name: overhead
+speed: 20
+traffic:
+  phases:
+    - {name: day, constant: {rate: 5/s, duration: 10m}}`+plainOrders+`
+fakes:
+  netsuite: {concurrency: 50, latency: "1s"}
+sut:
+  builtin: {replicas: 2, workers: 5, risk_check: false}
+`)
+	m.Overhead, m.Speed = 10*time.Millisecond, 20
+	p, err := m.Predict()
+	require.NoError(t, err)
+	assert.Equal(t, "workers", p.Bottleneck)
+	assert.InDelta(t, 6.25, p.Upstreams["workers"].CapacityRPS, 1e-9)
+	s, err := m.PredictSim()
+	require.NoError(t, err)
+	assert.Less(t, s.PeakBacklog, 60.0, "5/s against 6.25/s: no lasting queue")
+	m.Speed = 40 // 10 / 2.2 = 4.5/s: a backlog of (5-4.545)·600 jobs
+	p, err = m.Predict()
+	require.NoError(t, err)
+	assert.InDelta(t, 3*(5-10/2.2)*600, p.PeakBacklog, 1)
 }
 
 const plainOrders = `

@@ -90,6 +90,7 @@ const (
 	evDone
 	evWake
 	evSample
+	evPrepared
 )
 
 type event struct {
@@ -179,6 +180,8 @@ func (m *Model) Simulate(seed uint64) (*SimResult, error) {
 			s.arrive()
 		case evDone:
 			s.done(e.key, e.ok)
+		case evPrepared:
+			s.prepared(e.key)
 		case evWake:
 		case evSample:
 			s.curve = append(s.curve, BacklogPoint{At: Duration(s.now), Backlog: float64(s.backlog)})
@@ -299,15 +302,25 @@ func (s *Simulation) dispatch() {
 		if j.attempts == 0 {
 			s.oldest = max(s.oldest, s.now-j.arrived)
 		}
-		if k.held {
-			s.finish(top.key) // held for review: a look-up, no NetSuite write
-			continue
+		prep := time.Duration(float64(j.msgs) * float64(s.m.Overhead) * s.m.Speed)
+		if j.attempts > 0 {
+			prep = time.Duration(float64(s.m.Overhead) * s.m.Speed) // only the retried message
 		}
-		if s.inflight < s.gateLimit() && len(s.waiting) == 0 {
-			s.call(top.key)
-		} else {
-			s.waiting = append(s.waiting, top.key)
-		}
+		s.schedule(event{at: s.now + prep, kind: evPrepared, key: top.key})
+	}
+}
+
+// prepared: the worker has done the job's work outside NetSuite (its messages'
+// handling, the Shopify look-up); a held order is done, any other calls NetSuite.
+func (s *Simulation) prepared(key int) {
+	if s.keys[key].held {
+		s.finish(key) // held for review: no NetSuite write
+		return
+	}
+	if s.inflight < s.gateLimit() && len(s.waiting) == 0 {
+		s.call(key)
+	} else {
+		s.waiting = append(s.waiting, key)
 	}
 }
 

@@ -112,26 +112,18 @@ type SweepResult struct {
 	Rows     []SweepRow `json:"rows"`
 }
 
-// RunSweep plans the scenario at each value of the key, growth applied, checking the
-// goal instead of the scenario's assertions when g is not nil, with the simulation
-// when sim is true.
-func RunSweep(sc *scenarios.Scenario, sw Sweep, growth float64, g *Goal, sim bool) (*SweepResult, error) {
+// RunSweep plans the scenario at each value of the key with o; a goal in o judges
+// each row instead of the scenario's assertions (it is not searched for).
+func RunSweep(sc *scenarios.Scenario, sw Sweep, o Options) (*SweepResult, error) {
+	g := o.Goal
+	o.Goal = nil
 	res := &SweepResult{Scenario: sc.Name, Key: strings.Join(scenarios.KeyPath(sw.Key), ".")}
 	for _, v := range sw.Values {
 		s2, err := sc.Set(sw.Key, strconv.FormatFloat(v, 'f', -1, 64))
 		if err != nil {
 			return nil, fmt.Errorf("%s=%v: %w", sw.Key, v, err)
 		}
-		m, err := FromScenario(s2)
-		if err != nil {
-			return nil, err
-		}
-		m.Growth = growth
-		predict := m.Predict
-		if sim {
-			predict = m.PredictSim
-		}
-		p, err := predict()
+		p, err := Plan(s2, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s=%v: %w", sw.Key, v, err)
 		}

@@ -3,6 +3,7 @@ package capacity
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,7 +39,8 @@ func TestRunSweepTabulatesEachValue(t *testing.T) {
 	require.NoError(t, err)
 	sw, err := ParseSweep("netsuite.suitecloud_plus=0..1")
 	require.NoError(t, err)
-	res, err := RunSweep(sc, sw, 1, &Goal{Drain: 5 * 60e9, Backlog: -1}, false)
+	zero := time.Duration(0)
+	res, err := RunSweep(sc, sw, Options{Goal: &Goal{Drain: 5 * 60e9, Backlog: -1}, Overhead: &zero})
 	require.NoError(t, err)
 	assert.Equal(t, "fakes.netsuite.suitecloud_plus", res.Key)
 	require.Len(t, res.Rows, 2)
@@ -51,6 +53,6 @@ func TestRunSweepTabulatesEachValue(t *testing.T) {
 	assert.Contains(t, out.String(), "sweep of fakes.netsuite.suitecloud_plus")
 	assert.Contains(t, out.String(), "7m30s")
 
-	_, err = RunSweep(sc, Sweep{Key: "replicas", Values: []float64{99}}, 1, nil, false)
+	_, err = RunSweep(sc, Sweep{Key: "replicas", Values: []float64{99}}, Options{})
 	assert.Error(t, err)
 }
