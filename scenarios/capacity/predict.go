@@ -163,21 +163,10 @@ func (m *Model) segments() []segment {
 	for _, s := range m.tl.starts {
 		cuts[s] = true
 	}
-	add := func(w Window) {
-		for _, t := range []time.Duration{w.From, w.To} {
-			if t > 0 && t < end {
-				cuts[t] = true
-			}
+	for _, t := range m.changes() {
+		if t > 0 && t < end {
+			cuts[t] = true
 		}
-	}
-	for _, h := range m.Holders {
-		add(Window{From: h.From, To: h.To})
-	}
-	for _, w := range m.Maintenance {
-		add(w)
-	}
-	for _, o := range m.Outages {
-		add(o.Window)
 	}
 	ts := make([]time.Duration, 0, len(cuts))
 	for t := range cuts {
@@ -194,16 +183,11 @@ func (m *Model) segments() []segment {
 	return segs
 }
 
-// afterCuts are the moments after the traffic where conditions change.
-func (m *Model) afterCuts() []time.Duration {
+// changes are the moments conditions upstream change: the edges of other holders'
+// windows, of maintenance windows and of replica outages, in order.
+func (m *Model) changes() []time.Duration {
 	var out []time.Duration
-	add := func(w Window) {
-		for _, t := range []time.Duration{w.From, w.To} {
-			if t > m.tl.end {
-				out = append(out, t)
-			}
-		}
-	}
+	add := func(w Window) { out = append(out, w.From, w.To) }
 	for _, h := range m.Holders {
 		add(Window{From: h.From, To: h.To})
 	}
@@ -214,6 +198,17 @@ func (m *Model) afterCuts() []time.Duration {
 		add(o.Window)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// afterCuts are the moments after the traffic where conditions change.
+func (m *Model) afterCuts() []time.Duration {
+	var out []time.Duration
+	for _, t := range m.changes() {
+		if t > m.tl.end {
+			out = append(out, t)
+		}
+	}
 	return out
 }
 
