@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -35,6 +36,7 @@ Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenari
 configuration meets the goal; with --validate: and every figure is within its target),
 1 it does not, 2 bad input (or, with --validate, the run could not run).`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
+	htmlPath := fs.String("html", "", "also write the prediction as a self-contained HTML page (charts, predicted and measured) to `FILE`")
 	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D (comma-separated to combine)")
 	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
 	validate := fs.Bool("validate", false, "then run the scenario for real (as peakready run does) and print predicted and measured side by side")
@@ -72,6 +74,11 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	}
 	if *validate && *growth != 1 {
 		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
+	}
+	if *htmlPath != "" {
+		if err := checkWritable(*htmlPath); err != nil {
+			return fail(s, "plan", exitUsage, "--html: %v", err)
+		}
 	}
 	sc, err := loadScenario(name)
 	if err != nil {
@@ -122,6 +129,11 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	case *validate:
 		if code = validateRun(ctx, sc, p, *quiet, s); code == exitUsage {
 			return code
+		}
+	}
+	if *htmlPath != "" {
+		if err := writeFile(*htmlPath, func(w io.Writer) error { return capacity.WriteHTML(w, p) }); err != nil {
+			return fail(s, "plan", exitUsage, "--html: %v", err)
 		}
 	}
 	if *jsonOut {

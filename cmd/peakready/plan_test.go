@@ -359,3 +359,17 @@ func TestPlanSpeedPredictsASpedUpRun(t *testing.T) {
 	assert.Equal(t, "workers", bottleneck("--speed", "60"))
 	assert.Equal(t, "netsuite", bottleneck("--speed", "60", "--overhead", "0s"))
 }
+
+func TestPlanHTML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.html")
+	code, _, stderr := runCLI(t, "plan", "flash-sale", "--html", path)
+	require.Equal(t, exitOK, code, stderr)
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "<svg")
+	assert.Contains(t, string(page), "MEETS flash-sale")
+
+	code, _, stderr = runCLI(t, "plan", "smoke", "--html", filepath.Join(t.TempDir(), "no", "such", "dir.html"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--html")
+}
