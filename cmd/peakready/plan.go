@@ -9,14 +9,12 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/scenarios"
-	"github.com/peakready/peakready/scenarios/report"
-
 	"github.com/peakready/peakready/scenarios/capacity"
+	"github.com/peakready/peakready/scenarios/report"
 )
 
 func init() {
 	register("plan", "predict what a scenario run would measure, without running it (capacity planning)", planScenario)
-	usageArgs["plan"] = " NAME|FILE"
 }
 
 func planScenario(ctx context.Context, args []string, s streams) int {
@@ -24,7 +22,8 @@ func planScenario(ctx context.Context, args []string, s streams) int {
 scenario would measure: each upstream's capacity and utilisation, the bottleneck, the
 queue's backlog and drain time, the largest order rate the configuration sustains and the
 headroom. NAME is a built-in (see: peakready scenarios); anything with a "/" or ending in
-.yaml/.yml is a file.
+.yaml/.yml is a file. The plan is of production (speed 1) unless --speed, --validate or
+--against name the speed of a run: a sped-up run stretches the workers' own work.
 
 --goal searches the knobs a team can change (NetSuite tier and SuiteCloud Plus licences,
 this integration's share, workers, replicas) for the cheapest configuration that meets it.
@@ -34,10 +33,10 @@ peak backlog and drain side by side.
 
 Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenario's
 configuration meets the goal; with --validate: and every figure is within its target),
-1 it does not, 2 bad input (or, with --validate, the run could not run).`, s)
+1 it does not, 2 bad input (or, with --validate, the run could not run). See docs/plan.md.`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
 	htmlPath := fs.String("html", "", "also write the prediction as a self-contained HTML page (charts, predicted and measured) to `FILE`")
-	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D (comma-separated to combine)")
+	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D, headroom=X (comma-separated to combine)")
 	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
 	validate := fs.Bool("validate", false, "then run the scenario for real (as peakready run does) and print predicted and measured side by side")
 	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
