@@ -304,14 +304,35 @@ func (m *Model) messagesPerJob() float64 {
 	return (m.Mix.NewOrder*(2+m.PaidShare) + m.Mix.Pay*2 + m.Mix.Edit + m.Mix.Cancel*2) / j
 }
 
+// appliedCost is what the message a job applies costs upstream, weighed over the mix:
+// EventCosts of orders/create, orders/paid, orders/updated and orders/cancelled, the
+// first topic each action fires.
+func (m *Model) appliedCost() Cost {
+	j := m.jobShare()
+	if j == 0 {
+		return Cost{}
+	}
+	var c Cost
+	for _, a := range []struct {
+		share float64
+		topic string
+	}{{m.Mix.NewOrder, "orders/create"}, {m.Mix.Pay, "orders/paid"}, {m.Mix.Edit, "orders/updated"}, {m.Mix.Cancel, "orders/cancelled"}} {
+		c.NetSuite += a.share / j * EventCosts[a.topic].NetSuite
+		c.Shopify += a.share / j * EventCosts[a.topic].Shopify
+	}
+	return c
+}
+
 // writesPerJob is the NetSuite requests a job makes: held orders make none, every
 // write is retried after an injected failure.
-func (m *Model) writesPerJob() float64 { return (1 - m.HighRiskShare) * m.Retry }
+func (m *Model) writesPerJob() float64 {
+	return (1 - m.HighRiskShare) * m.Retry * m.appliedCost().NetSuite
+}
 
-// lookupsPerJob is the Shopify look-ups a job makes.
+// lookupsPerJob is the Shopify look-ups a job makes (the risk check's).
 func (m *Model) lookupsPerJob() float64 {
 	if m.Lookups {
-		return 1
+		return m.appliedCost().Shopify
 	}
 	return 0
 }
