@@ -42,6 +42,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
 	speed := fs.Float64("speed", 0, "predict a run at this speed factor (default: production, 1; with --validate: the scenario's, which this overrides)")
 	quiet := fs.Bool("quiet", false, "with --validate: no live progress of the run")
+	runJSON := fs.String("run-json", "", "with --validate: also write the run's own JSON report (as peakready run --json) to `FILE`, for --against later")
 	sample := fs.String("latency-sample", "", "fit NetSuite's latency from measured durations: a vegeta results `FILE` or a CSV of durations (712ms, or milliseconds)")
 	overhead := new(time.Duration)
 	fs.DurationVar(overhead, "overhead", capacity.DefaultOverhead, "wall `TIME` a worker spends on each queue message outside NetSuite (Redis, the Shopify look-up); a run at speed S stretches it S times")
@@ -74,9 +75,11 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	if *validate && *growth != 1 {
 		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
 	}
-	if *htmlPath != "" {
-		if err := checkWritable(*htmlPath); err != nil {
-			return fail(s, "plan", exitUsage, "--html: %v", err)
+	for _, path := range []string{*htmlPath, *runJSON} {
+		if path != "" {
+			if err := checkWritable(path); err != nil {
+				return fail(s, "plan", exitUsage, "%v", err)
+			}
 		}
 	}
 	sc, err := loadScenario(name)
@@ -126,7 +129,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 			code = exitFailed
 		}
 	case *validate:
-		if code = validateRun(ctx, sc, p, *quiet, s); code == exitUsage {
+		if code = validateRun(ctx, sc, p, *quiet, *runJSON, s); code == exitUsage {
 			return code
 		}
 	}
@@ -162,15 +165,20 @@ func readLatencySample(path string) (capacity.Empirical, error) {
 
 // validateRun runs the scenario and records the comparison in p: exit 0 when every
 // figure is within its target, 1 when one is not, 2 when the run could not run.
-func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Prediction, quiet bool, s streams) int {
+func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Prediction, quiet bool, runJSON string, s streams) int {
 	opts := scenarios.Options{Logger: newLogger(s.err, slog.LevelError)}
 	if !quiet {
 		opts.Progress = report.NewProgress(s.err, report.ProgressOptions{})
 	}
 	fmt.Fprintf(s.err, "peakready plan %s: validating with a run (speed %v, seed %d)\n", sc.Name, sc.Speed, sc.Seed)
-	v, _, err := capacity.Validate(ctx, sc, p, opts)
+	v, rep, err := capacity.Validate(ctx, sc, p, opts)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--validate: the run could not run: %v", err)
+	}
+	if runJSON != "" {
+		if err := writeFile(runJSON, func(w io.Writer) error { return report.WriteJSON(w, rep) }); err != nil {
+			return fail(s, "plan", exitUsage, "--run-json: %v", err)
+		}
 	}
 	p.Validation = v
 	if !v.Within {

@@ -303,8 +303,15 @@ sut:
 assertions:
   allow: [held]
 `)
-	code, stdout, stderr := runCLI(t, "plan", path, "--validate", "--quiet", "--json")
+	runJSON := filepath.Join(t.TempDir(), "run.json")
+	code, stdout, stderr := runCLI(t, "plan", path, "--validate", "--quiet", "--json", "--run-json", runJSON)
 	require.Contains(t, []int{exitOK, exitFailed}, code, stderr)
+	f, err := os.Open(runJSON)
+	require.NoError(t, err)
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	require.NoError(t, err)
+	assert.Equal(t, "plan-validate", rep.Scenario)
 	var v struct {
 		Validation struct {
 			Verdict     string `json:"run_verdict"`

@@ -272,7 +272,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		peakArr = math.Max(peakArr, s.arrival)
 		q0 := q
 		q = m.advance(p, &cum, q, s.start, s.dur, s.arrival, capJobs, mpj)
-		m.inFlight(p, mid, q0, q, s.dur, s.arrival, capJobs)
+		m.inFlight(p, mid, q0, q, s.arrival, capJobs)
 		phases[s.phase].EndBacklog = q * mpj
 		phases[s.phase].Orders += s.arrival * s.dur.Seconds() / m.jobsPerOrder()
 	}
@@ -301,7 +301,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		}
 		q0 := q
 		q = m.advance(p, &cum, q, t, next-t, 0, capJobs, mpj)
-		m.inFlight(p, t, q0, q, next-t, 0, capJobs)
+		m.inFlight(p, t, q0, q, 0, capJobs)
 		if q < 1e-9 {
 			q = 0
 		}
@@ -425,7 +425,7 @@ func (m *Model) advance(p *Prediction, cum *cumulative, q float64, t, d time.Dur
 
 // inFlight records NetSuite's requests in flight over a stretch (Little's law: rate ×
 // mean latency) and whether the integration then asks for more slots than it is left.
-func (m *Model) inFlight(p *Prediction, t time.Duration, q0, q float64, d time.Duration, arr, capJobs float64) {
+func (m *Model) inFlight(p *Prediction, t time.Duration, q0, q, arr, capJobs float64) {
 	rate := arr
 	if q0 > 0 || q > 0 {
 		rate = capJobs // a backlog keeps every permitted slot busy

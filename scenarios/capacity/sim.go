@@ -68,6 +68,7 @@ type Simulation struct {
 	curve      []BacklogPoint
 	trafficEnd time.Duration
 	drainedAt  time.Duration
+	lastFinish time.Duration // when the last job finished
 	lastArr    time.Duration
 }
 
@@ -199,7 +200,7 @@ func (m *Model) Simulate(seed uint64) (*SimResult, error) {
 	r := &SimResult{PeakBacklog: float64(s.peak), PeakAt: s.peakAt, OldestAge: s.oldest, Drains: s.drainedAt > 0 || s.jobsLeft == 0,
 		Requests: s.requests, Throttled: s.throttled, Writes: s.writes, Curve: thin(s.curve, maxBacklogPoints)}
 	if r.Drains {
-		r.Drain = max(0, s.drainedAt-m.tl.end)
+		r.Drain = max(0, s.lastFinish-m.tl.end)
 	} else {
 		r.Drain = DrainHorizon
 	}
@@ -382,6 +383,7 @@ func (s *Simulation) finish(key int) {
 	k.jobs = k.jobs[1:]
 	s.jobsLeft--
 	s.backlog -= j.msgs
+	s.lastFinish = s.now
 	s.busy--
 	k.busy = false
 	if len(k.jobs) > 0 {
