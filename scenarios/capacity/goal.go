@@ -145,6 +145,9 @@ type Recommendation struct {
 	PeakBacklog float64  `json:"peak_backlog"`
 	Headroom    float64  `json:"headroom"`
 	Evaluated   int      `json:"evaluated"`
+	// Simulated counts the configurations the simulation confirmed or refused.
+	Simulated int    `json:"simulated,omitempty"`
+	Engine    string `json:"engine"`
 }
 
 // cost of a configuration relative to base: only what it adds or saves.
@@ -171,9 +174,16 @@ func canonicalTier(t string) string {
 // buys NetSuite capacity only upwards (tier and licences at least the scenario's; an
 // account limit stated outright stays), tries 1 to 16 replicas and a range of workers,
 // and this integration's share as set or the whole account.
-func Search(m *Model, g Goal, costs Costs) (*Recommendation, error) {
+//
+// With sim, a configuration the fluid model finds meeting the goal must also meet it in
+// the simulation (which sees the queueing a fluid model does not): the search screens
+// with the fluid model and confirms with the simulation.
+func Search(m *Model, g Goal, costs Costs, sim bool) (*Recommendation, error) {
 	base := m.Knobs
-	rec := &Recommendation{Goal: g.String()}
+	rec := &Recommendation{Goal: g.String(), Engine: "fluid"}
+	if sim {
+		rec.Engine = "fluid, confirmed by sim"
+	}
 	type cand struct {
 		k    Knobs
 		cost float64
@@ -224,6 +234,13 @@ func Search(m *Model, g Goal, costs Costs) (*Recommendation, error) {
 			return nil, false, err
 		}
 		rec.Evaluated++
+		if !allMet(g.checks(p)) || !sim {
+			return p, allMet(g.checks(p)), nil
+		}
+		if p, err = n.PredictSim(); err != nil {
+			return nil, false, err
+		}
+		rec.Simulated++
 		return p, allMet(g.checks(p)), nil
 	}
 	for _, c := range cands {
@@ -311,8 +328,8 @@ func shareName(k Knobs) string {
 // ApplyGoal searches for the goal and records the recommendation in p. The goal's
 // checks replace the scenario's assertions: p meets when the scenario's own
 // configuration meets the goal; when it does not, the recommendation says what to change.
-func ApplyGoal(m *Model, p *Prediction, g Goal, costs Costs) error {
-	rec, err := Search(m, g, costs)
+func ApplyGoal(m *Model, p *Prediction, g Goal, costs Costs, sim bool) error {
+	rec, err := Search(m, g, costs, sim)
 	if err != nil {
 		return err
 	}

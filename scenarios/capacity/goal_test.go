@@ -37,7 +37,7 @@ sut:
 
 func TestSearchBuysTheCheapestCapacityAndNamesWhatBinds(t *testing.T) {
 	m := model(t, overloaded)
-	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts)
+	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts, false)
 	require.NoError(t, err)
 	require.True(t, rec.Found)
 	// One licence (15 slots: 30/s) is cheaper than a tier; 8 workers at 500 ms serve 16/s,
@@ -61,7 +61,7 @@ fakes:
 sut:
   builtin: {replicas: 1, workers: 100, risk_check: false}
 `)
-	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts)
+	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts, false)
 	require.NoError(t, err)
 	assert.False(t, rec.Found, "only NetSuite capacity helps, and it is fixed")
 	assert.Positive(t, rec.Evaluated)
@@ -84,7 +84,7 @@ sut:
 	p, err := m.Predict()
 	require.NoError(t, err)
 	assert.Greater(t, time.Duration(p.AckP99), time.Hour, "saturated")
-	rec, err := Search(m, Goal{AckP99: 50 * time.Millisecond, Backlog: -1}, DefaultCosts)
+	rec, err := Search(m, Goal{AckP99: 50 * time.Millisecond, Backlog: -1}, DefaultCosts, false)
 	require.NoError(t, err)
 	require.True(t, rec.Found)
 	assert.Equal(t, 3, rec.Knobs.Replicas)
@@ -95,10 +95,37 @@ func TestApplyGoalReplacesTheAssertions(t *testing.T) {
 	m := model(t, overloaded)
 	p, err := m.Predict()
 	require.NoError(t, err)
-	require.NoError(t, ApplyGoal(m, p, Goal{Drain: 10 * time.Minute, Backlog: -1}, DefaultCosts))
+	require.NoError(t, ApplyGoal(m, p, Goal{Drain: 10 * time.Minute, Backlog: -1}, DefaultCosts, false))
 	assert.True(t, p.Meets, "7m30s is inside 10m")
 	require.Len(t, p.Checks, 1)
 	require.NotNil(t, p.Recommendation)
-	require.NoError(t, ApplyGoal(m, p, Goal{Backlog: 100}, DefaultCosts))
+	require.NoError(t, ApplyGoal(m, p, Goal{Backlog: 100}, DefaultCosts, false))
 	assert.False(t, p.Meets)
+}
+
+func TestSearchConfirmedBySimulation(t *testing.T) {
+	// 3.9 jobs/s against 4 workers at 1 s: 97% busy. The fluid model sees no queue;
+	// with a long-tailed latency the simulation does, so it asks for more workers.
+	body := `
+name: tight
+traffic:
+  phases:
+    - {name: peak, constant: {rate: 3.9/s, duration: 1h}}` + plainOrders + `
+fakes:
+  netsuite: {concurrency: 50, latency: "lognormal(700ms,4s)"}
+sut:
+  builtin: {replicas: 1, workers: 64, risk_check: false}
+`
+	m := model(t, body)
+	g := Goal{Backlog: 50}
+	fluid, err := Search(m, g, DefaultCosts, false)
+	require.NoError(t, err)
+	sim, err := Search(m, g, DefaultCosts, true)
+	require.NoError(t, err)
+	require.True(t, fluid.Found)
+	require.True(t, sim.Found)
+	assert.Positive(t, sim.Simulated)
+	assert.Equal(t, "fluid, confirmed by sim", sim.Engine)
+	assert.Greater(t, sim.Knobs.Workers*sim.Knobs.Replicas, fluid.Knobs.Workers*fluid.Knobs.Replicas,
+		"fluid %+v, sim %+v", fluid.Knobs, sim.Knobs)
 }

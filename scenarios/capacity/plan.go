@@ -65,7 +65,7 @@ func Plan(sc *scenarios.Scenario, o Options) (*Prediction, error) {
 		if o.Costs != nil {
 			costs = *o.Costs
 		}
-		if err := ApplyGoal(m, p, *o.Goal, costs); err != nil {
+		if err := ApplyGoal(m, p, *o.Goal, costs, o.Sim); err != nil {
 			return nil, err
 		}
 	}
