@@ -21,8 +21,9 @@ CA_CERTS        ?= /etc/ssl/certs/ca-certificates.crt
 build: ## build bin/peakready
 	$(GO) build -ldflags '-X main.version=$(VERSION)' -o bin/peakready ./cmd/peakready
 
-test: ## run every test with the race detector
+test: ## run every test with the race detector, then those it slows too much to mean anything without it
 	$(GO) test -race -timeout 30m ./...
+	$(GO) test -count=1 -timeout 10m -run 'TestShopifyExampleShowsItsCause' ./scenarios/
 
 lint: ## gofmt check and go vet
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './testdata/jsclients/*')); \

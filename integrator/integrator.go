@@ -25,7 +25,9 @@ import (
 	"github.com/peakready/peakready/integrator/alert"
 	"github.com/peakready/peakready/integrator/flows"
 	"github.com/peakready/peakready/integrator/ingress"
+	"github.com/peakready/peakready/integrator/inventory"
 	"github.com/peakready/peakready/integrator/netsuite"
+	"github.com/peakready/peakready/integrator/poller"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/shopify"
 	"github.com/peakready/peakready/integrator/throttle"
@@ -156,6 +158,10 @@ type Config struct {
 	CRM CRMConfig
 	// Inventory configures the ERP → Shopify stock flow (off by default).
 	Inventory InventoryConfig
+	// Fulfillments configures the ERP → Shopify fulfillment flow (off by default).
+	Fulfillments FulfillmentConfig
+	// Poller configures the missed-webhook poller (off by default).
+	Poller PollerConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -189,8 +195,10 @@ type App struct {
 	watchEvery        time.Duration
 	heldAlertAfter    time.Duration
 	breakerAlertAfter time.Duration
-	crm               *crmParts       // the customers → CRM flow; nil without a CRM
-	inventory         *inventoryParts // the ERP → Shopify stock flow; nil when off
+	crm               *crmParts              // the customers → CRM flow; nil without a CRM
+	inventory         *inventoryParts        // the ERP → Shopify stock flow; nil when off
+	push              *inventory.PushHandler // POST /netsuite/changes; nil when no flow takes ERP pushes
+	poller            *poller.Poller         // the missed-webhook poller; nil when off
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -356,6 +364,14 @@ func New(cfg Config) (*App, error) {
 	a.routes = routes{}
 	a.registerOrderFlows(ns)
 	a.countSales()
+	if err := a.newFulfillments(sc); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.newPoller(sc); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err
@@ -383,6 +399,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.notifier.Run(loops) })
 	wg.Go(func() { a.runCRM(loops) })
 	wg.Go(func() { a.runInventory(loops) })
+	wg.Go(func() { a.runPoller(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/peakready/peakready/fakes/netsuite"
 	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/integrator"
-	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
 
 // The ERP's stock changes reach Shopify: fake NetSuite pushes inventory.changed to the
@@ -33,20 +31,10 @@ func TestERPStockReachesShopify(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	ns, err := netsuite.New(netsuite.Options{Catalog: &cat, Token: nsToken, Limits: netsuite.Limits{ReadLatency: "0", FulfillAfter: "off"},
-		Push: netsuite.PushOptions{URL: front.URL + "/netsuite/changes", Secret: "push-secret"}})
-	require.NoError(t, err)
-	nsURL, err := ns.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ns.Close() })
+	ns, nsURL := startERP(t, netsuite.PushOptions{URL: front.URL + "/netsuite/changes", Secret: "push-secret"})
+	rdb, prefix := e2eRedis(t)
 
-	url := redisservertest.URL(t)
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
-
-	cfg := integrator.Config{Redis: rdb, Prefix: redisservertest.KeyPrefix(t, url), WebhookSecret: secret,
+	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret,
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: shopURL, ShopifyToken: "shpat_inv",
 		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", SafetyStock: "50%/1h", FlushEvery: 10 * time.Millisecond}}
 	bad := cfg
@@ -62,13 +50,8 @@ func TestERPStockReachesShopify(t *testing.T) {
 	_, err = integrator.New(bad)
 	require.ErrorContains(t, err, "needs a Shopify URL")
 
-	app, err := integrator.New(cfg)
-	require.NoError(t, err)
+	app := runApp(t, cfg)
 	handler.Store(app.Handler())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; app.Close() })
 
 	skus := []string{cat.Items[0].SKU, cat.Items[1].SKU}
 	// An order of 9 × skus[0]: with a safety stock of 50% of the last hour's sales, 5

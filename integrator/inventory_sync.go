@@ -36,7 +36,6 @@ type InventoryConfig struct {
 
 // inventoryParts is the stock flow of a replica.
 type inventoryParts struct {
-	push   *inventory.PushHandler
 	syncer *inventory.Syncer
 	every  time.Duration
 }
@@ -65,19 +64,33 @@ func (a *App) newInventory(sc *shopify.Client) error {
 		safety = s
 	}
 	pending := inventory.NewCoalescer()
+	latest := &inventory.RedisLatest{Redis: a.cfg.Redis, Key: a.cfg.Prefix + ":inventory:latest"}
+	a.pushSinks()
+	a.push.Pending, a.push.Latest = pending, latest
 	a.inventory = &inventoryParts{
-		push: &inventory.PushHandler{Pending: pending, Secret: c.PushSecret},
 		syncer: &inventory.Syncer{Pending: pending, Safety: safety, Shopify: sc,
-			Levels: &inventory.ShopifyLocator{Shopify: sc, Location: c.Location}, BatchSize: c.BatchSize, Clock: a.cfg.Clock},
+			Levels: &inventory.ShopifyLocator{Shopify: sc, Location: c.Location}, BatchSize: c.BatchSize, Clock: a.cfg.Clock, Latest: latest},
 		every: c.FlushEvery,
 	}
 	return nil
 }
 
-// mountInventory adds POST /netsuite/changes when the stock flow is on.
+// pushSinks is where flows other than stock register the ERP push types they take; it
+// makes the push endpoint exist without the stock flow.
+func (a *App) pushSinks() map[string]inventory.EventSink {
+	if a.push == nil {
+		a.push = &inventory.PushHandler{Secret: a.cfg.Inventory.PushSecret}
+	}
+	if a.push.Sinks == nil {
+		a.push.Sinks = map[string]inventory.EventSink{}
+	}
+	return a.push.Sinks
+}
+
+// mountInventory adds POST /netsuite/changes when the stock or the fulfillment flow is on.
 func (a *App) mountInventory(mux *http.ServeMux) {
-	if a.inventory != nil {
-		mux.Handle("/netsuite/changes", a.inventory.push)
+	if a.push != nil {
+		mux.Handle("/netsuite/changes", a.push)
 	}
 }
 

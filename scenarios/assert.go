@@ -146,6 +146,10 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 	if err := r.checkCRM(ctx, acc); err != nil {
 		return err
 	}
+	if err := r.checkStock(ctx); err != nil {
+		return err
+	}
+	r.checkMissedWebhooks(ctx, acc)
 	rep.Passed = true
 	for _, as := range rep.Assertions {
 		rep.Passed = rep.Passed && as.Passed

@@ -11,7 +11,7 @@ import (
 // machine's limits.
 func TestBuiltinsAreValidAndDocumented(t *testing.T) {
 	t.Parallel()
-	want := []string{"bfcm-peak", "chaos", "crm-daily-limit", "erp-maintenance-window", "flash-sale", "hubspot-burst", "integrator-crash", "netsuite-concurrency-incident", "smoke", "webhook-storm"}
+	want := []string{"bfcm-peak", "chaos", "crm-daily-limit", "erp-maintenance-window", "flash-sale", "hubspot-burst", "integrator-crash", "missed-webhooks", "netsuite-concurrency-incident", "shopify-throttle-incident", "smoke", "webhook-storm"}
 	var got []string
 	for _, b := range Builtins() {
 		got = append(got, b.Name)

@@ -40,25 +40,7 @@ func (r *runner) checkCRM(ctx context.Context, acc sut.Accounted) error {
 	case "hubspot":
 		in.Contacts = hubspotContacts(c.hs)
 	}
-	max := a.MaxViolationsListed
-	if max <= 0 {
-		max = DefaultMaxListed
-	}
-	add := func(name, what string, vs []report.Violation, kinds ...string) {
-		for _, v := range vs {
-			rep.ViolationCounts[v.Kind]++
-			if len(rep.Violations) < max {
-				rep.Violations = append(rep.Violations, v)
-			} else {
-				rep.ViolationsCapped = true
-			}
-		}
-		as := report.Assertion{Name: name, Passed: len(vs) == 0, Measured: fmt.Sprint(len(vs)), Budget: "= 0", Kinds: kinds}
-		if len(vs) > 0 {
-			as.Detail = fmt.Sprintf("%d %s", len(vs), what) + examples(vs, kinds)
-		}
-		rep.Assertions = append(rep.Assertions, as)
-	}
+	add := r.addInvariant
 	add("no_duplicate_contacts", "e-mail addresses or customers have more than one CRM contact", CheckNoDuplicateContacts(in), report.DupContact)
 	add("contacts_synced", "customers are missing from the CRM or hold older fields or segments", CheckContactsSynced(in), ContactNotSynced)
 	add("invalid_emails_accounted", "customers with an invalid e-mail address are not accounted for", CheckInvalidEmailsAccounted(in), InvalidEmailUnaccounted)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,8 @@ type env struct {
 	closers []func()
 	// crm is the CRM fake of the run, if its system under test syncs customers.
 	crm *crmFakes
+	// erpPush is where the fake ERP's pushes go: the system's ERPPushURL once it runs.
+	erpPush atomic.Pointer[string]
 }
 
 // start brings everything up; on error it stops what it started.
@@ -73,9 +76,16 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 	if err := e.startCRM(&up); err != nil {
 		return nil, err
 	}
+	if st := sc.Fakes.NetSuite.Stock; st != nil {
+		up.ERP = st.upstream()
+	}
 	e.sut, err = starter.Start(ctx, up)
 	if err != nil {
 		return nil, fmt.Errorf("system under test: %w", err)
+	}
+	if recv, ok := e.sut.(sut.ERPPushReceiver); ok && up.ERP != nil {
+		u := recv.ERPPushURL()
+		e.erpPush.Store(&u)
 	}
 	e.closers = append(e.closers, func() {
 		if err := e.sut.Close(); err != nil {
@@ -110,6 +120,14 @@ func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 		lim.Latency = "lognormal(700ms,2.5s)"
 	}
 	opts := netsuite.Options{Clock: e.clock, Seed: e.sc.Seed, CatalogSize: catalogSize, Limits: lim, Token: creds.NetSuiteToken, Logger: e.log}
+	if st := n.Stock; st != nil {
+		st.apply(&opts.Limits)
+		opts.Locations = 1
+		// Each of a real account's user events sends its own request: a batch job's
+		// thousands of changes are not dropped by a bounded queue, so the fake's is large.
+		opts.Push = netsuite.PushOptions{URL: "http://system-under-test.invalid/netsuite/changes", Secret: stockPushSecret,
+			QueueSize: stockPushQueue, Client: &http.Client{Transport: erpPushTransport{e}, Timeout: netsuite.DefaultPushTimeout}}
+	}
 	if creds.NetSuiteClientID != "" {
 		key, err := netsuite.ParsePublicKey([]byte(creds.NetSuitePublicKey))
 		if err != nil {
@@ -163,10 +181,14 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	if customers == 0 {
 		customers = 5000
 	}
+	locations := 0
+	if e.sc.Fakes.NetSuite.Stock != nil {
+		locations = 1 // as the ERP's: see ERPStock
+	}
 	shop, err := shopify.New(shopify.Options{Clock: e.clock, Seed: e.sc.Seed, Plan: e.sc.Fakes.Shopify.Plan,
 		Bucket: e.sc.Fakes.Shopify.Bucket, RestoreRate: e.sc.Fakes.Shopify.RestoreRate,
 		RESTBucket: e.sc.Fakes.Shopify.RESTBucket, RESTLeakRate: e.sc.Fakes.Shopify.RESTLeakRate, AccessToken: token,
-		CatalogSize: catalogSize, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log})
+		CatalogSize: catalogSize, Locations: locations, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("fake shopify: %w", err)
 	}
@@ -181,6 +203,11 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	}
 	e.shop, e.shopURL = shop, url
 	e.closers = append(e.closers, func() { _ = shop.Close() })
+	if st := e.sc.Fakes.NetSuite.Stock; st != nil {
+		if err := st.startFromTheERP(e.ns, shop.Store()); err != nil {
+			return fmt.Errorf("fake shopify: stock: %w", err)
+		}
+	}
 	return nil
 }
 

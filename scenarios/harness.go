@@ -23,7 +23,7 @@ const (
 func starvedGap(every time.Duration) time.Duration { return max(10*every, 2*time.Second) }
 
 // correctnessKinds are violations no slowness explains: a starved run that shows one of
-// them still fails.
+// them still fails; so does one that drained and still lacks orders (missing, stale).
 var correctnessKinds = []string{report.Duplicated, report.WrongLines, report.WrongTotals,
 	report.WrongStatus, report.Unexpected, report.DupContact}
 
@@ -78,6 +78,8 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 	h.OverflowedDeliveries = ds.Overflowed
 	h.SampleEverySeconds = r.opts.SampleEvery.Seconds()
 	h.MaxSampleGapSeconds = r.sampler.maxGap.Seconds()
+	stallShare, longest := r.hiccups.stalls()
+	h.StalledShare, h.MaxStallSeconds = stallShare, longest.Seconds()
 	if q, ok := r.e.sut.(sut.QueueObserver); ok {
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if st, err := q.QueueStats(qctx); err == nil {
@@ -93,15 +95,9 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 			break
 		}
 	}
-	switch {
-	case h.Bottleneck:
-	case h.OverflowedDeliveries > 0:
+	if !h.Bottleneck && h.OverflowedDeliveries > 0 {
 		h.Bottleneck = true
 		h.Reason = fmt.Sprintf("the fake store's delivery queue overflowed: %d webhook deliveries were never sent", h.OverflowedDeliveries)
-	case r.sampler.maxGap > starvedGap(r.opts.SampleEvery):
-		h.Bottleneck = true
-		h.Reason = fmt.Sprintf("the harness was starved of CPU: %s between two samples planned %s apart",
-			report.FormatDuration(r.sampler.maxGap), report.FormatDuration(r.opts.SampleEvery))
 	}
 	rep.Harness = h
 	rep.Verdict = report.VerdictFail
@@ -109,13 +105,37 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 		rep.Verdict = report.VerdictPass
 	}
 	if !h.Bottleneck {
+		// The load was produced in full. Stalls of the process (or a sampler that could
+		// not run) explain a failure only when every order is right: only lateness failed,
+		// on a machine that kept the harness waiting for a CPU.
+		if rep.Passed || !noViolations(rep) {
+			return
+		}
+		switch {
+		case r.hiccups.starved():
+			h.Reason = fmt.Sprintf("the harness was starved of CPU: its process stalled for %s of the run's wall time (the longest stall %s)",
+				report.FormatShare(stallShare), report.FormatDuration(longest))
+		case r.sampler.maxGap > starvedGap(r.opts.SampleEvery):
+			h.Reason = fmt.Sprintf("the harness was starved of CPU: %s between two samples planned %s apart",
+				report.FormatDuration(r.sampler.maxGap), report.FormatDuration(r.opts.SampleEvery))
+		default:
+			return
+		}
+		h.Bottleneck = true
+		rep.Verdict = report.VerdictInconclusive
+		r.note("inconclusive: " + h.Reason)
 		return
 	}
 	if !drained {
 		requeue(rep)
 	}
 	if !rep.Passed {
-		for _, k := range correctnessKinds {
+		kinds := correctnessKinds
+		if drained {
+			// Nothing was pending any more: an order the ERP lacks was lost, not late.
+			kinds = append(kinds[:len(kinds):len(kinds)], report.Missing, report.Stale)
+		}
+		for _, k := range kinds {
 			if rep.ViolationCounts[k] > 0 {
 				return // a real failure: no slowness explains it, the verdict stays fail
 			}
@@ -139,4 +159,14 @@ func requeue(rep *report.Report) {
 			delete(rep.ViolationCounts, k)
 		}
 	}
+}
+
+// noViolations reports whether no order broke an invariant.
+func noViolations(rep *report.Report) bool {
+	for _, n := range rep.ViolationCounts {
+		if n > 0 {
+			return false
+		}
+	}
+	return true
 }

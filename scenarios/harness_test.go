@@ -10,6 +10,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/peakready/peakready/loadtest"
+	"github.com/peakready/peakready/scenarios/brokensut"
 	"github.com/peakready/peakready/scenarios/report"
 )
 
@@ -91,4 +92,129 @@ func TestRequeueKeepsOtherKinds(t *testing.T) {
 	assert.Equal(t, report.Queued, rep.Violations[0].Kind)
 	assert.Contains(t, rep.Violations[0].Detail, "no ERP sales order")
 	assert.Equal(t, report.Duplicated, rep.Violations[1].Kind)
+}
+
+func TestHiccupMeterCountsStallsBeyondTheTolerance(t *testing.T) {
+	var m hiccupMeter
+	for range 90 {
+		m.observe(hiccupTick, hiccupTick+time.Millisecond) // late, within the tolerance
+	}
+	m.observe(hiccupTick, hiccupTick+105*time.Millisecond)
+	share, longest := m.stalls()
+	assert.Equal(t, 105*time.Millisecond, longest)
+	// 100 ms stalled beyond the tolerance in 90×11 ms + 115 ms of wall time.
+	assert.InDelta(t, 100.0/1105.0, share, 1e-9)
+	assert.True(t, m.starved(), "9% of the wall time stalled")
+
+	var calm hiccupMeter
+	for range 1000 {
+		calm.observe(hiccupTick, hiccupTick+4*time.Millisecond)
+	}
+	share, _ = calm.stalls()
+	assert.Zero(t, share)
+	assert.False(t, calm.starved())
+
+	var once hiccupMeter
+	for range 10000 {
+		once.observe(hiccupTick, hiccupTick)
+	}
+	once.observe(hiccupTick, hiccupTick+1500*time.Millisecond)
+	share, _ = once.stalls()
+	assert.Less(t, share, starvedStallShare)
+	assert.True(t, once.starved(), "one stall over a second is starvation")
+}
+
+func TestHiccupMeterRunStopsAndObserves(t *testing.T) {
+	var m hiccupMeter
+	calls := make(chan struct{}, 1000)
+	stop := m.run(func(ctx context.Context, d time.Duration) (time.Duration, bool) {
+		took, ok := wallSleep(ctx, time.Millisecond)
+		calls <- struct{}{}
+		return took - time.Millisecond + d + 20*time.Millisecond, ok
+	})
+	for range 5 {
+		<-calls
+	}
+	stop()
+	share, longest := m.stalls()
+	assert.GreaterOrEqual(t, longest, 20*time.Millisecond)
+	assert.Greater(t, share, 0.4, "15 ms of every 30 ms stalled")
+}
+
+// stallingSleep sleeps as asked but reports every wake-up 50 ms late: a starved process.
+func stallingSleep(ctx context.Context, d time.Duration) (time.Duration, bool) {
+	took, ok := wallSleep(ctx, d)
+	return took + 50*time.Millisecond, ok
+}
+
+const stalledScenario = `
+name: stalled
+speed: 5
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 10/s, duration: 10s}}
+  mix: {new_order: 100}
+  orders: {high_risk_share: 0}
+sut:
+  builtin: {replicas: 1}
+drain: {timeout: 10m}
+`
+
+func TestStalledRunThatFailsOnLatenessIsInconclusive(t *testing.T) {
+	sc := parseString(t, stalledScenario+"assertions: {ack_p99: 1us}\n")
+	rep, err := Run(context.Background(), sc, Options{SampleEvery: 100 * time.Millisecond, sleep: stallingSleep})
+	require.NoError(t, err)
+	require.NotNil(t, rep.Harness)
+	assert.Equal(t, report.VerdictInconclusive, rep.Verdict, "only ack_p99 failed, on a starved machine")
+	assert.True(t, rep.Harness.Bottleneck)
+	assert.Contains(t, rep.Harness.Reason, "stalled")
+	assert.Greater(t, rep.Harness.StalledShare, 0.5)
+	assert.GreaterOrEqual(t, rep.Harness.MaxStallSeconds, 0.05)
+}
+
+func TestStalledRunThatPassesStillPasses(t *testing.T) {
+	sc := parseString(t, stalledScenario)
+	rep, err := Run(context.Background(), sc, Options{SampleEvery: 100 * time.Millisecond, sleep: stallingSleep})
+	require.NoError(t, err)
+	assert.Equal(t, report.VerdictPass, rep.Verdict, "the load was produced and the system kept up")
+	assert.False(t, rep.Harness.Bottleneck)
+	assert.Greater(t, rep.Harness.StalledShare, 0.5, "the stalls are measured all the same")
+}
+
+func TestCalmRunMeasuresNoStall(t *testing.T) {
+	sc := parseString(t, stalledScenario)
+	rep, err := Run(context.Background(), sc, Options{SampleEvery: 100 * time.Millisecond,
+		sleep: func(ctx context.Context, d time.Duration) (time.Duration, bool) {
+			_, ok := wallSleep(ctx, d)
+			return d, ok
+		}})
+	require.NoError(t, err)
+	assert.Equal(t, report.VerdictPass, rep.Verdict, "%+v %v", rep.Assertions, rep.Notes)
+	assert.False(t, rep.Harness.Bottleneck)
+	assert.Zero(t, rep.Harness.StalledShare)
+}
+
+// A starved run that drained lost the orders it lacks: they are missing, not queued.
+func TestStarvedRunThatDrainedAndLostOrdersFails(t *testing.T) {
+	sc := parseString(t, `
+name: stalled-drop
+speed: 20
+seed: 7
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 6/s, duration: 60s}}
+  mix: {new_order: 100}
+  orders: {high_risk_share: 0}
+drain: {timeout: 2m, quiet: 20s}
+`)
+	starter := &brokensut.Starter{Mode: brokensut.DropOnePercent}
+	rep, err := Run(context.Background(), sc, Options{SUT: starter,
+		pace: func(p vegeta.Pacer) vegeta.Pacer { return slowPacer{p, 2} }})
+	require.NoError(t, err)
+	require.NotEmpty(t, starter.SUT.Dropped(), "the run must be long enough to hit the 1%")
+	assert.True(t, rep.Harness.Bottleneck)
+	assert.True(t, rep.Harness.Drained)
+	assert.Equal(t, report.VerdictFail, rep.Verdict, "drained, the dropped orders are lost, not late")
+	assert.Equal(t, len(starter.SUT.Dropped()), rep.ViolationCounts[report.Missing])
+	assert.Zero(t, rep.ViolationCounts[report.Queued])
 }

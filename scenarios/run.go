@@ -39,6 +39,8 @@ type Options struct {
 	// pace, when set, replaces each phase's pacer for the load generator (the plan is
 	// still judged against the original): tests starve a run with it.
 	pace func(vegeta.Pacer) vegeta.Pacer
+	// sleep, when set, replaces the hiccup meter's sleep: tests stall a run with it.
+	sleep sleepFunc
 }
 
 // ErrInterrupted is returned when ctx ends the run before its checks.
@@ -97,6 +99,11 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	stopTimers := r.schedule()
 	defer stopTimers()
 	samplerDone := r.sampler.run(opts.SampleEvery)
+	sleep := opts.sleep
+	if sleep == nil {
+		sleep = wallSleep
+	}
+	hiccupsDone := r.hiccups.run(sleep)
 
 	interrupted := r.drive(ctx)
 	drained := false
@@ -106,6 +113,7 @@ func Run(ctx context.Context, sc *Scenario, opts Options) (*report.Report, error
 	}
 	stopTimers()
 	samplerDone()
+	hiccupsDone()
 	r.sampler.sample() // the final point
 	opts.Progress.Close()
 	rep.Wall = report.Duration(time.Since(r.began))
@@ -133,6 +141,7 @@ type runner struct {
 	began   time.Time
 	phases  []plannedPhase
 	sampler *sampler
+	hiccups hiccupMeter
 
 	mu         sync.Mutex
 	phaseIndex int

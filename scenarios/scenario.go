@@ -203,6 +203,8 @@ type NetSuiteFake struct {
 	// Timeline is a recorded timeline of NetSuite's behaviour (429 and 500 shares and
 	// latency per interval, CSV; see ParseUpstreamTimeline) replayed as fault windows.
 	Timeline string `yaml:"timeline"`
+	// Stock makes the ERP move stock and ship orders on its own (see ERPStock).
+	Stock *ERPStock `yaml:"stock"`
 }
 
 // Competing is another integration holding Slots of NetSuite's pool from From to To.
@@ -240,6 +242,9 @@ type BuiltinSUT struct {
 	RedisDurability string `yaml:"redis_durability"`
 	// CRMSUT: the CRM the integrator syncs customers to, and its rules.
 	CRMSUT `yaml:",inline"`
+	// MissedWebhookPoller runs the integrator's missed-webhook poller at this interval
+	// (platform time); 0: off.
+	MissedWebhookPoller Duration `yaml:"missed_webhook_poller"`
 }
 
 // Crash kills Replica (0-based) At a point of the run; with Restart it comes back after

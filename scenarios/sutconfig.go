@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"time"
+
 	"fmt"
 	"os"
 
@@ -38,7 +40,7 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 	return sut.Bundled(sut.BundledConfig{
 		Replicas: b.Replicas, Workers: b.Workers, NetSuiteConcurrency: b.NetSuiteConcurrency,
 		RiskCheck: b.RiskCheck == nil || *b.RiskCheck, Processes: b.Processes, Executable: opts.Executable, Redis: redis,
-		RedisDurability: b.RedisDurability,
+		RedisDurability: b.RedisDurability, PollerEvery: time.Duration(b.MissedWebhookPoller),
 		CRM: sut.BundledCRM{Segments: b.CRMSegments, Unmapped: b.CRMUnmappedTags, SalesforceHeadroom: b.SalesforceHeadroom,
 			HubSpotBurst: b.HubSpotBurst},
 	}), nil

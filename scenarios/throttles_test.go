@@ -21,7 +21,7 @@ func TestThrottlesCountsEvery429(t *testing.T) {
 func TestInjectedNetSuite429sAreCountedAsThrottles(t *testing.T) {
 	sc := parseString(t, `
 name: injected-429
-speed: 20
+speed: 4
 traffic:
   phases:
     - {name: steady, constant: {rate: 5/s, duration: 20s}}

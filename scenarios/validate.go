@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/peakready/peakready/fakes/latency"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -284,6 +285,16 @@ func (s *Scenario) validateFakes(c *checker) {
 		}
 		if err := s.loadTimelines(); err != nil && strings.Contains(err.Error(), "fakes "+tl.name+" timeline") {
 			c.at(err.Error(), "fakes", tl.name, "timeline")
+		}
+	}
+	if st := n.Stock; st != nil {
+		if err := st.validate(); err != nil {
+			c.at(err.Error(), "fakes", "netsuite", "stock")
+		}
+		if st.FulfillAfter != "" {
+			if _, err := latency.Parse(string(st.FulfillAfter)); err != nil {
+				c.at("fakes.netsuite.stock: fulfill_after: "+err.Error(), "fakes", "netsuite", "stock", "fulfill_after")
+			}
 		}
 	}
 	sh := &s.Fakes.Shopify

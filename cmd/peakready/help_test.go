@@ -12,7 +12,7 @@ import (
 func TestEveryCommandHasHelpAndRefusesBadFlags(t *testing.T) {
 	t.Parallel()
 	cmds := [][]string{
-		{"version"}, {"run"}, {"scenarios"}, {"scenarios", "show"}, {"integrator"},
+		{"version"}, {"run"}, {"plan"}, {"scenarios"}, {"scenarios", "show"}, {"integrator"},
 		{"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}, {"dlq", "discard"},
 		{"queue", "stats"}, {"held", "list"}, {"held", "release"},
 		{"fake", "hubspot"}, {"fake", "netsuite"}, {"fake", "salesforce"}, {"fake", "shopify"},

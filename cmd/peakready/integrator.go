@@ -320,6 +320,14 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
+	fulCfg, err := set.Inventory.fulfillmentConfig()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
+	pollCfg, err := set.Inventory.pollerConfig()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 	app, err := integrator.New(integrator.Config{
 		Redis: rs.Client(), Prefix: set.Prefix,
 		WebhookSecret: set.WebhookSecret, PreviousWebhookSecret: set.PreviousWebhookSecret, DedupWindow: set.DedupWindow,
@@ -332,7 +340,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		KeepUnhandledTopics: keepUnhandled, MaxConcurrentWebhooks: set.MaxConcurrentWebhooks, WebhookBodyTimeout: set.WebhookBodyTimeout,
 		Alerts: senders, AlertInterval: set.AlertInterval, AlertSource: alertSource(set.AlertSource),
 		HeldAlertAfter: set.AlertHeldAfter, BreakerAlertAfter: set.AlertBreakerAfter,
-		Clock: clk, Logger: logger, CRM: crmCfg, Inventory: invCfg,
+		Clock: clk, Logger: logger, CRM: crmCfg, Inventory: invCfg, Fulfillments: fulCfg, Poller: pollCfg,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)

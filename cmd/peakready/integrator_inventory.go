@@ -17,6 +17,9 @@ type inventorySettings struct {
 	ShopifyLocation     string        `yaml:"shopify_location"`
 	InventoryFlushEvery time.Duration `yaml:"inventory_flush_every"`
 	InventoryBatch      int           `yaml:"inventory_batch"`
+	Fulfillments        string        `yaml:"fulfillments"`
+	Poller              string        `yaml:"missed_webhook_poller"`
+	PollerEvery         time.Duration `yaml:"poller_every"`
 }
 
 func (s *inventorySettings) table() []setting {
@@ -27,7 +30,33 @@ func (s *inventorySettings) table() []setting {
 		{flag: "shopify-location", env: "PEAKREADY_SHOPIFY_LOCATION", help: "Shopify location gid the ERP's stock is written to (default each item's first location)", str: &s.ShopifyLocation},
 		{flag: "inventory-flush-every", env: "PEAKREADY_INVENTORY_FLUSH_EVERY", help: "how often changed SKUs are written to Shopify (default 1s)", dur: &s.InventoryFlushEvery},
 		{flag: "inventory-batch", env: "PEAKREADY_INVENTORY_BATCH", help: "SKUs per inventorySetQuantities call, 1 to 250 (default 250)", num: &s.InventoryBatch},
+		{flag: "missed-webhook-poller", env: "PEAKREADY_MISSED_WEBHOOK_POLLER", help: "on: every --poller-every, list Shopify orders updated since a watermark kept in Redis and enqueue those the integrator never applied or applied at an older state (needs --shopify-url); off (default)", str: &s.Poller},
+		{flag: "poller-every", env: "PEAKREADY_POLLER_EVERY", help: "how often the missed-webhook poller runs a pass, on one replica at a time (default 1m)", dur: &s.PollerEvery},
+		{flag: "fulfillments", env: "PEAKREADY_FULFILLMENTS", help: "on: mirror the ERP's item fulfillments (fulfillment.created pushed to POST /netsuite/changes, signed with --inventory-push-secret) to Shopify fulfillments with tracking, exactly once; off (default)", str: &s.Fulfillments},
 	}
+}
+
+// pollerConfig turns --missed-webhook-poller and --poller-every into the integrator's
+// PollerConfig.
+func (s *inventorySettings) pollerConfig() (integrator.PollerConfig, error) {
+	switch strings.ToLower(strings.TrimSpace(s.Poller)) {
+	case "", "off":
+		return integrator.PollerConfig{}, nil
+	case "on":
+		return integrator.PollerConfig{Enabled: true, Every: s.PollerEvery}, nil
+	}
+	return integrator.PollerConfig{}, fmt.Errorf("--missed-webhook-poller %q must be on or off", s.Poller)
+}
+
+// fulfillmentConfig turns --fulfillments into the integrator's FulfillmentConfig.
+func (s *inventorySettings) fulfillmentConfig() (integrator.FulfillmentConfig, error) {
+	switch strings.ToLower(strings.TrimSpace(s.Fulfillments)) {
+	case "", "off":
+		return integrator.FulfillmentConfig{}, nil
+	case "on":
+		return integrator.FulfillmentConfig{Enabled: true}, nil
+	}
+	return integrator.FulfillmentConfig{}, fmt.Errorf("--fulfillments %q must be on or off", s.Fulfillments)
 }
 
 // config turns the settings into the integrator's InventoryConfig.

@@ -103,7 +103,7 @@ func init() {
 
 // usageArgs are the positional arguments commands take, for their usage line.
 var usageArgs = map[string]string{
-	"run": " NAME|FILE", "scenarios": " [list | show NAME]", "scenarios show": " NAME",
+	"run": " NAME|FILE", "plan": " NAME|FILE", "scenarios": " [list | show NAME]", "scenarios show": " NAME",
 	"dlq show": " ID", "held release": " ORDER_ID",
 }
 

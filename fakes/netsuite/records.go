@@ -90,3 +90,49 @@ func recordOf(o *salesOrder) SalesOrderRecord {
 	}
 	return r
 }
+
+// ItemFulfillmentRecord is a copy of one stored item fulfillment, for checkers that
+// compare what the ERP shipped with what the store shows.
+type ItemFulfillmentRecord struct {
+	ID     int64
+	TranID string
+	// SalesOrderID is the internal id of its sales order, NaturalKey the Shopify order id
+	// of that order (its externalId, or the natural-key field's value; "" for none).
+	SalesOrderID int64
+	NaturalKey   string
+	Carrier      string
+	// Tracking is the trackingNumbers field as the ERP holds it.
+	Tracking string
+	Lines    []FulfilledLineRecord
+	Created  time.Time
+}
+
+// FulfilledLineRecord is one line of an ItemFulfillmentRecord.
+type FulfilledLineRecord struct {
+	SKU      string
+	Quantity int64
+}
+
+// EachItemFulfillment calls fn with a copy of every item fulfillment, in internal id
+// order, until fn returns false, holding the store's lock for one record at a time.
+func (s *Server) EachItemFulfillment(fn func(ItemFulfillmentRecord) bool) {
+	s.mu.Lock()
+	ids := append([]int64(nil), s.st.fulfillments.ids...)
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.mu.Lock()
+		f, ok := s.st.fulfillments.byID[id]
+		var rec ItemFulfillmentRecord
+		if ok {
+			rec = ItemFulfillmentRecord{ID: f.ID, TranID: f.TranID, SalesOrderID: f.OrderID, NaturalKey: f.NaturalKey,
+				Carrier: f.Carrier, Tracking: f.Tracking, Created: f.Created, Lines: make([]FulfilledLineRecord, len(f.Lines))}
+			for i, l := range f.Lines {
+				rec.Lines[i] = FulfilledLineRecord{SKU: l.SKU, Quantity: l.Quantity}
+			}
+		}
+		s.mu.Unlock()
+		if ok && !fn(rec) {
+			return
+		}
+	}
+}

@@ -150,6 +150,17 @@ func (o *Orders) Handle(ctx context.Context, m *queue.Message) error {
 		o.outcome(Same)
 		return nil
 	}
+	if ok && applied.Digest == v.Digest {
+		// A newer event that changes nothing the ERP holds (Shopify bumps updated_at
+		// when it records a fulfillment, a tag, a note): no ERP call, which an order
+		// the ERP has shipped would refuse anyway. The newer time is recorded, so an
+		// older event arriving late is still recognised as stale.
+		if err := o.Versions.Record(ctx, key, v); err != nil {
+			return fmt.Errorf("orders: order %d: record applied version: %w", order.ID, err)
+		}
+		o.outcome(Same)
+		return nil
+	}
 
 	details, err := o.details(ctx, order)
 	if err != nil {

@@ -235,3 +235,20 @@ func FuzzOrderPayload(f *testing.F) {
 		_ = digest(so)
 	})
 }
+
+// Shopify bumps updated_at when it records a fulfillment the ERP shipped: nothing the
+// ERP holds changed, so no ERP call (NetSuite refuses to update a shipped order), and the
+// newer time is recorded so that a late older event stays stale.
+func TestNewerEventWithTheSameContentIsRecordedNotSent(t *testing.T) {
+	t.Parallel()
+	o, b := setup(t)
+	ctx := context.Background()
+	order, _, err := decodeOrder([]byte(paidOrder))
+	require.NoError(t, err)
+	so, err := salesOrderFrom(order)
+	require.NoError(t, err)
+	b.versions.EXPECT().Applied(ctx, orderKey).Return(Version{UpdatedAt: updated.Add(-time.Minute), Digest: digest(so)}, true, nil)
+	b.versions.EXPECT().Record(ctx, orderKey, mock.MatchedBy(func(v Version) bool { return v.UpdatedAt.Equal(updated) })).Return(nil)
+	require.NoError(t, o.Handle(ctx, msg("orders/fulfilled", paidOrder)))
+	assert.Equal(t, []Outcome{Same}, b.outcomes) // no ERP call: the mock would fail the test
+}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,21 +21,36 @@ const SignatureHeader = "X-NetSuite-Signature"
 const MaxPushBody = 64 << 10
 
 // PushHandler takes the ERP's change pushes (POST, JSON {id, type, occurredAt, data}).
-// An inventory.changed change puts its SKU's on hand into Pending; other types are
-// acknowledged and ignored. With a Secret, a body without its valid signature is refused
-// with 401.
+// An inventory.changed change puts its SKU's on hand into Pending (ignored when Pending
+// is nil); a type with a sink in Sinks goes to it; other types are acknowledged and
+// ignored. With a Secret, a body without its valid signature is refused with 401.
 type PushHandler struct {
 	Pending *Coalescer
 	Secret  string
+	// Latest, when set, records each change for every replica (see Latest); a change it
+	// cannot record is refused with 503, so the ERP sends it again.
+	Latest Latest
+	// Sinks take the pushed events of other types (fulfillment.created...). A sink's
+	// error answers 400 when it wraps ErrBadEvent (the ERP should not resend it), 503
+	// otherwise (the ERP retries).
+	Sinks map[string]EventSink
 }
 
+// EventSink takes one pushed event: its id and its raw data.
+type EventSink func(ctx context.Context, id string, data json.RawMessage) error
+
+// ErrBadEvent is wrapped by a sink's error for an event it cannot take.
+var ErrBadEvent = errors.New("inventory: bad pushed event")
+
 type pushEvent struct {
-	Type       string `json:"type"`
-	OccurredAt string `json:"occurredAt"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	OccurredAt string          `json:"occurredAt"`
+	Raw        json.RawMessage `json:"data"`
 	Data       struct {
 		SKU            string `json:"sku"`
 		QuantityOnHand *int64 `json:"quantityOnHand"`
-	} `json:"data"`
+	} `json:"-"`
 }
 
 // EventInventoryChanged is the type of a pushed stock change.
@@ -60,14 +76,36 @@ func (h *PushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body is not a change event: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	if e.Type != EventInventoryChanged {
+	if sink, ok := h.Sinks[e.Type]; ok {
+		if err := sink(r.Context(), e.ID, e.Raw); err != nil {
+			if errors.Is(err, ErrBadEvent) {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			http.Error(w, "could not take the event now; retry", http.StatusServiceUnavailable)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if e.Type != EventInventoryChanged || h.Pending == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err := json.Unmarshal(e.Raw, &e.Data); err != nil {
+		http.Error(w, "inventory.changed data: "+err.Error(), http.StatusBadRequest)
 		return
 	}
 	c, err := e.change()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	if h.Latest != nil {
+		if err := h.Latest.Offer(r.Context(), c); err != nil {
+			http.Error(w, "could not record the change now; retry", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	h.Pending.Put(c)
 	w.WriteHeader(http.StatusNoContent)

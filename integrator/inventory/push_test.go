@@ -5,6 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -93,4 +96,25 @@ func TestPushedChangeReachesTheFakeShopify(t *testing.T) {
 	assert.Equal(t, 1, n, "three changes of one SKU, one write")
 	got, _ := fake.Store().VariantBySKU(v.SKU)
 	assert.Equal(t, 28, got.Levels[0].Available, "the latest on hand, 31, minus 3 of safety stock")
+}
+
+func TestPushHandlerSendsOtherEventsToTheirSinks(t *testing.T) {
+	t.Parallel()
+	var got []string
+	fail := error(nil)
+	h := &PushHandler{Secret: "s", Sinks: map[string]EventSink{"fulfillment.created": func(_ context.Context, id string, data json.RawMessage) error {
+		got = append(got, id+" "+string(data))
+		return fail
+	}}}
+	b := `{"id":"ev1","type":"fulfillment.created","occurredAt":"2026-11-27T09:00:00Z","data":{"id":"88"}}`
+	assert.Equal(t, http.StatusNoContent, push(h, http.MethodPost, b, sign("s", b)))
+	assert.Equal(t, []string{`ev1 {"id":"88"}`}, got)
+	fail = errors.New("redis down")
+	assert.Equal(t, http.StatusServiceUnavailable, push(h, http.MethodPost, b, sign("s", b)), "the ERP retries")
+	fail = fmt.Errorf("%w: no lines", ErrBadEvent)
+	assert.Equal(t, http.StatusBadRequest, push(h, http.MethodPost, b, sign("s", b)))
+	assert.Equal(t, http.StatusUnauthorized, push(h, http.MethodPost, b, ""), "sinks are behind the signature too")
+	assert.Len(t, got, 3)
+	inv := change("A", "2026-11-27T09:00:00Z", 5)
+	assert.Equal(t, http.StatusNoContent, push(h, http.MethodPost, inv, sign("s", inv)), "stock changes without a Coalescer are ignored")
 }

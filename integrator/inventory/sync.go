@@ -47,6 +47,9 @@ type Syncer struct {
 	Levels    Locator
 	BatchSize int // default shopify.MaxSetBatch
 	Clock     clock.Clock
+	// Latest, when set, is the newest change of each SKU across replicas: a batch is
+	// written with it, and SKUs that got a newer change during the write are put back.
+	Latest Latest
 }
 
 // Flush takes one batch of pending changes and writes it. It returns the number of SKUs
@@ -62,6 +65,18 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 	batch := s.Pending.Take(n)
 	if len(batch) == 0 {
 		return 0, nil
+	}
+	if s.Latest != nil {
+		newest, err := s.Latest.Newest(ctx, skusOf(batch))
+		if err != nil {
+			s.Pending.PutBack(batch)
+			return 0, err
+		}
+		for i, c := range batch {
+			if l, ok := newest[c.SKU]; ok && l.At.After(c.At) {
+				batch[i] = l
+			}
+		}
 	}
 	now := s.clock().Now()
 	qs := make([]shopify.Quantity, 0, len(batch))
@@ -95,7 +110,29 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 		}
 		return 0, err
 	}
+	if s.Latest != nil {
+		// Another replica may have taken a newer change of these SKUs while this write
+		// was on its way, and written it before this one landed: look again.
+		newest, err := s.Latest.Newest(ctx, skusOf(kept))
+		if err != nil {
+			s.Pending.PutBack(kept)
+			return len(qs), err
+		}
+		for _, c := range kept {
+			if l, ok := newest[c.SKU]; ok && l.At.After(c.At) {
+				s.Pending.Put(l)
+			}
+		}
+	}
 	return len(qs), nil
+}
+
+func skusOf(cs []Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.SKU
+	}
+	return out
 }
 
 // Drain flushes until nothing is pending or a write fails.

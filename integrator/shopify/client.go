@@ -36,6 +36,7 @@ const DefaultAPIVersion = "2026-07"
 // Client calls one shop's Admin GraphQL API. It is safe for concurrent use.
 type Client struct {
 	endpoint string
+	restBase string // .../admin/api/{version}
 	token    string
 	http     *http.Client
 	budget   CostBudget
@@ -57,7 +58,8 @@ func New(baseURL, token, apiVersion string, budget CostBudget, httpClient *http.
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{endpoint: strings.TrimRight(baseURL, "/") + "/admin/api/" + apiVersion + "/graphql.json", token: token, http: httpClient, budget: budget}, nil
+	rest := strings.TrimRight(baseURL, "/") + "/admin/api/" + apiVersion
+	return &Client{endpoint: rest + "/graphql.json", restBase: rest, token: token, http: httpClient, budget: budget}, nil
 }
 
 // Error is a failed Shopify call.
@@ -135,19 +137,21 @@ func (c *Client) Query(ctx context.Context, op, query string, vars map[string]an
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Shopify-Access-Token", c.token)
+	// From here the query may have reached Shopify: without an answer that tells its
+	// cost, its points stay spent (unanswered), never given back.
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.cancel(res)
+		c.unanswered(res)
 		return &Error{Op: op, Err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		c.cancel(res)
+		c.unanswered(res)
 		return &Error{Op: op, Err: err}
 	}
 	if resp.StatusCode != http.StatusOK {
-		c.cancel(res)
+		c.unanswered(res)
 		e := &Error{Op: op, Status: resp.StatusCode, Detail: strings.TrimSpace(string(data[:min(len(data), 200)]))}
 		if ra, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && ra > 0 {
 			e.wait = time.Duration(ra * float64(time.Second))
@@ -159,7 +163,7 @@ func (c *Client) Query(ctx context.Context, op, query string, vars map[string]an
 	}
 	var g gqlResponse
 	if err := json.Unmarshal(data, &g); err != nil {
-		c.cancel(res)
+		c.unanswered(res)
 		return &Error{Op: op, Status: resp.StatusCode, Err: fmt.Errorf("decoding the answer: %w", err)}
 	}
 	for _, ge := range g.Errors {
@@ -186,7 +190,7 @@ func (c *Client) Query(ctx context.Context, op, query string, vars map[string]an
 		_ = res.Settle(ctx, actual, cost.ThrottleStatus)
 		res = nil
 	}
-	c.cancel(res)
+	c.unanswered(res)
 	if len(g.Errors) > 0 {
 		return permanent(&Error{Op: op, Status: 200, Code: g.Errors[0].Extensions.Code, Detail: g.Errors[0].Message})
 	}
@@ -203,6 +207,14 @@ func (c *Client) cancel(r *throttle.Reservation) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = r.Cancel(ctx)
+	}
+}
+
+func (c *Client) unanswered(r *throttle.Reservation) {
+	if r != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = r.Unanswered(ctx)
 	}
 }
 

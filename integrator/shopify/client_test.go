@@ -10,8 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/integrator/throttle"
 )
 
 const detailsAnswer = `{"data":{"order":{"id":"gid://shopify/Order/5","risk":{"recommendation":"INVESTIGATE","assessments":[{"riskLevel":"LOW"},{"riskLevel":"HIGH"},{"riskLevel":"PENDING"}]},
@@ -128,4 +133,41 @@ func TestPermanentErrorsSayPermanent(t *testing.T) {
 		var p interface{ Permanent() bool }
 		assert.False(t, errors.As(err, &p), "%s: nothing in the chain claims to be permanent: %v", name, err)
 	}
+}
+
+// A query that reached Shopify without an answer that tells its cost keeps its points
+// in the shared mirror (Shopify may have charged it); a THROTTLED answer gives them back.
+func TestUnansweredQueryKeepsItsPoints(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	cb, err := throttle.NewCostBucket(rdb, throttle.CostBucketConfig{Name: "shopify:t", MaximumAvailable: 1000, RestoreRate: 50, Clock: clock.NewManual(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))})
+	require.NoError(t, err)
+	answers := []func(w http.ResponseWriter){
+		func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) },
+		func(w http.ResponseWriter) { io.WriteString(w, throttledAnswer) },
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		answers[0](w)
+		answers = answers[1:]
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL, "shpat_x", "", cb, nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = c.OrderDetails(ctx, 5)
+	require.Error(t, err)
+	s, err := cb.Stats(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 996.0, s.Available, "the 503's 4 points stay spent")
+	assert.Equal(t, int64(1), s.Unanswered)
+	assert.Zero(t, s.InFlight)
+	_, err = c.OrderDetails(ctx, 5)
+	var se *Error
+	require.ErrorAs(t, err, &se)
+	assert.True(t, se.Throttled())
+	s, err = cb.Stats(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 666.0, s.Available, "THROTTLED refunds, then the mirror takes Shopify's level")
+	assert.Equal(t, int64(1), s.Throttled)
 }

@@ -25,6 +25,10 @@ const (
 	DefaultMaximumAvailable = 20000.0
 	DefaultRestoreRate      = 1000.0
 	DefaultMaxReserveWait   = 30 * time.Second
+	// DefaultReservationLease is how long after its wait an unsettled reservation still
+	// counts as open (its query may still be on the wire). A replica that dies between
+	// Reserve and Settle holds its points no longer than this.
+	DefaultReservationLease = 2 * time.Minute
 )
 
 // ErrCostExceedsBucket is returned by Reserve for a cost larger than the whole bucket:
@@ -69,6 +73,10 @@ type CostBucketConfig struct {
 	// to wait longer than this for its points (default 30 s), so a queue worker
 	// snoozes instead of blocking.
 	MaxWait time.Duration
+	// Lease: a reservation not settled this long after its wait is forgotten (default
+	// DefaultReservationLease). It bounds how long an answered query's points are kept
+	// to recognise stale reports, too.
+	Lease time.Duration
 	// Prefix of the bucket's Redis keys (default DefaultPrefix).
 	Prefix string
 	// Clock tells time (default the wall clock); Reserve waits on it.
@@ -88,6 +96,16 @@ type CostBucketConfig struct {
 // refunds requested − actual cost, as Shopify does, and corrects the mirror with the
 // response's throttleStatus: the mirror is lowered to Shopify's view, never raised
 // above it (it already counts reservations Shopify has not seen yet).
+//
+// Reconciling several replicas: an answer's throttleStatus is Shopify's level when it
+// ran that query, which has not been charged for queries still open (reserved, waiting
+// or on the wire, by any replica) nor, since answers overtake one another, for queries
+// answered after this one was sent. The mirror is lowered to that level minus both, so a
+// stale or overlapping report never lets it overcommit; both are tracked in Redis (open
+// reservations with a lease, so a dead replica's points come back; answers for Lease).
+// The mirror's time never goes back, though callers' clock readings reach Redis out of
+// order. A query that was sent but got no answer (timeout, reset, 5xx) keeps its points:
+// Shopify may have charged it.
 //
 // All methods are safe for concurrent use.
 type CostBucket struct {
@@ -114,7 +132,13 @@ func NewCostBucket(rdb redis.UniversalClient, cfg CostBucketConfig) (*CostBucket
 	if cfg.MaxWait == 0 {
 		cfg.MaxWait = DefaultMaxReserveWait
 	}
-	return &CostBucket{common: c, cfg: cfg, keys: []string{c.key("bucket"), c.key("stats")}}, nil
+	if cfg.Lease < 0 {
+		return nil, fmt.Errorf("throttle: cost bucket %q: Lease must not be negative", cfg.Name)
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = DefaultReservationLease
+	}
+	return &CostBucket{common: c, cfg: cfg, keys: []string{c.key("bucket"), c.key("stats"), c.key("open"), c.key("answered")}}, nil
 }
 
 type bucketReply struct {
@@ -124,10 +148,11 @@ type bucketReply struct {
 	rate   float64
 	wait   time.Duration
 	extra  any
+	more   []any
 }
 
 func (b *CostBucket) call(ctx context.Context, op string, args ...any) (bucketReply, error) {
-	base := []any{op, millis(b.clock.Now()), fmtFloat(b.cfg.MaximumAvailable), fmtFloat(b.cfg.RestoreRate)}
+	base := []any{op, millis(b.clock.Now()), fmtFloat(b.cfg.MaximumAvailable), fmtFloat(b.cfg.RestoreRate), b.cfg.Lease.Milliseconds()}
 	res, err := b.run(ctx, op, scriptCostBucket, b.keys, append(base, args...)...)
 	if err != nil {
 		return bucketReply{}, err
@@ -138,6 +163,7 @@ func (b *CostBucket) call(ctx context.Context, op string, args ...any) (bucketRe
 	r := bucketReply{status: asInt(res[0]), avail: asFloat(res[1]), max: asFloat(res[2]), rate: asFloat(res[3]), wait: time.Duration(asFloat(res[4]) * float64(time.Millisecond))}
 	if len(res) > 5 {
 		r.extra = res[5]
+		r.more = res[6:]
 	}
 	return r, nil
 }
@@ -150,8 +176,11 @@ var ErrReservationSettled = errors.New("throttle: reservation already settled")
 // or Cancel) once; its methods are safe for concurrent use.
 type Reservation struct {
 	b       *CostBucket
+	id      string
+	seen    string // answers recorded when it was reserved
 	cost    int
 	wait    time.Duration
+	ready   time.Time // when Reserve returned: the query is sent no earlier
 	settled atomic.Bool
 }
 
@@ -173,7 +202,7 @@ func (b *CostBucket) Reserve(ctx context.Context, requestedCost int) (*Reservati
 	if requestedCost < 0 {
 		return nil, fmt.Errorf("throttle: cost bucket %s: negative cost %d", b.name, requestedCost)
 	}
-	r, err := b.call(ctx, "reserve", requestedCost, b.cfg.MaxWait.Milliseconds())
+	r, err := b.call(ctx, "reserve", requestedCost, b.cfg.MaxWait.Milliseconds(), b.cfg.Lease.Milliseconds())
 	if err != nil {
 		return nil, err
 	}
@@ -183,13 +212,17 @@ func (b *CostBucket) Reserve(ctx context.Context, requestedCost int) (*Reservati
 	case 0:
 		return nil, &ThrottledError{Upstream: b.name, Reason: "cost bucket", Wait: max(r.wait, 0)}
 	}
-	res := &Reservation{b: b, cost: requestedCost, wait: r.wait}
+	res := &Reservation{b: b, id: asString(r.extra), seen: "0", cost: requestedCost, wait: r.wait}
+	if len(r.more) > 0 {
+		res.seen = asString(r.more[0])
+	}
 	if r.wait > 0 {
 		if err := b.clock.Sleep(ctx, r.wait); err != nil {
 			_ = res.Cancel(ctx)
 			return nil, &ThrottledError{Upstream: b.name, Reason: "cost bucket: context ended while waiting for points", Wait: r.wait, Err: err}
 		}
 	}
+	res.ready = b.clock.Now()
 	return res, nil
 }
 
@@ -200,7 +233,7 @@ func (r *Reservation) Settle(ctx context.Context, actualCost int, status Throttl
 	if !r.settled.CompareAndSwap(false, true) {
 		return ErrReservationSettled
 	}
-	return r.b.settle(ctx, r.cost-actualCost, status, "")
+	return r.b.settle(ctx, r, r.cost-actualCost, status, "")
 }
 
 // Throttled records that Shopify refused the query with THROTTLED (it charged nothing):
@@ -211,7 +244,7 @@ func (r *Reservation) Throttled(ctx context.Context, status ThrottleStatus) erro
 	if !r.settled.CompareAndSwap(false, true) {
 		return ErrReservationSettled
 	}
-	if err := r.b.settle(ctx, r.cost, status, "throttled"); err != nil {
+	if err := r.b.settle(ctx, r, r.cost, status, "throttled"); err != nil {
 		return err
 	}
 	r.b.logger.Warn("throttle: Shopify answered THROTTLED despite the cost mirror", "requested", r.cost, "available", status.CurrentlyAvailable)
@@ -220,6 +253,18 @@ func (r *Reservation) Throttled(ctx context.Context, status ThrottleStatus) erro
 
 // Cancel gives all points back: the query was not sent.
 func (r *Reservation) Cancel(ctx context.Context) error {
+	return r.close(ctx, r.cost, "cancel")
+}
+
+// Unanswered records that the query was sent but no answer told its cost (a timeout, a
+// reset connection, a 5xx): Shopify may have charged it, so its points stay spent.
+func (r *Reservation) Unanswered(ctx context.Context) error {
+	return r.close(ctx, 0, "unanswered")
+}
+
+// close settles the reservation without a status, even when ctx has ended (its points
+// must be accounted for either way).
+func (r *Reservation) close(ctx context.Context, refund int, kind string) error {
 	if !r.settled.CompareAndSwap(false, true) {
 		return ErrReservationSettled
 	}
@@ -228,15 +273,19 @@ func (r *Reservation) Cancel(ctx context.Context) error {
 		ctx, cancel = detached(ctx, 5*time.Second)
 		defer cancel()
 	}
-	return r.b.settle(ctx, r.cost, ThrottleStatus{}, "cancel")
+	return r.b.settle(ctx, r, refund, ThrottleStatus{}, kind)
 }
 
-// settle runs the settle op: refund points, then the status (if any) observed now.
-func (b *CostBucket) settle(ctx context.Context, refund int, status ThrottleStatus, kind string) error {
-	args := []any{refund, "0", 0, 0, 0, 0, kind}
+// settle runs the settle op: close the reservation, refund points, then lower the
+// mirror to what the status (if any) allows.
+func (b *CostBucket) settle(ctx context.Context, r *Reservation, refund int, status ThrottleStatus, kind string) error {
+	sent := r.ready
+	if sent.IsZero() {
+		sent = b.clock.Now()
+	}
+	args := []any{r.id, r.cost, millis(sent), refund, kind, "0", 0, 0, 0, r.seen}
 	if status.MaximumAvailable > 0 {
-		args = []any{refund, "1", fmtFloat(status.MaximumAvailable), fmtFloat(status.CurrentlyAvailable),
-			fmtFloat(status.RestoreRate), millis(b.clock.Now()), kind}
+		args = []any{r.id, r.cost, millis(sent), refund, kind, "1", fmtFloat(status.MaximumAvailable), fmtFloat(status.CurrentlyAvailable), fmtFloat(status.RestoreRate), r.seen}
 	}
 	_, err := b.call(ctx, "settle", args...)
 	return err
@@ -257,12 +306,14 @@ func (b *CostBucket) Observe(ctx context.Context, status ThrottleStatus, at time
 // CostBucketStats is the mirror's current level and its counters.
 type CostBucketStats struct {
 	Available        float64 `json:"available"` // points now; negative while reservations wait
+	InFlight         float64 `json:"in_flight"` // points of open reservations (waiting or on the wire)
 	MaximumAvailable float64 `json:"maximum_available"`
 	RestoreRate      float64 `json:"restore_rate"`
 	Reserved         int64   `json:"reserved"`         // reservations made
 	Refused          int64   `json:"refused"`          // reservations refused (wait over MaxWait)
 	Settled          int64   `json:"settled"`          // Settle calls
 	Throttled        int64   `json:"throttled"`        // THROTTLED answers reported
+	Unanswered       int64   `json:"unanswered"`       // queries sent without an answer (points kept)
 	Observed         int64   `json:"observed"`         // throttleStatus blocks applied
 	SpentPoints      float64 `json:"spent_points"`     // requested points reserved
 	RefundedPoints   float64 `json:"refunded_points"`  // points given back (requested - actual, cancels, throttles)
@@ -280,10 +331,14 @@ func (b *CostBucket) Stats(ctx context.Context) (CostBucketStats, error) {
 	for i := 0; i+1 < len(xs); i += 2 {
 		f[asString(xs[i])] = asFloat(xs[i+1])
 	}
+	var inFlight float64
+	if len(r.more) > 0 {
+		inFlight = asFloat(r.more[0])
+	}
 	return CostBucketStats{
-		Available: r.avail, MaximumAvailable: r.max, RestoreRate: r.rate,
+		Available: r.avail, InFlight: inFlight, MaximumAvailable: r.max, RestoreRate: r.rate,
 		Reserved: int64(f["reserved"]), Refused: int64(f["refused"]), Settled: int64(f["settled"]),
-		Throttled: int64(f["throttled"]), Observed: int64(f["observed"]),
+		Throttled: int64(f["throttled"]), Unanswered: int64(f["unanswered"]), Observed: int64(f["observed"]),
 		SpentPoints: f["spent_points"], RefundedPoints: f["refunded_points"], CorrectedPoints: f["corrected_points"],
 	}, nil
 }

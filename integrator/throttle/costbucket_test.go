@@ -387,8 +387,109 @@ func TestCostBucketRedisUnavailable(t *testing.T) {
 func TestCostBucketConfigErrors(t *testing.T) {
 	t.Parallel()
 	rdb := deadRedis(t)
-	for _, cfg := range []CostBucketConfig{{}, {Name: "s", MaximumAvailable: -1}, {Name: "s", RestoreRate: -1}, {Name: "s", MaxWait: -1}} {
+	for _, cfg := range []CostBucketConfig{{}, {Name: "s", MaximumAvailable: -1}, {Name: "s", RestoreRate: -1}, {Name: "s", MaxWait: -1}, {Name: "s", Lease: -1}} {
 		_, err := NewCostBucket(rdb, cfg)
 		assert.Error(t, err, "%+v", cfg)
 	}
+}
+
+// Replicas read their clocks before their scripts run, so a call can reach Redis with a
+// time earlier than the mirror's: the mirror's time must not go back, or the same
+// refill is counted twice.
+func TestCostBucketTimeNeverGoesBack(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := testCtx(t)
+		ahead, behind := clock.NewManual(blackFriday.Add(time.Second)), manual()
+		cfg := CostBucketConfig{MaximumAvailable: 1000, RestoreRate: 100}
+		cfg.Clock = ahead
+		a := newCostBucket(t, b, cfg)
+		cfg.Clock = behind
+		late := newCostBucket(t, b, cfg)
+		_, err := a.Reserve(ctx, 1000)
+		require.NoError(t, err)
+		_, err = late.Reserve(ctx, 0)
+		require.NoError(t, err)
+		assert.Equal(t, 0.0, bucketStats(t, a).Available, "no refill happened after the last reservation")
+		ahead.Advance(time.Second)
+		assert.Equal(t, 100.0, bucketStats(t, a).Available)
+	})
+}
+
+// A throttleStatus is Shopify's level before the queries still open were charged: the
+// mirror is lowered to that level minus the open reservations, so the next
+// reservations wait for points Shopify really has.
+func TestCostBucketCorrectionCountsOpenReservations(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		clk := manual()
+		ctx := testCtx(t)
+		cfg := CostBucketConfig{MaximumAvailable: 1000, RestoreRate: 100, Clock: clk, MaxWait: time.Minute}
+		a, other := newCostBucket(t, b, cfg), newCostBucket(t, b, cfg)
+		// Something outside the mirror spent 500 points: Shopify has 500, the mirror 1000.
+		ra, err := a.Reserve(ctx, 400)
+		require.NoError(t, err)
+		_, err = other.Reserve(ctx, 600) // sent, not yet answered
+		require.NoError(t, err)
+		go func() { _, _ = other.Reserve(ctx, 500) }() // waits 5 s for its points
+		require.NoError(t, clk.BlockUntil(ctx, 1))
+		assert.Equal(t, 1500.0, bucketStats(t, a).InFlight)
+
+		require.NoError(t, ra.Settle(ctx, 400, ThrottleStatus{MaximumAvailable: 1000, CurrentlyAvailable: 100, RestoreRate: 100}))
+		s := bucketStats(t, a)
+		assert.Equal(t, -1000.0, s.Available, "Shopify's 100 minus the 1100 points still open")
+		assert.Equal(t, 1100.0, s.InFlight)
+		assert.Equal(t, 500.0, s.CorrectedPoints)
+		_, err = a.Reserve(ctx, 100)
+		var te *ThrottledError
+		require.ErrorAs(t, err, &te, "1100 points short at 100/s is more than MaxWait")
+		assert.Equal(t, 11*time.Second, te.Wait)
+	})
+}
+
+// A query sent without an answer keeps its points; a later, stale report does not give
+// them back: the answers recorded after a query was sent count as spent when its
+// throttleStatus is reconciled.
+func TestCostBucketStaleReportCountsLaterAnswers(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		clk := manual()
+		ctx := testCtx(t)
+		cfg := CostBucketConfig{MaximumAvailable: 1000, RestoreRate: 100, Clock: clk}
+		a, other := newCostBucket(t, b, cfg), newCostBucket(t, b, cfg)
+		ra, err := a.Reserve(ctx, 100)
+		require.NoError(t, err)
+		clk.Advance(time.Millisecond) // the other replica sends after a
+		rb, err := other.Reserve(ctx, 100)
+		require.NoError(t, err)
+		// Shopify ran a (600 left: 300 were spent outside the mirror), then b (500 left);
+		// b's answer was lost, a's arrives last.
+		require.NoError(t, rb.Unanswered(ctx))
+		assert.ErrorIs(t, rb.Unanswered(ctx), ErrReservationSettled)
+		s := bucketStats(t, a)
+		assert.InDelta(t, 800.1, s.Available, 1e-9, "an unanswered query keeps its points")
+		assert.Equal(t, int64(1), s.Unanswered)
+		require.NoError(t, ra.Settle(ctx, 100, ThrottleStatus{MaximumAvailable: 1000, CurrentlyAvailable: 600, RestoreRate: 100}))
+		assert.Equal(t, 500.0, bucketStats(t, a).Available, "a's report predates b's charge")
+	})
+}
+
+// A replica that dies between Reserve and Settle holds its points for its lease only.
+func TestCostBucketForgetsReservationsPastTheirLease(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		clk := manual()
+		ctx := testCtx(t)
+		cb := newCostBucket(t, b, CostBucketConfig{MaximumAvailable: 1000, RestoreRate: 100, Clock: clk, Lease: time.Minute})
+		_, err := cb.Reserve(ctx, 300)
+		require.NoError(t, err)
+		clk.Advance(59 * time.Second)
+		assert.Equal(t, 300.0, bucketStats(t, cb).InFlight)
+		clk.Advance(time.Second)
+		assert.Equal(t, 0.0, bucketStats(t, cb).InFlight)
+		r, err := cb.Reserve(ctx, 100)
+		require.NoError(t, err)
+		require.NoError(t, r.Settle(ctx, 100, ThrottleStatus{MaximumAvailable: 1000, CurrentlyAvailable: 900, RestoreRate: 100}))
+		assert.Equal(t, 900.0, bucketStats(t, cb).Available, "the dead reservation no longer holds the mirror down")
+	})
 }

@@ -49,6 +49,10 @@ func (m Mode) String() string {
 		return "resend-lines-without-replace"
 	case CreateContactsWithoutLookup:
 		return "create-contacts-without-lookup"
+	case IgnoreERPStock:
+		return "ignore-erp-stock"
+	case FulfilTwice:
+		return "fulfil-twice"
 	}
 	return "mode-" + strconv.Itoa(int(m))
 }
@@ -76,6 +80,9 @@ type SUT struct {
 	flow   *flows.Orders
 	srv    *http.Server
 	url    string
+	base   string // http://host:port
+	// erp is the ERP → Shopify side of IgnoreERPStock and FulfilTwice.
+	erp *erpSide
 
 	locks sync.Map // order id → *sync.Mutex: one event per order at a time
 
@@ -117,7 +124,8 @@ func Start(mode Mode, secret, netsuiteURL string) (*SUT, error) {
 	}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
-	s.url = "http://" + ln.Addr().String() + "/webhooks"
+	s.base = "http://" + ln.Addr().String()
+	s.url = s.base + "/webhooks"
 	return s, nil
 }
 
@@ -125,7 +133,12 @@ func Start(mode Mode, secret, netsuiteURL string) (*SUT, error) {
 func (s *SUT) URL() string { return s.url }
 
 // Close stops the server.
-func (s *SUT) Close() error { return s.srv.Close() }
+func (s *SUT) Close() error {
+	if s.erp != nil {
+		s.erp.close()
+	}
+	return s.srv.Close()
+}
 
 var _ sut.SUT = (*SUT)(nil)
 
@@ -171,11 +184,18 @@ func (st *Starter) Start(_ context.Context, up sut.Upstreams) (sut.SUT, error) {
 		}
 		s.contacts = newContactPoster(up.CRM)
 	}
+	if err := startERP(s, up); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	st.SUT = s
 	return s, nil
 }
 
 func (s *SUT) serve(w http.ResponseWriter, r *http.Request) {
+	if s.serveERP(w, r) {
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)

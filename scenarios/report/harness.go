@@ -37,6 +37,11 @@ type Harness struct {
 	// against SampleEverySeconds planned: a long gap means the harness was starved of CPU.
 	MaxSampleGapSeconds float64 `json:"max_sample_gap_seconds"`
 	SampleEverySeconds  float64 `json:"sample_every_seconds"`
+	// StalledShare is the share of the run's wall time the runner's process stalled
+	// (woke from a 10 ms sleep more than 5 ms late, waiting for a CPU);
+	// MaxStallSeconds is its longest stall.
+	StalledShare    float64 `json:"stalled_share"`
+	MaxStallSeconds float64 `json:"max_stall_seconds"`
 	// Drained is false when the drain timed out with work still pending.
 	Drained bool `json:"drained"`
 }

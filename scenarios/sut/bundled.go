@@ -64,6 +64,8 @@ type BundledConfig struct {
 	NetSuiteStaticToken bool
 	// CRM configures the customers → CRM flow, used when the run has a CRM fake.
 	CRM BundledCRM
+	// PollerEvery runs the missed-webhook poller at this interval (platform time); 0: off.
+	PollerEvery time.Duration
 }
 
 // Bundled returns a Starter for the bundled integrator.
@@ -235,11 +237,27 @@ func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config 
 		Workers: b.cfg.Workers, Clock: b.up.Clock, Logger: b.log, RedisDurability: b.durability(),
 		CRM: b.crmConfig(),
 	}
-	if b.cfg.RiskCheck {
+	if b.readsShopify() {
 		cfg.ShopifyURL, cfg.ShopifyToken = b.up.ShopifyURL, b.up.Credentials.ShopifyToken
+	}
+	if b.cfg.PollerEvery > 0 {
+		cfg.Poller = integrator.PollerConfig{Enabled: true, Every: b.cfg.PollerEvery}
+	}
+	if e := b.up.ERP; e != nil {
+		cfg.Inventory = integrator.InventoryConfig{Enabled: true, PushSecret: e.PushSecret, SafetyStock: strconv.Itoa(e.SafetyStock)}
+		cfg.Fulfillments = integrator.FulfillmentConfig{Enabled: true}
 	}
 	return cfg
 }
+
+// readsShopify: the risk check, the ERP flows and the poller read Shopify (and with it
+// the integrator holds high-risk orders).
+func (b *bundled) readsShopify() bool {
+	return b.cfg.RiskCheck || b.up.ERP != nil || b.cfg.PollerEvery > 0
+}
+
+// ERPPushURL is where the ERP pushes its changes, behind the load balancer.
+func (b *bundled) ERPPushURL() string { return b.url + "/netsuite/changes" }
 
 // durability is the replicas' durability policy on this run's Redis.
 func (b *bundled) durability() string {
@@ -272,7 +290,9 @@ func (b *bundled) Traits() Traits {
 	if b.cfg.Processes {
 		s += " as processes"
 	}
-	return Traits{Description: s + ", redis " + string(b.redis.Mode()), HoldsHighRisk: b.cfg.RiskCheck}
+	// With Shopify access (the risk check, or the ERP flows) the integrator holds
+	// high-risk orders for review.
+	return Traits{Description: s + ", redis " + string(b.redis.Mode()), HoldsHighRisk: b.readsShopify()}
 }
 
 func (b *bundled) Replicas() int { return b.cfg.Replicas }

@@ -65,9 +65,16 @@ func startProcessReplica(b *bundled) (replica, error) {
 	if up.NetSuiteCustomer != "" {
 		args = append(args, "--netsuite-customer", up.NetSuiteCustomer)
 	}
-	if b.cfg.RiskCheck {
+	if b.readsShopify() {
 		args = append(args, "--shopify-url", up.ShopifyURL)
 		env = append(env, "PEAKREADY_SHOPIFY_TOKEN="+up.Credentials.ShopifyToken)
+	}
+	if b.cfg.PollerEvery > 0 {
+		args = append(args, "--missed-webhook-poller", "on", "--poller-every", b.cfg.PollerEvery.String())
+	}
+	if e := up.ERP; e != nil {
+		args = append(args, "--inventory", "on", "--fulfillments", "on", "--shopify-safety-stock", strconv.Itoa(e.SafetyStock))
+		env = append(env, "PEAKREADY_INVENTORY_PUSH_SECRET="+e.PushSecret)
 	}
 	crmArgs, crmEnv := b.crmArgs()
 	args, env = append(args, crmArgs...), append(env, crmEnv...)

@@ -170,4 +170,22 @@ type Upstreams struct {
 	Logger *slog.Logger
 	// CRM is the CRM fake the system syncs customers to, when the scenario has one.
 	CRM *CRMUpstream
+	// ERP is set when the scenario's ERP moves stock and ships orders: the system is to
+	// carry them to Shopify. It then receives the ERP's signed change pushes if it
+	// implements ERPPushReceiver.
+	ERP *ERPUpstream
+}
+
+// ERPUpstream is what a system needs to carry the ERP's stock and shipments to Shopify.
+type ERPUpstream struct {
+	// PushSecret is the HMAC-SHA256 key of the ERP's X-NetSuite-Signature.
+	PushSecret string
+	// SafetyStock is the units per SKU Shopify must hold back from the ERP's on hand.
+	SafetyStock int
+}
+
+// ERPPushReceiver is implemented by systems that take the ERP's change pushes
+// (inventory.changed, fulfillment.created) at a URL.
+type ERPPushReceiver interface {
+	ERPPushURL() string
 }

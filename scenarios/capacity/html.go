@@ -1,0 +1,130 @@
+package capacity
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// The backlog chart's geometry, in SVG user units (the SVG scales to the page).
+const (
+	plotW, plotH             = 900.0, 260.0
+	plotLeft, plotBottom     = 70.0, 30.0
+	plotTop, plotRightMargin = 20.0, 20.0
+)
+
+var planPage = template.Must(template.New("plan").Funcs(template.FuncMap{"pct": func(x float64) float64 { return 100 * x }}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>peakready plan: {{.P.Scenario}}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
+h1{font-size:1.4em} .meets{color:#17702e} .fails{color:#b3261e}
+pre{background:#f6f6f4;padding:1em;overflow:auto;font-size:12px}
+table{border-collapse:collapse;margin:1em 0} td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}
+td:first-child,th:first-child{text-align:left}
+.bar{display:inline-block;height:.8em;background:#3b6ea8;vertical-align:middle}
+.bar.over{background:#b3261e}
+svg{width:100%;height:auto} .axis{stroke:#999} .grid{stroke:#eee} .line{fill:none;stroke:#3b6ea8;stroke-width:2}
+.end{stroke:#b3261e;stroke-dasharray:4 3} text{font-size:11px;fill:#555}
+</style></head><body>
+<h1 class="{{.P.Verdict}}">{{.Headline}}</h1>
+<p>Engine: {{.P.Engine}} · bottleneck <b>{{.P.Bottleneck}}</b> · headroom <b>{{printf "%.2f" .P.Headroom}}×</b> · peak backlog <b>{{printf "%.0f" .P.PeakBacklog}}</b> messages · drain <b>{{.P.DrainTime}}</b></p>
+<h2>Backlog over time</h2>
+{{.Chart}}
+<h2>Utilisation by phase</h2>
+<table><tr><th>phase</th><th>orders</th><th>backlog at end</th>{{range .Limits}}<th>{{.}}</th>{{end}}</tr>
+{{range .Phases}}<tr><td>{{.Name}}</td><td>{{printf "%.0f" .Orders}}</td><td>{{printf "%.0f" .EndBacklog}}</td>{{range .Cells}}<td><span class="bar{{if .Over}} over{{end}}" style="width:{{.Width}}px"></span> {{.Label}}</td>{{end}}</tr>
+{{end}}</table>
+{{if .P.Validation}}<h2>Predicted and measured</h2>
+<table><tr><th>figure</th><th>predicted</th><th>measured</th><th>diff</th><th>target</th><th></th></tr>
+{{range .P.Validation.Rows}}<tr><td>{{.Name}}</td><td>{{.Predicted}}</td><td>{{.Measured}}</td><td>{{printf "%+.0f%%" (pct .Diff)}}</td><td>±{{printf "%.0f%%" (pct .Target)}}</td><td>{{if .Within}}ok{{else}}<b class="fails">outside</b>{{end}}</td></tr>
+{{end}}</table>{{end}}
+<h2>Summary</h2>
+<pre>{{.Summary}}</pre>
+</body></html>
+`))
+
+type htmlCell struct {
+	Width int
+	Over  bool
+	Label string
+}
+
+type htmlPhase struct {
+	Name               string
+	Orders, EndBacklog float64
+	Cells              []htmlCell
+}
+
+// WriteHTML writes the prediction as one self-contained page (no script, no external
+// resource): the verdict, the backlog curve, utilisation by phase, predicted against
+// measured when validated, and the text summary.
+func WriteHTML(w io.Writer, p *Prediction) error {
+	var sum bytes.Buffer
+	WriteSummary(&sum, p)
+	if p.Validation != nil {
+		WriteValidation(&sum, p.Validation)
+	}
+	limits := sortedKeys(p.Upstreams)
+	var phases []htmlPhase
+	for _, ph := range p.Phases {
+		hp := htmlPhase{Name: ph.Name, Orders: ph.Orders, EndBacklog: ph.EndBacklog}
+		for _, l := range limits {
+			u := ph.Utilisation[l]
+			hp.Cells = append(hp.Cells, htmlCell{Width: int(math.Round(math.Min(u, 1.5) * 60)), Over: u > 1, Label: fmt.Sprintf("%.0f%%", 100*u)})
+		}
+		phases = append(phases, hp)
+	}
+	head, _, _ := strings.Cut(sum.String(), "\n")
+	return planPage.Execute(w, map[string]any{
+		"P": p, "Headline": head, "Chart": backlogSVG(p), "Limits": limits, "Phases": phases, "Summary": sum.String(),
+	})
+}
+
+// backlogSVG draws the backlog curve with the end of the traffic marked.
+func backlogSVG(p *Prediction) template.HTML {
+	pts := p.Backlog
+	if len(pts) == 0 {
+		return ""
+	}
+	xMax := float64(time.Duration(pts[len(pts)-1].At)) / float64(time.Second)
+	var trafficEnd float64
+	for _, ph := range p.Phases {
+		trafficEnd = math.Max(trafficEnd, time.Duration(ph.Start+ph.Duration).Seconds())
+	}
+	xMax = math.Max(math.Max(xMax, trafficEnd), 1)
+	yMax := 1.0
+	for _, pt := range pts {
+		yMax = math.Max(yMax, pt.Backlog)
+	}
+	innerW, innerH := plotW-plotLeft-plotRightMargin, plotH-plotTop-plotBottom
+	px := func(s float64) float64 { return plotLeft + innerW*s/xMax }
+	py := func(v float64) float64 { return plotTop + innerH*(1-v/yMax) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-label="backlog over time">`, plotW, plotH)
+	for i := 0; i <= 4; i++ {
+		v := yMax * float64(i) / 4
+		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`,
+			plotLeft, plotW-plotRightMargin, py(v), py(v), plotLeft-6, py(v)+4, thousands(v))
+	}
+	for i := 0; i <= 6; i++ {
+		s := xMax * float64(i) / 6
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, px(s), plotH-8, clock(time.Duration(s*float64(time.Second))))
+	}
+	fmt.Fprintf(&b, `<line class="axis" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/>`, plotLeft, plotW-plotRightMargin, py(0), py(0))
+	fmt.Fprintf(&b, `<line class="end" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/><text x="%.1f" y="%.1f">end of traffic</text>`,
+		px(trafficEnd), px(trafficEnd), plotTop, py(0), px(trafficEnd)+4, plotTop+10)
+	b.WriteString(`<polyline class="line" points="`)
+	for i, pt := range pts {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%.1f,%.1f", px(time.Duration(pt.At).Seconds()), py(pt.Backlog))
+	}
+	b.WriteString(`"/></svg>`)
+	return template.HTML(b.String()) // built from numbers only
+}

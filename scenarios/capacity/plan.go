@@ -1,0 +1,73 @@
+package capacity
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/peakready/peakready/fakes/latency"
+	"github.com/peakready/peakready/scenarios"
+)
+
+// Options say how to plan a scenario; the zero value plans it as written, at the speed
+// of real life, with the fluid model.
+type Options struct {
+	// Sim runs the discrete-event simulation instead of the fluid model for the queue.
+	Sim bool
+	// Goal, when set, is searched for and replaces the scenario's assertions.
+	Goal *Goal
+	// Growth scales every arrival rate (0: 1).
+	Growth float64
+	// Overhead is the workers' wall time per message (nil: DefaultOverhead).
+	Overhead *time.Duration
+	// Speed is the speed of the system modelled: 1 (or 0) is production; a run's speed
+	// factor predicts that run, whose workers' overhead it stretches.
+	Speed float64
+	// Latency, when set, replaces the scenario's NetSuite latency distribution.
+	Latency latency.Distribution
+	// Costs weigh the goal search (zero: DefaultCosts).
+	Costs *Costs
+}
+
+// Plan predicts the scenario under o.
+func Plan(sc *scenarios.Scenario, o Options) (*Prediction, error) {
+	m, err := FromScenario(sc)
+	if err != nil {
+		return nil, err
+	}
+	if o.Growth != 0 {
+		if !(o.Growth > 0) {
+			return nil, fmt.Errorf("capacity: growth %v must be above 0", o.Growth)
+		}
+		m.Growth = o.Growth
+	}
+	if o.Overhead != nil {
+		if *o.Overhead < 0 {
+			return nil, fmt.Errorf("capacity: overhead %s must not be negative", *o.Overhead)
+		}
+		m.Overhead = *o.Overhead
+	}
+	if o.Speed > 0 {
+		m.Speed = o.Speed
+	}
+	if o.Latency != nil {
+		m.SetNetSuiteLatency(o.Latency)
+	}
+	predict := m.Predict
+	if o.Sim {
+		predict = m.PredictSim
+	}
+	p, err := predict()
+	if err != nil {
+		return nil, err
+	}
+	if o.Goal != nil {
+		costs := DefaultCosts
+		if o.Costs != nil {
+			costs = *o.Costs
+		}
+		if err := ApplyGoal(m, p, *o.Goal, costs, o.Sim); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,56 @@
+package capacity
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/scenarios/report"
+)
+
+func measuredReport() *report.Report {
+	return &report.Report{
+		Scenario: "x", Speed: 20, Verdict: "pass",
+		Phases: []report.Phase{{Ran: report.Duration(400 * time.Second)}, {Ran: report.Duration(200 * time.Second)}},
+		Totals: report.Totals{DrainTime: report.Duration(60 * time.Second)},
+		Upstreams: []report.Upstream{{Name: "netsuite", Requests: 1000, Throttled: 100,
+			Faults: map[string]int64{"reset": 50, "commit-then-drop": 10}}},
+		Series: []report.Point{{QueueDepth: -1}, {QueueDepth: 10}, {QueueDepth: 500}, {QueueDepth: 20}},
+	}
+}
+
+func TestMeasuredFromReport(t *testing.T) {
+	m, err := MeasuredFrom(measuredReport())
+	require.NoError(t, err)
+	// 1000 requests less 100 refused and 50 reset (a lost answer commits): 850 over
+	// 600 s of traffic and 60 s of drain.
+	assert.InDelta(t, 850.0/660, m.Throughput, 1e-9)
+	assert.Equal(t, 500.0, m.PeakBacklog)
+	assert.Equal(t, 60*time.Second, m.Drain)
+	_, err = MeasuredFrom(&report.Report{})
+	assert.Error(t, err)
+}
+
+func TestCompareAppliesTargetsAndFloors(t *testing.T) {
+	p := &Prediction{Scenario: "x", Engine: "fluid", Throughput: 1.3, PeakBacklog: 520, DrainTime: Duration(50 * time.Second)}
+	v, err := Compare(p, measuredReport())
+	require.NoError(t, err)
+	require.Len(t, v.Rows, 3)
+	assert.True(t, v.Within, "%+v", v.Rows)
+	assert.InDelta(t, (850.0/660-1.3)/1.3, v.Rows[0].Diff, 1e-3)
+
+	p.PeakBacklog = 400 // 500 measured: 20% over, beyond 10% and the 50-message floor
+	v, err = Compare(p, measuredReport())
+	require.NoError(t, err)
+	assert.False(t, v.Within)
+	assert.False(t, v.Rows[1].Within)
+	assert.True(t, v.Rows[2].Within, "10 s apart: under the drain's 30 s floor")
+
+	var out bytes.Buffer
+	WriteValidation(&out, v)
+	assert.Contains(t, out.String(), "OUTSIDE the targets")
+	assert.Contains(t, out.String(), "peak backlog  400 messages")
+}
