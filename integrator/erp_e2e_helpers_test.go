@@ -7,7 +7,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/netsuite"
+	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/integrator"
 	"github.com/peakready/peakready/integrator/redisserver/redisservertest"
 )
@@ -45,4 +47,12 @@ func runApp(t *testing.T, cfg integrator.Config) *integrator.App {
 	go func() { done <- app.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done; app.Close() })
 	return app
+}
+
+// startShop starts a fake Shopify on the shared catalog that takes token.
+func startShop(t *testing.T, token string) (*fakeshopify.Server, string) {
+	t.Helper()
+	shop, err := fakeshopify.New(fakeshopify.Options{Seed: 7, CatalogSize: 50, Locations: 2, AccessToken: token})
+	require.NoError(t, err)
+	return shop, fakehttptest.Start(t, shop)
 }

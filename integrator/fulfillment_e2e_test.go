@@ -19,9 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/netsuite"
-	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/integrator"
 )
@@ -31,9 +29,7 @@ import (
 // same push delivered again ships nothing more.
 func TestERPFulfillmentReachesShopifyOnce(t *testing.T) {
 	t.Parallel()
-	shop, err := fakeshopify.New(fakeshopify.Options{Seed: 7, CatalogSize: 50, Locations: 2, AccessToken: "shpat_ful"})
-	require.NoError(t, err)
-	shopURL := fakehttptest.Start(t, shop)
+	shop, shopURL := startShop(t, "shpat_ful")
 
 	var handler atomic.Value
 	var mu sync.Mutex
@@ -59,7 +55,7 @@ func TestERPFulfillmentReachesShopifyOnce(t *testing.T) {
 		Inventory: integrator.InventoryConfig{PushSecret: "push-secret"}, Fulfillments: integrator.FulfillmentConfig{Enabled: true}}
 	bad := cfg
 	bad.Inventory.PushSecret = ""
-	_, err = integrator.New(bad)
+	_, err := integrator.New(bad)
 	require.ErrorContains(t, err, "push secret")
 	bad = cfg
 	bad.ShopifyURL = ""

@@ -11,9 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/netsuite"
-	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/integrator"
 )
 
@@ -21,9 +19,7 @@ import (
 // replica, which writes on hand − safety stock to fake Shopify's level.
 func TestERPStockReachesShopify(t *testing.T) {
 	t.Parallel()
-	shop, err := fakeshopify.New(fakeshopify.Options{Seed: 7, CatalogSize: 50, Locations: 2, AccessToken: "shpat_inv"})
-	require.NoError(t, err)
-	shopURL := fakehttptest.Start(t, shop)
+	shop, shopURL := startShop(t, "shpat_inv")
 
 	var handler atomic.Value // the replica's handler, once it exists
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +35,7 @@ func TestERPStockReachesShopify(t *testing.T) {
 		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", SafetyStock: "50%/1h", FlushEvery: 10 * time.Millisecond}}
 	bad := cfg
 	bad.Inventory.PushSecret = ""
-	_, err = integrator.New(bad)
+	_, err := integrator.New(bad)
 	require.ErrorContains(t, err, "push secret")
 	bad = cfg
 	bad.Inventory.SafetyStock = "lots"

@@ -7,9 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
 	"github.com/peakready/peakready/fakes/netsuite"
-	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/integrator"
 )
@@ -18,9 +16,7 @@ import (
 // updated since its watermark, finds nothing applied, and enqueues its payload.
 func TestMissedWebhookIsRecoveredByThePoller(t *testing.T) {
 	t.Parallel()
-	shop, err := fakeshopify.New(fakeshopify.Options{Seed: 7, CatalogSize: 50, Locations: 2, AccessToken: "shpat_poll"})
-	require.NoError(t, err)
-	shopURL := fakehttptest.Start(t, shop)
+	shop, shopURL := startShop(t, "shpat_poll")
 	ns, nsURL := startERP(t, netsuite.PushOptions{})
 	rdb, prefix := e2eRedis(t)
 	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret,
@@ -28,7 +24,7 @@ func TestMissedWebhookIsRecoveredByThePoller(t *testing.T) {
 		Poller: integrator.PollerConfig{Enabled: true, Every: time.Second}}
 	bad := cfg
 	bad.ShopifyURL = ""
-	_, err = integrator.New(bad)
+	_, err := integrator.New(bad)
 	require.ErrorContains(t, err, "poller needs a Shopify URL")
 	runApp(t, cfg)
 

@@ -20,12 +20,17 @@ import (
 // WebhookNotRecovered is missed_webhooks_recovered's violation kind.
 const WebhookNotRecovered = "webhook_not_recovered"
 
+// lostDelivery are the deliverer's ledger actions of a webhook that never reached the
+// system: dropped by the fault, failed after Shopify's last retry, abandoned, or refused
+// by a full delivery queue.
+var lostDelivery = []string{"dropped", "failed", "abandoned", ledger.Rejected}
+
 // droppedOrders reads the deliverer's ledger: per order, when the first delivery of one
-// of its order topics was dropped.
+// of its order topics was lost.
 func droppedOrders(l *ledger.Ledger) map[int64]time.Time {
 	out := map[int64]time.Time{}
 	for _, e := range l.Effects(webhooks.RecordDelivery) {
-		if e.Action != "dropped" || !strings.HasPrefix(e.NaturalKey, "orders/") {
+		if !slices.Contains(lostDelivery, e.Action) || !strings.HasPrefix(e.NaturalKey, "orders/") {
 			continue
 		}
 		id, err := strconv.ParseInt(e.ExternalID, 10, 64)

@@ -102,10 +102,7 @@ func TestSameStateIsNotSentTwice(t *testing.T) {
 	t.Parallel()
 	o, b := setup(t)
 	ctx := context.Background()
-	order, _, err := decodeOrder([]byte(paidOrder))
-	require.NoError(t, err)
-	so, err := salesOrderFrom(order)
-	require.NoError(t, err)
+	so := paidSalesOrder(t)
 	b.versions.EXPECT().Applied(ctx, orderKey).Return(Version{UpdatedAt: updated, Digest: digest(so)}, true, nil)
 	require.NoError(t, o.Handle(ctx, msg("orders/paid", paidOrder)))
 	assert.Equal(t, []Outcome{Same}, b.outcomes)
@@ -243,12 +240,19 @@ func TestNewerEventWithTheSameContentIsRecordedNotSent(t *testing.T) {
 	t.Parallel()
 	o, b := setup(t)
 	ctx := context.Background()
-	order, _, err := decodeOrder([]byte(paidOrder))
-	require.NoError(t, err)
-	so, err := salesOrderFrom(order)
-	require.NoError(t, err)
+	so := paidSalesOrder(t)
 	b.versions.EXPECT().Applied(ctx, orderKey).Return(Version{UpdatedAt: updated.Add(-time.Minute), Digest: digest(so)}, true, nil)
 	b.versions.EXPECT().Record(ctx, orderKey, mock.MatchedBy(func(v Version) bool { return v.UpdatedAt.Equal(updated) })).Return(nil)
 	require.NoError(t, o.Handle(ctx, msg("orders/fulfilled", paidOrder)))
 	assert.Equal(t, []Outcome{Same}, b.outcomes) // no ERP call: the mock would fail the test
+}
+
+// paidSalesOrder is what paidOrder becomes for the ERP.
+func paidSalesOrder(t *testing.T) netsuite.SalesOrder {
+	t.Helper()
+	order, _, err := decodeOrder([]byte(paidOrder))
+	require.NoError(t, err)
+	so, err := salesOrderFrom(order)
+	require.NoError(t, err)
+	return so
 }
