@@ -41,6 +41,10 @@ assertions:
 `)
 	rep, err := Run(context.Background(), sc, Options{SampleEvery: 100 * time.Millisecond})
 	require.NoError(t, err)
+	if rep.Verdict == report.VerdictInconclusive {
+		// ack_p99 cannot be judged on a machine that starved the run.
+		t.Skipf("the harness was the bottleneck: %s", rep.Harness.Reason)
+	}
 	for _, a := range rep.Assertions {
 		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
 	}
@@ -123,6 +127,9 @@ assertions:
 `)
 	rep, err := Run(context.Background(), sc, Options{SampleEvery: 50 * time.Millisecond})
 	require.NoError(t, err)
+	if rep.Verdict == report.VerdictInconclusive {
+		t.Skipf("the harness was the bottleneck: %s", rep.Harness.Reason)
+	}
 	for _, a := range rep.Assertions {
 		assert.True(t, a.Passed, "%s: %s vs %s: %s", a.Name, a.Measured, a.Budget, a.Detail)
 	}
@@ -133,7 +140,7 @@ assertions:
 		if platform > 15*time.Second && platform < 45*time.Second {
 			during = during || held(p)
 		}
-		if platform > 60*time.Second && platform < 75*time.Second && !held(p) {
+		if platform > 55*time.Second && !held(p) {
 			after = true
 		}
 	}
