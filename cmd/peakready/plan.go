@@ -75,10 +75,10 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	if *validate && *growth != 1 {
 		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
 	}
-	for _, path := range []string{*htmlPath, *runJSON} {
+	for flag, path := range map[string]string{"--html": *htmlPath, "--run-json": *runJSON} {
 		if path != "" {
 			if err := checkWritable(path); err != nil {
-				return fail(s, "plan", exitUsage, "%v", err)
+				return fail(s, "plan", exitUsage, "%s: %v", flag, err)
 			}
 		}
 	}
