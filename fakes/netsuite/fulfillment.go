@@ -112,6 +112,7 @@ func (s *Server) fulfilLocked(orderID int64) (FulfillmentCreated, []Event, error
 		it := s.st.items.byID[ln.ItemID]
 		it.OnHand[o.Location] -= open
 		it.Committed[o.Location] -= open
+		s.stock.add(StockMove{SKU: it.SKU, Location: o.Location, At: now, Delta: -open, OnHand: it.OnHand[o.Location], Reason: ReasonOrderShipment})
 		it.Modified = now
 		ln.Fulfilled += open
 		changed = append(changed, stockChange{item: it, loc: o.Location})

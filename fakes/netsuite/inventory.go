@@ -180,6 +180,7 @@ func (s *Server) AdjustInventory(adj InventoryAdjustment) (StockLevel, error) {
 func (s *Server) setOnHand(it *inventoryItem, loc int, qty int64, reason string, now time.Time) []Event {
 	delta := qty - it.OnHand[loc]
 	it.OnHand[loc] = qty
+	s.stock.add(StockMove{SKU: it.SKU, Location: loc, At: now, Delta: delta, OnHand: qty, Reason: reason})
 	it.Modified = now
 	s.ledger.Append(ledgerAdjustment(it, s.st.locations[loc].Name, delta, reason))
 	evs := s.stockEvents([]stockChange{{item: it, loc: loc}}, reason, now)

@@ -109,8 +109,10 @@ type Server struct {
 	latencyEnv    *faults.Env
 	rejectedAs401 atomic.Int64
 
-	mu sync.Mutex // guards st
+	mu sync.Mutex // guards st and stock
 	st *store
+	// stock records every on-hand change (StockMoves).
+	stock stockLog
 
 	handlers map[string]recordHandlers
 
@@ -285,6 +287,7 @@ func (s *Server) Reset() { s.fake.Reset() }
 func (s *Server) resetState() {
 	s.mu.Lock()
 	s.st = newStore(s.seeded, s.clock.Now())
+	s.stock = stockLog{}
 	s.mu.Unlock()
 	s.fulfiller.clear()
 	s.async.reset()

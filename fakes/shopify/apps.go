@@ -63,6 +63,9 @@ type appState struct {
 	restCalls atomic.Int64 // REST requests that reached the bucket
 	throttled atomic.Int64 // GraphQL THROTTLED answers
 	restLimit atomic.Int64 // REST 429 answers
+	// points are the GraphQL cost points the bucket kept: the actual cost of each query
+	// that ran, the requested cost of one an injected fault cut short.
+	points atomic.Int64
 }
 
 // appRegistry maps access tokens to apps. With configured apps only their tokens are
@@ -169,6 +172,7 @@ func (r *appRegistry) reset() {
 		a.restCalls.Store(0)
 		a.throttled.Store(0)
 		a.restLimit.Store(0)
+		a.points.Store(0)
 	}
 }
 
@@ -182,12 +186,15 @@ type AppStats struct {
 	RESTRequests    int64  `json:"rest_requests"`
 	Throttled       int64  `json:"throttled"`
 	RESTThrottled   int64  `json:"rest_throttled"`
+	// PointsSpent is the GraphQL cost points the app's bucket kept: each query's actual
+	// cost (its requested cost when an injected fault cut it short).
+	PointsSpent int64 `json:"points_spent"`
 }
 
 func (a *appState) stats() AppStats {
 	d := a.rest.Level()
 	return AppStats{Name: a.name, GraphQL: a.cost.Status(), REST: strconv.Itoa(d.Used) + "/" + strconv.Itoa(d.Capacity),
-		GraphQLRequests: a.graphql.Load(), RESTRequests: a.restCalls.Load(), Throttled: a.throttled.Load(), RESTThrottled: a.restLimit.Load()}
+		GraphQLRequests: a.graphql.Load(), RESTRequests: a.restCalls.Load(), Throttled: a.throttled.Load(), RESTThrottled: a.restLimit.Load(), PointsSpent: a.points.Load()}
 }
 
 // AppStats reports every app's buckets and counters, sorted by name.

@@ -113,11 +113,13 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, version st
 		writeThrottled(w, s.limits.throttleStatus(), requested, status)
 		return
 	}
+	app.points.Add(requested)
 	s.http.Inject(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &gqlRequest{s: s, app: app, version: version, rules: rules, base: bulkBase(r)}
 		res := exec.Execute(r.Context(), op, req)
 		actual := min(res.ActualCost, requested)
 		status := app.cost.Refund(int(requested - actual))
+		app.points.Add(actual - requested)
 		s.writeGraphQL(w, http.StatusOK, res.Data, res.Errors, requested, actual, status, fields, req.search)
 	}))
 }

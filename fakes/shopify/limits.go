@@ -208,4 +208,15 @@ type LimitStats struct {
 	REST string `json:"rest_call_limit,omitempty"`
 	// Apps are every app's buckets and counters, by name.
 	Apps []AppStats `json:"apps"`
+	// Store is what the shop's checkouts did.
+	Store StoreStats `json:"store"`
+}
+
+// StoreStats is the store part of GET /_fake/stats.
+type StoreStats struct {
+	// InventoryPolicy is every variant's policy when out of stock (deny or continue).
+	InventoryPolicy string `json:"inventory_policy"`
+	// SoldOutCheckouts counts generated checkouts refused because a line asked for more
+	// than was available (deny only).
+	SoldOutCheckouts int64 `json:"sold_out_checkouts"`
 }

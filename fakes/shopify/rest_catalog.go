@@ -55,7 +55,7 @@ func (s *Server) variantJSON(v *store.Variant) map[string]any {
 	created := st.RESTTime(v.CreatedAt)
 	return map[string]any{
 		"id": v.VariantID, "product_id": v.ProductID, "title": "Default Title", "price": restMoney(v.PriceCents), "position": 1,
-		"inventory_policy": "deny", "compare_at_price": nil, "option1": "Default Title", "option2": nil, "option3": nil,
+		"inventory_policy": st.InventoryPolicy(), "compare_at_price": nil, "option1": "Default Title", "option2": nil, "option3": nil,
 		"created_at": created, "updated_at": created, "taxable": true, "barcode": nil, "fulfillment_service": "manual",
 		"grams": 0, "inventory_management": "shopify", "requires_shipping": true, "sku": v.SKU, "weight": 0.0, "weight_unit": "kg",
 		"inventory_item_id": v.InventoryItemID, "inventory_quantity": v.Available(), "old_inventory_quantity": v.Available(),

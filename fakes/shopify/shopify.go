@@ -77,6 +77,11 @@ type Options struct {
 	Customers   int
 	// Mix shapes generated orders (nil: store.DefaultMix()).
 	Mix *store.Mix
+	// InventoryPolicy is every variant's inventory policy: store.PolicyDeny refuses a
+	// generated checkout beyond the available quantity (counted in GET /_fake/stats as
+	// limits.store.sold_out_checkouts), store.PolicyContinue (the default) sells past
+	// zero. REST's variant inventory_policy shows it.
+	InventoryPolicy string
 	// Webhooks receives every event and keeps subscriptions. Nil records events (Events,
 	// GET /_fake/events) and keeps subscriptions without delivering anything.
 	Webhooks WebhookRegistry
@@ -174,7 +179,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.store, err = store.New(store.Config{
 		Shop: o.Shop, Seed: o.Seed, Clock: o.Clock, CatalogSize: o.CatalogSize, Locations: o.Locations,
-		Customers: o.Customers, Mix: o.Mix, Sink: s.registry,
+		Customers: o.Customers, Mix: o.Mix, Sink: s.registry, InventoryPolicy: o.InventoryPolicy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shopify: %w", err)
@@ -250,7 +255,8 @@ type platform struct{ s *Server }
 func (p platform) Limits() any                           { return p.s.limits.config() }
 func (p platform) ApplyLimits(raw json.RawMessage) error { return p.s.limits.apply(raw) }
 func (p platform) LimitStats() (any, int) {
-	st := LimitStats{Limits: p.s.limits.config(), Apps: p.s.AppStats()}
+	st := LimitStats{Limits: p.s.limits.config(), Apps: p.s.AppStats(),
+		Store: StoreStats{InventoryPolicy: p.s.store.InventoryPolicy(), SoldOutCheckouts: p.s.store.SoldOut()}}
 	if a := p.s.apps.first(); a != nil {
 		as := a.stats()
 		st.GraphQL, st.REST = &as.GraphQL, as.REST

@@ -14,6 +14,9 @@ type Batch struct {
 	NewCustomers  int     `json:"new_customers"`
 	FirstEventSeq int64   `json:"first_event_seq"`
 	LastEventSeq  int64   `json:"last_event_seq"`
+	// SoldOut counts the checkouts refused because a line asked for more than was
+	// available (inventory policy deny): they placed no order and fired no event.
+	SoldOut int `json:"sold_out,omitempty"`
 }
 
 // placement is a fully resolved new order.
@@ -39,7 +42,10 @@ type placement struct {
 
 // GenerateOrders places n generated orders (mix nil: the store's mix), each as its own
 // merchant action, and returns their ids. The same seed and the same sequence of calls
-// give the same orders and byte-identical payloads.
+// give the same orders and byte-identical payloads. Under PolicyDeny a checkout whose
+// line asks for more than its variant has available at the order's location is refused,
+// as Shopify's checkout refuses it: no order, no event, Batch.SoldOut and SoldOut count
+// it (the draw is made all the same, so the orders after it do not change).
 func (s *Store) GenerateOrders(n int, mix *Mix) (Batch, error) {
 	if n < 0 || n > 10_000_000 {
 		return Batch{}, fmt.Errorf("store: count %d must be between 0 and 10000000", n)
@@ -60,6 +66,12 @@ func (s *Store) GenerateOrders(n int, mix *Mix) (Batch, error) {
 			b.FirstEventSeq = s.events.n + 1
 		}
 		p := s.drawPlacement(&m)
+		if s.soldOutLine(&p) {
+			s.soldOut++
+			b.SoldOut++
+			s.unlock()
+			continue
+		}
 		if p.newCustomer {
 			b.NewCustomers++
 		}

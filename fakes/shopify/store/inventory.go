@@ -153,6 +153,9 @@ func (s *Store) ChangeQuantities(req QuantityRequest) (AdjustmentGroup, []Quanti
 			}
 		}
 	}
+	for _, t := range targets {
+		s.recordWrite(t.li, t.item, t.loc, a.at)
+	}
 	moves.emit(a, &out)
 	return g, nil, out, nil
 }

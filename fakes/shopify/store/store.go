@@ -66,6 +66,10 @@ type Config struct {
 	TimeZone *time.Location
 	// Sink receives every event; nil records events without publishing them.
 	Sink webhooks.Sink
+	// InventoryPolicy is every variant's policy when out of stock: PolicyDeny refuses a
+	// generated checkout that asks for more than is available, PolicyContinue (the
+	// default, what the fake always did) sells past zero.
+	InventoryPolicy string
 }
 
 // Store is the fake shop's state. Safe for concurrent use.
@@ -90,8 +94,13 @@ type Store struct {
 	adjustSeq  int64            // inventory adjustment groups
 	fulfilSeq  int64            // fulfillments
 	events     eventLog
-	pending    []webhooks.Event // events of the change in progress, published on unlock
-	pubMu      sync.Mutex
+	// soldOut counts generated checkouts refused for stock (PolicyDeny).
+	soldOut int64
+	// writes records inventory writes for the checker (see LevelWrites).
+	writes        []levelWrite
+	writesDropped int64
+	pending       []webhooks.Event // events of the change in progress, published on unlock
+	pubMu         sync.Mutex
 }
 
 // New makes a store in its seeded initial state.
@@ -134,6 +143,11 @@ func New(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	cfg.Mix = &mix
+	policy, err := checkPolicy(cfg.InventoryPolicy)
+	if err != nil {
+		return nil, err
+	}
+	cfg.InventoryPolicy = policy
 	s := &Store{cfg: cfg, clock: cfg.Clock}
 	s.cat = catalog.Generate(cfg.Seed, cfg.CatalogSize, cfg.Locations)
 	s.skuIndex = s.cat.Index()
@@ -167,6 +181,7 @@ func (s *Store) reset() {
 	s.other = map[uint64]int32{}
 	s.actions, s.adjustSeq, s.fulfilSeq = 0, 0, 0
 	s.events = eventLog{}
+	s.soldOut, s.writes, s.writesDropped = 0, nil, 0
 	s.pending = nil
 }
 
