@@ -47,10 +47,26 @@ func (a *App) newFulfillments(sc *shopify.Client) error {
 			return err
 		}
 		a.log.Debug("fulfillment mirrored", "item_fulfillment", s.ID, "order", s.OrderID, "outcome", int(out))
+		if out == fulfillment.Created && a.inventory != nil {
+			// The fulfillment took its units off Shopify's on hand; the ERP's on hand,
+			// already short of them, is written again (see inventory.Syncer.Refresh).
+			if err := a.inventory.syncer.Refresh(ctx, shippedSKUs(s)); err != nil {
+				a.log.Warn("inventory: refreshing shipped SKUs", "item_fulfillment", s.ID, "err", err)
+			}
+		}
 		return nil
 	}), TopicNetSuiteFulfillment)
 	a.pushSinks()[fulfillment.EventFulfillmentCreated] = a.enqueueShipment
 	return nil
+}
+
+// shippedSKUs lists a shipment's SKUs.
+func shippedSKUs(s fulfillment.Shipment) []string {
+	out := make([]string, 0, len(s.Lines))
+	for _, l := range s.Lines {
+		out = append(out, l.SKU)
+	}
+	return out
 }
 
 // enqueueShipment queues a pushed item fulfillment under its order's key, so it runs

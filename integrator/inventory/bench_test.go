@@ -62,7 +62,7 @@ func shopifyEfficiency(b *testing.B, replicas int) {
 			wg.Go(func() {
 				for ctx.Err() == nil {
 					n := seq.Add(1)
-					qq := []shopify.Quantity{{InventoryItemID: q[0].InventoryItemID, LocationID: q[0].LocationID, Available: int(n % 1000)}}
+					qq := []shopify.Quantity{{InventoryItemID: q[0].InventoryItemID, LocationID: q[0].LocationID, Quantity: int(n % 1000)}}
 					err := c.SetAvailable(ctx, qq, "", "bench-"+strconv.FormatInt(n, 10))
 					var se *shopify.Error
 					switch {

@@ -77,7 +77,7 @@ type recordingSetter struct {
 	fail  []error
 }
 
-func (r *recordingSetter) SetAvailable(_ context.Context, qs []shopify.Quantity, _, key string) error {
+func (r *recordingSetter) SetOnHand(_ context.Context, qs []shopify.Quantity, _, key string) error {
 	r.calls = append(r.calls, qs)
 	r.keys = append(r.keys, key)
 	if len(r.fail) > 0 {
@@ -127,8 +127,8 @@ func TestSyncerBatchesSubtractsSafetyAndRetriesWithTheSameKey(t *testing.T) {
 	require.Len(t, set.calls, 4)
 	assert.Equal(t, set.keys[0], set.keys[3], "the retry of the same changes has the same idempotency key")
 	assert.Equal(t, []shopify.Quantity{
-		{InventoryItemID: "gid://shopify/InventoryItem/2", LocationID: "gid://shopify/Location/1", Available: 10},
-		{InventoryItemID: "gid://shopify/InventoryItem/3", LocationID: "gid://shopify/Location/1", Available: 11},
+		{InventoryItemID: "gid://shopify/InventoryItem/2", LocationID: "gid://shopify/Location/1", Quantity: 10},
+		{InventoryItemID: "gid://shopify/InventoryItem/3", LocationID: "gid://shopify/Location/1", Quantity: 11},
 	}, set.calls[1], "available = on hand − safety stock, two SKUs a call")
 	assert.Len(t, set.calls[2], 1, "SKU-4; GONE is not sent")
 	assert.Len(t, set.calls[3], 2) // SKU-0, SKU-1 again, after the rest
@@ -227,4 +227,21 @@ func TestRunWaitsOutThrottlingAndDrains(t *testing.T) {
 	assert.NoError(t, results[2], "a transient failure waits for the next interval")
 	assert.Equal(t, 0, s.Pending.Len())
 	assert.Equal(t, set.keys[0], set.keys[2])
+}
+
+// Refresh writes the last change of a SKU again, under a new idempotency key.
+func TestSyncerRefreshWritesTheLastChangeAgain(t *testing.T) {
+	t.Parallel()
+	set := &recordingSetter{}
+	s := &Syncer{Pending: NewCoalescer(), Shopify: set, Levels: levels(2), Clock: clock.NewManual(t0)}
+	s.Pending.Put(Change{SKU: "SKU-0", OnHand: 7, At: t0})
+	_, err := s.Drain(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, s.Refresh(context.Background(), []string{"SKU-0", "SKU-1"}))
+	assert.Equal(t, 1, s.Pending.Len(), "SKU-1 was never written: nothing to refresh")
+	_, err = s.Drain(context.Background())
+	require.NoError(t, err)
+	require.Len(t, set.calls, 2)
+	assert.Equal(t, set.calls[0], set.calls[1])
+	assert.NotEqual(t, set.keys[0], set.keys[1], "a refresh is a new write, not a replay")
 }

@@ -22,14 +22,14 @@ type shop struct {
 	during func()
 }
 
-func (s *shop) SetAvailable(_ context.Context, qs []shopify.Quantity, _, _ string) error {
+func (s *shop) SetOnHand(_ context.Context, qs []shopify.Quantity, _, _ string) error {
 	if f := s.during; f != nil {
 		s.during = nil
 		f()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.level = qs[0].Available
+	s.level = qs[0].Quantity
 	return nil
 }
 

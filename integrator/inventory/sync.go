@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/shopify"
 )
 
-// Setter writes available quantities to Shopify. *shopify.Client is one.
+// Setter writes on-hand quantities to Shopify. *shopify.Client is one.
 type Setter interface {
-	SetAvailable(ctx context.Context, qs []shopify.Quantity, reference, key string) error
+	SetOnHand(ctx context.Context, qs []shopify.Quantity, reference, key string) error
 }
 
 // Locator tells the Shopify inventory item and location of a SKU's level.
@@ -39,7 +40,12 @@ func (m MapLocator) Level(_ context.Context, sku string) (string, string, error)
 	return q.InventoryItemID, q.LocationID, nil
 }
 
-// Syncer writes the Coalescer's pending changes to Shopify, BatchSize SKUs a call.
+// Syncer writes the Coalescer's pending changes to Shopify, BatchSize SKUs a call, as
+// Shopify's on-hand quantity (the ERP's on hand minus the safety stock). It sets on hand,
+// not available: Shopify's available is then on hand minus its committed units, so an
+// order Shopify took and the ERP has not shipped stays out of what Shopify sells, whether
+// it has reached the ERP yet or not. Setting available instead would hand those units
+// back to the next buyer every time the ERP pushed the SKU.
 type Syncer struct {
 	Pending   *Coalescer
 	Safety    *SafetyStock
@@ -50,6 +56,42 @@ type Syncer struct {
 	// Latest, when set, is the newest change of each SKU across replicas: a batch is
 	// written with it, and SKUs that got a newer change during the write are put back.
 	Latest Latest
+
+	mu      sync.Mutex
+	written map[string]Change // the last change written of each SKU, for Refresh
+	// refreshes counts Refresh calls: it is part of the idempotency key, so a refreshed
+	// change is a new write and not the replay of the one Shopify remembers.
+	refreshes atomic.Int64
+}
+
+// Refresh writes the SKUs' newest known ERP on hand again with the next flush (from
+// Latest when set, else from what this Syncer last wrote; a SKU with neither is left
+// alone). A Shopify fulfillment takes its units off Shopify's on hand, and the ERP's
+// shipment took them off the ERP's: when the ERP's change was written first, the units
+// left twice, and writing the ERP's on hand again puts Shopify right.
+func (s *Syncer) Refresh(ctx context.Context, skus []string) error {
+	if len(skus) == 0 {
+		return nil
+	}
+	s.refreshes.Add(1)
+	if s.Latest != nil {
+		newest, err := s.Latest.Newest(ctx, skus)
+		if err != nil {
+			return err
+		}
+		for _, c := range newest {
+			s.Pending.Put(c)
+		}
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sku := range skus {
+		if c, ok := s.written[sku]; ok {
+			s.Pending.Put(c)
+		}
+	}
+	return nil
 }
 
 // Flush takes one batch of pending changes and writes it. It returns the number of SKUs
@@ -95,21 +137,32 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 		if s.Safety != nil {
 			avail = s.Safety.Available(c.SKU, c.OnHand, now)
 		}
-		qs = append(qs, shopify.Quantity{InventoryItemID: item, LocationID: loc, Available: avail})
+		qs = append(qs, shopify.Quantity{InventoryItemID: item, LocationID: loc, Quantity: avail})
 		kept = append(kept, c)
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00", c.SKU, c.OnHand, c.At.UnixNano(), strconv.Itoa(avail))
 	}
 	if len(qs) == 0 {
 		return 0, nil
 	}
+	fmt.Fprintf(h, "refresh %d", s.refreshes.Load())
 	key := "inventory-" + hex.EncodeToString(h.Sum(nil))[:32]
-	if err := s.Shopify.SetAvailable(ctx, qs, "", key); err != nil {
+	if err := s.Shopify.SetOnHand(ctx, qs, "", key); err != nil {
 		var p interface{ Permanent() bool }
 		if !errors.As(err, &p) || !p.Permanent() {
 			s.Pending.PutBack(kept)
 		}
 		return 0, err
 	}
+	s.mu.Lock()
+	if s.written == nil {
+		s.written = map[string]Change{}
+	}
+	for _, c := range kept {
+		if w, ok := s.written[c.SKU]; !ok || !c.At.Before(w.At) {
+			s.written[c.SKU] = c
+		}
+	}
+	s.mu.Unlock()
 	if s.Latest != nil {
 		// Another replica may have taken a newer change of these SKUs while this write
 		// was on its way, and written it before this one landed: look again.

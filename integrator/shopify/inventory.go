@@ -23,11 +23,11 @@ const setQuantitiesMutation = `mutation SetAvailable($input: InventorySetQuantit
 }`
 
 // Quantity is one inventory level to set: the Shopify inventory item and location (gids)
-// and the available quantity they must show.
+// and the quantity (available or on hand, as the call says) they must show.
 type Quantity struct {
 	InventoryItemID string // gid://shopify/InventoryItem/…
 	LocationID      string // gid://shopify/Location/…
-	Available       int
+	Quantity        int
 }
 
 // SetAvailable sets the available quantity of every level in qs with
@@ -41,19 +41,31 @@ type Quantity struct {
 // throttled, transient or permanent one, as Query classifies them; a userError is
 // permanent) tells why the rest are not. Setting the same levels again is harmless.
 func (c *Client) SetAvailable(ctx context.Context, qs []Quantity, reference, key string) error {
+	return c.setQuantities(ctx, "available", qs, reference, key)
+}
+
+// SetOnHand sets the on-hand quantity of every level in qs, as SetAvailable sets the
+// available one: Shopify moves available by the same amount and keeps its committed
+// units, so the units of orders Shopify took and the ERP has not shipped stay out of
+// what it sells.
+func (c *Client) SetOnHand(ctx context.Context, qs []Quantity, reference, key string) error {
+	return c.setQuantities(ctx, "on_hand", qs, reference, key)
+}
+
+func (c *Client) setQuantities(ctx context.Context, name string, qs []Quantity, reference, key string) error {
 	if key == "" {
-		return permanent(errors.New("shopify: set available: an idempotency key is required"))
+		return permanent(fmt.Errorf("shopify: set %s: an idempotency key is required", name))
 	}
 	for start := 0; start < len(qs); start += MaxSetBatch {
 		batch := qs[start:min(start+MaxSetBatch, len(qs))]
 		list := make([]map[string]any, len(batch))
 		for i, q := range batch {
 			if q.InventoryItemID == "" || q.LocationID == "" {
-				return permanent(fmt.Errorf("shopify: set available: quantity %d has no inventory item or location", start+i))
+				return permanent(fmt.Errorf("shopify: set %s: quantity %d has no inventory item or location", name, start+i))
 			}
-			list[i] = map[string]any{"inventoryItemId": q.InventoryItemID, "locationId": q.LocationID, "quantity": q.Available, "changeFromQuantity": nil}
+			list[i] = map[string]any{"inventoryItemId": q.InventoryItemID, "locationId": q.LocationID, "quantity": q.Quantity, "changeFromQuantity": nil}
 		}
-		input := map[string]any{"name": "available", "reason": "correction", "quantities": list}
+		input := map[string]any{"name": name, "reason": "correction", "quantities": list}
 		if reference != "" {
 			input["referenceDocumentUri"] = reference
 		}

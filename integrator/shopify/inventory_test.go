@@ -33,7 +33,7 @@ func TestSetAvailableWritesTheFakesLevels(t *testing.T) {
 		v, ok := fake.Store().VariantAt(i)
 		require.True(t, ok)
 		skus = append(skus, v.SKU)
-		qs = append(qs, Quantity{InventoryItemID: store.GID("InventoryItem", v.InventoryItemID), LocationID: loc, Available: 40 + i})
+		qs = append(qs, Quantity{InventoryItemID: store.GID("InventoryItem", v.InventoryItemID), LocationID: loc, Quantity: 40 + i})
 	}
 	require.NoError(t, c.SetAvailable(context.Background(), qs, "gid://peakready/Sync/1", "sync-1"))
 	for i, sku := range skus {
@@ -42,7 +42,7 @@ func TestSetAvailableWritesTheFakesLevels(t *testing.T) {
 	}
 	require.NoError(t, c.SetAvailable(context.Background(), qs, "gid://peakready/Sync/1", "sync-1"), "a retry of the same write is harmless")
 
-	bad := []Quantity{{InventoryItemID: "gid://shopify/InventoryItem/999999999", LocationID: loc, Available: 1}}
+	bad := []Quantity{{InventoryItemID: "gid://shopify/InventoryItem/999999999", LocationID: loc, Quantity: 1}}
 	err = c.SetAvailable(context.Background(), bad, "", "sync-2")
 	require.Error(t, err)
 	var p interface{ Permanent() bool }
@@ -73,7 +73,7 @@ func TestSetAvailableBatches(t *testing.T) {
 	})
 	qs := make([]Quantity, 2*MaxSetBatch+1)
 	for i := range qs {
-		qs[i] = Quantity{InventoryItemID: "gid://shopify/InventoryItem/" + strconv.Itoa(i), LocationID: "gid://shopify/Location/1", Available: i}
+		qs[i] = Quantity{InventoryItemID: "gid://shopify/InventoryItem/" + strconv.Itoa(i), LocationID: "gid://shopify/Location/1", Quantity: i}
 	}
 	require.NoError(t, c.SetAvailable(context.Background(), qs, "", "k"))
 	assert.Equal(t, int64(3), calls.Load())
@@ -106,4 +106,25 @@ func TestInventoryLevelFindsTheFakesVariant(t *testing.T) {
 	assert.False(t, found, "not stocked there")
 	_, _, _, err = c.InventoryLevel(context.Background(), `a"b`, "")
 	require.Error(t, err)
+}
+
+// SetOnHand leaves Shopify's committed units alone: available is the new on hand minus
+// the units of the orders Shopify took.
+func TestSetOnHandKeepsShopifysCommittedUnits(t *testing.T) {
+	t.Parallel()
+	fake, err := fakeshopify.New(fakeshopify.Options{Seed: 3, AccessToken: "shpat_x", Locations: 1, Clock: clock.NewManual(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))})
+	require.NoError(t, err)
+	c, err := New(fakehttptest.Start(t, fake), "shpat_x", "", nil, nil)
+	require.NoError(t, err)
+	st := fake.Store()
+	v, _ := st.VariantAt(0)
+	_, err = st.CreateOrder(store.OrderSpec{LineItems: []store.LineSpec{{SKU: v.SKU, Quantity: 3}}})
+	require.NoError(t, err)
+	loc := store.GID("Location", st.Locations()[0].ID)
+	q := []Quantity{{InventoryItemID: store.GID("InventoryItem", v.InventoryItemID), LocationID: loc, Quantity: 10}}
+	require.NoError(t, c.SetOnHand(context.Background(), q, "", "on-hand-1"))
+	got, _ := st.VariantBySKU(v.SKU)
+	assert.Equal(t, 10, got.Levels[0].OnHand)
+	assert.Equal(t, 3, got.Levels[0].Committed)
+	assert.Equal(t, 7, got.Levels[0].Available, "on hand 10 − 3 committed")
 }

@@ -32,6 +32,7 @@ type erpSide struct {
 	push   *inventory.PushHandler
 	shop   *shopify.Client
 	mirror *fulfillment.Mirror
+	syncer *inventory.Syncer // FulfilTwice's
 	stop   context.CancelFunc
 	done   chan struct{}
 
@@ -59,6 +60,7 @@ func startERP(s *SUT, up sut.Upstreams) error {
 		safety := &inventory.SafetyStock{Fixed: up.ERP.SafetyStock}
 		e.push.Pending = inventory.NewCoalescer()
 		syncer := &inventory.Syncer{Pending: e.push.Pending, Safety: safety, Shopify: c, Levels: &inventory.ShopifyLocator{Shopify: c}}
+		e.syncer = syncer
 		go func() {
 			defer close(e.done)
 			syncer.Run(ctx, 100*time.Millisecond, nil, nil)
@@ -83,7 +85,15 @@ func (e *erpSide) ship(mode Mode) inventory.EventSink {
 			return nil
 		}
 		if mode == FulfilTwice {
-			return e.shipTwice(ctx, s)
+			if err := e.shipTwice(ctx, s); err != nil {
+				return err
+			}
+			// Its stock writes are right, as the bundled integrator's are.
+			skus := make([]string, len(s.Lines))
+			for i, l := range s.Lines {
+				skus[i] = l.SKU
+			}
+			return e.syncer.Refresh(ctx, skus)
 		}
 		_, err = e.mirror.Apply(ctx, s)
 		return err
