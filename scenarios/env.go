@@ -123,6 +123,7 @@ func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 	if st := n.Stock; st != nil {
 		st.apply(&opts.Limits)
 		opts.Locations = 1
+		opts.Catalog = st.catalog(e.sc.Seed, catalogSize)
 		// Each of a real account's user events sends its own request: a batch job's
 		// thousands of changes are not dropped by a bounded queue, so the fake's is large.
 		opts.Push = netsuite.PushOptions{URL: "http://system-under-test.invalid/netsuite/changes", Secret: stockPushSecret,
@@ -188,7 +189,8 @@ func (e *env) startShopify(catalogSize int, token string) error {
 	shop, err := shopify.New(shopify.Options{Clock: e.clock, Seed: e.sc.Seed, Plan: e.sc.Fakes.Shopify.Plan,
 		Bucket: e.sc.Fakes.Shopify.Bucket, RestoreRate: e.sc.Fakes.Shopify.RestoreRate,
 		RESTBucket: e.sc.Fakes.Shopify.RESTBucket, RESTLeakRate: e.sc.Fakes.Shopify.RESTLeakRate, AccessToken: token,
-		CatalogSize: catalogSize, Locations: locations, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log})
+		CatalogSize: catalogSize, Locations: locations, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log,
+		InventoryPolicy: e.sc.inventoryPolicy()})
 	if err != nil {
 		return fmt.Errorf("fake shopify: %w", err)
 	}

@@ -151,6 +151,8 @@ type runner struct {
 	drainState report.DrainState
 	// harnessPhases is, per phase, the events planned and produced.
 	harnessPhases []report.HarnessPhase
+	// phaseSpans is, per phase, when it ran in platform time.
+	phaseSpans []phaseSpan
 	// shownDone is set once the drain's final progress line is shown: later samples
 	// only record the series.
 	shownDone bool
@@ -164,6 +166,7 @@ func (r *runner) drive(ctx context.Context) bool {
 		r.mu.Unlock()
 		before := r.engine.Counters()
 		throttledBefore := r.throttled()
+		shopBefore := r.shopifyTally()
 		pacer := p.pacer
 		if r.opts.pace != nil {
 			pacer = r.opts.pace(pacer)
@@ -182,6 +185,7 @@ func (r *runner) drive(ctx context.Context) bool {
 			Throttle: r.throttled() - throttledBefore,
 		}
 		ph.AckP99 = report.Duration(res.Latency.P99)
+		r.phaseShopify(&ph, shopBefore, r.shopifyTally())
 		r.rep.Phases = append(r.rep.Phases, ph)
 		r.opts.Progress.PhaseDone(r.snapshot())
 		if err != nil || res.Interrupted || ctx.Err() != nil {

@@ -186,6 +186,11 @@ type ShopifyFake struct {
 	Faults       []faults.Rule        `yaml:"faults"`
 	// Timeline is a recorded timeline of Shopify's behaviour, as for NetSuite.
 	Timeline string `yaml:"timeline"`
+	// InventoryPolicy is the variants' policy when out of stock (see
+	// inventoryPolicy): deny refuses a checkout beyond what is available,
+	// continue sells past zero. Empty: deny when the ERP moves stock
+	// (fakes.netsuite.stock), else continue.
+	InventoryPolicy string `yaml:"inventory_policy"`
 }
 
 // NetSuiteFake configures the fake ERP.

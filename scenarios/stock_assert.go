@@ -11,8 +11,9 @@ import (
 // checkStock judges the ERP → Shopify invariants when the ERP moved stock during the run
 // (fakes.netsuite.stock): it stops the ERP's own stock moves and shipments, waits up to
 // Settle (wall time) for the system to carry the last of them, then checks
-// inventory_converged, fulfillments_mirrored and no_double_fulfillment on the fakes'
-// state, and reports Shopify's GraphQL calls and THROTTLED answers.
+// inventory_converged, fulfillments_mirrored, no_double_fulfillment and no_oversell on
+// the fakes' state, and reports Shopify's GraphQL calls, points and THROTTLED answers,
+// sold-out checkouts and how long stock changes took to reach Shopify.
 func (r *runner) checkStock(ctx context.Context) error {
 	st := r.sc.Fakes.NetSuite.Stock
 	if st == nil {
@@ -28,8 +29,9 @@ func (r *runner) checkStock(ctx context.Context) error {
 	if settle <= 0 {
 		settle = DefaultStockSettle
 	}
+	var in StockInput
 	check := func() (conv, mirrored, double []report.Violation) {
-		in := stockInput(ns, shop.Store(), st.SafetyStock)
+		in = stockInput(ns, shop.Store(), st.SafetyStock)
 		return CheckInventoryConverged(in), CheckFulfillmentsMirrored(in), CheckNoDoubleFulfillment(in)
 	}
 	deadline := time.Now().Add(settle)
@@ -49,6 +51,12 @@ func (r *runner) checkStock(ctx context.Context) error {
 	add("inventory_converged", "SKUs show another available quantity in Shopify than the ERP's on hand − safety stock", conv, StockNotConverged)
 	add("fulfillments_mirrored", "ERP item fulfillments are missing from Shopify or differ there", mirrored, FulfillmentMissing, FulfillmentWrong)
 	add("no_double_fulfillment", "orders were fulfilled more in Shopify than by the ERP", double, DoubleFulfillment)
+	oversold := CheckNoOversell(in)
+	add("no_oversell", "SKUs were sold in Shopify beyond what the ERP had to spare above the safety stock", oversold, Oversold)
+	if in.StockMovesDropped > 0 {
+		r.note(fmt.Sprintf("the ERP's record of stock moves was full: %d moves are missing from no_oversell and the propagation figures", in.StockMovesDropped))
+	}
+	r.reportInventory(in, oversold)
 
 	ss := shop.Stats()
 	var throttled int64

@@ -13,7 +13,7 @@ import (
 
 // Violation kinds of the ERP → Shopify invariants.
 const (
-	StockNotConverged  = "stock_not_converged" // a SKU's Shopify available is not the ERP's on hand − safety stock
+	StockNotConverged  = "stock_not_converged" // a SKU's Shopify on hand is not the ERP's on hand − safety stock
 	FulfillmentMissing = "fulfillment_missing" // an ERP item fulfillment has no Shopify fulfillment with its tracking
 	FulfillmentWrong   = "fulfillment_wrong"   // the Shopify fulfillment ships other quantities than the ERP's
 	DoubleFulfillment  = "double_fulfillment"  // one ERP shipment in several Shopify fulfillments, or more shipped than the ERP shipped
@@ -24,9 +24,15 @@ const (
 type StockInput struct {
 	// SafetyStock is the units per SKU the scenario says Shopify must hold back.
 	SafetyStock int
-	// ERPOnHand and ShopifyAvailable are per SKU, summed over locations.
+	// ERPOnHand, ShopifyOnHand and ShopifyAvailable are per SKU, summed over locations.
 	ERPOnHand        map[string]int
+	ShopifyOnHand    map[string]int
 	ShopifyAvailable map[string]int
+	// Sales is what no_oversell weighs, per SKU (see SKUSales).
+	Sales map[string]SKUSales
+	// StockMovesDropped counts ERP stock moves its record did not keep (Sales is then
+	// incomplete).
+	StockMovesDropped int64
 	// Shipments are the ERP's item fulfillments of Shopify orders.
 	Shipments []ERPShipment
 	// Fulfillments are Shopify's fulfillments per order id, for every order.
@@ -53,8 +59,8 @@ type ShopifyFulfillment struct {
 // stockInput reads the fakes: the ERP's stock and item fulfillments, Shopify's levels and
 // every order's fulfillments.
 func stockInput(ns *netsuite.Server, st *store.Store, safety int) StockInput {
-	in := StockInput{SafetyStock: safety, ERPOnHand: map[string]int{}, ShopifyAvailable: map[string]int{},
-		Fulfillments: map[int64][]ShopifyFulfillment{}, OrderNames: map[int64]string{}}
+	in := StockInput{SafetyStock: safety, ERPOnHand: map[string]int{}, ShopifyOnHand: map[string]int{}, ShopifyAvailable: map[string]int{},
+		Fulfillments: map[int64][]ShopifyFulfillment{}, OrderNames: map[int64]string{}, Sales: map[string]SKUSales{}}
 	for _, it := range ns.Catalog().Items {
 		n := 0
 		for _, q := range it.Stock {
@@ -65,6 +71,9 @@ func stockInput(ns *netsuite.Server, st *store.Store, safety int) StockInput {
 	for i := range st.VariantCount() {
 		if v, ok := st.VariantAt(i); ok {
 			in.ShopifyAvailable[v.SKU] = v.Available()
+			for _, l := range v.Levels {
+				in.ShopifyOnHand[v.SKU] += l.OnHand
+			}
 		}
 	}
 	ns.EachItemFulfillment(func(f netsuite.ItemFulfillmentRecord) bool {
@@ -85,6 +94,7 @@ func stockInput(ns *netsuite.Server, st *store.Store, safety int) StockInput {
 			continue
 		}
 		in.OrderNames[id] = o.Name
+		in.countShopifySale(&o)
 		for _, f := range o.Fulfillments {
 			sf := ShopifyFulfillment{Name: f.Name, Tracking: f.TrackingNumbers, Lines: map[string]int{}}
 			for _, l := range f.Lines {
@@ -93,6 +103,7 @@ func stockInput(ns *netsuite.Server, st *store.Store, safety int) StockInput {
 			in.Fulfillments[id] = append(in.Fulfillments[id], sf)
 		}
 	}
+	in.countERPMoves(ns)
 	return in
 }
 
@@ -103,24 +114,25 @@ func splitTracking(s string) []string {
 	})
 }
 
-// CheckInventoryConverged is inventory_converged: every SKU both sides have shows in
-// Shopify the ERP's on hand minus the safety stock (never below 0). Each violation names
-// the SKU and both numbers.
+// CheckInventoryConverged is inventory_converged: every SKU both sides have has in
+// Shopify, as on hand, the ERP's on hand minus the safety stock (never below 0); Shopify
+// sells that minus its committed units (orders it took and has not fulfilled). Each
+// violation names the SKU and both numbers.
 func CheckInventoryConverged(in StockInput) []report.Violation {
 	skus := make([]string, 0, len(in.ERPOnHand))
 	for sku := range in.ERPOnHand {
-		if _, ok := in.ShopifyAvailable[sku]; ok {
+		if _, ok := in.ShopifyOnHand[sku]; ok {
 			skus = append(skus, sku)
 		}
 	}
 	sort.Strings(skus)
 	var out []report.Violation
 	for _, sku := range skus {
-		onHand, got := in.ERPOnHand[sku], in.ShopifyAvailable[sku]
+		onHand, got := in.ERPOnHand[sku], in.ShopifyOnHand[sku]
 		want := max(0, onHand-in.SafetyStock)
 		if got != want {
 			out = append(out, report.Violation{Subject: sku, Kind: StockNotConverged,
-				Detail: fmt.Sprintf("Shopify shows %d available; the ERP has %d on hand − %d safety stock = %d", got, onHand, in.SafetyStock, want)})
+				Detail: fmt.Sprintf("Shopify has %d on hand (%d available); the ERP has %d on hand − %d safety stock = %d", got, in.ShopifyAvailable[sku], onHand, in.SafetyStock, want)})
 		}
 	}
 	return out

@@ -21,14 +21,15 @@ func TestInventoryConvergedNamesEverySKUThatDiffers(t *testing.T) {
 	t.Parallel()
 	in := StockInput{SafetyStock: 3,
 		ERPOnHand:        map[string]int{"A": 10, "B": 2, "C": 50, "ONLY-ERP": 5},
-		ShopifyAvailable: map[string]int{"A": 7, "B": 0, "C": 48, "ONLY-SHOP": 1}}
+		ShopifyOnHand:    map[string]int{"A": 7, "B": 0, "C": 48, "ONLY-SHOP": 1},
+		ShopifyAvailable: map[string]int{"A": 4, "B": 0, "C": 45, "ONLY-SHOP": 1}}
 	vs := CheckInventoryConverged(in)
 	require.Len(t, vs, 1)
 	assert.Equal(t, "C", vs[0].Subject)
 	assert.Equal(t, StockNotConverged, vs[0].Kind)
-	assert.Equal(t, "Shopify shows 48 available; the ERP has 50 on hand − 3 safety stock = 47", vs[0].Detail)
-	in.ShopifyAvailable["C"] = 47
-	assert.Empty(t, CheckInventoryConverged(in), "available = max(0, on hand − safety); SKUs one side lacks are not compared")
+	assert.Equal(t, "Shopify has 48 on hand (45 available); the ERP has 50 on hand − 3 safety stock = 47", vs[0].Detail)
+	in.ShopifyOnHand["C"] = 47
+	assert.Empty(t, CheckInventoryConverged(in), "Shopify's on hand = max(0, on hand − safety); SKUs one side lacks are not compared")
 }
 
 func TestFulfillmentInvariants(t *testing.T) {

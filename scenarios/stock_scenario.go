@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/peakready/peakready/fakes/catalog"
 	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/scenarios/sut"
@@ -39,6 +40,38 @@ type ERPStock struct {
 	// MaxShopifyThrottledShare, when set, is the assertion shopify_throttled_rare: the
 	// share of Shopify's requests answered THROTTLED (or 429) over the run.
 	MaxShopifyThrottledShare *float64 `yaml:"max_shopify_throttled_share"`
+	// StartingOnHand, when set, is every SKU's on hand at the start instead of the
+	// seeded catalog's 0–500: a flash sale's small stock.
+	StartingOnHand int `yaml:"starting_on_hand"`
+}
+
+// inventoryPolicy is the fake Shopify's inventory policy: fakes.shopify.inventory_policy,
+// or by default deny when the ERP moves stock (its stock is then what Shopify may sell)
+// and continue otherwise (a scenario without ERP stock has no stock to honour, and its
+// orders must not run dry).
+func (s *Scenario) inventoryPolicy() string {
+	if p := s.Fakes.Shopify.InventoryPolicy; p != "" {
+		return p
+	}
+	if s.Fakes.NetSuite.Stock != nil {
+		return store.PolicyDeny
+	}
+	return store.PolicyContinue
+}
+
+// catalog is the ERP's item master: nil (the seeded one) unless StartingOnHand sets
+// every SKU's stock.
+func (s *ERPStock) catalog(seed uint64, size int) *catalog.Catalog {
+	if s.StartingOnHand <= 0 {
+		return nil
+	}
+	cat := catalog.Generate(seed, size, 1)
+	for i := range cat.Items {
+		for l := range cat.Items[i].Stock {
+			cat.Items[i].Stock[l] = s.StartingOnHand
+		}
+	}
+	return &cat
 }
 
 // DefaultStockSettle is ERPStock.Settle's default.
@@ -54,8 +87,11 @@ func (s *ERPStock) validate() error {
 	if m := s.MaxShopifyThrottledShare; m != nil && (*m < 0 || *m > 1) {
 		return fmt.Errorf("fakes.netsuite.stock: max_shopify_throttled_share must be from 0 to 1")
 	}
-	if s.SafetyStock < 0 || s.MassUpdateSKUs < 0 || s.Settle < 0 {
-		return fmt.Errorf("fakes.netsuite.stock: safety_stock, mass_update_skus and settle must not be negative")
+	if s.SafetyStock < 0 || s.MassUpdateSKUs < 0 || s.Settle < 0 || s.StartingOnHand < 0 {
+		return fmt.Errorf("fakes.netsuite.stock: safety_stock, mass_update_skus, settle and starting_on_hand must not be negative")
+	}
+	if s.StartingOnHand > store.MaxQuantity {
+		return fmt.Errorf("fakes.netsuite.stock: starting_on_hand must be at most %d", store.MaxQuantity)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/latency"
+	"github.com/peakready/peakready/fakes/shopify/store"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -300,6 +301,9 @@ func (s *Scenario) validateFakes(c *checker) {
 	sh := &s.Fakes.Shopify
 	if !slices.Contains(shopifyPlans, sh.Plan) {
 		c.at(fmt.Sprintf("shopify plan %q must be standard, advanced, plus or enterprise", sh.Plan), "fakes", "shopify", "plan")
+	}
+	if p := sh.InventoryPolicy; p != "" && p != store.PolicyDeny && p != store.PolicyContinue {
+		c.at(fmt.Sprintf("shopify inventory_policy %q must be deny or continue", p), "fakes", "shopify", "inventory_policy")
 	}
 	for i, r := range sh.Faults {
 		if err := r.Validate(); err != nil {

@@ -46,6 +46,8 @@ type Report struct {
 	Totals    Totals     `json:"totals"`
 	Latency   Latency    `json:"ack_latency"`
 	Upstreams []Upstream `json:"upstreams"`
+	// Inventory is the ERP → Shopify stock, for a run whose ERP moved stock.
+	Inventory *Inventory `json:"inventory,omitempty"`
 	// Windows are the spans in which the scenario made an upstream misbehave or took
 	// part of the system away (competing load, maintenance, faults, reduced limits,
 	// crashes), in platform time from the start of the run; the charts shade them.
@@ -75,6 +77,14 @@ type Phase struct {
 	Failed   int64    `json:"failed"`          // non-2xx, timeouts, resets
 	AckP99   Duration `json:"ack_p99_seconds"`
 	Throttle int64    `json:"upstream_throttled"` // throttles NetSuite and Shopify answered
+	// ShopifyPointsSpent and ShopifyThrottled are the GraphQL cost points Shopify
+	// charged and its THROTTLED (and REST 429) answers while the phase ran.
+	ShopifyPointsSpent int64 `json:"shopify_points_spent,omitempty"`
+	ShopifyThrottled   int64 `json:"shopify_throttled,omitempty"`
+	// SoldOut counts the checkouts Shopify refused for stock in the phase; Propagation
+	// times the ERP's stock changes made in it (see Inventory; runs with ERP stock).
+	SoldOut     int64        `json:"sold_out,omitempty"`
+	Propagation *Propagation `json:"inventory_propagation,omitempty"`
 }
 
 // Assertion is one check of the scenario with its verdict.

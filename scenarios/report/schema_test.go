@@ -90,7 +90,8 @@ func TestSchemaDescribesEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for def, v := range map[string]any{"": Report{}, "point": Point{}, "totals": Totals{}, "window": Window{},
-		"phase": Phase{}, "upstream": Upstream{}, "latency": Latency{}, "assertion": Assertion{}, "violation": Violation{}} {
+		"phase": Phase{}, "upstream": Upstream{}, "latency": Latency{}, "assertion": Assertion{}, "violation": Violation{},
+		"inventory": Inventory{}, "propagation": Propagation{}} {
 		props := doc.Properties
 		if def != "" {
 			props = doc.Defs[def].Properties

@@ -38,8 +38,9 @@ func SummaryOptionsFor(f *os.File) SummaryOptions {
 // when it has something to show — the phases, the assertions (✓/✗, measured, budget,
 // and the detail of each failure), the violations (counts by kind, then the first
 // MaxViolations named with how they broke, then "… and N more"), the totals, the ack
-// latency percentiles and the upstreams (requests, throttled share, max concurrency /
-// limit, faults injected). Control characters in the report's strings are written as
+// latency percentiles, the upstreams (requests, throttled share, max concurrency /
+// limit, faults injected) and, for a run with ERP stock, the inventory table
+// (propagation percentiles, Shopify points and THROTTLED, sold-out checkouts per phase). Control characters in the report's strings are written as
 // spaces. Write errors are ignored: the summary is for people.
 func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 	st := textStyle{color: opts.Color, ascii: opts.ASCII}
@@ -136,6 +137,7 @@ func WriteSummary(w io.Writer, r *Report, opts SummaryOptions) {
 		}
 		t.write(w, "  ", st)
 	}
+	writeSummaryInventory(w, r, st)
 }
 
 func writeVerdict(w io.Writer, r *Report, st textStyle) {
