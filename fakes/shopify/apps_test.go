@@ -50,7 +50,7 @@ func TestEachAppHasItsOwnBuckets(t *testing.T) {
 	stats := s.AppStats()
 	require.Len(t, stats, 2)
 	assert.Equal(t, "crm-sync", stats[0].Name)
-	assert.Equal(t, AppStats{Name: "crm-sync", GraphQL: stats[0].GraphQL, REST: "1/40", GraphQLRequests: 1, RESTRequests: 1}, stats[0])
+	assert.Equal(t, AppStats{Name: "crm-sync", GraphQL: stats[0].GraphQL, REST: "1/40", GraphQLRequests: 1, RESTRequests: 1, PointsSpent: 1}, stats[0])
 	assert.Equal(t, int64(11), stats[1].GraphQLRequests)
 	assert.Equal(t, int64(1), stats[1].Throttled)
 	assert.Equal(t, int64(41), stats[1].RESTRequests)
