@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -74,4 +75,28 @@ func TestPropagationTimesEachChangeUntilShopifyShowsIt(t *testing.T) {
 	early := summarizePropagation(at, lat, s(0), s(21))
 	assert.Equal(t, 2, early.Changes)
 	assert.Equal(t, 2*time.Second, early.P99.D())
+}
+
+// The inventory policy defaults to deny with ERP stock and to continue without; a value
+// other than deny or continue, or a negative starting stock, is refused.
+func TestInventoryPolicyKnob(t *testing.T) {
+	t.Parallel()
+	base := "name: p\ntraffic:\n  phases:\n    - {name: a, constant: {rate: 1/s, duration: 1m}}\nsut:\n  builtin: {replicas: 1}\n"
+	parse := func(fakes string) (*Scenario, error) {
+		return Parse("p.yaml", strings.NewReader(base+fakes))
+	}
+	sc, err := parse("")
+	require.NoError(t, err)
+	assert.Equal(t, store.PolicyContinue, sc.inventoryPolicy(), "no ERP stock: unlimited")
+	sc, err = parse("fakes:\n  netsuite:\n    stock: {starting_on_hand: 20}\n")
+	require.NoError(t, err)
+	assert.Equal(t, store.PolicyDeny, sc.inventoryPolicy(), "ERP stock: honoured")
+	assert.Equal(t, 20, sc.Fakes.NetSuite.Stock.catalog(1, 3).Items[2].Stock[0])
+	sc, err = parse("fakes:\n  shopify: {inventory_policy: continue}\n  netsuite:\n    stock: {}\n")
+	require.NoError(t, err)
+	assert.Equal(t, store.PolicyContinue, sc.inventoryPolicy(), "the knob keeps unlimited stock")
+	_, err = parse("fakes:\n  shopify: {inventory_policy: sometimes}\n")
+	assert.ErrorContains(t, err, `inventory_policy "sometimes" must be deny or continue`)
+	_, err = parse("fakes:\n  netsuite:\n    stock: {starting_on_hand: -1}\n")
+	assert.ErrorContains(t, err, "starting_on_hand must not be negative")
 }

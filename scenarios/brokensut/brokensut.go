@@ -53,6 +53,8 @@ func (m Mode) String() string {
 		return "ignore-erp-stock"
 	case FulfilTwice:
 		return "fulfil-twice"
+	case OverwriteAvailable:
+		return "overwrite-available"
 	}
 	return "mode-" + strconv.Itoa(int(m))
 }
@@ -81,7 +83,7 @@ type SUT struct {
 	srv    *http.Server
 	url    string
 	base   string // http://host:port
-	// erp is the ERP → Shopify side of IgnoreERPStock and FulfilTwice.
+	// erp is the ERP → Shopify side of IgnoreERPStock, FulfilTwice and OverwriteAvailable.
 	erp *erpSide
 
 	locks sync.Map // order id → *sync.Mutex: one event per order at a time

@@ -25,7 +25,19 @@ const (
 	// then what remains: a retry that does not look before it ships): no_double_fulfillment
 	// must name those orders.
 	FulfilTwice
+	// OverwriteAvailable writes the ERP's on hand − safety stock to Shopify's available,
+	// not its on hand: each push of a SKU hands the units of the orders Shopify took and
+	// the ERP has not shipped back to the next buyer, so a small stock oversells and
+	// no_oversell must name the SKUs. Fulfillments are mirrored correctly.
+	OverwriteAvailable
 )
+
+// availableSetter writes what a Syncer gives as on hand to Shopify's available.
+type availableSetter struct{ c *shopify.Client }
+
+func (a availableSetter) SetOnHand(ctx context.Context, qs []shopify.Quantity, reference, key string) error {
+	return a.c.SetAvailable(ctx, qs, reference, key)
+}
 
 // erpSide is the ERP → Shopify half of a broken integrator.
 type erpSide struct {
@@ -42,7 +54,7 @@ type erpSide struct {
 
 // startERP wires the ERP pushes of mode (nil for the other modes).
 func startERP(s *SUT, up sut.Upstreams) error {
-	if s.mode != IgnoreERPStock && s.mode != FulfilTwice {
+	if s.mode != IgnoreERPStock && s.mode != FulfilTwice && s.mode != OverwriteAvailable {
 		return nil
 	}
 	if up.ERP == nil {
@@ -56,10 +68,14 @@ func startERP(s *SUT, up sut.Upstreams) error {
 	e.push = &inventory.PushHandler{Secret: up.ERP.PushSecret, Sinks: map[string]inventory.EventSink{fulfillment.EventFulfillmentCreated: e.ship(s.mode)}}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
-	if s.mode == FulfilTwice {
+	if s.mode == FulfilTwice || s.mode == OverwriteAvailable {
 		safety := &inventory.SafetyStock{Fixed: up.ERP.SafetyStock}
 		e.push.Pending = inventory.NewCoalescer()
-		syncer := &inventory.Syncer{Pending: e.push.Pending, Safety: safety, Shopify: c, Levels: &inventory.ShopifyLocator{Shopify: c}}
+		var set inventory.Setter = c
+		if s.mode == OverwriteAvailable {
+			set = availableSetter{c}
+		}
+		syncer := &inventory.Syncer{Pending: e.push.Pending, Safety: safety, Shopify: set, Levels: &inventory.ShopifyLocator{Shopify: c}}
 		e.syncer = syncer
 		go func() {
 			defer close(e.done)
