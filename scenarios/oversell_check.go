@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/fakes/shopify/store"
@@ -34,8 +35,18 @@ func (s SKUSales) Allowed(safety int) int {
 	return max(0, s.ERPStart+s.Supply-s.OtherSales-safety)
 }
 
-// countShopifySale adds an order's units to its SKUs' Shopify sales (a cancelled order
-// sold nothing).
+// stockEvent is one thing that moved a SKU's stock, in time: an ERP move (not a
+// shipment of a Shopify order) or a Shopify sale.
+type stockEvent struct {
+	SKU   string
+	At    time.Time
+	Delta int  // an ERP move's change of on hand
+	Sold  int  // a Shopify sale's units
+	Sale  bool // a Shopify sale, not an ERP move
+}
+
+// countShopifySale adds an order's units to its SKUs' Shopify sales, at the order's
+// creation (a cancelled order sold nothing).
 func (in *StockInput) countShopifySale(o *store.Order) {
 	if !o.CancelledAt.IsZero() {
 		return
@@ -47,6 +58,7 @@ func (in *StockInput) countShopifySale(o *store.Order) {
 		s := in.Sales[l.SKU]
 		s.ShopifySold += l.CurrentQuantity
 		in.Sales[l.SKU] = s
+		in.StockEvents = append(in.StockEvents, stockEvent{SKU: l.SKU, At: o.CreatedAt, Sold: l.CurrentQuantity, Sale: true})
 	}
 }
 
@@ -73,6 +85,9 @@ func (in *StockInput) addERPMoves(moves []netsuite.StockMove, dropped int64) {
 			s.Supply += d
 		}
 		in.Sales[m.SKU] = s
+		if m.Reason != netsuite.ReasonOrderShipment {
+			in.StockEvents = append(in.StockEvents, stockEvent{SKU: m.SKU, At: m.At, Delta: d})
+		}
 	}
 	for sku, onHand := range in.ERPOnHand {
 		s := in.Sales[sku]
@@ -81,27 +96,52 @@ func (in *StockInput) addERPMoves(moves []netsuite.StockMove, dropped int64) {
 	}
 }
 
-// CheckNoOversell is no_oversell: for every SKU, Shopify sold no more than the ERP could
-// spare (SKUSales.Allowed), i.e. the ERP's on hand never had to go below the safety stock
-// to fill Shopify's orders. It reads the fakes only, so it holds any system under test to
-// the same rule. Each violation names the SKU and the units oversold (Count).
+// CheckNoOversell is no_oversell: no Shopify sale of a SKU took units the ERP did not
+// have to spare at that moment, i.e. the ERP's on hand never had to go below the safety
+// stock to fill Shopify's orders. The spare units start at the ERP's on hand − safety
+// stock and follow, in time, the ERP's receipts, adjustments, batch updates and other
+// channels' sales (its shipments of Shopify orders are those orders' units) and Shopify's
+// sales (orders not cancelled, at their creation, second resolution): a sale beyond what
+// is spare is oversold by the difference. A write-off after a sale does not make that
+// sale oversold (nobody could have known), but the sales after it until stock comes in
+// are. It reads the fakes only, so it holds any system under test to the same rule. Each
+// violation names the SKU, the units oversold (Count) and the SKU's figures.
 func CheckNoOversell(in StockInput) []report.Violation {
-	skus := make([]string, 0, len(in.Sales))
-	for sku, s := range in.Sales {
-		if s.ShopifySold > 0 {
-			skus = append(skus, sku)
+	events := append([]stockEvent(nil), in.StockEvents...)
+	// Order times are whole seconds: an ERP move in the same second counts first.
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := events[i], events[j]
+		if as, bs := a.At.Truncate(time.Second), b.At.Truncate(time.Second); a.Sale != b.Sale && as.Equal(bs) {
+			return !a.Sale
 		}
+		return a.At.Before(b.At)
+	})
+	spare := map[string]int{}
+	over := map[string]int{}
+	for sku, s := range in.Sales {
+		spare[sku] = s.ERPStart - in.SafetyStock
+	}
+	for _, e := range events {
+		if !e.Sale {
+			spare[e.SKU] += e.Delta
+			continue
+		}
+		if o := e.Sold - max(0, spare[e.SKU]); o > 0 {
+			over[e.SKU] += min(o, e.Sold)
+		}
+		spare[e.SKU] -= e.Sold
+	}
+	skus := make([]string, 0, len(over))
+	for sku := range over {
+		skus = append(skus, sku)
 	}
 	sort.Strings(skus)
-	var out []report.Violation
+	out := make([]report.Violation, 0, len(skus))
 	for _, sku := range skus {
 		s := in.Sales[sku]
-		allowed := s.Allowed(in.SafetyStock)
-		if over := s.ShopifySold - allowed; over > 0 {
-			out = append(out, report.Violation{Subject: sku, Kind: Oversold, Count: over,
-				Detail: fmt.Sprintf("%d units oversold: Shopify sold %d; the ERP had %d at the start %+d received or adjusted − %d sold by other channels − %d safety stock = %d to spare",
-					over, s.ShopifySold, s.ERPStart, s.Supply, s.OtherSales, in.SafetyStock, allowed)})
-		}
+		out = append(out, report.Violation{Subject: sku, Kind: Oversold, Count: over[sku],
+			Detail: fmt.Sprintf("%d units oversold: Shopify sold %d; the ERP had %d at the start %+d received or adjusted − %d sold by other channels − %d safety stock = %d to spare over the run",
+				over[sku], s.ShopifySold, s.ERPStart, s.Supply, s.OtherSales, in.SafetyStock, s.Allowed(in.SafetyStock))})
 	}
 	return out
 }

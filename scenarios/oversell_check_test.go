@@ -12,20 +12,30 @@ import (
 	"github.com/peakready/peakready/fakes/shopify/store"
 )
 
-func TestNoOversellNamesEachSKUWithItsUnits(t *testing.T) {
+func TestNoOversellReplaysTheStockInTime(t *testing.T) {
 	t.Parallel()
-	in := StockInput{SafetyStock: 2, Sales: map[string]SKUSales{
-		"OK":       {ERPStart: 10, Supply: 5, OtherSales: 3, ShopifySold: 10}, // 10 + 5 − 3 − 2 = 10 to spare
-		"OVER":     {ERPStart: 10, ShopifySold: 12},                           // 8 to spare
-		"OTHERS":   {ERPStart: 4, OtherSales: 4, ShopifySold: 1},              // the other channels took it all
-		"UNSOLD":   {ERPStart: 0, Supply: -3},
-		"WRITEOFF": {ERPStart: 20, Supply: -15, ShopifySold: 5}, // 3 to spare
-	}}
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	s := func(d int) time.Time { return t0.Add(time.Duration(d) * time.Second) }
+	sale := func(sku string, at, n int) stockEvent { return stockEvent{SKU: sku, At: s(at), Sold: n, Sale: true} }
+	move := func(sku string, at, d int) stockEvent { return stockEvent{SKU: sku, At: s(at), Delta: d} }
+	in := StockInput{SafetyStock: 2,
+		Sales: map[string]SKUSales{
+			"OK":       {ERPStart: 10, Supply: 5, OtherSales: 3, ShopifySold: 10},
+			"OVER":     {ERPStart: 10, ShopifySold: 12},
+			"WRITEOFF": {ERPStart: 20, Supply: -15, ShopifySold: 8},
+			"SAMESEC":  {ERPStart: 2, Supply: 4, ShopifySold: 4},
+		},
+		StockEvents: []stockEvent{
+			sale("OK", 1, 6), move("OK", 2, 5), move("OK", 3, -3), sale("OK", 4, 4), // 8 spare, −6, +5, −3 = 4 spare: sells 4
+			sale("OVER", 1, 5), sale("OVER", 2, 5), sale("OVER", 3, 2), // 8 spare: the second sale takes 2 too many, the third 2
+			sale("WRITEOFF", 1, 5), move("WRITEOFF", 2, -15), sale("WRITEOFF", 3, 3), // the write-off leaves −2: only the sale after it is oversold
+			{SKU: "SAMESEC", At: s(5).Add(700 * time.Millisecond), Delta: 4}, sale("SAMESEC", 5, 4), // a receipt within the sale's second counts first
+		}}
 	vs := CheckNoOversell(in)
-	require.Len(t, vs, 3)
-	assert.Equal(t, map[string][]string{Oversold: {"OTHERS", "OVER", "WRITEOFF"}}, kindsOf(vs))
-	assert.Equal(t, []int{1, 4, 2}, []int{vs[0].Count, vs[1].Count, vs[2].Count})
-	assert.Equal(t, "4 units oversold: Shopify sold 12; the ERP had 10 at the start +0 received or adjusted − 0 sold by other channels − 2 safety stock = 8 to spare", vs[1].Detail)
+	require.Len(t, vs, 2)
+	assert.Equal(t, map[string][]string{Oversold: {"OVER", "WRITEOFF"}}, kindsOf(vs))
+	assert.Equal(t, []int{4, 3}, []int{vs[0].Count, vs[1].Count})
+	assert.Equal(t, "4 units oversold: Shopify sold 12; the ERP had 10 at the start +0 received or adjusted − 0 sold by other channels − 2 safety stock = 8 to spare over the run", vs[0].Detail)
 	assert.Equal(t, 7, oversoldUnits(vs))
 }
 
@@ -42,6 +52,7 @@ func TestStockInputCountsTheERPMoves(t *testing.T) {
 	}
 	in.addERPMoves(moves, 0)
 	assert.Equal(t, SKUSales{ERPStart: 20, Supply: 7, OtherSales: 2}, in.Sales["A"])
+	assert.Len(t, in.StockEvents, 3, "a shipment of a Shopify order is that order's sale, not a move")
 }
 
 func TestPropagationTimesEachChangeUntilShopifyShowsIt(t *testing.T) {

@@ -30,6 +30,8 @@ type StockInput struct {
 	ShopifyAvailable map[string]int
 	// Sales is what no_oversell weighs, per SKU (see SKUSales).
 	Sales map[string]SKUSales
+	// StockEvents are the ERP's moves and Shopify's sales no_oversell replays in time.
+	StockEvents []stockEvent
 	// StockMovesDropped counts ERP stock moves its record did not keep (Sales is then
 	// incomplete).
 	StockMovesDropped int64

@@ -57,15 +57,15 @@ type Syncer struct {
 	// written with it, and SKUs that got a newer change during the write are put back.
 	Latest Latest
 
-	mu      sync.Mutex
-	written map[string]Change // the last change written of each SKU, for Refresh
+	mu     sync.Mutex
+	newest map[string]Change // the newest change taken of each SKU, for Refresh
 	// refreshes counts Refresh calls: it is part of the idempotency key, so a refreshed
 	// change is a new write and not the replay of the one Shopify remembers.
 	refreshes atomic.Int64
 }
 
 // Refresh writes the SKUs' newest known ERP on hand again with the next flush (from
-// Latest when set, else from what this Syncer last wrote; a SKU with neither is left
+// Latest when set, else from the newest this Syncer took to write; a SKU with neither is left
 // alone). A Shopify fulfillment takes its units off Shopify's on hand, and the ERP's
 // shipment took them off the ERP's: when the ERP's change was written first, the units
 // left twice, and writing the ERP's on hand again puts Shopify right.
@@ -87,11 +87,26 @@ func (s *Syncer) Refresh(ctx context.Context, skus []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sku := range skus {
-		if c, ok := s.written[sku]; ok {
+		if c, ok := s.newest[sku]; ok {
 			s.Pending.Put(c)
 		}
 	}
 	return nil
+}
+
+// remember keeps the newest change taken of each SKU: a refresh must not write an older
+// one after a newer one still on its way (a failed write is put back, so taken is enough).
+func (s *Syncer) remember(batch []Change) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.newest == nil {
+		s.newest = map[string]Change{}
+	}
+	for _, c := range batch {
+		if w, ok := s.newest[c.SKU]; !ok || !c.At.Before(w.At) {
+			s.newest[c.SKU] = c
+		}
+	}
 }
 
 // Flush takes one batch of pending changes and writes it. It returns the number of SKUs
@@ -120,6 +135,7 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	s.remember(batch)
 	now := s.clock().Now()
 	qs := make([]shopify.Quantity, 0, len(batch))
 	kept := batch[:0:0]
@@ -153,16 +169,7 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 		}
 		return 0, err
 	}
-	s.mu.Lock()
-	if s.written == nil {
-		s.written = map[string]Change{}
-	}
-	for _, c := range kept {
-		if w, ok := s.written[c.SKU]; !ok || !c.At.Before(w.At) {
-			s.written[c.SKU] = c
-		}
-	}
-	s.mu.Unlock()
+
 	if s.Latest != nil {
 		// Another replica may have taken a newer change of these SKUs while this write
 		// was on its way, and written it before this one landed: look again.
