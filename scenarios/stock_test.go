@@ -16,8 +16,9 @@ import (
 // stockScenario is a short run whose ERP moves stock (receipts, adjustments, other
 // channels' sales, a batch job rewriting 150 SKUs) and ships every order it gets.
 // Orders are paid, low-risk and never edited: every Shopify sale reaches the ERP and is
-// committed there (which is when the ERP pushes the SKU, and Shopify's own decrement is
-// overwritten), and NetSuite refuses to change an order it has shipped.
+// committed there (which is when the ERP pushes the SKU; Shopify's committed units stay,
+// as its on hand is what is written), and NetSuite refuses to change an order it has
+// shipped.
 func stockScenario(t *testing.T, sutYAML string) *Scenario {
 	t.Helper()
 	return parseString(t, fmt.Sprintf(`
