@@ -42,6 +42,7 @@ type shopifyFlags struct {
 	apiVersion     string
 	catalogSize    int
 	locations      int
+	invPolicy      string
 	customers      int
 	returningShare float64
 	highRiskShare  float64
@@ -76,6 +77,7 @@ func (f *shopifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.apiVersion, "api-version", shopify.LatestVersion, "API version webhook payloads are written for: "+strings.Join(shopify.Versions, ", "))
 	fs.IntVar(&f.catalogSize, "catalog-size", 200, "number of SKUs (same SKUs as the fake NetSuite for the same --seed)")
 	fs.IntVar(&f.locations, "locations", store.DefaultLocations, "number of stock locations, 1 to 5")
+	fs.StringVar(&f.invPolicy, "inventory-policy", store.PolicyContinue, "variants' policy when out of stock: deny (a generated checkout beyond available is refused, counted as sold out) or continue (sells past zero)")
 	fs.IntVar(&f.customers, "customers", store.DefaultCustomers, "customers that exist before the run (0: none)")
 	fs.Float64Var(&f.returningShare, "returning-share", mix.ReturningShare, "share of generated orders placed by an existing customer")
 	fs.Float64Var(&f.highRiskShare, "high-risk-share", mix.HighRiskShare, "share of generated orders whose fraud analysis says HIGH")
@@ -138,6 +140,9 @@ func (f *shopifyFlags) validate(fs *flag.FlagSet) error {
 	}
 	if f.locations < 1 || f.locations > 5 {
 		return fmt.Errorf("--locations %d must be between 1 and 5", f.locations)
+	}
+	if f.invPolicy != store.PolicyDeny && f.invPolicy != store.PolicyContinue {
+		return fmt.Errorf("--inventory-policy %q must be deny or continue", f.invPolicy)
 	}
 	if f.customers < 0 || f.customers > 10_000_000 {
 		return fmt.Errorf("--customers %d must be between 0 and 10000000", f.customers)
@@ -206,7 +211,7 @@ func runFakeShopify(ctx context.Context, args []string, s streams) int {
 		Shop: f.shop, Clock: clk, Seed: f.common.seed, Plan: f.plan, Bucket: f.bucket, RestoreRate: f.restoreRate,
 		RESTBucket: f.restBucket, RESTLeakRate: f.restLeakRate, ThrottleStatus: f.throttleStatus, ConnectionCost: f.connectionCost,
 		BulkRowsPerSecond: f.bulkRate, BulkConcurrency: f.bulkConc, BulkTimeout: f.bulkTimeout,
-		AccessToken: f.accessToken, Apps: f.apps, APIVersion: f.apiVersion, CatalogSize: f.catalogSize, Locations: f.locations,
+		AccessToken: f.accessToken, Apps: f.apps, APIVersion: f.apiVersion, CatalogSize: f.catalogSize, Locations: f.locations, InventoryPolicy: f.invPolicy,
 		Customers: customers, Mix: &mix, Webhooks: deliverer, Ledger: led, Logger: logger,
 	})
 	if err != nil {

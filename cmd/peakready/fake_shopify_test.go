@@ -40,6 +40,9 @@ func TestFakeShopifyServesGraphQLRESTAndAdmin(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &l))
 	assert.Len(t, l.Orders, 3)
 
+	_, body = fakehttptest.Do(t, "GET", url+"/_fake/stats", "")
+	assert.Contains(t, string(body), `"inventory_policy":"continue"`, "the default sells past zero")
+
 	resp, _ = fakehttptest.Do(t, "PUT", url+"/_fake/faults", `{"limits":{"rest-bucket":2}}`)
 	assert.Equal(t, 200, resp.StatusCode)
 	resp, _ = fakehttptest.Do(t, "GET", url+"/_fake/webhooks/stats", "")
@@ -103,4 +106,15 @@ func TestFakeShopifyTokenFromEnvAndLatency(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	_, body := fakehttptest.Do(t, "GET", url+"/_fake/faults", "")
 	assert.Contains(t, string(body), `"fault":"latency"`)
+}
+
+// --inventory-policy deny makes generated checkouts honour stock; another value is refused.
+func TestFakeShopifyInventoryPolicy(t *testing.T) {
+	t.Parallel()
+	url := startFake(t, "shopify", "--inventory-policy", "deny", "--catalog-size", "5", "--locations", "1").URL
+	_, body := fakehttptest.Do(t, "GET", url+"/_fake/stats", "")
+	assert.Contains(t, string(body), `"inventory_policy":"deny"`)
+	code, _, stderr := runCLI(t, "fake", "shopify", "--inventory-policy", "sometimes")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `--inventory-policy "sometimes" must be deny or continue`)
 }
