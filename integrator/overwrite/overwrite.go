@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/integrator/adminapi"
 	"github.com/peakready/peakready/integrator/inventory"
 	"github.com/peakready/peakready/integrator/shopify"
 )
@@ -79,27 +80,8 @@ type Overwriter struct {
 	OnBatch func(written int)
 }
 
-// Summary is what a run did.
-type Summary struct {
-	RunID string `json:"run_id"`
-	// AlreadyDone: the run had completed before; nothing was read or written.
-	AlreadyDone bool `json:"already_done,omitempty"`
-	// Resumed is the SKUs an earlier, stopped attempt of the run had done.
-	Resumed int `json:"resumed,omitempty"`
-	// Compared is the SKUs both the ERP and Shopify have; Differing those whose
-	// Shopify available was not the ERP's on hand − safety stock; Written those written.
-	Compared  int `json:"compared"`
-	Differing int `json:"differing"`
-	Written   int `json:"written"`
-	// NewerPush is the differing SKUs left to the change-push flow (a change at or after
-	// the run's start); NotInShopify the ERP's SKUs Shopify does not sell.
-	NewerPush    int       `json:"newer_push"`
-	NotInShopify int       `json:"not_in_shopify"`
-	Started      time.Time `json:"started"`
-	Finished     time.Time `json:"finished"`
-	// Seconds is the run's duration, in the integrator's clock.
-	Seconds float64 `json:"seconds"`
-}
+// Summary is what a run did; the admin API answers it as is.
+type Summary = adminapi.OverwriteRun
 
 // ErrLockLost stops a run whose lock expired or could not be renewed.
 var ErrLockLost = errors.New("overwrite: the lock was lost; the run stopped and will resume")
