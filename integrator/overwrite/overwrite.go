@@ -12,7 +12,7 @@
 //
 // The change-push flow is newer than the overwrite: a SKU whose ERP change is recorded
 // (inventory.Latest, shared by every replica) at or after the run's start, less
-// SkewMargin, is left to that flow. The record is used rather than a replica's pending
+// SkewMargin, with another on hand than the ERP answered the run, is left to that flow. The record is used rather than a replica's pending
 // changes (the Coalescer) because pushes reach every replica and the overwrite runs on
 // one: only the shared record sees them all, including those already written.
 package overwrite
@@ -161,7 +161,7 @@ func (o *Overwriter) Run(ctx context.Context, runID string) (Summary, error) {
 	}
 	for start := 0; start < len(diff); start += size {
 		batch := diff[start:min(start+size, len(diff))]
-		written, newer, err := o.writeBatch(ctx, runID, sum.Started, batch, levels, want)
+		written, newer, err := o.writeBatch(ctx, runID, sum.Started, batch, levels, want, onHand)
 		sum.Written += written
 		sum.NewerPush += newer
 		if err != nil {
@@ -189,7 +189,7 @@ func (o *Overwriter) stopped(ctx context.Context, err error) error {
 // writeBatch writes one batch, minus the SKUs the push flow has newer changes of, and
 // records it done. A throttled write waits what Shopify's answer implies and is sent
 // again with the same idempotency key.
-func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.Time, batch []string, levels map[string]Level, want map[string]int) (written, newer int, err error) {
+func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.Time, batch []string, levels map[string]Level, want, onHand map[string]int) (written, newer int, err error) {
 	cutoff := started.Add(-orDefault(o.SkewMargin, DefaultSkewMargin))
 	skip := map[string]bool{}
 	if o.Latest != nil {
@@ -198,7 +198,9 @@ func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.
 			return 0, 0, err
 		}
 		for sku, c := range latest {
-			if !c.At.Before(cutoff) {
+			// A recent change of the on hand the ERP answered is the value the push flow
+			// writes too: writing it is harmless. Another value is newer than the read.
+			if !c.At.Before(cutoff) && c.OnHand != onHand[sku] {
 				skip[sku] = true
 			}
 		}
@@ -254,7 +256,7 @@ func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.
 		var again []shopify.Quantity
 		for _, sku := range sent {
 			c, ok := latest[sku]
-			if !ok || c.At.Before(cutoff) {
+			if !ok || c.At.Before(cutoff) || c.OnHand == onHand[sku] {
 				continue
 			}
 			avail := c.OnHand

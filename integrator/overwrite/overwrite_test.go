@@ -235,6 +235,7 @@ func TestASKUWithANewerPushIsLeftToThePushFlow(t *testing.T) {
 	latest := memLatest{
 		"A3": {SKU: "A3", OnHand: 13, At: t0.Add(-time.Hour)},  // old: the overwrite repairs it
 		"A5": {SKU: "A5", OnHand: 40, At: t0.Add(time.Second)}, // after the run began
+		"A7": {SKU: "A7", OnHand: 17, At: t0.Add(time.Second)}, // recent, and what the ERP answered
 	}
 	b.o.Latest = latest
 	b.shop.onCall = func(_ context.Context, n int) error {
@@ -245,7 +246,7 @@ func TestASKUWithANewerPushIsLeftToThePushFlow(t *testing.T) {
 	}
 	sum, err := b.o.Run(context.Background(), "nightly-2026-11-28")
 	require.NoError(t, err)
-	assert.Equal(t, 1, sum.NewerPush, "A5")
+	assert.Equal(t, 1, sum.NewerPush, "A5; A7's recent change is the on hand the run read: it is written")
 	assert.Equal(t, 2, sum.Written, "A3 and A7")
 	assert.Equal(t, []string{"A3", "A3", "A7"}, b.shop.written(), "A3 again with the change pushed during its write")
 	lv, _ := b.shop.Levels(context.Background())
