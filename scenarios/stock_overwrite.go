@@ -249,3 +249,19 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// overwritePlan is what --dry-run says of the overwrite and the lost pushes.
+func (s *ERPStock) overwritePlan() []string {
+	var out []string
+	if s.OverwriteAt > 0 {
+		l := "nightly stock overwrite asked for at " + s.OverwriteAt.D().String() + " (platform time)"
+		for _, w := range s.PeakWindows {
+			l += fmt.Sprintf(", refused in the peak window %s..%s", w.From.D(), w.To.D())
+		}
+		out = append(out, l)
+	}
+	if s.DropPushShare > 0 {
+		out = append(out, fmt.Sprintf("the ERP's stock pushes: %g of them lost on the way", s.DropPushShare))
+	}
+	return out
+}

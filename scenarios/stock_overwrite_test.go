@@ -89,3 +89,12 @@ func TestOverwriteKeysAreValidated(t *testing.T) {
 		require.ErrorContains(t, err, want, extra)
 	}
 }
+
+func TestDryRunShowsTheOverwrite(t *testing.T) {
+	t.Parallel()
+	sc := overwriteScenario(t, ", overwrite_at: 2h, peak_windows: [{from: 1h, to: 3h}]")
+	p, err := DryRun(sc)
+	require.NoError(t, err)
+	assert.Contains(t, p.Starts, "nightly stock overwrite asked for at 2h0m0s (platform time), refused in the peak window 1h0m0s..3h0m0s")
+	assert.Contains(t, p.Starts, "the ERP's stock pushes: 0.2 of them lost on the way")
+}
