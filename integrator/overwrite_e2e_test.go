@@ -117,6 +117,16 @@ func TestStockOverwriteWritesOnlyTheDifferences(t *testing.T) {
 	require.True(t, errors.As(err, &ae), "%v", err)
 	assert.Equal(t, http.StatusConflict, ae.Status)
 	assert.Contains(t, ae.Message, "peak window")
+
+	// With the overwrite off, the route says how to turn it on.
+	off := cfg
+	off.Prefix, off.Overwrite = prefix+":off", integrator.OverwriteConfig{}
+	oapp := runApp(t, off)
+	oadmin, err := adminapi.New(httpServe(t, oapp.Handler()), adminToken)
+	require.NoError(t, err)
+	_, err = oadmin.Overwrite(context.Background())
+	require.ErrorIs(t, err, adminapi.ErrNotFound)
+	assert.ErrorContains(t, err, "--stock-overwrite on")
 }
 
 // adminToken protects the admin API of the overwrite's tests.

@@ -145,6 +145,9 @@ func parseLevels(r io.Reader, location string, out map[string]Level) error {
 		n++
 		var l bulkLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			if rerr := sc.Err(); rerr != nil {
+				return rerr // a read that failed (a file cut at its bound) ends in a partial line
+			}
 			return fmt.Errorf("line %d: %w", n, err)
 		}
 		if l.ParentID == "" {

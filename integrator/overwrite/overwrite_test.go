@@ -27,6 +27,7 @@ type shop struct {
 	byItem map[string]string
 	calls  [][]shopify.Quantity
 	keys   []string
+	tried  []string // the key of every call, refused ones too
 	// onCall, when set, runs before call n (1-based) is applied; its error fails it.
 	onCall func(ctx context.Context, n int) error
 }
@@ -55,6 +56,7 @@ func (s *shop) SetAvailable(ctx context.Context, qs []shopify.Quantity, _, key s
 	s.mu.Lock()
 	n := len(s.calls) + 1
 	hook := s.onCall
+	s.tried = append(s.tried, key)
 	s.mu.Unlock()
 	if hook != nil {
 		if err := hook(ctx, n); err != nil {
