@@ -98,3 +98,24 @@ func TestDryRunShowsTheOverwrite(t *testing.T) {
 	assert.Contains(t, p.Starts, "nightly stock overwrite asked for at 2h0m0s (platform time), refused in the peak window 1h0m0s..3h0m0s")
 	assert.Contains(t, p.Starts, "the ERP's stock pushes: 0.2 of them lost on the way")
 }
+
+// Asked within a peak window, the bundled integrator refuses the overwrite; the runner
+// asks again at the window's end, and it runs then.
+func TestOverwriteIsRefusedInAPeakWindowAndRunsAfter(t *testing.T) {
+	yaml := strings.Replace(overwriteYAML(""), "drop_push_share: 0.2 ", "overwrite_at: 10s, peak_windows: [{from: 5s, to: 30s}]", 1)
+	rep, err := Run(context.Background(), parseString(t, yaml), Options{})
+	require.NoError(t, err)
+	skipInconclusive(t, rep)
+	a, ok := assertion(rep, "stock_overwrite_outside_peak")
+	require.True(t, ok, "%v", rep.Notes)
+	assert.True(t, a.Passed, a.Detail)
+	var refused, ran bool
+	for _, n := range rep.Notes {
+		refused = refused || strings.Contains(n, "was refused: in the peak window 5s..30s")
+		ran = ran || strings.HasPrefix(n, "the stock overwrite ran at ")
+	}
+	assert.True(t, refused, "%v", rep.Notes)
+	assert.True(t, ran, "%v", rep.Notes)
+	conv, _ := assertion(rep, "inventory_converged")
+	assert.True(t, conv.Passed, conv.Detail)
+}
