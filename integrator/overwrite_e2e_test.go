@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -103,6 +105,15 @@ func TestStockOverwriteWritesOnlyTheDifferences(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 0, again.Written, "nothing differs any more")
 	assert.NotEqual(t, run.RunID, again.RunID)
+	resp, err := http.Get(srv + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, line := range []string{`peakready_stock_overwrite_runs_total{outcome="completed"} 2`,
+		"peakready_stock_overwrite_skus_compared_total " + strconv.Itoa(2*len(cat.Items)), "peakready_stock_overwrite_skus_written_total 3",
+		"peakready_stock_overwrite_last_duration_seconds "} {
+		assert.Contains(t, string(metrics), line)
+	}
 
 	// In a peak window the overwrite does not start.
 	now := time.Now().UTC()
