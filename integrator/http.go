@@ -60,6 +60,7 @@ func (a *App) AdminHandler() http.Handler {
 	admin.HandleFunc("GET /admin/limits", a.serveLimits)
 	admin.HandleFunc("POST /admin/redis/acknowledge-loss", a.serveAcknowledgeLoss)
 	a.registerCRMAdmin(admin)
+	admin.HandleFunc("POST /admin/overwrite", a.serveOverwrite)
 	return a.authenticate(admin)
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/peakready/peakready/integrator/ingress"
 	"github.com/peakready/peakready/integrator/inventory"
 	"github.com/peakready/peakready/integrator/netsuite"
+	"github.com/peakready/peakready/integrator/overwrite"
 	"github.com/peakready/peakready/integrator/poller"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/shopify"
@@ -162,6 +163,8 @@ type Config struct {
 	Fulfillments FulfillmentConfig
 	// Poller configures the missed-webhook poller (off by default).
 	Poller PollerConfig
+	// Overwrite configures the nightly stock overwrite (off by default).
+	Overwrite OverwriteConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -199,6 +202,7 @@ type App struct {
 	inventory         *inventoryParts        // the ERP → Shopify stock flow; nil when off
 	push              *inventory.PushHandler // POST /netsuite/changes; nil when no flow takes ERP pushes
 	poller            *poller.Poller         // the missed-webhook poller; nil when off
+	overwrite         *overwrite.Scheduler   // the nightly stock overwrite; nil when off
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -372,6 +376,10 @@ func New(cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.newOverwrite(sc, ns); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err
@@ -400,6 +408,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runCRM(loops) })
 	wg.Go(func() { a.runInventory(loops) })
 	wg.Go(func() { a.runPoller(loops) })
+	wg.Go(func() { a.runOverwrite(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

@@ -24,6 +24,7 @@ type metrics struct {
 	alerts    *prometheus.CounterVec
 	redisLost prometheus.Gauge
 	crm       *crmMetrics // the CRM flow's, when one is configured
+	overwrite *overwriteMetrics
 }
 
 // ackBuckets resolve the ingress's acknowledgement latency from 0.5 ms to Shopify's 5 s timeout.

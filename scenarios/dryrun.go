@@ -100,6 +100,9 @@ func DryRun(sc *Scenario) (*RunPlan, error) {
 	case sc.SUT.External != nil:
 		p.Starts = append(p.Starts, "system under test: external, webhooks to "+sc.SUT.External.WebhookURL+" (not started by the run)")
 	}
+	if st := sc.Fakes.NetSuite.Stock; st != nil {
+		p.Starts = append(p.Starts, st.overwritePlan()...)
+	}
 	return p, nil
 }
 

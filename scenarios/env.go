@@ -42,6 +42,8 @@ type env struct {
 	crm *crmFakes
 	// erpPush is where the fake ERP's pushes go: the system's ERPPushURL once it runs.
 	erpPush atomic.Pointer[string]
+	// dropPushes loses fakes.netsuite.stock.drop_push_share of the ERP's stock pushes.
+	dropPushes *pushDropper
 }
 
 // start brings everything up; on error it stops what it started.
@@ -77,7 +79,7 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 		return nil, err
 	}
 	if st := sc.Fakes.NetSuite.Stock; st != nil {
-		up.ERP = st.upstream()
+		up.ERP = st.upstream(e.clock.Start())
 	}
 	e.sut, err = starter.Start(ctx, up)
 	if err != nil {
@@ -122,12 +124,13 @@ func (e *env) startNetSuite(catalogSize int, creds sut.Credentials) error {
 	opts := netsuite.Options{Clock: e.clock, Seed: e.sc.Seed, CatalogSize: catalogSize, Limits: lim, Token: creds.NetSuiteToken, Logger: e.log}
 	if st := n.Stock; st != nil {
 		st.apply(&opts.Limits)
+		e.dropPushes = newPushDropper(st.DropPushShare, uint64(e.sc.Seed))
 		opts.Locations = 1
 		opts.Catalog = st.catalog(e.sc.Seed, catalogSize)
 		// Each of a real account's user events sends its own request: a batch job's
 		// thousands of changes are not dropped by a bounded queue, so the fake's is large.
 		opts.Push = netsuite.PushOptions{URL: "http://system-under-test.invalid/netsuite/changes", Secret: stockPushSecret,
-			QueueSize: stockPushQueue, Client: &http.Client{Transport: erpPushTransport{e}, Timeout: netsuite.DefaultPushTimeout}}
+			QueueSize: stockPushQueue, Client: &http.Client{Transport: erpPushTransport{e: e, drop: e.dropPushes}, Timeout: netsuite.DefaultPushTimeout}}
 	}
 	if creds.NetSuiteClientID != "" {
 		key, err := netsuite.ParsePublicKey([]byte(creds.NetSuitePublicKey))

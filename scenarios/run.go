@@ -156,6 +156,8 @@ type runner struct {
 	// shownDone is set once the drain's final progress line is shown: later samples
 	// only record the series.
 	shownDone bool
+	// ow is the run's nightly stock overwrite.
+	ow overwriteState
 }
 
 // drive runs the phases in order; it reports whether ctx cut them short.

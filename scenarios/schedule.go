@@ -75,6 +75,7 @@ func (r *runner) schedule() func() {
 	for _, rr := range r.sc.redisRestarts() {
 		r.scheduleRedisRestart(rr, at)
 	}
+	r.scheduleOverwrite(at)
 	return func() {
 		mu.Lock()
 		stopped = true

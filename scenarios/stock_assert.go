@@ -29,6 +29,7 @@ func (r *runner) checkStock(ctx context.Context) error {
 	if settle <= 0 {
 		settle = DefaultStockSettle
 	}
+	r.overwriteAfterRun(ctx, settle)
 	var in StockInput
 	check := func() (conv, mirrored, double []report.Violation) {
 		in = stockInput(ns, shop.Store(), st.SafetyStock)
@@ -47,6 +48,7 @@ func (r *runner) checkStock(ctx context.Context) error {
 		r.note(fmt.Sprintf("Shopify had not converged on the ERP after waiting %s", settle))
 	}
 
+	r.overwriteAssertions()
 	rep, add := r.rep, r.addInvariant
 	add("inventory_converged", "SKUs show another available quantity in Shopify than the ERP's on hand − safety stock", conv, StockNotConverged)
 	add("fulfillments_mirrored", "ERP item fulfillments are missing from Shopify or differ there", mirrored, FulfillmentMissing, FulfillmentWrong)
@@ -78,5 +80,8 @@ func (r *runner) checkStock(ctx context.Context) error {
 	ms := ns.GovernanceStats()
 	r.note(fmt.Sprintf("ERP → Shopify: %d item fulfillments; Shopify answered %d requests, %d of them throttled; the ERP pushed %d changes (%d dropped)",
 		len(stockInput(ns, shop.Store(), st.SafetyStock).Shipments), ss.Requests, throttled, ms.Push.Delivered, ms.Push.Dropped))
+	if n := r.e.dropPushes.count(); n > 0 {
+		r.note(fmt.Sprintf("%d of the ERP's stock pushes were lost on the way (drop_push_share %g)", n, st.DropPushShare))
+	}
 	return nil
 }

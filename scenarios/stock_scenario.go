@@ -40,6 +40,17 @@ type ERPStock struct {
 	// MaxShopifyThrottledShare, when set, is the assertion shopify_throttled_rare: the
 	// share of Shopify's requests answered THROTTLED (or 429) over the run.
 	MaxShopifyThrottledShare *float64 `yaml:"max_shopify_throttled_share"`
+	// OverwriteAt is when (platform time after the start) the runner asks the system
+	// under test for the nightly stock overwrite (sut.StockOverwriter), or, when the run
+	// ends earlier, once the ERP stopped moving stock; inventory_converged is judged
+	// after it. Empty: none.
+	OverwriteAt Duration `yaml:"overwrite_at"`
+	// PeakWindows are spans (platform time after the start) in which the system must
+	// refuse the overwrite; asked within one, it is asked again at its end.
+	PeakWindows []PeakSpan `yaml:"peak_windows"`
+	// DropPushShare is the share of the ERP's inventory.changed pushes lost on the way
+	// (seeded): only the overwrite can repair them.
+	DropPushShare float64 `yaml:"drop_push_share"`
 	// StartingOnHand, when set, is every SKU's on hand at the start instead of the
 	// seeded catalog's 0–500: a flash sale's small stock.
 	StartingOnHand int `yaml:"starting_on_hand"`
@@ -93,7 +104,7 @@ func (s *ERPStock) validate() error {
 	if s.StartingOnHand > store.MaxQuantity {
 		return fmt.Errorf("fakes.netsuite.stock: starting_on_hand must be at most %d", store.MaxQuantity)
 	}
-	return nil
+	return s.validateOverwrite()
 }
 
 func every(d Duration) string {
@@ -114,14 +125,21 @@ func (s *ERPStock) apply(l *netsuite.Limits) {
 }
 
 // upstream is what the system under test is told.
-func (s *ERPStock) upstream() *sut.ERPUpstream {
-	return &sut.ERPUpstream{PushSecret: stockPushSecret, SafetyStock: s.SafetyStock}
+func (s *ERPStock) upstream(start time.Time) *sut.ERPUpstream {
+	up := &sut.ERPUpstream{PushSecret: stockPushSecret, SafetyStock: s.SafetyStock, Overwrite: s.OverwriteAt > 0}
+	for _, w := range s.PeakWindows {
+		up.PeakWindows = append(up.PeakWindows, sut.TimeSpan{From: start.Add(w.From.D()), To: start.Add(w.To.D())})
+	}
+	return up
 }
 
 // erpPushTransport sends the fake ERP's pushes to the system under test, whose URL is
 // known only once it started (after the ERP): until then, and for a system that takes
 // no pushes, a push fails and the ERP retries or drops it as a real account would.
-type erpPushTransport struct{ e *env }
+type erpPushTransport struct {
+	e    *env
+	drop *pushDropper
+}
 
 func (t erpPushTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	to := t.e.erpPush.Load()
@@ -131,6 +149,9 @@ func (t erpPushTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	u, err := url.Parse(*to)
 	if err != nil {
 		return nil, err
+	}
+	if t.drop.drop(r) {
+		return droppedAnswer(r), nil
 	}
 	r2 := r.Clone(r.Context())
 	r2.URL, r2.Host = u, u.Host

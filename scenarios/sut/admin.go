@@ -2,7 +2,10 @@ package sut
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/peakready/peakready/integrator/adminapi"
@@ -82,4 +85,15 @@ func (o adminObserver) accounted(ctx context.Context) (Accounted, error) {
 		return acc, fmt.Errorf("invalid e-mails: %w", err)
 	}
 	return acc, nil
+}
+
+// overwrite asks the integrator for a stock overwrite (POST /admin/overwrite); a 409
+// naming a peak window is ErrOverwritePeakWindow.
+func (o adminObserver) overwrite(ctx context.Context) error {
+	_, err := o.client.Overwrite(ctx)
+	var ae *adminapi.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict && strings.Contains(ae.Message, "peak window") {
+		return fmt.Errorf("%w: %s", ErrOverwritePeakWindow, ae.Message)
+	}
+	return err
 }

@@ -153,11 +153,12 @@ type bundled struct {
 }
 
 var (
-	_ SUT            = (*bundled)(nil)
-	_ QueueObserver  = (*bundled)(nil)
-	_ LimitObserver  = (*bundled)(nil)
-	_ Crasher        = (*bundled)(nil)
-	_ RedisRestarter = (*bundled)(nil)
+	_ SUT             = (*bundled)(nil)
+	_ QueueObserver   = (*bundled)(nil)
+	_ LimitObserver   = (*bundled)(nil)
+	_ Crasher         = (*bundled)(nil)
+	_ RedisRestarter  = (*bundled)(nil)
+	_ StockOverwriter = (*bundled)(nil)
 )
 
 func (s bundledStarter) Start(ctx context.Context, up Upstreams) (_ SUT, err error) {
@@ -188,6 +189,7 @@ func (s bundledStarter) Start(ctx context.Context, up Upstreams) (_ SUT, err err
 	}
 	ocfg := b.integratorConfig(b.observerRdb)
 	ocfg.AdminToken = randomToken()
+	ocfg.Overwrite = b.overwriteConfig()
 	b.observer, err = integrator.New(ocfg)
 	if err != nil {
 		return nil, err

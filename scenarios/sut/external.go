@@ -75,8 +75,9 @@ type externalAdmin struct {
 }
 
 var (
-	_ QueueObserver = externalAdmin{}
-	_ LimitObserver = externalAdmin{}
+	_ QueueObserver   = externalAdmin{}
+	_ LimitObserver   = externalAdmin{}
+	_ StockOverwriter = externalAdmin{}
 )
 
 func (x externalAdmin) QueueStats(ctx context.Context) (QueueStats, error) {
@@ -90,3 +91,6 @@ func (x externalAdmin) LimitStats(ctx context.Context) (LimitStats, error) {
 func (x externalAdmin) Accounted(ctx context.Context) (Accounted, error) {
 	return x.admin.accounted(ctx)
 }
+
+// Overwrite asks the integrator's admin API for a stock overwrite.
+func (x externalAdmin) Overwrite(ctx context.Context) error { return x.admin.overwrite(ctx) }

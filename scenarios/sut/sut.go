@@ -12,6 +12,7 @@ package sut
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -182,7 +183,27 @@ type ERPUpstream struct {
 	PushSecret string
 	// SafetyStock is the units per SKU Shopify must hold back from the ERP's on hand.
 	SafetyStock int
+	// Overwrite says the runner will ask the system for the nightly stock overwrite
+	// (StockOverwriter), and PeakWindows are the platform-time spans in which the system
+	// must refuse to run it.
+	Overwrite   bool
+	PeakWindows []TimeSpan
 }
+
+// TimeSpan is [From, To) in platform time.
+type TimeSpan struct{ From, To time.Time }
+
+// StockOverwriter is implemented by systems the runner can ask for the nightly stock
+// overwrite (the ERP's stock overwriting Shopify's where they differ). Overwrite returns
+// once the run is done; in a peak window it returns an error wrapping
+// ErrOverwritePeakWindow and writes nothing.
+type StockOverwriter interface {
+	Overwrite(ctx context.Context) error
+}
+
+// ErrOverwritePeakWindow is the error of an overwrite the system refused because of a
+// peak window.
+var ErrOverwritePeakWindow = errors.New("the system refused the stock overwrite in a peak window")
 
 // ERPPushReceiver is implemented by systems that take the ERP's change pushes
 // (inventory.changed, fulfillment.created) at a URL.
