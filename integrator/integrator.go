@@ -162,6 +162,8 @@ type Config struct {
 	Fulfillments FulfillmentConfig
 	// Poller configures the missed-webhook poller (off by default).
 	Poller PollerConfig
+	// Flow configures the Shopify Flow inventory-low ingress (off by default).
+	Flow FlowConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -199,6 +201,9 @@ type App struct {
 	inventory         *inventoryParts        // the ERP → Shopify stock flow; nil when off
 	push              *inventory.PushHandler // POST /netsuite/changes; nil when no flow takes ERP pushes
 	poller            *poller.Poller         // the missed-webhook poller; nil when off
+
+	// flowLow takes POST /shopify/flow/inventory-low; nil when the Flow ingress is off.
+	flowLow *ingress.FlowInventoryLow
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -373,6 +378,10 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if err := a.registerCustomerFlows(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.newFlow(ns); err != nil {
 		a.Close()
 		return nil, err
 	}
