@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -240,4 +241,45 @@ func FuzzParseInventoryLow(f *testing.F) {
 			t.Fatalf("accepted %q as %+v", b, in)
 		}
 	})
+}
+
+func TestFlowDefaults(t *testing.T) {
+	t.Parallel()
+	h, err := NewFlowInventoryLow(FlowConfig{Secret: []byte("s")}, &recordingQueue{})
+	require.NoError(t, err)
+	c := h.cfg
+	assert.Equal(t, []any{"Authorization", int64(16 << 10), 48 * time.Hour, 2 * time.Second, 10 * time.Second, 64},
+		[]any{c.Header, c.MaxBody, c.DedupWindow, c.EnqueueTimeout, c.RetryAfter, c.MaxConcurrent}, "as docs/integrator.md says")
+}
+
+// signalReader reports its first Read, then blocks until release.
+type signalReader struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s signalReader) Read([]byte) (int, error) {
+	close(s.started)
+	<-s.release
+	return 0, io.EOF
+}
+
+func (signalReader) Close() error { return nil }
+
+// One request more than MaxConcurrent is answered 503 with Retry-After at once.
+func TestFlowBeyondMaxConcurrentIsAskedToRetry(t *testing.T) {
+	t.Parallel()
+	h := flowSetup(t, &recordingQueue{}, func(c *FlowConfig) { c.MaxConcurrent = 1 })
+	slow := signalReader{started: make(chan struct{}), release: make(chan struct{})}
+	first := flowRequest("", "Bearer "+flowSecret)
+	first.Body, first.ContentLength = slow, -1
+	done := make(chan int)
+	go func() { done <- serve(h, first).Code }()
+	<-slow.started // the first request holds the only slot, reading its body
+	w := serve(h, flowRequest(lowBody, "Bearer "+flowSecret))
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, "10", w.Header().Get("Retry-After"))
+	close(slow.release)
+	assert.Equal(t, http.StatusBadRequest, <-done, "the first request's empty body")
+	assert.Equal(t, http.StatusOK, serve(h, flowRequest(lowBody, "Bearer "+flowSecret)).Code, "the slot is free again")
 }
