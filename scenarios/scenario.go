@@ -186,6 +186,8 @@ type ShopifyFake struct {
 	Faults       []faults.Rule        `yaml:"faults"`
 	// Timeline is a recorded timeline of Shopify's behaviour, as for NetSuite.
 	Timeline string `yaml:"timeline"`
+	// Flow installs the merchant's low-stock Shopify Flow workflow (see ShopifyFlow).
+	Flow *ShopifyFlow `yaml:"flow"`
 }
 
 // NetSuiteFake configures the fake ERP.
@@ -288,6 +290,9 @@ type ExternalSUT struct {
 	// CRMSUT: the CRM fake the team's integrator syncs customers to (its addr pinned),
 	// and the rules the checker expects of it.
 	CRMSUT `yaml:",inline"`
+	// Flow is where the integrator takes Shopify Flow's low-stock requests, for
+	// fakes.shopify.flow.
+	Flow *ExternalFlow `yaml:"flow"`
 }
 
 // ExternalAdmin addresses a peakready integrator's admin API.
