@@ -13,7 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/clock"
+	"github.com/peakready/peakready/fakes/fakehttp"
 	"github.com/peakready/peakready/fakes/fakehttp/fakehttptest"
+	"github.com/peakready/peakready/fakes/faults"
 	"github.com/peakready/peakready/fakes/netsuite"
 	fakeshopify "github.com/peakready/peakready/fakes/shopify"
 	"github.com/peakready/peakready/fakes/shopify/flow"
@@ -130,4 +133,51 @@ func TestFlowLowStockIsRecheckedAgainstTheERP(t *testing.T) {
 	assert.Contains(t, mw.Body.String(), `peakready_flow_requests_total{status="401"} 1`)
 	assert.Contains(t, mw.Body.String(), `peakready_flow_outcomes_total{flow="shopify_flow_inventory_low",outcome="corrected"} 1`)
 	assert.Contains(t, mw.Body.String(), `peakready_flow_outcomes_total{flow="shopify_flow_inventory_low",outcome="unknown_sku"} 1`)
+}
+
+// A Flow request that arrives during a NetSuite maintenance window waits it out without
+// spending attempts and is handled once NetSuite is back (platform time, 600 times
+// faster: a 30-minute window).
+func TestFlowRecheckWaitsOutANetSuiteOutage(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewScaled(600)
+	shop, shopURL := startShop(t, "shpat_flow_outage")
+	ns, err := netsuite.New(netsuite.Options{Clock: clk, Catalog: &cat, Token: nsToken, Limits: netsuite.Limits{Latency: "0", ReadLatency: "0", FulfillAfter: "off"}})
+	require.NoError(t, err)
+	rule, err := faults.ParseSpec("maintenance:from=0s,to=30m")
+	require.NoError(t, err)
+	require.NoError(t, ns.Fake().ApplyProfile(fakehttp.Profile{Faults: []faults.Rule{rule}}))
+	nsURL, err := ns.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ns.Close() })
+	rdb, prefix := e2eRedis(t)
+	app := runApp(t, integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret, Clock: clk, Lease: 10 * time.Minute,
+		NetSuiteURL: nsURL, NetSuiteToken: nsToken, ShopifyURL: shopURL, ShopifyToken: "shpat_flow_outage",
+		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", SafetyStock: "2", FlushEvery: time.Second},
+		Flow:      integrator.FlowConfig{Enabled: true, Secret: flowSecret, Header: "X-Flow-Secret"}})
+	front := httptest.NewServer(app.Handler())
+	t.Cleanup(front.Close)
+
+	sku := cat.Items[1].SKU
+	for loc, n := range []int64{25, 0} {
+		_, err := ns.AdjustInventory(netsuite.InventoryAdjustment{SKU: sku, Location: strconv.Itoa(loc + 1), Set: &n})
+		require.NoError(t, err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, front.URL+integrator.FlowPath, strings.NewReader(`{"sku":"`+sku+`","quantity":3}`))
+	req.Header.Set("X-Flow-Secret", flowSecret)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	require.Eventually(t, func() bool {
+		v, ok := shop.Store().VariantBySKU(sku)
+		return ok && v.Levels[0].Available == 23
+	}, 30*time.Second, 10*time.Millisecond, "after the window Shopify shows 25 on hand − 2")
+	st, err := app.QueueStats(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, st.DeadLettered)
+	assert.Zero(t, st.Retried, "no attempt spent on the outage")
+	assert.Positive(t, st.Snoozed)
+	assert.Positive(t, ns.Stats().FaultsInjected["maintenance"])
 }
