@@ -33,6 +33,12 @@ const unavailableSnooze = 30 * time.Second
 // failures of a NetSuite that is up (a 500 on one record, a timeout while the breaker is
 // closed) count as attempts.
 func (g *guardedERP) UpsertSalesOrder(ctx context.Context, externalID string, so netsuite.SalesOrder) error {
+	return g.do(ctx, func(ctx context.Context) error { return g.erp.UpsertSalesOrder(ctx, externalID, so) })
+}
+
+// do makes one NetSuite call behind the breaker and the concurrency gate, and turns an
+// outage into a snooze (see UpsertSalesOrder).
+func (g *guardedERP) do(ctx context.Context, fn func(context.Context) error) error {
 	call, err := g.breaker.Allow(ctx)
 	if err != nil {
 		g.m.upstream.WithLabelValues("netsuite", "breaker_open").Inc()
@@ -48,7 +54,7 @@ func (g *guardedERP) UpsertSalesOrder(ctx context.Context, externalID string, so
 		g.m.throttled.WithLabelValues("netsuite").Inc()
 		return err
 	}
-	err = g.erp.UpsertSalesOrder(ctx, externalID, so)
+	err = fn(ctx)
 	// Free the slot before the bookkeeping, so a waiting worker starts at once.
 	_ = permit.Release(context.WithoutCancel(ctx))
 	_ = call.Report(ctx, err)

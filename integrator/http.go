@@ -32,6 +32,7 @@ func (a *App) Handler() http.Handler {
 //	GET  /readyz                  Redis answers and has not lost its data (503 otherwise)
 //	GET  /metrics                 Prometheus metrics
 //	POST /netsuite/changes        the ERP's signed change pushes (with the inventory flow)
+//	POST /shopify/flow/inventory-low  Shopify Flow's HTTP requests (with the Flow ingress)
 func (a *App) PublicHandler() http.Handler { return a.publicMux() }
 
 func (a *App) publicMux() *http.ServeMux {
@@ -43,6 +44,7 @@ func (a *App) publicMux() *http.ServeMux {
 	mux.HandleFunc("GET /readyz", a.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{}))
 	a.mountInventory(mux)
+	a.mountFlow(mux)
 	return mux
 }
 

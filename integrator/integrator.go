@@ -165,6 +165,8 @@ type Config struct {
 	Poller PollerConfig
 	// Overwrite configures the nightly stock overwrite (off by default).
 	Overwrite OverwriteConfig
+	// Flow configures the Shopify Flow inventory-low ingress (off by default).
+	Flow FlowConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -203,6 +205,9 @@ type App struct {
 	push              *inventory.PushHandler // POST /netsuite/changes; nil when no flow takes ERP pushes
 	poller            *poller.Poller         // the missed-webhook poller; nil when off
 	overwrite         *overwrite.Scheduler   // the nightly stock overwrite; nil when off
+
+	// flowLow takes POST /shopify/flow/inventory-low; nil when the Flow ingress is off.
+	flowLow *ingress.FlowInventoryLow
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -381,6 +386,10 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if err := a.registerCustomerFlows(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.newFlow(ns); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -150,6 +150,7 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		return err
 	}
 	r.checkMissedWebhooks(ctx, acc)
+	r.checkFlow(ctx)
 	rep.Passed = true
 	for _, as := range rep.Assertions {
 		rep.Passed = rep.Passed && as.Passed

@@ -81,6 +81,7 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 	if st := sc.Fakes.NetSuite.Stock; st != nil {
 		up.ERP = st.upstream(e.clock.Start())
 	}
+	up.ShopifyFlow = sc.Fakes.Shopify.Flow != nil
 	e.sut, err = starter.Start(ctx, up)
 	if err != nil {
 		return nil, fmt.Errorf("system under test: %w", err)
@@ -95,6 +96,9 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 		}
 	})
 	if err := e.startDeliverer(e.sut.Webhooks()); err != nil {
+		return nil, err
+	}
+	if err := e.installFlow(); err != nil {
 		return nil, err
 	}
 	return e, nil

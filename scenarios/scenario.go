@@ -191,6 +191,8 @@ type ShopifyFake struct {
 	// continue sells past zero. Empty: deny when the ERP moves stock
 	// (fakes.netsuite.stock), else continue.
 	InventoryPolicy string `yaml:"inventory_policy"`
+	// Flow installs the merchant's low-stock Shopify Flow workflow (see ShopifyFlow).
+	Flow *ShopifyFlow `yaml:"flow"`
 }
 
 // NetSuiteFake configures the fake ERP.
@@ -293,6 +295,9 @@ type ExternalSUT struct {
 	// CRMSUT: the CRM fake the team's integrator syncs customers to (its addr pinned),
 	// and the rules the checker expects of it.
 	CRMSUT `yaml:",inline"`
+	// Flow is where the integrator takes Shopify Flow's low-stock requests, for
+	// fakes.shopify.flow.
+	Flow *ExternalFlow `yaml:"flow"`
 }
 
 // ExternalAdmin addresses a peakready integrator's admin API.

@@ -27,6 +27,13 @@ func (sc *Scenario) starter(opts Options) (sut.Starter, error) {
 			}
 			cfg.Admin = &sut.AdminAPI{URL: a.URL, Token: token}
 		}
+		if f := x.Flow; f != nil && sc.Fakes.Shopify.Flow != nil {
+			ep, err := f.endpoint()
+			if err != nil {
+				return nil, err
+			}
+			cfg.Flow = ep
+		}
 		return sut.External(cfg), nil
 	}
 	b := sc.SUT.Builtin

@@ -311,6 +311,7 @@ func (s *Scenario) validateFakes(c *checker) {
 		}
 	}
 	s.validateShopifyLimits(c)
+	s.validateFlow(c)
 }
 
 // NetSuiteLimit is the account's concurrency limit the scenario sets up.

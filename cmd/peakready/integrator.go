@@ -83,6 +83,7 @@ type integratorSettings struct {
 	CRM       crmSettings       `yaml:",inline"`
 	Inventory inventorySettings `yaml:",inline"`
 	Overwrite overwriteSettings `yaml:",inline"`
+	Flow      flowSettings      `yaml:",inline"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -146,6 +147,7 @@ func (s *integratorSettings) table() []setting {
 	}
 	rows = append(rows, s.CRM.table()...)
 	rows = append(rows, s.Overwrite.table()...)
+	rows = append(rows, s.Flow.table()...)
 	return append(rows, s.Inventory.table()...)
 }
 
@@ -331,6 +333,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
 	owCfg, err := set.Overwrite.config()
+	flowCfg, err := set.Flow.config()
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
@@ -348,6 +351,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		HeldAlertAfter: set.AlertHeldAfter, BreakerAlertAfter: set.AlertBreakerAfter,
 		Clock: clk, Logger: logger, CRM: crmCfg, Inventory: invCfg, Fulfillments: fulCfg, Poller: pollCfg,
 		Overwrite: owCfg,
+		Flow:      flowCfg,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)

@@ -249,6 +249,9 @@ func (b *bundled) integratorConfig(rdb redis.UniversalClient) integrator.Config 
 		cfg.Inventory = integrator.InventoryConfig{Enabled: true, PushSecret: e.PushSecret, SafetyStock: strconv.Itoa(e.SafetyStock)}
 		cfg.Fulfillments = integrator.FulfillmentConfig{Enabled: true}
 	}
+	if b.flowOn() {
+		cfg.Flow = integrator.FlowConfig{Enabled: true, Secret: bundledFlowSecret}
+	}
 	return cfg
 }
 

@@ -21,6 +21,8 @@ type ExternalConfig struct {
 	// deployed on its own, e.g. in a staging cluster): the runner then sees its queue and
 	// what it held and dead-lettered.
 	Admin *AdminAPI
+	// Flow, when set, is where the integrator takes Shopify Flow's low-stock requests.
+	Flow *FlowEndpoint
 }
 
 // AdminAPI addresses a peakready integrator's admin API.

@@ -76,6 +76,10 @@ func startProcessReplica(b *bundled) (replica, error) {
 		args = append(args, "--inventory", "on", "--fulfillments", "on", "--shopify-safety-stock", strconv.Itoa(e.SafetyStock))
 		env = append(env, "PEAKREADY_INVENTORY_PUSH_SECRET="+e.PushSecret)
 	}
+	if b.flowOn() {
+		args = append(args, "--flow", "on")
+		env = append(env, "PEAKREADY_FLOW_SECRET="+bundledFlowSecret)
+	}
 	crmArgs, crmEnv := b.crmArgs()
 	args, env = append(args, crmArgs...), append(env, crmEnv...)
 	cmd := exec.Command(b.cfg.Executable, args...)

@@ -175,6 +175,9 @@ type Upstreams struct {
 	// carry them to Shopify. It then receives the ERP's signed change pushes if it
 	// implements ERPPushReceiver.
 	ERP *ERPUpstream
+	// ShopifyFlow is set when the run installs the merchant's low-stock Flow workflow in
+	// the fake Shopify: the system is to take its requests (FlowReceiver).
+	ShopifyFlow bool
 }
 
 // ERPUpstream is what a system needs to carry the ERP's stock and shipments to Shopify.
