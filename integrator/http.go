@@ -60,6 +60,7 @@ func (a *App) AdminHandler() http.Handler {
 	admin.HandleFunc("GET /admin/limits", a.serveLimits)
 	admin.HandleFunc("POST /admin/redis/acknowledge-loss", a.serveAcknowledgeLoss)
 	a.registerCRMAdmin(admin)
+	a.registerAuditAdmin(admin)
 	return a.authenticate(admin)
 }
 

@@ -162,6 +162,8 @@ type Config struct {
 	Fulfillments FulfillmentConfig
 	// Poller configures the missed-webhook poller (off by default).
 	Poller PollerConfig
+	// Audit configures the weekly sales audit (off by default).
+	Audit AuditConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -199,6 +201,7 @@ type App struct {
 	inventory         *inventoryParts        // the ERP → Shopify stock flow; nil when off
 	push              *inventory.PushHandler // POST /netsuite/changes; nil when no flow takes ERP pushes
 	poller            *poller.Poller         // the missed-webhook poller; nil when off
+	audit             *auditParts            // the sales audit; nil without Shopify
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -372,6 +375,10 @@ func New(cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.newAudit(sc); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err
@@ -400,6 +407,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runCRM(loops) })
 	wg.Go(func() { a.runInventory(loops) })
 	wg.Go(func() { a.runPoller(loops) })
+	wg.Go(func() { a.runAudit(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

@@ -213,6 +213,9 @@ func (c *Client) send(ctx context.Context, op, method, path string, payload []by
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if strings.HasPrefix(path, suiteqlPath) {
+		req.Header.Set("Prefer", "transient") // SuiteQL requires it
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
