@@ -1,14 +1,12 @@
 package integrator
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -46,8 +44,7 @@ type AuditConfig struct {
 const (
 	DefaultAuditKeep = 12
 	// auditLockFor bounds how long one audit holds the lock if its replica dies.
-	auditLockFor       = 30 * time.Minute
-	auditReportTimeout = 10 * time.Second
+	auditLockFor = 30 * time.Minute
 )
 
 // ErrAuditRunning is returned when another replica's audit holds the lock.
@@ -94,7 +91,6 @@ func nextAudit(now time.Time, loc *time.Location, day time.Weekday, at time.Dura
 type auditParts struct {
 	auditor *audit.Auditor
 	loc     *time.Location
-	post    *http.Client
 	runs    *prometheus.CounterVec
 	diffs   *prometheus.GaugeVec
 }
@@ -135,7 +131,6 @@ func (a *App) newAudit(sc *shopify.Client) error {
 	a.audit = &auditParts{
 		auditor: &audit.Auditor{Shopify: sc, ERP: a.ns, Gate: gate, Location: loc, Clock: a.cfg.Clock},
 		loc:     loc,
-		post:    &http.Client{Timeout: auditReportTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "peakready_audit_runs_total", Help: "Sales audits run, by result (clean, differences, failed).",
 		}, []string{"result"}),
@@ -211,32 +206,12 @@ func (a *App) RunAudit(ctx context.Context, from, to time.Time) (*audit.Report, 
 		a.notify(al)
 	}
 	if u := a.cfg.Audit.ReportURL; u != "" {
-		if err := a.postAuditReport(ctx, u, body); err != nil {
+		if err := audit.Post(ctx, nil, u, stored); err != nil {
 			a.log.Warn("audit: sending the report failed", "err", err)
 		}
 	}
 	a.log.Info("audit: done", "from", rep.From, "to", rep.To, "differences", len(rep.Differences), "days_differing", rep.DaysDiffering)
 	return rep, nil
-}
-
-func (a *App) postAuditReport(ctx context.Context, u string, body []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, auditReportTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.audit.post.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("audit report URL answered %s", resp.Status)
-	}
-	return nil
 }
 
 // LatestAudit is the newest stored report; ok false when none.

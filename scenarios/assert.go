@@ -150,6 +150,9 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 		return err
 	}
 	r.checkMissedWebhooks(ctx, acc)
+	if err := r.checkAudit(ctx, acc); err != nil { // last: it changes the ERP
+		return err
+	}
 	rep.Passed = true
 	for _, as := range rep.Assertions {
 		rep.Passed = rep.Passed && as.Passed

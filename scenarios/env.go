@@ -42,6 +42,8 @@ type env struct {
 	crm *crmFakes
 	// erpPush is where the fake ERP's pushes go: the system's ERPPushURL once it runs.
 	erpPush atomic.Pointer[string]
+	// auditInbox receives the system's audit reports when the scenario audits.
+	auditInbox *auditInbox
 }
 
 // start brings everything up; on error it stops what it started.
@@ -74,6 +76,9 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 	up := sut.Upstreams{ShopifyURL: e.shopURL, NetSuiteURL: e.nsURL, Credentials: creds,
 		NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: e.clock, Logger: e.log}
 	if err := e.startCRM(&up); err != nil {
+		return nil, err
+	}
+	if err := e.startAuditInbox(&up); err != nil {
 		return nil, err
 	}
 	if st := sc.Fakes.NetSuite.Stock; st != nil {

@@ -174,6 +174,11 @@ type Upstreams struct {
 	// carry them to Shopify. It then receives the ERP's signed change pushes if it
 	// implements ERPPushReceiver.
 	ERP *ERPUpstream
+	// AuditReportURL is set when the scenario audits: a system that implements Auditor
+	// POSTs its audit reports there. ShopTimeZone is the fake shop's IANA time zone, the
+	// days of its orders.
+	AuditReportURL string
+	ShopTimeZone   string
 }
 
 // ERPUpstream is what a system needs to carry the ERP's stock and shipments to Shopify.
