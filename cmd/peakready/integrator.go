@@ -82,6 +82,7 @@ type integratorSettings struct {
 
 	CRM       crmSettings       `yaml:",inline"`
 	Inventory inventorySettings `yaml:",inline"`
+	Audit     auditSettings     `yaml:",inline"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -144,7 +145,8 @@ func (s *integratorSettings) table() []setting {
 		{flag: "alert-source", env: "PEAKREADY_ALERT_SOURCE", help: "how alerts name this integrator (default peakready integrator on HOSTNAME)", str: &s.AlertSource},
 	}
 	rows = append(rows, s.CRM.table()...)
-	return append(rows, s.Inventory.table()...)
+	rows = append(rows, s.Inventory.table()...)
+	return append(rows, s.Audit.table()...)
 }
 
 func defaultIntegratorSettings() integratorSettings {
@@ -328,6 +330,10 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
+	auditCfg, err := set.Audit.config()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 	app, err := integrator.New(integrator.Config{
 		Redis: rs.Client(), Prefix: set.Prefix,
 		WebhookSecret: set.WebhookSecret, PreviousWebhookSecret: set.PreviousWebhookSecret, DedupWindow: set.DedupWindow,
@@ -341,6 +347,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		Alerts: senders, AlertInterval: set.AlertInterval, AlertSource: alertSource(set.AlertSource),
 		HeldAlertAfter: set.AlertHeldAfter, BreakerAlertAfter: set.AlertBreakerAfter,
 		Clock: clk, Logger: logger, CRM: crmCfg, Inventory: invCfg, Fulfillments: fulCfg, Poller: pollCfg,
+		Audit: auditCfg,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)

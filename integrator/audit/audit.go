@@ -81,7 +81,7 @@ type Auditor struct {
 	PageSize int
 	// MaxOrders bounds each side's orders in one audit (default 500,000).
 	MaxOrders int
-	// Clock stamps the report (default wall time).
+	// Clock stamps the report and waits out throttles (default wall time).
 	Clock clock.Clock
 }
 
@@ -112,7 +112,12 @@ func (a *Auditor) sales(ctx context.Context, from, to time.Time) ([]shopify.Sale
 	var out []shopify.Sale
 	after := ""
 	for {
-		page, next, err := a.Shopify.Sales(ctx, from, to, after)
+		var page []shopify.Sale
+		var next string
+		err := a.retryThrottled(ctx, func() (err error) {
+			page, next, err = a.Shopify.Sales(ctx, from, to, after)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("audit: listing Shopify's orders created from %s to %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 		}
@@ -142,7 +147,11 @@ func (a *Auditor) salesOrders(ctx context.Context, first, last string) ([]SalesO
 	}
 	var out []SalesOrder
 	for offset := 0; ; {
-		page, err := a.suiteQL(ctx, q, size, offset)
+		var page netsuite.SuiteQLPage
+		err := a.retryThrottled(ctx, func() (err error) {
+			page, err = a.suiteQL(ctx, q, size, offset)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("audit: listing the ERP's sales orders booked %s to %s (offset %d): %w", first, last, offset, err)
 		}

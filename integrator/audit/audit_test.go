@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/audit"
 	"github.com/peakready/peakready/integrator/netsuite"
 	"github.com/peakready/peakready/integrator/shopify"
@@ -271,4 +272,55 @@ func TestAuditPagesTheERPUnderTheGate(t *testing.T) {
 	a.Gate = func(context.Context) (func(), error) { return nil, refused }
 	_, err = a.Audit(context.Background(), at("2026-11-23 00:00"), at("2026-11-30 00:00"))
 	require.ErrorIs(t, err, refused)
+}
+
+type slowDown struct{}
+
+func (slowDown) Error() string             { return "THROTTLED" }
+func (slowDown) Throttled() bool           { return true }
+func (slowDown) RetryAfter() time.Duration { return 2 * time.Second }
+
+// throttlingShop answers THROTTLED to the first n calls.
+type throttlingShop struct {
+	fakeShop
+	n int
+}
+
+func (f *throttlingShop) Sales(ctx context.Context, from, to time.Time, after string) ([]shopify.Sale, string, error) {
+	if f.n > 0 {
+		f.n--
+		return nil, "", slowDown{}
+	}
+	return f.fakeShop.Sales(ctx, from, to, after)
+}
+
+// A throttled page is asked again after the wait the upstream asked for; past
+// MaxThrottledWaits the audit fails.
+func TestAuditWaitsOutThrottles(t *testing.T) {
+	t.Parallel()
+	shop, erp := weekFixture()
+	clk := clock.NewManual(at("2026-12-02 10:00"))
+	ts := &throttlingShop{fakeShop: *shop, n: 2}
+	a := &audit.Auditor{Shopify: ts, ERP: erp, Location: berlin, Clock: clk}
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Audit(context.Background(), at("2026-11-23 00:00"), at("2026-11-30 00:00"))
+		done <- err
+	}()
+	for range 2 {
+		require.NoError(t, clk.BlockUntil(context.Background(), 1))
+		clk.Advance(2 * time.Second)
+	}
+	require.NoError(t, <-done)
+
+	ts.n = audit.MaxThrottledWaits + 1
+	go func() {
+		_, err := a.Audit(context.Background(), at("2026-11-23 00:00"), at("2026-11-30 00:00"))
+		done <- err
+	}()
+	for range audit.MaxThrottledWaits {
+		require.NoError(t, clk.BlockUntil(context.Background(), 1))
+		clk.Advance(2 * time.Second)
+	}
+	require.ErrorAs(t, <-done, &slowDown{})
 }
