@@ -46,6 +46,14 @@ func (s *reportSink) all() []audit.Report {
 	return append([]audit.Report(nil), s.reports...)
 }
 
+// newReportServer serves sink and returns its report URL.
+func newReportServer(t *testing.T, sink *reportSink) string {
+	t.Helper()
+	srv := httptest.NewServer(sink)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/reports"
+}
+
 func adminDo(t *testing.T, method, url, token string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
@@ -68,14 +76,13 @@ func TestAuditFindsTheERPsManualChanges(t *testing.T) {
 	ns, nsURL := startERP(t, netsuite.PushOptions{})
 	rdb, prefix := e2eRedis(t)
 	sink := &reportSink{}
-	receiver := httptest.NewServer(sink)
-	t.Cleanup(receiver.Close)
+	receiver := newReportServer(t, sink)
 	alerts := &alertRecorder{}
 	const token = "audit-admin-token-0123456789abcdef"
 	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret, AdminToken: token,
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: shopURL, ShopifyToken: "shpat_audit",
 		Poller:  integrator.PollerConfig{Enabled: true, Every: 200 * time.Millisecond},
-		Audit:   integrator.AuditConfig{TimeZone: "UTC", ReportURL: receiver.URL + "/reports"},
+		Audit:   integrator.AuditConfig{TimeZone: "UTC", ReportURL: receiver},
 		Alerts:  []alert.Sender{alerts},
 		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Workers: 4}

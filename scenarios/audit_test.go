@@ -9,8 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/fakes/netsuite"
+	"github.com/peakready/peakready/fakes/shopify/store"
 	"github.com/peakready/peakready/integrator/audit"
 	"github.com/peakready/peakready/scenarios/brokensut"
+	"github.com/peakready/peakready/scenarios/report"
 	"github.com/peakready/peakready/scenarios/sut"
 )
 
@@ -128,4 +131,54 @@ func TestAuditBlockIsValidated(t *testing.T) {
 		_, err := Parse("test.yaml", strings.NewReader(base+yaml))
 		require.ErrorContains(t, err, msg, yaml)
 	}
+}
+
+// noTruth is a store with no orders.
+type noTruth struct{}
+
+func (noTruth) OrderIDs() []int64                         { return nil }
+func (noTruth) OrderTruth(int64) (store.OrderTruth, bool) { return store.OrderTruth{}, false }
+
+// Asking for more differences than the ERP has open sales orders stops the run.
+func TestInjectNeedsEnoughOrders(t *testing.T) {
+	t.Parallel()
+	ns, err := netsuite.New(netsuite.Options{Seed: 1, CatalogSize: 5})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ns.Close() })
+	_, err = InjectAuditDifferences(ns, noTruth{}, AuditInject{MissingInERP: 1}, "2026-11-27")
+	require.ErrorContains(t, err, "the ERP holds 0 open sales orders of the run's orders; 1 are asked for")
+	got, err := InjectAuditDifferences(ns, noTruth{}, AuditInject{ExtraInERP: 2}, "2026-11-27")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, audit.ExtraInERP, got[1].Kind)
+	assert.Contains(t, got[1].Detail, "externalId peakready-audit-extra-2) keyed in on 2026-11-27")
+	assert.Equal(t, 2, ns.SalesOrderCount())
+}
+
+// hideAudit is a system under test that cannot be asked to audit.
+type hideAudit struct{ sut.SUT }
+
+type hideAuditStarter struct{ brokensut.Starter }
+
+func (s *hideAuditStarter) Start(ctx context.Context, up sut.Upstreams) (sut.SUT, error) {
+	x, err := s.Starter.Start(ctx, up)
+	return hideAudit{x}, err
+}
+
+// A scenario that audits a system that is no sut.Auditor cannot run.
+func TestAuditNeedsAnAuditor(t *testing.T) {
+	sc := parseString(t, `
+name: audit-no-auditor
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 5/s, duration: 10s}}
+fakes:
+  netsuite: {latency: "0"}
+drain: {timeout: 1m, quiet: 5s}
+audit: {inject: {missing_in_erp: 1}}
+`)
+	rep, err := Run(context.Background(), sc, Options{SUT: &hideAuditStarter{brokensut.Starter{Mode: brokensut.DropOnePercent}}})
+	require.ErrorContains(t, err, "the system under test cannot be asked to audit")
+	assert.Equal(t, report.VerdictError, rep.Verdict)
 }
