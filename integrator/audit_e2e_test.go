@@ -119,13 +119,15 @@ func TestAuditFindsTheERPsManualChanges(t *testing.T) {
 	require.Len(t, rep.Days, 1)
 
 	key := func(i int) string { return strconv.FormatInt(ids[i], 10) }
-	gone, err := ns.DeleteSalesOrder(key(0))
+	erpID := map[string]int64{}
+	ns.EachSalesOrder(func(r netsuite.SalesOrderRecord) bool { erpID[r.ExternalID] = r.ID; return true })
+	gone, err := ns.DeleteSalesOrder(erpID[key(0)])
 	require.NoError(t, err)
-	changed, err := ns.SetSalesOrderTotal(key(1), 1)
+	changed, err := ns.SetSalesOrderTotal(erpID[key(1)], 1)
 	require.NoError(t, err)
 	extra, err := ns.AddSalesOrder(netsuite.ManualSalesOrder{ExternalID: "990001", TranDate: day, TotalCents: 4200})
 	require.NoError(t, err)
-	_, err = ns.DeleteSalesOrder("nope")
+	_, err = ns.DeleteSalesOrder(gone.ID)
 	require.ErrorIs(t, err, netsuite.ErrNoSalesOrder)
 
 	status, body = adminDo(t, http.MethodPost, runURL, token)

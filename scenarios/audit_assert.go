@@ -154,13 +154,13 @@ func InjectAuditDifferences(ns *netsuite.Server, truth Truth, in AuditInject, da
 	for i, p := range open {
 		d := InjectedDifference{ShopifyOrderID: p.rec.NaturalKey, ShopifyName: p.name, ERPID: strconv.FormatInt(p.rec.ID, 10)}
 		if i < in.MissingInERP {
-			if _, err := ns.DeleteSalesOrder(p.rec.ExternalID); err != nil {
+			if _, err := ns.DeleteSalesOrder(p.rec.ID); err != nil {
 				return out, err
 			}
 			d.Kind, d.Detail = audit.MissingInERP, "sales order "+p.rec.TranID+" deleted"
 		} else {
 			to := p.rec.TotalCents + 1234
-			if _, err := ns.SetSalesOrderTotal(p.rec.ExternalID, to); err != nil {
+			if _, err := ns.SetSalesOrderTotal(p.rec.ID, to); err != nil {
 				return out, err
 			}
 			d.Kind, d.Detail = audit.TotalDiffers, fmt.Sprintf("total of %s changed from %s to %s", p.rec.TranID, audit.Money(p.rec.TotalCents), audit.Money(to))

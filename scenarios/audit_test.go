@@ -48,6 +48,7 @@ assertions:
 	assert.True(t, a.Passed, "%s: %s", a.Measured, a.Detail)
 	assert.True(t, rep.Passed)
 	note := strings.Join(rep.Notes, "\n")
+	t.Logf("held %d of %d orders; notes:\n%s", rep.Totals.Held, rep.Totals.Orders, note)
 	assert.Contains(t, note, "audit: injected 6 differences into the ERP (3 missing, 2 totals, 1 extra)")
 	assert.Contains(t, note, "2 total_differs, ")
 }

@@ -12,17 +12,17 @@ import (
 // the ERP against Shopify must find. They bypass governance and validation and are
 // recorded in the ledger with the detail {"source":"manual"}.
 
-// ErrNoSalesOrder is returned for an external id no sales order has.
-var ErrNoSalesOrder = errors.New("netsuite: no sales order has this external id")
+// ErrNoSalesOrder is returned for an internal id no sales order has.
+var ErrNoSalesOrder = errors.New("netsuite: no such sales order")
 
-// DeleteSalesOrder deletes the sales order with externalID, releasing its stock
+// DeleteSalesOrder deletes the sales order with internal id id, releasing its stock
 // commitment (its fulfillments, if any, stay), and returns what it was.
-func (s *Server) DeleteSalesOrder(externalID string) (SalesOrderRecord, error) {
+func (s *Server) DeleteSalesOrder(id int64) (SalesOrderRecord, error) {
 	s.mu.Lock()
-	o, ok := s.st.orders.byEID[externalID]
+	o, ok := s.st.orders.byID[id]
 	if !ok {
 		s.mu.Unlock()
-		return SalesOrderRecord{}, fmt.Errorf("%w: %q", ErrNoSalesOrder, externalID)
+		return SalesOrderRecord{}, fmt.Errorf("%w: %d", ErrNoSalesOrder, id)
 	}
 	now := s.clock.Now()
 	var changed []stockChange
@@ -38,14 +38,14 @@ func (s *Server) DeleteSalesOrder(externalID string) (SalesOrderRecord, error) {
 	return rec, nil
 }
 
-// SetSalesOrderTotal overwrites the total of the sales order with externalID (a manual
-// correction: its lines stay as they are) and returns the changed record.
-func (s *Server) SetSalesOrderTotal(externalID string, cents int64) (SalesOrderRecord, error) {
+// SetSalesOrderTotal overwrites the total of the sales order with internal id id (a
+// manual correction: its lines stay as they are) and returns the changed record.
+func (s *Server) SetSalesOrderTotal(id int64, cents int64) (SalesOrderRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.st.orders.byEID[externalID]
+	o, ok := s.st.orders.byID[id]
 	if !ok {
-		return SalesOrderRecord{}, fmt.Errorf("%w: %q", ErrNoSalesOrder, externalID)
+		return SalesOrderRecord{}, fmt.Errorf("%w: %d", ErrNoSalesOrder, id)
 	}
 	o.TotalCents = cents
 	o.Modified = s.clock.Now()
