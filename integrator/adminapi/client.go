@@ -224,7 +224,8 @@ func readError(resp *http.Response) *Error {
 
 // RunAudit calls POST /admin/audit?from=&to=: the integrator audits [from, to) now and
 // answers with the report (also stored, alerted on and sent to its report URL). A
-// running audit is a 409 *Error.
+// running audit is a 409 *Error. The call waits for the whole audit: a busy week can
+// outlast the default client's 30 s (WithHTTPClient, and a context, bound it instead).
 func (c *Client) RunAudit(ctx context.Context, from, to time.Time) (audit.Report, error) {
 	var rep audit.Report
 	q := url.Values{"from": {from.UTC().Format(time.RFC3339Nano)}, "to": {to.UTC().Format(time.RFC3339Nano)}}

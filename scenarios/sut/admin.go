@@ -3,6 +3,7 @@ package sut
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/peakready/peakready/integrator/adminapi"
@@ -13,6 +14,9 @@ import (
 // system with an admin section).
 type adminObserver struct {
 	client *adminapi.Client
+	// audits has no timeout of its own: an audit of a busy week takes minutes, bounded
+	// by the caller's context.
+	audits *adminapi.Client
 }
 
 var (
@@ -25,7 +29,11 @@ func newAdminObserver(url, token string) (adminObserver, error) {
 	if err != nil {
 		return adminObserver{}, err
 	}
-	return adminObserver{client: c}, nil
+	audits, err := adminapi.New(url, token, adminapi.WithHTTPClient(&http.Client{}))
+	if err != nil {
+		return adminObserver{}, err
+	}
+	return adminObserver{client: c, audits: audits}, nil
 }
 
 func (o adminObserver) QueueStats(ctx context.Context) (QueueStats, error) {

@@ -20,7 +20,7 @@ var (
 
 // audit asks a peakready integrator's admin API to audit now (POST /admin/audit).
 func (o adminObserver) audit(ctx context.Context, from, to time.Time) error {
-	_, err := o.client.RunAudit(ctx, from, to)
+	_, err := o.audits.RunAudit(ctx, from, to)
 	return err
 }
 
