@@ -64,7 +64,8 @@ func TestWeeklyAuditRetriesAFailure(t *testing.T) {
 	rdb, prefix := e2eRedis(t)
 	clk := clock.NewScaledFrom(3600, time.Now())
 	day, at := soonAudit(clk.Now())
-	app, err := integrator.New(integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret, Clock: clk,
+	const admin = "audit-admin-token-0123456789abcdef"
+	app, err := integrator.New(integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret, Clock: clk, AdminToken: admin,
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, ShopifyURL: "http://127.0.0.1:1", ShopifyToken: "shpat_weekly",
 		Audit: integrator.AuditConfig{Enabled: true, Weekday: day, At: at}})
 	require.NoError(t, err)
@@ -75,4 +76,21 @@ func TestWeeklyAuditRetriesAFailure(t *testing.T) {
 	keys, err := rdb.Keys(t.Context(), prefix+":audit:week:*").Result()
 	require.NoError(t, err)
 	require.Empty(t, keys, "a failed audit gives its week back")
+
+	// On demand, an unreachable upstream is a 502; without Shopify the routes are 404.
+	status, body := adminDo(t, http.MethodPost, base+"/admin/audit", admin)
+	require.Equal(t, http.StatusBadGateway, status, string(body))
+	noShop, err := integrator.New(integrator.Config{Redis: rdb, Prefix: prefix + "-noshop", WebhookSecret: secret, AdminToken: admin,
+		NetSuiteURL: nsURL, NetSuiteToken: nsToken})
+	require.NoError(t, err)
+	noShopURL := serveApp(t, noShop)
+	for _, route := range []string{"POST /admin/audit", "GET /admin/audit/latest"} {
+		method, path, _ := strings.Cut(route, " ")
+		status, body := adminDo(t, method, noShopURL+path, admin)
+		require.Equal(t, http.StatusNotFound, status, route)
+		require.Contains(t, string(body), "the audit needs Shopify")
+	}
+	status, body = adminDo(t, http.MethodGet, base+"/admin/audit/latest", admin)
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, string(body), "no audit has run yet")
 }
