@@ -50,7 +50,7 @@ func TestWeeklyAuditRunsOnOneReplica(t *testing.T) {
 	time.Sleep(time.Second) // another hour of platform time: no second audit of the week
 	reports := sink.all()
 	require.Len(t, reports, 1)
-	from, to := audit.LastWeek(clk.Now(), time.UTC)
+	from, to := audit.LastWeek(reports[0].StartedAt, time.UTC) // the week before the audit ran
 	require.True(t, reports[0].From.Equal(from), "audits the last complete week: %s", reports[0].From)
 	require.True(t, reports[0].To.Equal(to))
 	require.Equal(t, time.Monday, reports[0].From.Weekday())
