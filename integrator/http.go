@@ -63,6 +63,7 @@ func (a *App) AdminHandler() http.Handler {
 	admin.HandleFunc("POST /admin/redis/acknowledge-loss", a.serveAcknowledgeLoss)
 	a.registerCRMAdmin(admin)
 	admin.HandleFunc("POST /admin/overwrite", a.serveOverwrite)
+	a.registerAuditAdmin(admin)
 	return a.authenticate(admin)
 }
 

@@ -167,6 +167,8 @@ type Config struct {
 	Overwrite OverwriteConfig
 	// Flow configures the Shopify Flow inventory-low ingress (off by default).
 	Flow FlowConfig
+	// Audit configures the weekly sales audit (off by default).
+	Audit AuditConfig
 
 	// HTTPClient is used for upstream calls (default: one per upstream with timeouts).
 	HTTPClient *http.Client
@@ -208,6 +210,7 @@ type App struct {
 
 	// flowLow takes POST /shopify/flow/inventory-low; nil when the Flow ingress is off.
 	flowLow *ingress.FlowInventoryLow
+	audit   *auditParts // the sales audit; nil without Shopify
 }
 
 // New validates cfg and assembles a replica. It does not contact Redis or upstreams.
@@ -385,6 +388,10 @@ func New(cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.newAudit(sc); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.registerCustomerFlows(); err != nil {
 		a.Close()
 		return nil, err
@@ -418,6 +425,7 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Go(func() { a.runInventory(loops) })
 	wg.Go(func() { a.runPoller(loops) })
 	wg.Go(func() { a.runOverwrite(loops) })
+	wg.Go(func() { a.runAudit(loops) })
 	err := a.processor.Run(ctx)
 	stopLoops()
 	wg.Wait()

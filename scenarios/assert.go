@@ -151,6 +151,9 @@ func (r *runner) check(ctx context.Context, drained bool) error {
 	}
 	r.checkMissedWebhooks(ctx, acc)
 	r.checkFlow(ctx)
+	if err := r.checkAudit(ctx, acc); err != nil { // last: it changes the ERP
+		return err
+	}
 	rep.Passed = true
 	for _, as := range rep.Assertions {
 		rep.Passed = rep.Passed && as.Passed

@@ -44,6 +44,8 @@ type env struct {
 	erpPush atomic.Pointer[string]
 	// dropPushes loses fakes.netsuite.stock.drop_push_share of the ERP's stock pushes.
 	dropPushes *pushDropper
+	// auditInbox receives the system's audit reports when the scenario audits.
+	auditInbox *auditInbox
 }
 
 // start brings everything up; on error it stops what it started.
@@ -76,6 +78,9 @@ func start(ctx context.Context, sc *Scenario, opts Options) (e *env, err error) 
 	up := sut.Upstreams{ShopifyURL: e.shopURL, NetSuiteURL: e.nsURL, Credentials: creds,
 		NetSuiteCustomer: netsuite.DefaultCustomerID, Clock: e.clock, Logger: e.log}
 	if err := e.startCRM(&up); err != nil {
+		return nil, err
+	}
+	if err := e.startAuditInbox(&up); err != nil {
 		return nil, err
 	}
 	if st := sc.Fakes.NetSuite.Stock; st != nil {

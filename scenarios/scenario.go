@@ -43,6 +43,9 @@ type Scenario struct {
 	Redis      string     `yaml:"redis"`
 	Drain      Drain      `yaml:"drain"`
 	Assertions Assertions `yaml:"assertions"`
+	// Audit, when set, has the system under test audit the run's sales after the drain
+	// (invariant audit_clean).
+	Audit *Audit `yaml:"audit"`
 
 	// File is where the scenario came from ("builtin:NAME" for built-ins).
 	File string `yaml:"-"`

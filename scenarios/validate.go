@@ -75,6 +75,7 @@ func (s *Scenario) validate() error {
 	s.validateFakes(c)
 	s.validateSUT(c)
 	s.validateCRM(c)
+	s.validateAudit(c)
 	switch {
 	case s.Redis == "", s.Redis == "embedded", s.Redis == "docker", s.Redis == "local":
 	case strings.HasPrefix(s.Redis, "redis://"), strings.HasPrefix(s.Redis, "rediss://"):

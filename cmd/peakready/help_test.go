@@ -14,7 +14,7 @@ func TestEveryCommandHasHelpAndRefusesBadFlags(t *testing.T) {
 	cmds := [][]string{
 		{"version"}, {"run"}, {"plan"}, {"scenarios"}, {"scenarios", "show"}, {"integrator"},
 		{"dlq", "list"}, {"dlq", "show"}, {"dlq", "replay"}, {"dlq", "discard"},
-		{"queue", "stats"}, {"held", "list"}, {"held", "release"},
+		{"queue", "stats"}, {"held", "list"}, {"held", "release"}, {"audit"},
 		{"fake", "hubspot"}, {"fake", "netsuite"}, {"fake", "salesforce"}, {"fake", "shopify"},
 	}
 	for _, c := range cmds {

@@ -84,6 +84,7 @@ type integratorSettings struct {
 	Inventory inventorySettings `yaml:",inline"`
 	Overwrite overwriteSettings `yaml:",inline"`
 	Flow      flowSettings      `yaml:",inline"`
+	Audit     auditSettings     `yaml:",inline"`
 }
 
 // setting binds one setting to its flag and environment variable.
@@ -148,7 +149,8 @@ func (s *integratorSettings) table() []setting {
 	rows = append(rows, s.CRM.table()...)
 	rows = append(rows, s.Overwrite.table()...)
 	rows = append(rows, s.Flow.table()...)
-	return append(rows, s.Inventory.table()...)
+	rows = append(rows, s.Inventory.table()...)
+	return append(rows, s.Audit.table()...)
 }
 
 func defaultIntegratorSettings() integratorSettings {
@@ -334,6 +336,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 	}
 	owCfg, err := set.Overwrite.config()
 	flowCfg, err := set.Flow.config()
+	auditCfg, err := set.Audit.config()
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
@@ -352,6 +355,7 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		Clock: clk, Logger: logger, CRM: crmCfg, Inventory: invCfg, Fulfillments: fulCfg, Poller: pollCfg,
 		Overwrite: owCfg,
 		Flow:      flowCfg,
+		Audit:     auditCfg,
 	})
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)

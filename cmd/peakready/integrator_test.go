@@ -326,6 +326,11 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--missed-webhook-poller", "maybe"}, `--missed-webhook-poller "maybe" must be on or off`},
 		{[]string{"--missed-webhook-poller", "on"}, "the missed-webhook poller needs a Shopify URL and token"},
 		{[]string{"--fulfillments", "on"}, "the fulfillment flow needs a Shopify URL and token"},
+		{[]string{"--weekly-audit", "maybe"}, `--weekly-audit "maybe" must be on or off`},
+		{[]string{"--weekly-audit", "on"}, "the weekly audit needs a Shopify URL and token"},
+		{[]string{"--audit-at", "someday 3:00"}, `--audit-at: audit time "someday 3:00": "someday" is not a weekday`},
+		{[]string{"--audit-tz", "Mars/Olympus"}, `audit time zone "Mars/Olympus"`},
+		{[]string{"--audit-report-url", "ftp://example.com/r"}, `audit report URL "ftp://example.com/r" must be http(s)://host/path`},
 		{[]string{"--fulfillments", "on", "--shopify-url", "http://127.0.0.1:1", "--shopify-token", "shpat_x"}, "the fulfillment flow needs the ERP push secret"},
 	}
 	for _, tc := range cases {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/peakready/peakready/integrator/audit"
 )
 
 // Client calls the admin API of one integrator (any replica: they share Redis). It is
@@ -218,4 +220,23 @@ func readError(resp *http.Response) *Error {
 		e.Message = body.Message
 	}
 	return e
+}
+
+// RunAudit calls POST /admin/audit?from=&to=: the integrator audits [from, to) now and
+// answers with the report (also stored, alerted on and sent to its report URL). A
+// running audit is a 409 *Error. The call waits for the whole audit: a busy week can
+// outlast the default client's 30 s (WithHTTPClient, and a context, bound it instead).
+func (c *Client) RunAudit(ctx context.Context, from, to time.Time) (audit.Report, error) {
+	var rep audit.Report
+	q := url.Values{"from": {from.UTC().Format(time.RFC3339Nano)}, "to": {to.UTC().Format(time.RFC3339Nano)}}
+	err := c.call(ctx, http.MethodPost, "/admin/audit?"+q.Encode(), nil, &rep)
+	return rep, err
+}
+
+// LatestAudit calls GET /admin/audit/latest: the newest stored report (404 *Error when
+// none has run).
+func (c *Client) LatestAudit(ctx context.Context) (audit.Report, error) {
+	var rep audit.Report
+	err := c.call(ctx, http.MethodGet, "/admin/audit/latest", nil, &rep)
+	return rep, err
 }

@@ -24,6 +24,7 @@ const (
 	BreakerOpen               = "breaker_open"
 	RedisDurability           = "redis_durability"
 	ReconciliationDifferences = "reconciliation_differences"
+	AuditDifferences          = "audit_differences"
 )
 
 // Severity of an alert.

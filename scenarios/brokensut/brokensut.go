@@ -55,6 +55,8 @@ func (m Mode) String() string {
 		return "fulfil-twice"
 	case OverwriteAvailable:
 		return "overwrite-available"
+	case AuditIgnoresTotals:
+		return "audit-ignores-totals"
 	}
 	return "mode-" + strconv.Itoa(int(m))
 }
@@ -97,6 +99,8 @@ type SUT struct {
 	latestSeen  map[int64]time.Time
 	// contacts is CreateContactsWithoutLookup's CRM sync.
 	contacts *contactPoster
+	// audit is AuditIgnoresTotals' sales audit.
+	audit *brokenAudit
 }
 
 // Start listens on loopback and syncs orders to the NetSuite at netsuiteURL.
@@ -185,6 +189,12 @@ func (st *Starter) Start(_ context.Context, up sut.Upstreams) (sut.SUT, error) {
 			return nil, fmt.Errorf("broken integrator %s needs a scenario with crm: salesforce", st.Mode)
 		}
 		s.contacts = newContactPoster(up.CRM)
+	}
+	if st.Mode == AuditIgnoresTotals {
+		if s.audit, err = newBrokenAudit(up); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
 	}
 	if err := startERP(s, up); err != nil {
 		_ = s.Close()

@@ -16,6 +16,9 @@ import (
 // system with an admin section).
 type adminObserver struct {
 	client *adminapi.Client
+	// audits has no timeout of its own: an audit of a busy week takes minutes, bounded
+	// by the caller's context.
+	audits *adminapi.Client
 }
 
 var (
@@ -28,7 +31,11 @@ func newAdminObserver(url, token string) (adminObserver, error) {
 	if err != nil {
 		return adminObserver{}, err
 	}
-	return adminObserver{client: c}, nil
+	audits, err := adminapi.New(url, token, adminapi.WithHTTPClient(&http.Client{}))
+	if err != nil {
+		return adminObserver{}, err
+	}
+	return adminObserver{client: c, audits: audits}, nil
 }
 
 func (o adminObserver) QueueStats(ctx context.Context) (QueueStats, error) {

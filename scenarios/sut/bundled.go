@@ -190,6 +190,11 @@ func (s bundledStarter) Start(ctx context.Context, up Upstreams) (_ SUT, err err
 	ocfg := b.integratorConfig(b.observerRdb)
 	ocfg.AdminToken = randomToken()
 	ocfg.Overwrite = b.overwriteConfig()
+	if up.AuditReportURL != "" {
+		// Only the observer audits (Auditor): the replicas keep their own Shopify reads.
+		ocfg.ShopifyURL, ocfg.ShopifyToken = up.ShopifyURL, up.Credentials.ShopifyToken
+		ocfg.Audit = integrator.AuditConfig{ReportURL: up.AuditReportURL, TimeZone: up.ShopTimeZone}
+	}
 	b.observer, err = integrator.New(ocfg)
 	if err != nil {
 		return nil, err

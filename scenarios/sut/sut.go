@@ -178,6 +178,11 @@ type Upstreams struct {
 	// ShopifyFlow is set when the run installs the merchant's low-stock Flow workflow in
 	// the fake Shopify: the system is to take its requests (FlowReceiver).
 	ShopifyFlow bool
+	// AuditReportURL is set when the scenario audits: a system that implements Auditor
+	// POSTs its audit reports there. ShopTimeZone is the fake shop's IANA time zone, the
+	// days of its orders.
+	AuditReportURL string
+	ShopTimeZone   string
 }
 
 // ERPUpstream is what a system needs to carry the ERP's stock and shipments to Shopify.
