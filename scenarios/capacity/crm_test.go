@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/scenarios"
 )
 
 // newCustomers is a mix of new orders only, each created paid by a new customer with a
@@ -183,4 +185,20 @@ sut:
 	require.NoError(t, err)
 	assert.NotContains(t, p.Upstreams, "crm")
 	assert.Equal(t, DailyUsage{}, crmDaily(p))
+}
+
+// The goal search does not buy CRM capacity: hubspot-burst's burst window caps its
+// headroom at 0.61 whatever the integrator runs, so headroom=1 is not found after every
+// configuration (each of which drains: a queue stretch as long as the queue needs
+// empties it, so none loops on a remainder of rounding).
+func TestGoalCannotBuyTheCRM(t *testing.T) {
+	sc, err := scenarios.Builtin("hubspot-burst")
+	require.NoError(t, err)
+	p, err := Plan(sc, Options{Goal: &Goal{Headroom: 1, Backlog: -1}})
+	require.NoError(t, err)
+	require.NotNil(t, p.Recommendation)
+	assert.False(t, p.Recommendation.Found)
+	assert.Equal(t, 16*7, p.Recommendation.Evaluated, "1 to 16 replicas × 4 to 64 workers")
+	assert.Equal(t, "crm", p.Bottleneck)
+	assert.False(t, p.Meets)
 }

@@ -328,15 +328,18 @@ func (m *Model) Predict() (*Prediction, error) {
 			}
 		}
 		capJobs, _ := m.jobCapacity(t)
+		empties := false
 		if capJobs > 0 {
 			if need := seconds(q / capJobs); t+need <= next {
-				next = t + need
+				next, empties = t+need, true
 			}
 		}
 		q0 := q
 		q = m.advance(p, &cum, q, t, next-t, 0, capJobs, mpj)
 		m.inFlight(p, t, q0, q, 0, capJobs)
-		if q < 1e-9 {
+		// A stretch as long as the queue needs empties it, whatever the rounding of
+		// its length to the nanosecond leaves.
+		if q < 1e-9 || empties {
 			q = 0
 		}
 		t = next
