@@ -110,7 +110,7 @@ func TestHubSpotBurstWindowBindsAndDrains(t *testing.T) {
 	// 100 calls per 10 s counted over 10.1 s: 9.90 upserts/s against 20 new customers a
 	// second for a minute: (20 - 9.90) · 60 = 606 upserts wait, 4 messages each, and
 	// drain at 9.90/s: 61 s. 1,200 upserts and 12 batches of 100.
-	p, err := model(t, `
+	m := model(t, `
 name: hs
 traffic:
   phases:
@@ -120,7 +120,8 @@ fakes:
   hubspot: {tier: starter}
 sut:
   builtin: {replicas: 1, workers: 200, risk_check: false, crm: hubspot}
-`).Predict()
+`)
+	p, err := m.Predict()
 	require.NoError(t, err)
 	rps := 100 / 10.1
 	crm := p.Upstreams["crm"]
@@ -137,6 +138,13 @@ sut:
 	assert.InDelta(t, 2*(20-rps)*60/rps*1.0, 2*time.Duration(p.OldestAge).Seconds(), 2*60)
 	assert.Equal(t, 250000.0, crmDaily(p).Allocation)
 	assert.True(t, p.Drains)
+
+	// The simulation models the orders flow and adds the CRM's fluid queue to it.
+	s, err := m.PredictSim()
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, s.PeakBacklog, 4*(20-rps)*60-2)
+	assert.InDelta(t, (20-rps)*60/rps, time.Duration(s.QueueDrain).Seconds(), 1)
+	assert.Contains(t, s.Notes, "the simulation models the orders flow; the CRM's queue is the fluid model's, added to it")
 }
 
 func TestPoolCustomersAreSyncedOnTheirFirstOrder(t *testing.T) {
@@ -201,4 +209,33 @@ func TestGoalCannotBuyTheCRM(t *testing.T) {
 	assert.Equal(t, 16*7, p.Recommendation.Evaluated, "1 to 16 replicas × 4 to 64 workers")
 	assert.Equal(t, "crm", p.Bottleneck)
 	assert.False(t, p.Meets)
+}
+
+// The built-ins' figures docs/plan.md quotes.
+func TestCRMBuiltinsAsDocumented(t *testing.T) {
+	plan := func(name string) *Prediction {
+		sc, err := scenarios.Builtin(name)
+		require.NoError(t, err)
+		p, err := Plan(sc, Options{})
+		require.NoError(t, err)
+		return p
+	}
+	p := plan("crm-daily-limit")
+	assert.Equal(t, 3353.0, p.PeakBacklog)
+	assert.Equal(t, 9*time.Minute, time.Duration(p.OldestAge).Round(time.Minute))
+	u := crmDaily(p)
+	assert.Equal(t, 138065.0, u.DayRequests)
+	assert.Equal(t, 9000.0, u.Allowance)
+	assert.Equal(t, 8700.0, u.OtherUsage)
+	assert.False(t, p.Meets)
+
+	p = plan("hubspot-burst")
+	assert.Equal(t, "crm", p.Bottleneck)
+	assert.InDelta(t, 0.61, p.Headroom, 0.005)
+	crm := p.Upstreams["crm"]
+	assert.InDelta(t, 18.8, crm.CapacityRPS, 0.05, "190 calls over 10.1 s")
+	assert.Equal(t, 190, crm.Burst)
+	assert.InDelta(t, 1.64, p.Phases[1].Utilisation["crm"], 0.005)
+	assert.Equal(t, 5919.0, crm.Requests)
+	assert.True(t, p.Meets)
 }
