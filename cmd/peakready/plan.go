@@ -35,7 +35,7 @@ Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenari
 configuration meets the goal; with --validate: and every figure is within its target),
 1 it does not, 2 bad input (or, with --validate, the run could not run). See docs/plan.md.`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
-	htmlPath := fs.String("html", "", "also write the prediction as a self-contained HTML page (charts, predicted and measured) to `FILE`")
+	htmlPath := fs.String("html", "", "also write the prediction as a self-contained HTML page (charts, predicted and measured; with --sweep, a chart of each outcome per value) to `FILE`")
 	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D, headroom=X (comma-separated to combine)")
 	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
 	validate := fs.Bool("validate", false, "then run the scenario for real (as peakready run does) and print predicted and measured side by side")
@@ -111,7 +111,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 		opts.Speed = sc.Speed
 	}
 	if *sweepSpec != "" {
-		return planSweep(sc, *sweepSpec, opts, *jsonOut, s)
+		return planSweep(sc, *sweepSpec, opts, *jsonOut, *htmlPath, s)
 	}
 	p, err := capacity.Plan(sc, opts)
 	if err != nil {
@@ -189,7 +189,8 @@ func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Predic
 
 // planSweep plans the scenario at each value of one key: exit 0 when every value
 // meets, 1 when one does not, 2 on a bad key or value.
-func planSweep(sc *scenarios.Scenario, spec string, opts capacity.Options, jsonOut bool, s streams) int {
+// With htmlPath it also writes the sweep's page (a chart of each outcome per value).
+func planSweep(sc *scenarios.Scenario, spec string, opts capacity.Options, jsonOut bool, htmlPath string, s streams) int {
 	sw, err := capacity.ParseSweep(spec)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--sweep: %v", err)
@@ -197,6 +198,11 @@ func planSweep(sc *scenarios.Scenario, spec string, opts capacity.Options, jsonO
 	res, err := capacity.RunSweep(sc, sw, opts)
 	if err != nil {
 		return fail(s, "plan", exitUsage, "--sweep: %v", err)
+	}
+	if htmlPath != "" {
+		if err := writeFile(htmlPath, func(w io.Writer) error { return capacity.WriteSweepHTML(w, res) }); err != nil {
+			return fail(s, "plan", exitUsage, "--html: %v", err)
+		}
 	}
 	if jsonOut {
 		if err := capacity.WriteSweepJSON(s.out, res); err != nil {

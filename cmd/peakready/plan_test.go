@@ -215,6 +215,15 @@ func TestPlanSweep(t *testing.T) {
 	require.Len(t, v.Rows, 2)
 	assert.Equal(t, 2.0, v.Rows[1].Value)
 
+	page := filepath.Join(t.TempDir(), "sweep.html")
+	code, _, stderr = runCLI(t, "plan", path, "--sweep", "netsuite.suitecloud_plus=0..2", "--html", page)
+	require.Equal(t, exitFailed, code, stderr)
+	b, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Equal(t, 3, strings.Count(string(b), `data-chart="`), "headroom, peak backlog and drain")
+	assert.Equal(t, 3, strings.Count(string(b), `<rect class="fails"`), "0 licences fails, on each chart")
+	assert.NotContains(t, string(b), "<script")
+
 	for _, bad := range []string{"replicas=99..100", "nope", "netsuite.tier=1..2", "traffic.phases.9.constant.rate=1..2"} {
 		code, _, stderr := runCLI(t, "plan", path, "--sweep", bad)
 		assert.Equal(t, exitUsage, code, "%s: %s", bad, stderr)
@@ -379,4 +388,47 @@ func TestPlanHTML(t *testing.T) {
 	code, _, stderr = runCLI(t, "plan", "smoke", "--html", filepath.Join(t.TempDir(), "no", "such", "dir.html"))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--html")
+}
+
+// The CRM's day against its daily allocation: crm-daily-limit's 2 actions a second, a
+// day long, are many times its org's 10,000 calls; the plan says so and fails.
+func TestPlanCRMDailyAllocation(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "plan", "crm-daily-limit", "--json")
+	require.Equal(t, exitFailed, code, stderr)
+	var v struct {
+		Upstreams map[string]struct {
+			Kind     string  `json:"kind"`
+			Requests float64 `json:"requests"`
+		} `json:"upstreams"`
+		Daily []struct {
+			Upstream    string  `json:"upstream"`
+			Requests    float64 `json:"requests"`
+			Allocation  float64 `json:"allocation"`
+			Allowance   float64 `json:"allowance"`
+			DayRequests float64 `json:"day_requests"`
+			Basis       string  `json:"basis"`
+			Within      bool    `json:"within_allowance"`
+		} `json:"daily_usage"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+	assert.Equal(t, "salesforce", v.Upstreams["crm"].Kind)
+	sf := v.Daily[len(v.Daily)-1]
+	assert.Equal(t, "salesforce", sf.Upstream)
+	assert.Equal(t, 10000.0, sf.Allocation)
+	assert.Equal(t, 9000.0, sf.Allowance)
+	assert.Equal(t, v.Upstreams["crm"].Requests, sf.Requests)
+	assert.Greater(t, sf.DayRequests, sf.Allowance)
+	assert.Equal(t, "24h at the last phase's rate", sf.Basis)
+	assert.False(t, sf.Within)
+
+	code, stdout, _ = runCLI(t, "plan", "crm-daily-limit")
+	require.Equal(t, exitFailed, code)
+	// docs/plan.md shows this line.
+	assert.Contains(t, stdout, "\n  daily       salesforce 138,065 calls a day at the last phase's rate (1,726 in the scenario) against 9,000 allowed (10,000 less 10% headroom; others held 8,700 at the start): 1534% of the allowance, OVER it\n")
+	assert.Contains(t, stdout, "FAIL salesforce.daily_allocation")
+
+	code, stdout, stderr = runCLI(t, "plan", "hubspot-burst")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `(?m)^  daily       hubspot [0-9,]+ calls a day .* within it$`, stdout)
+	assert.Contains(t, stdout, "bottleneck  crm")
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,30 +18,33 @@ const (
 	plotTop, plotRightMargin = 20.0, 20.0
 )
 
-var planPage = template.Must(template.New("plan").Funcs(template.FuncMap{"pct": func(x float64) float64 { return 100 * x }}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>peakready plan: {{.P.Scenario}}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
+// pageCSS is the style the plan's and the sweep's pages share.
+const pageCSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:980px;color:#222}
 h1{font-size:1.4em} .meets{color:#17702e} .fails{color:#b3261e}
 pre{background:#f6f6f4;padding:1em;overflow:auto;font-size:12px}
 table{border-collapse:collapse;margin:1em 0} td,th{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left}
-.bar{display:inline-block;height:.8em;background:#3b6ea8;vertical-align:middle}
+`
+
+var planPage = template.Must(template.New("plan").Funcs(template.FuncMap{"pct": func(x float64) float64 { return 100 * x }}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>peakready plan: {{.P.Scenario}}</title>
+<style>
+` + pageCSS + `.bar{display:inline-block;height:.8em;background:#3b6ea8;vertical-align:middle}
 .bar.over{background:#b3261e}
 svg{width:100%;height:auto} .axis{stroke:#999} .grid{stroke:#eee} .line{fill:none;stroke:#3b6ea8;stroke-width:2}
 .end{stroke:#b3261e;stroke-dasharray:4 3} text{font-size:11px;fill:#555}
 </style></head><body>
-<h1 class="{{.P.Verdict}}">{{.Headline}}</h1>
-<p>Engine: {{.P.Engine}} · bottleneck <b>{{.P.Bottleneck}}</b> · headroom <b>{{printf "%.2f" .P.Headroom}}×</b> · peak backlog <b>{{printf "%.0f" .P.PeakBacklog}}</b> messages · drain <b>{{.P.DrainTime}}</b></p>
+<h1 class="{{.P.Verdict}}" id="verdict">{{.Headline}}</h1>
+<p>Engine: {{.P.Engine}} · bottleneck <b id="bottleneck">{{.P.Bottleneck}}</b> · headroom <b>{{printf "%.2f" .P.Headroom}}×</b> · peak backlog <b>{{printf "%.0f" .P.PeakBacklog}}</b> messages · drain <b>{{.P.DrainTime}}</b></p>
 <h2>Backlog over time</h2>
 {{.Chart}}
 <h2>Utilisation by phase</h2>
-<table><tr><th>phase</th><th>orders</th><th>backlog at end</th>{{range .Limits}}<th>{{.}}</th>{{end}}</tr>
+<table id="utilisation"><tr><th>phase</th><th>orders</th><th>backlog at end</th>{{range .Limits}}<th>{{.}}</th>{{end}}</tr>
 {{range .Phases}}<tr><td>{{.Name}}</td><td>{{printf "%.0f" .Orders}}</td><td>{{printf "%.0f" .EndBacklog}}</td>{{range .Cells}}<td><span class="bar{{if .Over}} over{{end}}" style="width:{{.Width}}px"></span> {{.Label}}</td>{{end}}</tr>
 {{end}}</table>
 {{if .P.Validation}}<h2>Predicted and measured</h2>
-<table><tr><th>figure</th><th>predicted</th><th>measured</th><th>diff</th><th>target</th><th></th></tr>
+<table id="validation"><tr><th>figure</th><th>predicted</th><th>measured</th><th>diff</th><th>target</th><th></th></tr>
 {{range .P.Validation.Rows}}<tr><td>{{.Name}}</td><td>{{.Predicted}}</td><td>{{.Measured}}</td><td>{{printf "%+.0f%%" (pct .Diff)}}</td><td>±{{printf "%.0f%%" (pct .Target)}}</td><td>{{if .Within}}ok{{else}}<b class="fails">outside</b>{{end}}</td></tr>
 {{end}}</table>{{end}}
 <h2>Summary</h2>
@@ -105,7 +109,7 @@ func backlogSVG(p *Prediction) template.HTML {
 	px := func(s float64) float64 { return plotLeft + innerW*s/xMax }
 	py := func(v float64) float64 { return plotTop + innerH*(1-v/yMax) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-label="backlog over time">`, plotW, plotH)
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-label="backlog over time" id="backlog">`, plotW, plotH)
 	for i := 0; i <= 4; i++ {
 		v := yMax * float64(i) / 4
 		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`,
@@ -127,4 +131,104 @@ func backlogSVG(p *Prediction) template.HTML {
 	}
 	b.WriteString(`"/></svg>`)
 	return template.HTML(b.String()) // built from numbers only
+}
+
+var sweepPage = template.Must(template.New("sweep").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>peakready plan: {{.R.Scenario}}, sweep of {{.R.Key}}</title>
+<style>
+` + pageCSS + `svg{width:100%;height:auto} .axis{stroke:#999} .grid{stroke:#eee} text{font-size:11px;fill:#555}
+rect.meets{fill:#3b6ea8} rect.fails{fill:#b3261e} .one{stroke:#b3261e;stroke-dasharray:4 3}
+</style></head><body>
+<h1 class="{{.Verdict}}">{{.R.Scenario}}: sweep of {{.R.Key}}, {{.Headline}}</h1>
+<p>Each value of <code>{{.R.Key}}</code> planned as the scenario with that value; a red bar is a value whose plan fails.</p>
+{{range .Charts}}<h2>{{.Title}}</h2>
+{{.SVG}}
+{{end}}<h2>Table</h2>
+<table id="sweep"><tr><th>value</th><th>verdict</th><th>bottleneck</th><th>headroom</th><th>max orders/h</th><th>peak backlog</th><th>drain</th></tr>
+{{range .Rows}}<tr class="{{.Verdict}}"><td>{{.Value}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Bottleneck}}</td><td>{{.Headroom}}</td><td>{{.MaxOrders}}</td><td>{{.PeakBacklog}}</td><td>{{.Drain}}</td></tr>
+{{end}}</table>
+<h2>Summary</h2>
+<pre>{{.Summary}}</pre>
+</body></html>
+`))
+
+type sweepHTMLRow struct {
+	Value, Verdict, Bottleneck, Headroom, MaxOrders, PeakBacklog, Drain string
+}
+
+type sweepChart struct {
+	Title string
+	SVG   template.HTML
+}
+
+// WriteSweepHTML writes a sweep as one self-contained page (no script, no external
+// resource): a bar chart per outcome (headroom, peak backlog, drain) over the values,
+// red where the value fails, the table and the text.
+func WriteSweepHTML(w io.Writer, r *SweepResult) error {
+	var sum bytes.Buffer
+	WriteSweep(&sum, r)
+	var rows []sweepHTMLRow
+	labels := make([]string, len(r.Rows))
+	meets := make([]bool, len(r.Rows))
+	var headroom, backlog, drain []float64
+	failed := 0
+	for i, row := range r.Rows {
+		d := time.Duration(row.DrainTime).Round(time.Second).String()
+		dv := time.Duration(row.DrainTime).Minutes()
+		if !row.Drains {
+			d, dv = "never", DrainHorizon.Minutes()
+		}
+		labels[i], meets[i] = strconv.FormatFloat(row.Value, 'f', -1, 64), row.Meets
+		if !row.Meets {
+			failed++
+		}
+		headroom, backlog, drain = append(headroom, row.Headroom), append(backlog, row.PeakBacklog), append(drain, dv)
+		rows = append(rows, sweepHTMLRow{Value: labels[i], Verdict: verdict(row.Meets), Bottleneck: row.Bottleneck,
+			Headroom: fmt.Sprintf("%.2f×", row.Headroom), MaxOrders: thousands(row.MaxOrdersPerHour), PeakBacklog: thousands(row.PeakBacklog), Drain: d})
+	}
+	headline := "every value meets"
+	if failed > 0 {
+		headline = fmt.Sprintf("%d of %d values fail", failed, len(r.Rows))
+	}
+	return sweepPage.Execute(w, map[string]any{
+		"R": r, "Verdict": verdict(failed == 0), "Headline": headline, "Rows": rows, "Summary": sum.String(),
+		"Charts": []sweepChart{
+			{"Headroom (×)", barsSVG("headroom", labels, headroom, meets, 1, func(v float64) string { return fmt.Sprintf("%.2f×", v) })},
+			{"Peak backlog (messages)", barsSVG("peak backlog", labels, backlog, meets, 0, thousands)},
+			{"Drain (minutes after the traffic)", barsSVG("drain", labels, drain, meets, 0, func(v float64) string { return fmt.Sprintf("%.1f", v) })},
+		},
+	})
+}
+
+// barsSVG draws one bar per value, red where the value fails, with a dashed line at
+// mark (none when 0).
+func barsSVG(name string, labels []string, vs []float64, meets []bool, mark float64, format func(float64) string) template.HTML {
+	const h = 200.0
+	innerW, innerH := plotW-plotLeft-plotRightMargin, h-plotTop-plotBottom
+	yMax := math.Max(mark*1.2, 1e-9)
+	for _, v := range vs {
+		yMax = math.Max(yMax, v)
+	}
+	py := func(v float64) float64 { return plotTop + innerH*(1-v/yMax) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-label="%s per value" data-chart="%s">`, plotW, h, template.HTMLEscapeString(name), template.HTMLEscapeString(name))
+	for i := 0; i <= 4; i++ {
+		v := yMax * float64(i) / 4
+		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`,
+			plotLeft, plotW-plotRightMargin, py(v), py(v), plotLeft-6, py(v)+4, template.HTMLEscapeString(format(v)))
+	}
+	fmt.Fprintf(&b, `<line class="axis" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/>`, plotLeft, plotW-plotRightMargin, py(0), py(0))
+	slot := innerW / float64(max(len(vs), 1))
+	for i, v := range vs {
+		x := plotLeft + slot*float64(i) + slot*0.15
+		fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" data-value="%s"><title>%s: %s</title></rect>`,
+			verdict(meets[i]), x, py(v), slot*0.7, py(0)-py(v), template.HTMLEscapeString(labels[i]), template.HTMLEscapeString(labels[i]), template.HTMLEscapeString(format(v)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x+slot*0.35, h-8, template.HTMLEscapeString(labels[i]))
+	}
+	if mark > 0 {
+		fmt.Fprintf(&b, `<line class="one" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/>`, plotLeft, plotW-plotRightMargin, py(mark), py(mark))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // numbers and escaped labels only
 }

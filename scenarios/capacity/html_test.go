@@ -49,7 +49,7 @@ func TestWriteHTMLIsSelfContained(t *testing.T) {
 	assert.Equal(t, 1, polylines)
 	assert.Zero(t, scripts)
 	assert.Zero(t, external, "opens offline")
-	assert.Contains(t, page, `<h1 class="meets">MEETS overloaded (fluid model)`)
+	assert.Contains(t, page, `<h1 class="meets" id="verdict">MEETS overloaded (fluid model)`)
 	assert.Contains(t, page, "Predicted and measured")
 	assert.Contains(t, page, "end of traffic")
 	assert.Contains(t, page, `class="bar over"`, "NetSuite at 125% is drawn over capacity")

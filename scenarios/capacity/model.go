@@ -138,8 +138,9 @@ type Model struct {
 	// speed S stretches it S times in platform time, which is why a sped-up run on a
 	// small machine is limited by its workers sooner than production is.
 	Overhead time.Duration
-	// CRM is the CRM the integrator syncs customers to ("" none).
-	CRM string
+	// CRM is the CRM the integrator syncs customers to ("" none); CRMFlow its flow.
+	CRM     string
+	CRMFlow *CRMFlow
 	// Seed is the scenario's: it seeds the latency mean's draws and the simulation.
 	Seed uint64
 	// ReorderShare of deliveries are held back up to ReorderWindow, LateShare by a draw
@@ -260,6 +261,9 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 		return nil, err
 	}
 	m.tl = newTimeline(phases)
+	if m.CRMFlow, err = crmFromScenario(sc, sc.Seed); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -287,7 +291,7 @@ func (m *Model) SetNetSuiteLatency(d latency.Distribution) {
 //     orders/updated.
 //
 // Customer actions fire customers/update, which the bundled integrator queues only when
-// it syncs a CRM.
+// it syncs a CRM (see CRMFlow).
 
 // jobShare is the share of actions that reach the orders flow (a "job": one NetSuite
 // write, or one hold).
@@ -414,9 +418,21 @@ func (m *Model) resources(t time.Duration) []resource {
 }
 
 // prep is the platform time a worker spends on a job outside NetSuite: Overhead (wall
-// time) for each of its messages, stretched by the speed the run compresses time by.
+// time) for each of its messages, stretched by the speed the run compresses time by;
+// with a CRM, its share of the CRM's messages too, and the CRM's latency for its
+// upserts.
 func (m *Model) prep() time.Duration {
-	return time.Duration(m.messagesPerJob() * float64(m.Overhead) * m.Speed)
+	msgs := m.messagesPerJob()
+	var crm time.Duration
+	if m.CRMFlow != nil && m.jobShare() > 0 {
+		d := m.crmDemandOf(0, m.tl.count(m.tl.end)*m.jobShare()*m.Growth)
+		jobs := m.tl.count(m.tl.end) * m.jobShare() * m.Growth
+		if jobs > 0 {
+			msgs += d.messages / jobs
+			crm = time.Duration(d.upserts / jobs * m.CRMFlow.Retry * float64(m.CRMFlow.Mean))
+		}
+	}
+	return time.Duration(msgs*float64(m.Overhead)*m.Speed) + crm
 }
 
 // shopifyRestore is each plan's GraphQL restore rate in points per second (the fake's

@@ -80,6 +80,11 @@ type Prediction struct {
 	// Validation puts the prediction next to a run of the scenario (with --validate).
 	Validation *Validation `json:"validation,omitempty"`
 	Notes      []string    `json:"notes,omitempty"`
+
+	// crmCurve is the CRM queue's own backlog (fluid), which the simulation adds to its
+	// orders' queue.
+	crmCurve            []BacklogPoint
+	crmDrain, crmOldest time.Duration
 }
 
 // UpstreamPlan is one upstream's (or the worker pool's) side of the plan.
@@ -100,6 +105,13 @@ type UpstreamPlan struct {
 	// Limit the account's concurrency.
 	PeakConcurrency float64 `json:"peak_concurrency,omitempty"`
 	Limit           int     `json:"limit,omitempty"`
+	// Kind names the CRM behind crm (salesforce, hubspot); Burst is HubSpot's calls per
+	// window as the integrator counts them, SearchRPS its search limit (the flow makes no
+	// search calls). Salesforce has no per-second limit: its capacity_rps is 0 and its
+	// peak_utilisation the share of the daily allowance in use.
+	Kind      string  `json:"kind,omitempty"`
+	Burst     int     `json:"burst,omitempty"`
+	SearchRPS float64 `json:"search_rps,omitempty"`
 }
 
 // PhasePlan is one traffic phase.
@@ -113,12 +125,23 @@ type PhasePlan struct {
 }
 
 // DailyUsage is an upstream's requests over the scenario against its daily allocation
-// (0: none documented).
+// (0: none documented). For the CRM it also says the day's: DayRequests over 24 hours
+// (Basis: "scenario" when the traffic lasts a day or more, else "24h at the last
+// phase's rate"), against the Allowance the integrator lets itself use (the allocation
+// less its Headroom); OtherUsage is other integrations' calls in the rolling window
+// when the run starts (Salesforce's other_usage).
 type DailyUsage struct {
-	Upstream   string  `json:"upstream"`
-	Requests   float64 `json:"requests"`
-	Allocation float64 `json:"allocation"`
-	Share      float64 `json:"share"`
+	Upstream    string  `json:"upstream"`
+	Requests    float64 `json:"requests"`
+	Allocation  float64 `json:"allocation"`
+	Share       float64 `json:"share"`
+	Headroom    float64 `json:"headroom,omitempty"`
+	Allowance   float64 `json:"allowance,omitempty"`
+	OtherUsage  float64 `json:"other_usage,omitempty"`
+	DayRequests float64 `json:"day_requests,omitempty"`
+	DayShare    float64 `json:"day_share,omitempty"`
+	Basis       string  `json:"basis,omitempty"`
+	Within      bool    `json:"within_allowance,omitempty"`
 }
 
 // Check is one assertion of the scenario (or the goal) against its prediction.
@@ -197,6 +220,11 @@ func (m *Model) changes() []time.Duration {
 	for _, o := range m.Outages {
 		add(o.Window)
 	}
+	if c := m.CRMFlow; c != nil {
+		for _, o := range c.Other {
+			out = append(out, o.RollsOffAt)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
@@ -242,9 +270,13 @@ func (m *Model) Predict() (*Prediction, error) {
 	}
 	var cum cumulative
 	p.Backlog = append(p.Backlog, BacklogPoint{})
+	cr := m.newCRMRun(len(phases))
 	for _, s := range segs {
 		mid := s.start + s.dur/2
 		capJobs, limiter := m.jobCapacity(mid)
+		if crmJobs, ok := cr.segment(m, s, phases); ok && crmJobs < capJobs {
+			capJobs, limiter = crmJobs, "crm"
+		}
 		for _, r := range m.resources(mid) {
 			st := ups[r.name]
 			if st == nil {
@@ -271,9 +303,11 @@ func (m *Model) Predict() (*Prediction, error) {
 		}
 		peakArr = math.Max(peakArr, s.arrival)
 		q0 := q
-		q = m.advance(p, &cum, q, s.start, s.dur, s.arrival, capJobs, mpj)
-		m.inFlight(p, mid, q0, q, s.arrival, capJobs)
-		phases[s.phase].EndBacklog = q * mpj
+		ordersCap, _ := m.jobCapacity(mid)
+		q = m.advance(p, &cum, q, s.start, s.dur, s.arrival, ordersCap, mpj)
+		m.inFlight(p, mid, q0, q, s.arrival, ordersCap)
+		p.Backlog[len(p.Backlog)-1].Backlog += cr.backlog()
+		phases[s.phase].EndBacklog = q*mpj + cr.backlog()
 		phases[s.phase].Orders += s.arrival * s.dur.Seconds() / m.jobsPerOrder()
 	}
 	// After the traffic: no arrivals; follow the backlog until it is gone.
@@ -294,23 +328,27 @@ func (m *Model) Predict() (*Prediction, error) {
 			}
 		}
 		capJobs, _ := m.jobCapacity(t)
+		empties := false
 		if capJobs > 0 {
 			if need := seconds(q / capJobs); t+need <= next {
-				next = t + need
+				next, empties = t+need, true
 			}
 		}
 		q0 := q
 		q = m.advance(p, &cum, q, t, next-t, 0, capJobs, mpj)
 		m.inFlight(p, t, q0, q, 0, capJobs)
-		if q < 1e-9 {
+		// A stretch as long as the queue needs empties it, whatever the rounding of
+		// its length to the nanosecond leaves.
+		if q < 1e-9 || empties {
 			q = 0
 		}
 		t = next
 	}
 	p.QueueDrain = Duration(t - end)
+	cr.finish(m, p, end)
 	p.DeliveryTail = Duration(m.deliveryTail())
-	p.DrainTime = Duration(max(t-end, time.Duration(p.DeliveryTail)))
-	p.OldestAge = Duration(cum.maxWait())
+	p.DrainTime = Duration(max(time.Duration(p.QueueDrain), time.Duration(p.DeliveryTail)))
+	p.OldestAge = Duration(max(cum.maxWait(), cr.oldestWait()))
 	p.Backlog = thin(p.Backlog, maxBacklogPoints)
 
 	// What the traffic asks of each upstream.
@@ -331,6 +369,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		p.Upstreams[n] = UpstreamPlan{CapacityRPS: round(st.minCap, 3), NominalRPS: round(nominal, 3), RequestsPerOrder: round(st.perJob*jpo, 4),
 			PeakUtilisation: round(st.peakUtil, 4), Requests: math.Round(total * st.perJob), Unavailable: Duration(st.unavailable)}
 	}
+	cr.upstream(m, p, total/jpo)
 	ns := p.Upstreams["netsuite"]
 	ns.PeakConcurrency, ns.Limit = round(peakConc, 1), m.Knobs.Limit()
 	p.Upstreams["netsuite"] = ns
@@ -364,8 +403,8 @@ func (m *Model) Predict() (*Prediction, error) {
 	if m.Lookups {
 		p.Daily = append(p.Daily, DailyUsage{Upstream: "shopify", Requests: p.Upstreams["shopify"].Requests})
 	}
-	if m.CRM != "" {
-		p.Notes = append(p.Notes, fmt.Sprintf("the %s flow (customers) is not modelled: its requests and daily allocation are left out", m.CRM))
+	if m.CRMFlow != nil {
+		p.Daily = append(p.Daily, m.crmUsage(cr.total, cr.last, cr.lastSpan))
 	}
 	if len(m.Outages) > 0 {
 		p.Notes = append(p.Notes, "replica crashes are modelled as fewer workers while the replica is down; lease expiry is not")
@@ -479,6 +518,13 @@ func (m *Model) checks(p *Prediction) []Check {
 	if b.AckP99 > 0 {
 		cs = append(cs, Check{Name: "ack_p99", Predicted: ackString(time.Duration(p.AckP99)), Budget: b.AckP99.String(),
 			Met: time.Duration(p.AckP99) <= b.AckP99})
+	}
+	for _, u := range p.Daily {
+		if u.Basis == "" || u.Allocation <= 0 {
+			continue
+		}
+		cs = append(cs, Check{Name: u.Upstream + ".daily_allocation", Predicted: thousands(u.DayRequests) + " calls a day",
+			Budget: thousands(u.Allowance) + fmt.Sprintf(" (%s less %.0f%% headroom)", thousands(u.Allocation), 100*u.Headroom), Met: u.Within})
 	}
 	return cs
 }

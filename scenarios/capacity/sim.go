@@ -404,9 +404,20 @@ func (m *Model) PredictSim() (*Prediction, error) {
 		return nil, err
 	}
 	p.Engine = "sim"
-	p.PeakBacklog, p.PeakBacklogAt, p.OldestAge = r.PeakBacklog, Duration(r.PeakAt), Duration(r.OldestAge)
-	p.QueueDrain, p.Drains, p.Backlog = Duration(r.Drain), r.Drains, r.Curve
-	p.DrainTime = Duration(max(r.Drain, time.Duration(p.DeliveryTail)))
+	crmDrains := p.Drains || p.crmDrain == 0 // the fluid CRM queue's
+	curve, drain := p.addCRM(r.Curve, r.Drain)
+	p.PeakBacklog, p.PeakBacklogAt, p.OldestAge = r.PeakBacklog, Duration(r.PeakAt), Duration(max(r.OldestAge, p.crmOldest))
+	if p.crmCurve != nil {
+		p.PeakBacklog, p.PeakBacklogAt = 0, 0
+		for _, pt := range curve {
+			if pt.Backlog > p.PeakBacklog {
+				p.PeakBacklog, p.PeakBacklogAt = pt.Backlog, pt.At
+			}
+		}
+		p.Notes = append(p.Notes, "the simulation models the orders flow; the CRM's queue is the fluid model's, added to it")
+	}
+	p.QueueDrain, p.Drains, p.Backlog = Duration(drain), r.Drains && crmDrains, curve
+	p.DrainTime = Duration(max(drain, time.Duration(p.DeliveryTail)))
 	if r.Requests > 0 {
 		p.NetSuiteThrottledShare = round(float64(r.Throttled)/float64(r.Requests), 4)
 	}

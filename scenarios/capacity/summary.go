@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -59,6 +60,11 @@ func WriteSummary(w io.Writer, p *Prediction) {
 			contested = "asks for more than other holders leave it while a backlog lasts: expect 429s"
 		}
 		fmt.Fprintf(w, "  netsuite    at most %.1f of %d slots in use; %s\n", ns.PeakConcurrency, ns.Limit, contested)
+	}
+	for _, u := range p.Daily {
+		if u.Basis != "" {
+			fmt.Fprintf(w, "  daily       %s\n", dailyPhrase(u))
+		}
 	}
 
 	fmt.Fprintln(w, "\nupstreams:")
@@ -182,4 +188,23 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// dailyPhrase says the CRM's day against its daily allocation, in one line.
+func dailyPhrase(u DailyUsage) string {
+	verdict := "within it"
+	if !u.Within {
+		verdict = "OVER it"
+	}
+	basis := "over the scenario"
+	if u.Basis != "scenario" {
+		basis = "a day at the last phase's rate"
+	}
+	others := ""
+	if u.OtherUsage > 0 {
+		others = fmt.Sprintf("; others held %s at the start", thousands(u.OtherUsage))
+	}
+	return fmt.Sprintf("%s %s calls %s (%s in the scenario) against %s allowed (%s less %.0f%% headroom%s): %.0f%% of the allowance, %s",
+		u.Upstream, thousands(u.DayRequests), basis, thousands(u.Requests), thousands(u.Allowance), thousands(u.Allocation), 100*u.Headroom, others,
+		100*u.DayRequests/math.Max(u.Allowance, 1), verdict)
 }

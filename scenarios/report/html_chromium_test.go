@@ -123,29 +123,8 @@ func TestChromiumRendersHTMLReport(t *testing.T) {
 // windowColours are the fills of report.css for the windows the sample shades.
 var windowColours = map[string][3]uint32{"contention": {0xfd, 0xeb, 0xd0}, "maintenance": {0xfa, 0xdb, 0xd8}}
 
-func nodeAttr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.TrimSpace(b.String())
-}
+// nodeAttr and textOf read the DOM Chromium built.
+var nodeAttr, textOf = chromiumtest.Attr, chromiumtest.Text
 
 func insideID(n *html.Node, id string) bool {
 	for p := n.Parent; p != nil; p = p.Parent {

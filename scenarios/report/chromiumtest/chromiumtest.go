@@ -13,8 +13,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 // Find returns a headless-capable Chromium: $PEAKREADY_CHROMIUM, else chromium,
@@ -128,4 +131,30 @@ func CountColour(img image.Image, rgb [3]uint32) int {
 		}
 	}
 	return n
+}
+
+// Attr is the value of an element's attribute ("" without it).
+func Attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// Text is the text under a node, trimmed.
+func Text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(b.String())
 }
