@@ -2,8 +2,6 @@ package integrator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/peakready/peakready/integrator/alert"
 	"github.com/peakready/peakready/integrator/audit"
+	"github.com/peakready/peakready/integrator/overwrite"
 	"github.com/peakready/peakready/integrator/shopify"
 )
 
@@ -43,8 +42,6 @@ type AuditConfig struct {
 // Defaults of AuditConfig.
 const (
 	DefaultAuditKeep = 12
-	// auditLockFor bounds how long one audit holds the lock if its replica dies.
-	auditLockFor = 30 * time.Minute
 )
 
 // ErrAuditRunning is returned when another replica's audit holds the lock.
@@ -144,11 +141,6 @@ func (a *App) newAudit(sc *shopify.Client) error {
 
 func (a *App) auditKey(name string) string { return a.cfg.Prefix + ":audit:" + name }
 
-// releaseLock deletes KEYS[1] when it still holds ARGV[1].
-var releaseLock = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`)
-
 // RunAudit audits [from, to) now, under the replicas' audit lock: it stores the report
 // in Redis, raises an alert when it found a difference and POSTs it to the report URL.
 // It returns ErrAuditRunning while another audit runs.
@@ -156,18 +148,26 @@ func (a *App) RunAudit(ctx context.Context, from, to time.Time) (*audit.Report, 
 	if a.audit == nil {
 		return nil, errors.New("integrator: the audit needs a Shopify URL and token")
 	}
-	tok := make([]byte, 12)
-	_, _ = rand.Read(tok)
-	token := hex.EncodeToString(tok)
-	lock := a.auditKey("lock")
-	ok, err := a.cfg.Redis.SetNX(ctx, lock, token, auditLockFor).Result()
+	// The lock's lease is renewed while the audit runs (a large week outlasts any fixed
+	// lease) and lapses soon after a replica dies; losing it stops the audit.
+	lock := &overwrite.RedisLock{Redis: a.cfg.Redis, Key: a.auditKey("lock")}
+	release, lost, err := lock.Hold(ctx)
+	if errors.Is(err, overwrite.ErrRunning) {
+		return nil, ErrAuditRunning
+	}
 	if err != nil {
 		return nil, fmt.Errorf("integrator: audit lock: %w", err)
 	}
-	if !ok {
-		return nil, ErrAuditRunning
-	}
-	defer releaseLock.Run(context.WithoutCancel(ctx), a.cfg.Redis, []string{lock}, token)
+	defer release()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-lost:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	rep, err := a.audit.auditor.Audit(ctx, from, to)
 	if err != nil {
 		a.audit.runs.WithLabelValues("failed").Inc()

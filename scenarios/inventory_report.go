@@ -43,7 +43,8 @@ type erpChange struct {
 	want int
 }
 
-// shopifyLevel is a SKU's on hand in Shopify after a write (summed over locations).
+// shopifyLevel is a SKU's on hand in Shopify after a write (the written level's own on hand:
+// stock scenarios keep one location).
 type shopifyLevel struct {
 	at     time.Time
 	onHand int

@@ -50,7 +50,7 @@ func (r *runner) checkStock(ctx context.Context) error {
 
 	r.overwriteAssertions()
 	rep, add := r.rep, r.addInvariant
-	add("inventory_converged", "SKUs show another available quantity in Shopify than the ERP's on hand − safety stock", conv, StockNotConverged)
+	add("inventory_converged", "SKUs show another on hand in Shopify than the ERP's on hand − safety stock", conv, StockNotConverged)
 	add("fulfillments_mirrored", "ERP item fulfillments are missing from Shopify or differ there", mirrored, FulfillmentMissing, FulfillmentWrong)
 	add("no_double_fulfillment", "orders were fulfilled more in Shopify than by the ERP", double, DoubleFulfillment)
 	oversold := CheckNoOversell(in)

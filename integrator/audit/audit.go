@@ -165,10 +165,13 @@ func (a *Auditor) salesOrders(ctx context.Context, first, last string) ([]SalesO
 		if len(out) > a.maxOrders() {
 			return nil, fmt.Errorf("%w: the ERP has more than %d sales orders booked %s to %s", ErrTooManyOrders, a.maxOrders(), first, last)
 		}
+		offset += len(page.Rows)
+		if offset >= netsuite.MaxSuiteQLRows {
+			return nil, fmt.Errorf("%w: the ERP's sales orders booked %s to %s reached SuiteQL's %d rows of a query: the result may be cut; audit a shorter period", ErrTooManyOrders, first, last, netsuite.MaxSuiteQLRows)
+		}
 		if !page.HasMore || len(page.Rows) == 0 {
 			return out, nil
 		}
-		offset += len(page.Rows)
 	}
 }
 

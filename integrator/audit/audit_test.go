@@ -324,3 +324,25 @@ func TestAuditWaitsOutThrottles(t *testing.T) {
 	}
 	require.ErrorAs(t, <-done, &slowDown{})
 }
+
+// cutERP answers like SuiteQL past its row cap: hasMore false once
+// netsuite.MaxSuiteQLRows rows were answered, as if the result ended there.
+type cutERP struct{}
+
+func (cutERP) SuiteQL(_ context.Context, _ string, limit, offset int) (netsuite.SuiteQLPage, error) {
+	end := min(offset+limit, netsuite.MaxSuiteQLRows)
+	rows := make([]map[string]string, 0, end-offset)
+	for i := offset; i < end; i++ {
+		rows = append(rows, map[string]string{"id": strconv.Itoa(i + 1), "tranid": "SO" + strconv.Itoa(i+1), "externalid": strconv.Itoa(i + 1), "tranday": "2026-11-24", "status": "B", "foreigntotal": "10.00"})
+	}
+	return netsuite.SuiteQLPage{Rows: rows, HasMore: end < netsuite.MaxSuiteQLRows}, nil
+}
+
+// An audit whose ERP side reached SuiteQL's row cap fails rather than reporting the
+// orders past the cap as missing from the ERP.
+func TestAuditAtSuiteQLsRowCapFails(t *testing.T) {
+	t.Parallel()
+	_, err := (&audit.Auditor{Shopify: &fakeShop{}, ERP: cutERP{}, Location: time.UTC}).Audit(context.Background(), at("2026-11-23 00:00"), at("2026-11-30 00:00"))
+	require.ErrorIs(t, err, audit.ErrTooManyOrders)
+	require.ErrorContains(t, err, "may be cut")
+}

@@ -48,7 +48,7 @@ const TopicFlowInventoryLow = "shopify_flow/inventory_low"
 const (
 	DefaultFlowHeader      = "Authorization"
 	DefaultFlowMaxBody     = 16 << 10
-	DefaultFlowDedupWindow = 48 * time.Hour
+	DefaultFlowDedupWindow = 10 * time.Minute
 	DefaultFlowConcurrent  = 64
 )
 
@@ -70,9 +70,10 @@ type FlowConfig struct {
 	MaxBody int64
 	// DedupWindow is how long a request's body is remembered: the same bytes again
 	// within it (Flow retrying a request whose answer it did not get) are acknowledged
-	// without being stored (default DefaultFlowDedupWindow, 48 h: Flow's 24 h of retries
-	// with margin). A duplicate stored anyway would be harmless: the worker re-reads the
-	// ERP.
+	// without being stored (default DefaultFlowDedupWindow, 10 min: Flow's quick
+	// retries). It is short because the body names no run: the same SKU reaching the same
+	// quantity again later is a new signal. A later retry stored again is harmless: the
+	// worker re-reads the ERP.
 	DedupWindow time.Duration
 	// EnqueueTimeout and RetryAfter are as in Config (defaults DefaultEnqueueTimeout,
 	// DefaultRetryAfter).

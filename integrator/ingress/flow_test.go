@@ -248,7 +248,7 @@ func TestFlowDefaults(t *testing.T) {
 	h, err := NewFlowInventoryLow(FlowConfig{Secret: []byte("s")}, &recordingQueue{})
 	require.NoError(t, err)
 	c := h.cfg
-	assert.Equal(t, []any{"Authorization", int64(16 << 10), 48 * time.Hour, 2 * time.Second, 10 * time.Second, 64},
+	assert.Equal(t, []any{"Authorization", int64(16 << 10), 10 * time.Minute, 2 * time.Second, 10 * time.Second, 64},
 		[]any{c.Header, c.MaxBody, c.DedupWindow, c.EnqueueTimeout, c.RetryAfter, c.MaxConcurrent}, "as docs/integrator.md says")
 }
 

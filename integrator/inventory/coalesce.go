@@ -1,6 +1,7 @@
 // Package inventory carries the ERP's stock to Shopify: changes of on-hand quantity per
-// SKU are coalesced (the latest wins), turned into Shopify's available quantity (on hand
-// minus safety stock) and written in batches with inventorySetQuantities.
+// SKU are coalesced (the latest wins), turned into Shopify's on hand (the ERP's on hand
+// minus safety stock; Shopify's available is that less its committed units) and written
+// in batches with inventorySetQuantities.
 package inventory
 
 import (

@@ -24,21 +24,24 @@ type RecheckOutcome string
 
 // Outcomes of Recheck.Apply.
 const (
-	// RecheckCorrected: Shopify showed another quantity than the ERP's on hand − safety
-	// stock; the ERP's is queued for the Syncer.
+	// RecheckCorrected: Shopify showed another available quantity than the ERP's on
+	// hand − safety stock.
 	RecheckCorrected RecheckOutcome = "corrected"
-	// RecheckSame: Shopify already showed the ERP's on hand − safety stock.
+	// RecheckSame: Shopify showed the ERP's on hand − safety stock as available.
 	RecheckSame RecheckOutcome = "same"
 	// RecheckUnknownSKU: the ERP has no such SKU; nothing is written.
 	RecheckUnknownSKU RecheckOutcome = "unknown_sku"
 )
 
 // Recheck answers a signal from Shopify that a SKU's stock is low (a Flow workflow's
-// HTTP request) by asking the ERP: when the quantity Shopify showed differs from the
-// ERP's on hand − safety stock, the ERP's on hand goes to the Syncer through Latest and
-// Pending, exactly as a pushed ERP change does, so it is written with the stock flow's
-// batching and cost budget, and never over a newer ERP change. A signal repeated (Flow
-// retrying) costs one ERP read and writes nothing new.
+// HTTP request) by asking the ERP, and queues the ERP's on hand for the Syncer through
+// Latest and Pending, exactly as a pushed ERP change, so it is written with the stock
+// flow's batching and cost budget, and never over a newer ERP change. It is queued
+// whatever Shopify showed: Flow sends Shopify's available, which is its on hand less
+// the units its open orders committed, so an equal available does not prove an equal on
+// hand (the quantity the flow writes), and the write is absolute. The outcome only says
+// whether the available Flow saw matched the ERP's on hand − safety stock. A signal
+// repeated (Flow retrying) costs one ERP read and writes the same quantity again.
 type Recheck struct {
 	ERP     StockReader
 	Safety  *SafetyStock
@@ -48,27 +51,30 @@ type Recheck struct {
 	Clock  clock.Clock
 }
 
-// Apply rechecks sku, which Shopify showed at shown available. The change is stamped with
-// the ERP's own change time when it gives one (so a pushed change of the same moment or
-// later wins over it), else with the clock's now.
+// Apply rechecks sku, which Shopify showed at shown available. The change is stamped
+// with the moment the ERP was asked (the answer is at least that fresh; an item's
+// lastModifiedDate does not move with the transactions that change its stock), or with
+// the ERP's change time when that is later: a pushed change made after the read wins.
 func (r *Recheck) Apply(ctx context.Context, sku string, shown int64) (RecheckOutcome, error) {
-	onHand, at, err := r.ERP.OnHand(ctx, sku)
+	asked := r.clock().Now()
+	onHand, changed, err := r.ERP.OnHand(ctx, sku)
 	if errors.Is(err, ErrNotInERP) {
 		return RecheckUnknownSKU, err
 	}
 	if err != nil {
 		return "", err
 	}
-	now := r.clock().Now()
 	want := onHand
 	if r.Safety != nil {
-		want = r.Safety.Available(sku, onHand, now)
+		want = r.Safety.Available(sku, onHand, asked)
 	}
+	out := RecheckCorrected
 	if int64(want) == shown {
-		return RecheckSame, nil
+		out = RecheckSame
 	}
-	if at.IsZero() {
-		at = now
+	at := asked
+	if changed.After(at) {
+		at = changed
 	}
 	c := Change{SKU: sku, OnHand: onHand, At: at}
 	if r.Latest != nil {
@@ -77,7 +83,7 @@ func (r *Recheck) Apply(ctx context.Context, sku string, shown int64) (RecheckOu
 		}
 	}
 	r.Pending.Put(c)
-	return RecheckCorrected, nil
+	return out, nil
 }
 
 func (r *Recheck) clock() clock.Clock {

@@ -35,27 +35,28 @@ func (e *erpStock) OnHand(_ context.Context, sku string) (int, time.Time, error)
 	return n, e.at, nil
 }
 
-func TestRecheckQueuesTheERPsStockOnlyWhenShopifyDiffers(t *testing.T) {
+func TestRecheckQueuesTheERPsStockAndSaysWhetherShopifyDiffered(t *testing.T) {
 	t.Parallel()
 	erp := &erpStock{onHand: map[string]int{"A": 12, "B": 3}, at: t0.Add(-time.Minute)}
 	r := &Recheck{ERP: erp, Safety: &SafetyStock{Fixed: 2}, Pending: NewCoalescer(), Clock: clock.NewManual(t0)}
 	ctx := context.Background()
 
-	out, err := r.Apply(ctx, "A", 10) // 12 − 2 = 10: Shopify is right
+	out, err := r.Apply(ctx, "A", 10) // 12 − 2 = 10: Shopify's available agrees
 	require.NoError(t, err)
 	assert.Equal(t, RecheckSame, out)
-	assert.Equal(t, 0, r.Pending.Len())
+	assert.Equal(t, []Change{{SKU: "A", OnHand: 12, At: t0}}, r.Pending.Take(10),
+		"queued anyway: an equal available does not prove an equal on hand; stamped when the ERP was asked, not with its older change time")
 
 	out, err = r.Apply(ctx, "A", 4) // Shopify shows 4, the ERP says 10
 	require.NoError(t, err)
 	assert.Equal(t, RecheckCorrected, out)
-	assert.Equal(t, []Change{{SKU: "A", OnHand: 12, At: t0.Add(-time.Minute)}}, r.Pending.Take(10), "the ERP's change time stamps it")
+	assert.Equal(t, []Change{{SKU: "A", OnHand: 12, At: t0}}, r.Pending.Take(10))
 
-	erp.at = time.Time{}
+	erp.at = t0.Add(time.Minute)
 	out, err = r.Apply(ctx, "B", 0) // 3 − 2 = 1
 	require.NoError(t, err)
 	assert.Equal(t, RecheckCorrected, out)
-	assert.Equal(t, []Change{{SKU: "B", OnHand: 3, At: t0}}, r.Pending.Take(10), "without one, the clock's now")
+	assert.Equal(t, []Change{{SKU: "B", OnHand: 3, At: t0.Add(time.Minute)}}, r.Pending.Take(10), "an ERP change time later than the read wins")
 
 	out, err = r.Apply(ctx, "NOPE", 1)
 	require.ErrorIs(t, err, ErrNotInERP)
@@ -75,7 +76,7 @@ func TestRecheckDoesNotRollBackANewerPush(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	latest := &RedisLatest{Redis: rdb, Key: "t:recheck:latest"}
 	ctx := context.Background()
-	require.NoError(t, latest.Offer(ctx, Change{SKU: "A", OnHand: 50, At: t0}))
+	require.NoError(t, latest.Offer(ctx, Change{SKU: "A", OnHand: 50, At: t0.Add(time.Second)})) // pushed after the read below
 	erp := &erpStock{onHand: map[string]int{"A": 20}, at: t0.Add(-time.Second)}
 	r := &Recheck{ERP: erp, Pending: NewCoalescer(), Latest: latest, Clock: clock.NewManual(t0)}
 	out, err := r.Apply(ctx, "A", 5)

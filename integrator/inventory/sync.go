@@ -112,8 +112,8 @@ func (s *Syncer) remember(batch []Change) {
 // Flush takes one batch of pending changes and writes it. It returns the number of SKUs
 // written. When the write fails, the batch goes back to the Coalescer (a newer change of
 // a SKU pending meanwhile wins over it) and the error is returned as the client gave it:
-// a throttled one tells the caller to wait, not to count an attempt. A retry of the
-// same changes is sent with the same idempotency key, so Shopify applies it once.
+// a throttled one tells the caller to wait, not to count an attempt. The write is
+// absolute (a quantity, not a delta), so a retry Shopify applies twice changes nothing.
 func (s *Syncer) Flush(ctx context.Context) (int, error) {
 	n := s.BatchSize
 	if n <= 0 {

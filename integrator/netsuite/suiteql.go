@@ -14,6 +14,11 @@ const suiteQLPath = "/services/rest/query/v1/suiteql"
 // MaxSuiteQLPage is the most rows SuiteQL answers a page (?limit=, 1 to 1000).
 const MaxSuiteQLPage = 1000
 
+// MaxSuiteQLRows is the most rows SuiteQL's REST resource answers of one query through
+// paging; past it, it answers hasMore false as if the result ended. A caller that has
+// read this many rows cannot tell a complete result from a cut one.
+const MaxSuiteQLRows = 100_000
+
 // SuiteQLPage is one page of a SuiteQL result: each row its selected columns, lower
 // case, as strings (NetSuite renders every value as a string and leaves NULLs out).
 type SuiteQLPage struct {

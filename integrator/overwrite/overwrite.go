@@ -223,20 +223,7 @@ func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.
 	if len(qs) > 0 {
 		// The same batch of the same run, resumed, is the same write to Shopify.
 		key := "overwrite-" + runID + "-" + hex.EncodeToString(h.Sum(nil))[:24]
-		for waits := 0; ; waits++ {
-			err = o.Setter.SetOnHand(ctx, qs, "", key)
-			var th interface {
-				Throttled() bool
-				RetryAfter() time.Duration
-			}
-			if err == nil || !errors.As(err, &th) || !th.Throttled() || waits >= DefaultMaxThrottledWaits {
-				break
-			}
-			if serr := o.clock().Sleep(ctx, max(th.RetryAfter(), 100*time.Millisecond)); serr != nil {
-				return 0, newer, serr
-			}
-		}
-		if err != nil {
+		if err := o.set(ctx, qs, key); err != nil {
 			return 0, newer, fmt.Errorf("overwrite: writing %d SKUs: %w", len(qs), err)
 		}
 		written = len(qs)
@@ -244,13 +231,11 @@ func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.
 			o.OnBatch(written)
 		}
 	}
-	if err := o.Progress.MarkDone(ctx, runID, batch); err != nil {
-		return written, newer, err
-	}
 	if o.Latest != nil && len(sent) > 0 {
 		// A change pushed while this write was on its way may have been written by the
 		// push flow before this write landed: write it again, so the newest change is
-		// the last write.
+		// the last write. The batch is recorded done only after that, so a run stopped
+		// in between writes the batch again when it resumes.
 		latest, err := o.Latest.Newest(ctx, sent)
 		if err != nil {
 			return written, newer, err
@@ -270,12 +255,33 @@ func (o *Overwriter) writeBatch(ctx context.Context, runID string, started time.
 		}
 		if len(again) > 0 {
 			key := "overwrite-" + runID + "-again-" + strconv.FormatInt(o.clock().Now().UnixNano(), 36)
-			if err := o.Setter.SetOnHand(ctx, again, "", key); err != nil {
+			if err := o.set(ctx, again, key); err != nil {
 				return written, newer, fmt.Errorf("overwrite: writing %d SKUs changed during the write again: %w", len(again), err)
 			}
 		}
 	}
+	if err := o.Progress.MarkDone(ctx, runID, batch); err != nil {
+		return written, newer, err
+	}
 	return written, newer, nil
+}
+
+// set writes qs with key; a throttled write waits what Shopify's answer implies and is
+// sent again with the same key, at most DefaultMaxThrottledWaits times.
+func (o *Overwriter) set(ctx context.Context, qs []shopify.Quantity, key string) error {
+	for waits := 0; ; waits++ {
+		err := o.Setter.SetOnHand(ctx, qs, "", key)
+		var th interface {
+			Throttled() bool
+			RetryAfter() time.Duration
+		}
+		if err == nil || !errors.As(err, &th) || !th.Throttled() || waits >= DefaultMaxThrottledWaits {
+			return err
+		}
+		if serr := o.clock().Sleep(ctx, max(th.RetryAfter(), 100*time.Millisecond)); serr != nil {
+			return serr
+		}
+	}
 }
 
 func (o *Overwriter) clock() clock.Clock { return clockOr(o.Clock) }

@@ -302,6 +302,14 @@ func TestSuiteQLStockPagesAndSums(t *testing.T) {
 	require.ErrorContains(t, err, `"x", not a number`)
 }
 
+// SuiteQL answers hasMore false once it has answered its row cap: a read that reached it
+// is an error, never a partial overwrite.
+func TestSuiteQLStockAtSuiteQLsRowCapIsAnError(t *testing.T) {
+	t.Parallel()
+	_, err := (&SuiteQLStock{NetSuite: cutERP{}}).OnHand(context.Background())
+	require.ErrorContains(t, err, "may be cut")
+}
+
 func TestTheOverwriteNeverGoesBelowZero(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

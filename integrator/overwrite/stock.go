@@ -15,10 +15,11 @@ type SuiteQLQuerier interface {
 	SuiteQL(ctx context.Context, query string, limit, offset int) (netsuite.SuiteQLPage, error)
 }
 
-// stockQuery lists every item's on hand per location. Items are rows of item; their
+// stockQuery lists every item's on hand per location, by external id (the SKU, as the orders
+// flow and the Flow recheck address items). Items are rows of item; their
 // stock, one row per location, is inventoryitemlocations (NetSuite2.com analytics).
 // Ordered by item and location so that offsets page a stable result.
-const stockQuery = `SELECT item.itemid AS sku, loc.location AS location, loc.quantityonhand AS onhand
+const stockQuery = `SELECT item.externalid AS sku, loc.location AS location, loc.quantityonhand AS onhand
 FROM item INNER JOIN inventoryitemlocations loc ON loc.item = item.id
 ORDER BY item.id, loc.location`
 
@@ -27,7 +28,7 @@ const (
 	DefaultPageSize = netsuite.MaxSuiteQLPage
 	// DefaultMaxRows bounds one read: SuiteQL's REST resource answers at most 100,000
 	// rows of a query through paging (offset + limit ≤ 100,000).
-	DefaultMaxRows = 100_000
+	DefaultMaxRows = netsuite.MaxSuiteQLRows
 )
 
 // SuiteQLStock reads the ERP's on hand of every SKU, summed over its locations, with
@@ -68,6 +69,9 @@ func (s *SuiteQLStock) OnHand(ctx context.Context) (map[string]int, error) {
 			out[sku] += int(n)
 		}
 		offset += len(page.Rows)
+		if offset >= netsuite.MaxSuiteQLRows {
+			return nil, fmt.Errorf("overwrite: the ERP's stock reached SuiteQL's %d rows of a query: the result may be cut", netsuite.MaxSuiteQLRows)
+		}
 		if !page.HasMore || len(page.Rows) == 0 {
 			return out, nil
 		}

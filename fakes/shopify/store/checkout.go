@@ -40,15 +40,18 @@ func (s *Store) SoldOut() int64 {
 }
 
 // soldOutLine tells whether the placement cannot be checked out under the shop's
-// policy: a line asks for more than its variant's available quantity at the order's
-// location. Callers hold mu.
+// policy: its lines of a variant together ask for more than the variant's available
+// quantity at the order's location. Callers hold mu.
 func (s *Store) soldOutLine(p *placement) bool {
 	if s.cfg.InventoryPolicy != PolicyDeny {
 		return false
 	}
 	nl := len(s.cat.Locations)
+	asked := make(map[int]int, len(p.lines))
 	for _, l := range p.lines {
-		if s.levels[int(l.item)*nl+p.loc].available < l.qty {
+		i := int(l.item)*nl + p.loc
+		asked[i] += int(l.qty)
+		if int(s.levels[i].available) < asked[i] {
 			return true
 		}
 	}

@@ -78,3 +78,19 @@ func TestLevelWritesRecordsInventoryWrites(t *testing.T) {
 	assert.Equal(t, LevelWrite{SKU: v.SKU, LocationID: loc, At: epoch, OnHand: 9, Available: 9}, ws[0])
 	assert.Equal(t, epoch.Add(1500), ws[1].At)
 }
+
+// Two lines of one variant are checked together: each fits what is available, their sum
+// does not.
+func TestDenyAddsTheLinesOfOneVariant(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t, Config{Seed: 11, Locations: 1, InventoryPolicy: PolicyDeny})
+	v, _ := s.VariantAt(0)
+	_, err := s.SetInventory(v.SKU, s.Locations()[0].ID, "available", 3)
+	require.NoError(t, err)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	two := &placement{lines: []line{{item: 0, qty: 2}, {item: 0, qty: 2}}}
+	assert.True(t, s.soldOutLine(two), "2 + 2 of a variant with 3 available")
+	one := &placement{lines: []line{{item: 0, qty: 2}, {item: 0, qty: 1}}}
+	assert.False(t, s.soldOutLine(one), "2 + 1 fits")
+}
