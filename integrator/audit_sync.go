@@ -118,15 +118,8 @@ func (a *App) newAudit(sc *shopify.Client) error {
 		}
 		return nil
 	}
-	gate := func(ctx context.Context) (func(), error) {
-		p, err := a.gate.Acquire(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return func() { _ = p.Release(context.WithoutCancel(ctx)) }, nil
-	}
 	a.audit = &auditParts{
-		auditor: &audit.Auditor{Shopify: sc, ERP: a.ns, Gate: gate, Location: loc, Clock: a.cfg.Clock},
+		auditor: &audit.Auditor{Shopify: sc, ERP: a.suiteQL(a.ns), Location: loc, Clock: a.cfg.Clock},
 		loc:     loc,
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "peakready_audit_runs_total", Help: "Sales audits run, by result (clean, differences, failed).",

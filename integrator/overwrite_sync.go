@@ -11,7 +11,6 @@ import (
 	"github.com/peakready/peakready/integrator/netsuite"
 	"github.com/peakready/peakready/integrator/overwrite"
 	"github.com/peakready/peakready/integrator/shopify"
-	"github.com/peakready/peakready/integrator/throttle"
 )
 
 // OverwriteConfig configures the nightly stock overwrite (off by default): the ERP's on
@@ -76,7 +75,7 @@ func (a *App) newOverwrite(sc *shopify.Client, ns *netsuite.Client) error {
 		}
 	}
 	o := &overwrite.Overwriter{
-		ERP:     &overwrite.SuiteQLStock{NetSuite: &guardedSuiteQL{ns: ns, gate: a.gate, breaker: a.breaker, m: a.metrics}},
+		ERP:     &overwrite.SuiteQLStock{NetSuite: a.suiteQL(ns)},
 		Shopify: &overwrite.BulkLevels{Shopify: sc, Location: a.cfg.Inventory.Location, Clock: a.cfg.Clock},
 		Setter:  sc, Safety: safety, BatchSize: c.BatchSize, Clock: a.cfg.Clock, Logger: a.log,
 		Progress: &overwrite.RedisProgress{Redis: a.cfg.Redis, Prefix: a.cfg.Prefix + ":overwrite"},
@@ -121,38 +120,23 @@ func (a *App) serveOverwrite(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// guardedSuiteQL puts the overwrite's SuiteQL reads behind NetSuite's breaker and the
-// concurrency gate every replica shares, as every NetSuite call is.
+// guardedSuiteQL puts SuiteQL reads (the overwrite's stock, the audit's sales orders)
+// behind the guard every NetSuite call passes: the breaker, the concurrency gate every
+// replica shares and its adaptive share, and the upstream metrics.
 type guardedSuiteQL struct {
-	ns      *netsuite.Client
-	gate    *throttle.ConcurrencyGate
-	breaker *throttle.Breaker
-	m       *metrics
+	ns    *netsuite.Client
+	guard *guardedERP
 }
 
-func (g *guardedSuiteQL) SuiteQL(ctx context.Context, q string, limit, offset int) (netsuite.SuiteQLPage, error) {
-	call, err := g.breaker.Allow(ctx)
-	if err != nil {
-		g.m.upstream.WithLabelValues("netsuite", "breaker_open").Inc()
-		return netsuite.SuiteQLPage{}, err
-	}
-	permit, err := g.gate.Acquire(ctx)
-	if err != nil {
-		_ = call.Report(ctx, context.Canceled)
-		g.m.throttled.WithLabelValues("netsuite").Inc()
-		return netsuite.SuiteQLPage{}, err
-	}
-	page, err := g.ns.SuiteQL(ctx, q, limit, offset)
-	_ = permit.Release(context.WithoutCancel(ctx))
-	_ = call.Report(ctx, err)
-	switch {
-	case err == nil:
-		g.m.upstream.WithLabelValues("netsuite", "ok").Inc()
-	case netsuite.IsThrottled(err):
-		g.m.upstream.WithLabelValues("netsuite", "throttled").Inc()
-		_, _ = g.gate.Throttled(ctx)
-	default:
-		g.m.upstream.WithLabelValues("netsuite", "error").Inc()
-	}
+func (g *guardedSuiteQL) SuiteQL(ctx context.Context, q string, limit, offset int) (page netsuite.SuiteQLPage, err error) {
+	err = g.guard.do(ctx, func(ctx context.Context) (err error) {
+		page, err = g.ns.SuiteQL(ctx, q, limit, offset)
+		return err
+	})
 	return page, err
+}
+
+// suiteQL is ns behind the replica's NetSuite guard.
+func (a *App) suiteQL(ns *netsuite.Client) *guardedSuiteQL {
+	return &guardedSuiteQL{ns: ns, guard: &guardedERP{gate: a.gate, breaker: a.breaker, m: a.metrics, outageSnooze: a.cfg.OutageSnooze}}
 }
