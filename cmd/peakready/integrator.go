@@ -335,7 +335,13 @@ func runIntegrator(ctx context.Context, args []string, s streams) int {
 		return fail(s, "integrator", exitUsage, "%v", err)
 	}
 	owCfg, err := set.Overwrite.config()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 	flowCfg, err := set.Flow.config()
+	if err != nil {
+		return fail(s, "integrator", exitUsage, "%v", err)
+	}
 	auditCfg, err := set.Audit.config()
 	if err != nil {
 		return fail(s, "integrator", exitUsage, "%v", err)
