@@ -110,3 +110,18 @@ func TestScaledFromTheSameStartAgree(t *testing.T) {
 	assert.InDelta(t, 20, ta.Sub(start).Seconds(), 1, "a second of wall time since the start is 20 s of platform time")
 	assert.Equal(t, 1.0, NewScaledFrom(-3, start).Speed())
 }
+
+func TestManualDriveAdvancesOnlyWhileSomethingWaits(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	m := NewManual(start)
+	var woke []time.Time
+	m.Drive(time.Second, func() {
+		for range 3 {
+			require.NoError(t, m.Sleep(context.Background(), 2*time.Second))
+			woke = append(woke, m.Now())
+		}
+	})
+	assert.Equal(t, []time.Time{start.Add(2 * time.Second), start.Add(4 * time.Second), start.Add(6 * time.Second)}, woke)
+	assert.Equal(t, start.Add(6*time.Second), m.Now(), "no advance once fn returned")
+}

@@ -158,3 +158,26 @@ func (t *manualTimer) Stop() bool {
 	}
 	return false
 }
+
+// Drive calls fn and, until it returns, advances m by step whenever a sleeper or timer
+// waits on it (looked at every millisecond of wall time): how a test runs code that
+// waits on the clock, such as a poll loop, without sleeping for real.
+func (m *Manual) Drive(step time.Duration, fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			if m.Waiters() > 0 {
+				m.Advance(step)
+			}
+		}
+	}
+}

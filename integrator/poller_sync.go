@@ -23,6 +23,9 @@ type PollerConfig struct {
 	// Overlap and Lookback: see poller.Poller (defaults 2 min and 1 h).
 	Overlap  time.Duration
 	Lookback time.Duration
+	// BulkAfter: a window since the watermark longer than this is read with one bulk
+	// query operation (default poller.DefaultBulkAfter, 6 h).
+	BulkAfter time.Duration
 }
 
 // newPoller assembles the missed-webhook poller; sc is nil without Shopify.
@@ -34,7 +37,7 @@ func (a *App) newPoller(sc *shopify.Client) error {
 	if sc == nil {
 		return errors.New("integrator: the missed-webhook poller needs a Shopify URL and token")
 	}
-	a.poller = &poller.Poller{Shopify: sc, Clock: a.cfg.Clock, Overlap: c.Overlap, Lookback: c.Lookback, Logger: a.log,
+	a.poller = &poller.Poller{Shopify: sc, Clock: a.cfg.Clock, Overlap: c.Overlap, Lookback: c.Lookback, BulkAfter: c.BulkAfter, Logger: a.log,
 		Watermark: &poller.RedisWatermark{Redis: a.cfg.Redis, Key: a.cfg.Prefix + ":poller:watermark"},
 		Applied:   a.appliedOrder,
 		Enqueue: func(ctx context.Context, id int64, updatedAt time.Time, payload []byte) error {

@@ -20,6 +20,7 @@ type inventorySettings struct {
 	Fulfillments        string        `yaml:"fulfillments"`
 	Poller              string        `yaml:"missed_webhook_poller"`
 	PollerEvery         time.Duration `yaml:"poller_every"`
+	PollerBulkAfter     time.Duration `yaml:"poller_bulk_after"`
 }
 
 func (s *inventorySettings) table() []setting {
@@ -32,18 +33,19 @@ func (s *inventorySettings) table() []setting {
 		{flag: "inventory-batch", env: "PEAKREADY_INVENTORY_BATCH", help: "SKUs per inventorySetQuantities call, 1 to 250 (default 250)", num: &s.InventoryBatch},
 		{flag: "missed-webhook-poller", env: "PEAKREADY_MISSED_WEBHOOK_POLLER", help: "on: every --poller-every, list Shopify orders updated since a watermark kept in Redis and enqueue those the integrator never applied or applied at an older state (needs --shopify-url); off (default)", str: &s.Poller},
 		{flag: "poller-every", env: "PEAKREADY_POLLER_EVERY", help: "how often the missed-webhook poller runs a pass, on one replica at a time (default 1m)", dur: &s.PollerEvery},
+		{flag: "poller-bulk-after", env: "PEAKREADY_POLLER_BULK_AFTER", help: "a window since the missed-webhook poller's watermark longer than this is read with one Shopify bulk operation instead of pages (default 6h)", dur: &s.PollerBulkAfter},
 		{flag: "fulfillments", env: "PEAKREADY_FULFILLMENTS", help: "on: mirror the ERP's item fulfillments (fulfillment.created pushed to POST /netsuite/changes, signed with --inventory-push-secret) to Shopify fulfillments with tracking, exactly once; off (default)", str: &s.Fulfillments},
 	}
 }
 
-// pollerConfig turns --missed-webhook-poller and --poller-every into the integrator's
-// PollerConfig.
+// pollerConfig turns --missed-webhook-poller, --poller-every and --poller-bulk-after into
+// the integrator's PollerConfig.
 func (s *inventorySettings) pollerConfig() (integrator.PollerConfig, error) {
 	switch strings.ToLower(strings.TrimSpace(s.Poller)) {
 	case "", "off":
 		return integrator.PollerConfig{}, nil
 	case "on":
-		return integrator.PollerConfig{Enabled: true, Every: s.PollerEvery}, nil
+		return integrator.PollerConfig{Enabled: true, Every: s.PollerEvery, BulkAfter: s.PollerBulkAfter}, nil
 	}
 	return integrator.PollerConfig{}, fmt.Errorf("--missed-webhook-poller %q must be on or off", s.Poller)
 }

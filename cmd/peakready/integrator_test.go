@@ -325,6 +325,7 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--fulfillments", "maybe"}, `--fulfillments "maybe" must be on or off`},
 		{[]string{"--missed-webhook-poller", "maybe"}, `--missed-webhook-poller "maybe" must be on or off`},
 		{[]string{"--missed-webhook-poller", "on"}, "the missed-webhook poller needs a Shopify URL and token"},
+		{[]string{"--poller-bulk-after", "-1h"}, `--poller-bulk-after: "-1h" is not a duration like 30s`},
 		{[]string{"--fulfillments", "on"}, "the fulfillment flow needs a Shopify URL and token"},
 		{[]string{"--weekly-audit", "maybe"}, `--weekly-audit "maybe" must be on or off`},
 		{[]string{"--weekly-audit", "on"}, "the weekly audit needs a Shopify URL and token"},

@@ -348,3 +348,31 @@ func TestBulkResetAndUnknownFiles(t *testing.T) {
 	r = gqlq(t, b, `{ currentBulkOperation { id } }`, nil)
 	assert.JSONEq(t, `{"currentBulkOperation":null}`, string(mustData(t, r)))
 }
+
+// A bulk query's updated_at:>= filter keeps only the orders updated at or after it (the
+// missed-webhook poller's bulk listing).
+func TestBulkOrdersFilteredByUpdatedAtOrAfter(t *testing.T) {
+	t.Parallel()
+	s, b := setup(t, Options{})
+	_, err := s.Store().GenerateOrders(4, nil)
+	require.NoError(t, err)
+	b.clock.Advance(time.Hour)
+	later, err := s.Store().GenerateOrders(3, nil)
+	require.NoError(t, err)
+	q := `{ orders(query: "updated_at:>='` + epoch.Add(time.Hour).Format(time.RFC3339) + `'") { edges { node { id updatedAt } } } }`
+	_, errs := startBulk(t, b, token, q)
+	require.Empty(t, errs)
+	b.clock.Advance(time.Minute)
+	cur := pollCurrent(t, b, token)
+	require.Equal(t, "COMPLETED", cur.Status)
+	require.NotNil(t, cur.URL)
+	var got []string
+	for _, l := range jsonlLines(t, do(t, http.MethodGet, *cur.URL, "").body) {
+		got = append(got, l["id"].(string))
+	}
+	var want []string
+	for _, o := range later.Orders {
+		want = append(want, "gid://shopify/Order/"+strconv.FormatInt(o, 10))
+	}
+	assert.ElementsMatch(t, want, got, "only the orders updated at or after the bound, the bound's second included")
+}

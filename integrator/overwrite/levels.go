@@ -1,10 +1,8 @@
 package overwrite
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -34,22 +32,21 @@ const levelsQuery = `{ inventoryItems { edges { node { id sku inventoryLevels { 
 
 // Defaults of BulkLevels.
 const (
-	DefaultPollEvery = 2 * time.Second
-	DefaultBulkWait  = time.Hour
+	DefaultPollEvery = shopify.DefaultBulkPollEvery
+	DefaultBulkWait  = shopify.DefaultBulkWait
 	// DefaultMaxBulkBytes bounds the result file: about 200 bytes a level, a million
 	// levels.
-	DefaultMaxBulkBytes = 256 << 20
-	// maxBulkLine bounds one JSONL line.
-	maxBulkLine = 1 << 20
+	DefaultMaxBulkBytes = shopify.DefaultMaxBulkBytes
+	maxBulkLine         = shopify.MaxBulkLine
 )
 
 // ErrBulkFailed is a bulk operation that ended without a result (FAILED, CANCELED,
 // EXPIRED) or did not end within BulkWait.
-var ErrBulkFailed = errors.New("overwrite: the bulk read of Shopify's levels did not complete")
+var ErrBulkFailed = shopify.ErrBulkFailed
 
-// BulkLevels reads every SKU's level with one bulk query operation: start it (waiting
-// for another of the app's bulk queries to end first: an app runs one at a time), poll
-// it every PollEvery until COMPLETED, and stream its JSONL result.
+// BulkLevels reads every SKU's level with one bulk query operation (shopify.BulkRead:
+// start it once another of the app's bulk queries ended, poll it every PollEvery until
+// COMPLETED, and stream its JSONL result).
 type BulkLevels struct {
 	Shopify BulkShopify
 	// Location is the location (gid) whose levels are read; empty takes each item's
@@ -64,58 +61,10 @@ type BulkLevels struct {
 // Levels implements LevelReader: SKU → level. A SKU on several inventory items keeps the
 // first.
 func (b *BulkLevels) Levels(ctx context.Context) (map[string]Level, error) {
-	clk := clockOr(b.Clock)
-	every, wait := orDefault(b.PollEvery, DefaultPollEvery), orDefault(b.BulkWait, DefaultBulkWait)
-	deadline := clk.Now().Add(wait)
-	var id string
-	for {
-		var err error
-		id, err = b.Shopify.RunBulkQuery(ctx, levelsQuery)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, shopify.ErrBulkInProgress) {
-			return nil, fmt.Errorf("overwrite: starting the bulk read: %w", err)
-		}
-		// Another bulk query of the app (a crashed run's, another tool's) runs: wait
-		// for it to end, then start ours.
-		if !clk.Now().Before(deadline) {
-			return nil, fmt.Errorf("%w: another bulk query kept running for %s", ErrBulkFailed, wait)
-		}
-		if err := clk.Sleep(ctx, every); err != nil {
-			return nil, err
-		}
-	}
-	var op shopify.BulkOperation
-	for {
-		var err error
-		if op, err = b.Shopify.BulkOperation(ctx, id); err != nil {
-			return nil, fmt.Errorf("overwrite: polling bulk operation %s: %w", id, err)
-		}
-		if !op.Running() {
-			break
-		}
-		if !clk.Now().Before(deadline) {
-			return nil, fmt.Errorf("%w: %s still %s after %s", ErrBulkFailed, id, op.Status, wait)
-		}
-		if err := clk.Sleep(ctx, every); err != nil {
-			return nil, err
-		}
-	}
-	if op.Status != "COMPLETED" {
-		return nil, fmt.Errorf("%w: %s ended %s %s", ErrBulkFailed, id, op.Status, op.ErrorCode)
-	}
+	run := shopify.BulkRead{Shopify: b.Shopify, PollEvery: b.PollEvery, Wait: b.BulkWait, MaxBytes: b.MaxBytes, Clock: clockOr(b.Clock)}
 	out := map[string]Level{}
-	if op.URL == "" {
-		return out, nil // no rows: a shop without inventory items
-	}
-	maxBytes := b.MaxBytes
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxBulkBytes
-	}
-	err := b.Shopify.DownloadBulk(ctx, op.URL, maxBytes, func(r io.Reader) error { return parseLevels(r, b.Location, out) })
-	if err != nil {
-		return nil, fmt.Errorf("overwrite: reading bulk operation %s's result: %w", id, err)
+	if _, err := run.Run(ctx, levelsQuery, func(r io.Reader) error { return parseLevels(r, b.Location, out) }); err != nil {
+		return nil, fmt.Errorf("overwrite: the bulk read of Shopify's levels: %w", err)
 	}
 	return out, nil
 }
@@ -137,31 +86,24 @@ type bulkLine struct {
 
 // parseLevels reads the JSONL result into out. Levels follow their item.
 func parseLevels(r io.Reader, location string, out map[string]Level) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxBulkLine)
 	skuOf := map[string]string{} // inventory item gid → SKU
-	n := 0
-	for sc.Scan() {
-		n++
+	return shopify.ScanBulkLines(r, func(_ int, line []byte) error {
 		var l bulkLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			if rerr := sc.Err(); rerr != nil {
-				return rerr // a read that failed (a file cut at its bound) ends in a partial line
-			}
-			return fmt.Errorf("line %d: %w", n, err)
+		if err := json.Unmarshal(line, &l); err != nil {
+			return err
 		}
 		if l.ParentID == "" {
 			if l.SKU != "" {
 				skuOf[l.ID] = l.SKU
 			}
-			continue
+			return nil
 		}
 		sku, ok := skuOf[l.ParentID]
 		if !ok {
-			continue // an item without a SKU, or a level before its item
+			return nil // an item without a SKU, or a level before its item
 		}
 		if _, seen := out[sku]; seen || (location != "" && l.Location.ID != location) {
-			continue
+			return nil
 		}
 		lv := Level{InventoryItemID: l.ParentID, LocationID: l.Location.ID}
 		for _, q := range l.Quantities {
@@ -170,11 +112,8 @@ func parseLevels(r io.Reader, location string, out map[string]Level) error {
 			}
 		}
 		out[sku] = lv
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("line %d: %w", n+1, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -60,24 +60,10 @@ const levelsFile = `{"id":"gid://shopify/InventoryItem/1","sku":"A"}
 `
 
 // runLevels runs b.Levels while advancing the manual clock through its waits.
-func runLevels(t *testing.T, b *BulkLevels, clk *clock.Manual) (map[string]Level, error) {
+func runLevels(t *testing.T, b *BulkLevels, clk *clock.Manual) (levels map[string]Level, err error) {
 	t.Helper()
-	type res struct {
-		l   map[string]Level
-		err error
-	}
-	done := make(chan res, 1)
-	go func() { l, err := b.Levels(context.Background()); done <- res{l, err} }()
-	for {
-		select {
-		case r := <-done:
-			return r.l, r.err
-		case <-time.After(time.Millisecond):
-			if clk.Waiters() > 0 {
-				clk.Advance(time.Second)
-			}
-		}
-	}
+	clk.Drive(time.Second, func() { levels, err = b.Levels(context.Background()) })
+	return levels, err
 }
 
 func TestBulkLevelsWaitsForAnotherOperationPollsAndParses(t *testing.T) {

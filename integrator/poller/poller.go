@@ -1,14 +1,16 @@
 // Package poller finds the Shopify orders whose webhooks never arrived: on a schedule it
 // lists the orders updated since a watermark (GraphQL, through the shared cost bucket),
 // compares each with what the integrator applied, and enqueues the missing or stale ones
-// with their current payload. The watermark lives in Redis, so it survives restarts and
-// is shared by every replica.
+// with their current payload. A large window (a replica down overnight, a backlog more
+// than a pass pages through) is read with one bulk query operation instead. The watermark
+// lives in Redis, so it survives restarts and is shared by every replica.
 package poller
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -18,10 +20,12 @@ import (
 	"github.com/peakready/peakready/integrator/shopify"
 )
 
-// Shopify is what the poller asks of Shopify. *shopify.Client is one.
+// Shopify is what the poller asks of Shopify: the paged listing, the bulk query
+// operations and the order read. *shopify.Client is one.
 type Shopify interface {
 	UpdatedOrders(ctx context.Context, since time.Time, after string) ([]shopify.OrderStamp, string, error)
 	OrderJSON(ctx context.Context, orderID int64) ([]byte, error)
+	shopify.BulkQuerier
 }
 
 // Applied tells the newest Shopify update of an order the integrator has applied (or
@@ -44,6 +48,12 @@ const (
 	DefaultOverlap  = 2 * time.Minute
 	DefaultLookback = time.Hour
 	DefaultMaxPages = 50
+	// DefaultBulkAfter: a window longer than 6 h (a replica down overnight) is read
+	// with a bulk operation.
+	DefaultBulkAfter = 6 * time.Hour
+	// DefaultMaxBulkBytes bounds a bulk result: about 80 bytes an order, some 800,000
+	// orders, held as 32-byte stamps while they are compared.
+	DefaultMaxBulkBytes = 64 << 20
 )
 
 // Poller compares Shopify's recently updated orders with what the integrator applied.
@@ -61,7 +71,16 @@ type Poller struct {
 	// MaxPages bounds one pass (100 orders a page, default 50); the rest waits for the
 	// next pass, from where this one got.
 	MaxPages int
-	Logger   *slog.Logger
+	// BulkAfter: a window since the watermark longer than this (default 6 h) is read
+	// with one bulk query operation instead of pages; so is the rest of a window a paged
+	// pass leaves after MaxPages pages.
+	BulkAfter time.Duration
+	// BulkPollEvery, BulkWait and MaxBulkBytes drive the bulk read (shopify.BulkRead;
+	// defaults 2 s, 1 h, DefaultMaxBulkBytes).
+	BulkPollEvery time.Duration
+	BulkWait      time.Duration
+	MaxBulkBytes  int64
+	Logger        *slog.Logger
 }
 
 // Pass is what one pass did.
@@ -70,11 +89,16 @@ type Pass struct {
 	Listed    int
 	Enqueued  int
 	Watermark time.Time // saved at the end
+	// Bulk is the id of the bulk operation that listed the window (or the rest of it),
+	// "" for a paged pass.
+	Bulk string
 }
 
-// Poll runs one pass. The watermark moves to the newest update compared (never back),
-// after the orders up to it were compared and the missing ones enqueued, so a pass that
-// fails part-way is redone from the old watermark.
+// Poll runs one pass: a window since the watermark longer than BulkAfter is listed with
+// one bulk operation, a shorter one page by page (at most MaxPages pages; the rest, if
+// any, with one bulk operation). The watermark moves to the newest update compared (never
+// back), after the orders up to it were compared and the missing ones enqueued, so a
+// pass that fails part-way is redone from the old watermark.
 func (p *Poller) Poll(ctx context.Context) (Pass, error) {
 	now := p.clock().Now()
 	wm, ok, err := p.Watermark.Load(ctx)
@@ -84,51 +108,129 @@ func (p *Poller) Poll(ctx context.Context) (Pass, error) {
 	if !ok {
 		wm = now.Add(-orDefault(p.Lookback, DefaultLookback))
 	}
-	pass := Pass{Since: wm.Add(-orDefault(p.Overlap, DefaultOverlap)), Watermark: wm}
+	overlap := orDefault(p.Overlap, DefaultOverlap)
+	pass := Pass{Since: wm.Add(-overlap), Watermark: wm}
 	newest := wm
+	compare := func(o shopify.OrderStamp) error {
+		pass.Listed++
+		enqueued, err := p.compare(ctx, o)
+		if err != nil {
+			return err
+		}
+		if enqueued {
+			pass.Enqueued++
+		}
+		if o.UpdatedAt.After(newest) {
+			newest = o.UpdatedAt
+		}
+		return nil
+	}
+	bulkSince := pass.Since
+	more := now.Sub(wm) > orDefault(p.BulkAfter, DefaultBulkAfter)
+	if !more {
+		if more, err = p.paged(ctx, pass.Since, compare); err != nil {
+			return pass, err
+		}
+		if more {
+			// The pages compared so far stay compared: save them, and list the rest
+			// from the newest of them (less the overlap).
+			if err := p.save(ctx, &pass, newest); err != nil {
+				return pass, err
+			}
+			bulkSince = newest.Add(-overlap)
+		}
+	}
+	if more {
+		if pass.Bulk, err = p.bulk(ctx, bulkSince, compare); err != nil {
+			return pass, err
+		}
+	}
+	return pass, p.save(ctx, &pass, newest)
+}
+
+// paged lists the orders updated after since page by page, at most MaxPages pages; more
+// reports a next page left.
+func (p *Poller) paged(ctx context.Context, since time.Time, compare func(shopify.OrderStamp) error) (more bool, err error) {
 	after := ""
 	pages := p.MaxPages
 	if pages <= 0 {
 		pages = DefaultMaxPages
 	}
 	for range pages {
-		orders, next, err := p.Shopify.UpdatedOrders(ctx, pass.Since, after)
+		orders, next, err := p.Shopify.UpdatedOrders(ctx, since, after)
 		if err != nil {
-			return pass, fmt.Errorf("poller: listing orders updated since %s: %w", pass.Since.Format(time.RFC3339), err)
+			return false, fmt.Errorf("poller: listing orders updated since %s: %w", since.Format(time.RFC3339), err)
 		}
 		for _, o := range orders {
-			pass.Listed++
-			at, ok, err := p.Applied(ctx, o.ID)
-			if err != nil {
-				return pass, err
-			}
-			if !ok || at.Before(o.UpdatedAt.Truncate(time.Second)) {
-				payload, err := p.Shopify.OrderJSON(ctx, o.ID)
-				if err != nil {
-					return pass, fmt.Errorf("poller: reading order %d: %w", o.ID, err)
-				}
-				if err := p.Enqueue(ctx, o.ID, o.UpdatedAt, payload); err != nil {
-					return pass, fmt.Errorf("poller: enqueueing order %d: %w", o.ID, err)
-				}
-				pass.Enqueued++
-				p.log().Info("poller: order missing or stale, enqueued", "order", o.ID, "updated_at", o.UpdatedAt, "applied", ok)
-			}
-			if o.UpdatedAt.After(newest) {
-				newest = o.UpdatedAt
+			if err := compare(o); err != nil {
+				return false, err
 			}
 		}
 		if next == "" {
-			break
+			return false, nil
 		}
 		after = next
 	}
-	if newest.After(wm) {
-		if err := p.Watermark.Save(ctx, newest); err != nil {
-			return pass, err
-		}
-		pass.Watermark = newest
+	return true, nil
+}
+
+// bulk lists the orders updated at or after since with one bulk query operation and
+// compares them once the result is read whole: reading each missing order and enqueueing
+// it while the download is open could outlast the result's connection.
+func (p *Poller) bulk(ctx context.Context, since time.Time, compare func(shopify.OrderStamp) error) (string, error) {
+	run := shopify.BulkRead{Shopify: p.Shopify, PollEvery: p.BulkPollEvery, Wait: p.BulkWait, Clock: p.clock(), MaxBytes: p.MaxBulkBytes}
+	if run.MaxBytes <= 0 {
+		run.MaxBytes = DefaultMaxBulkBytes
 	}
-	return pass, nil
+	var orders []shopify.OrderStamp
+	id, err := run.Run(ctx, shopify.UpdatedOrdersBulkQuery(since), func(r io.Reader) error {
+		return shopify.ParseOrderStamps(r, func(o shopify.OrderStamp) error {
+			orders = append(orders, o)
+			return nil
+		})
+	})
+	if err != nil {
+		return id, fmt.Errorf("poller: bulk listing of orders updated since %s: %w", since.Format(time.RFC3339), err)
+	}
+	p.log().Info("poller: window read with a bulk operation", "operation", id, "since", since, "orders", len(orders))
+	for _, o := range orders {
+		if err := compare(o); err != nil {
+			return id, err
+		}
+	}
+	return id, nil
+}
+
+// compare enqueues o when the integrator never applied it, or applied an older update.
+func (p *Poller) compare(ctx context.Context, o shopify.OrderStamp) (enqueued bool, err error) {
+	at, ok, err := p.Applied(ctx, o.ID)
+	if err != nil {
+		return false, err
+	}
+	if ok && !at.Before(o.UpdatedAt.Truncate(time.Second)) {
+		return false, nil
+	}
+	payload, err := p.Shopify.OrderJSON(ctx, o.ID)
+	if err != nil {
+		return false, fmt.Errorf("poller: reading order %d: %w", o.ID, err)
+	}
+	if err := p.Enqueue(ctx, o.ID, o.UpdatedAt, payload); err != nil {
+		return false, fmt.Errorf("poller: enqueueing order %d: %w", o.ID, err)
+	}
+	p.log().Info("poller: order missing or stale, enqueued", "order", o.ID, "updated_at", o.UpdatedAt, "applied", ok)
+	return true, nil
+}
+
+// save moves the watermark to newest when it is ahead.
+func (p *Poller) save(ctx context.Context, pass *Pass, newest time.Time) error {
+	if !newest.After(pass.Watermark) {
+		return nil
+	}
+	if err := p.Watermark.Save(ctx, newest); err != nil {
+		return err
+	}
+	pass.Watermark = newest
+	return nil
 }
 
 // Run polls every interval (default DefaultEvery) until ctx ends; a failed pass is

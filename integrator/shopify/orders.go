@@ -55,9 +55,9 @@ func (c *Client) UpdatedOrders(ctx context.Context, since time.Time, after strin
 	}
 	out := make([]OrderStamp, 0, len(data.Orders.Nodes))
 	for _, n := range data.Orders.Nodes {
-		id, err := strconv.ParseInt(strings.TrimPrefix(n.ID, "gid://shopify/Order/"), 10, 64)
+		id, err := orderID(n.ID)
 		if err != nil {
-			return nil, "", &Error{Op: "updated orders", Status: 200, Err: fmt.Errorf("order id %q", n.ID)}
+			return nil, "", &Error{Op: "updated orders", Status: 200, Err: err}
 		}
 		out = append(out, OrderStamp{ID: id, UpdatedAt: n.UpdatedAt})
 	}
@@ -66,6 +66,43 @@ func (c *Client) UpdatedOrders(ctx context.Context, since time.Time, after strin
 		next = data.Orders.PageInfo.EndCursor
 	}
 	return out, next, nil
+}
+
+// UpdatedOrdersBulkQuery is the bulk query of every order updated at or after since
+// (second precision, as Shopify's search compares), with id and updatedAt.
+func UpdatedOrdersBulkQuery(since time.Time) string {
+	return `{ orders(query: "updated_at:>='` + since.UTC().Format(time.RFC3339) + `'") { edges { node { id updatedAt } } } }`
+}
+
+// ParseOrderStamps reads the JSONL result of UpdatedOrdersBulkQuery, handing each order
+// to each in the file's order (not sorted by update).
+func ParseOrderStamps(r io.Reader, each func(OrderStamp) error) error {
+	return ScanBulkLines(r, func(_ int, line []byte) error {
+		var n struct {
+			ID        string    `json:"id"`
+			UpdatedAt time.Time `json:"updatedAt"`
+		}
+		if err := json.Unmarshal(line, &n); err != nil {
+			return err
+		}
+		id, err := orderID(n.ID)
+		if err != nil {
+			return err
+		}
+		if n.UpdatedAt.IsZero() {
+			return fmt.Errorf("order %d has no updatedAt", id)
+		}
+		return each(OrderStamp{ID: id, UpdatedAt: n.UpdatedAt})
+	})
+}
+
+// orderID is the numeric id of an order's gid.
+func orderID(gid string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(gid, "gid://shopify/Order/"), 10, 64)
+	if err != nil || id <= 0 || !strings.HasPrefix(gid, "gid://shopify/Order/") {
+		return 0, fmt.Errorf("order id %q", gid)
+	}
+	return id, nil
 }
 
 // MaxOrderJSON bounds an order read with OrderJSON.
