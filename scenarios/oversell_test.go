@@ -29,7 +29,7 @@ fakes:
   netsuite:
     concurrency: 100
     latency: "lognormal(200ms,800ms)"
-    stock: {starting_on_hand: 20, safety_stock: 3, receipts_every: 5s, settle: 20s}
+    stock: {starting_on_hand: 20, safety_stock: 3, receipts_every: 5s, settle: 20s, no_oversell: true}
 %s
 drain: {timeout: 3m, quiet: 10s}
 assertions:

@@ -54,6 +54,12 @@ type ERPStock struct {
 	// StartingOnHand, when set, is every SKU's on hand at the start instead of the
 	// seeded catalog's 0–500: a flash sale's small stock.
 	StartingOnHand int `yaml:"starting_on_hand"`
+	// NoOversell judges no_oversell. Only a scenario whose ERP never takes stock away on
+	// its own (no negative adjustments, other channels' sales or mass updates) can ask
+	// it of any system: a write-off in the ERP leaves Shopify selling the units until the
+	// change reaches it, however fast the system is. Without it the oversold SKUs are
+	// reported, not judged.
+	NoOversell bool `yaml:"no_oversell"`
 }
 
 // inventoryPolicy is the fake Shopify's inventory policy: fakes.shopify.inventory_policy,
