@@ -202,7 +202,7 @@ func (e *env) startShopify(catalogSize int, token string) error {
 		Bucket: e.sc.Fakes.Shopify.Bucket, RestoreRate: e.sc.Fakes.Shopify.RestoreRate,
 		RESTBucket: e.sc.Fakes.Shopify.RESTBucket, RESTLeakRate: e.sc.Fakes.Shopify.RESTLeakRate, AccessToken: token,
 		CatalogSize: catalogSize, Locations: locations, Customers: customers, Mix: &mix, Webhooks: lazyRegistry{e}, Logger: e.log,
-		InventoryPolicy: e.sc.inventoryPolicy()})
+		InventoryPolicy: e.sc.InventoryPolicy()})
 	if err != nil {
 		return fmt.Errorf("fake shopify: %w", err)
 	}

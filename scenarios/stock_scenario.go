@@ -62,11 +62,11 @@ type ERPStock struct {
 	NoOversell bool `yaml:"no_oversell"`
 }
 
-// inventoryPolicy is the fake Shopify's inventory policy: fakes.shopify.inventory_policy,
+// InventoryPolicy is the fake Shopify's inventory policy: fakes.shopify.inventory_policy,
 // or by default deny when the ERP moves stock (its stock is then what Shopify may sell)
 // and continue otherwise (a scenario without ERP stock has no stock to honour, and its
 // orders must not run dry).
-func (s *Scenario) inventoryPolicy() string {
+func (s *Scenario) InventoryPolicy() string {
 	if p := s.Fakes.Shopify.InventoryPolicy; p != "" {
 		return p
 	}

@@ -44,6 +44,9 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	quiet := fs.Bool("quiet", false, "with --validate: no live progress of the run")
 	runJSON := fs.String("run-json", "", "with --validate: also write the run's own JSON report (as peakready run --json) to `FILE`, for --against later")
 	sample := fs.String("latency-sample", "", "fit NetSuite's latency from measured durations: a vegeta results `FILE` or a CSV of durations (712ms, or milliseconds)")
+	machine := fs.Float64("machine-rate", capacity.DefaultMachineJobs, "`JOBS` a second of wall time the machine running a scenario carries, harness and integrator together, with no webhook arriving (limits only a plan of a run: --speed, --validate, --against)")
+	permitGap := new(time.Duration)
+	fs.DurationVar(permitGap, "permit-gap", capacity.DefaultPermitGap, "wall `TIME` a NetSuite slot stays idle between two calls while workers wait for it (the gate's release and acquisition); a run at speed S stretches it S times")
 	overhead := new(time.Duration)
 	fs.DurationVar(overhead, "overhead", capacity.DefaultOverhead, "wall `TIME` a worker spends on each queue message outside NetSuite (Redis, the Shopify look-up); a run at speed S stretches it S times")
 	growth := fs.Float64("growth", 1, "scale every arrival rate by this `FACTOR` (last year's peak × growth)")
@@ -86,7 +89,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
-	opts := capacity.Options{Sim: *engine == "sim", Goal: goal, Growth: *growth, Overhead: overhead, Speed: *speed}
+	opts := capacity.Options{Sim: *engine == "sim", Goal: goal, Growth: *growth, Overhead: overhead, PermitGap: permitGap, MachineJobs: *machine, Speed: *speed}
 	if *sample != "" {
 		e, err := readLatencySample(*sample)
 		if err != nil {

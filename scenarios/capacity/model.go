@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,8 +35,19 @@ const (
 	IngressRPS = 7000.0
 	AckBase    = 7 * time.Millisecond
 	// DefaultOverhead is Overhead when nothing else is said: measured on the 2-core
-	// test machine (docs/plan.md, "Validation").
-	DefaultOverhead = 40 * time.Millisecond
+	// test machine with two workers kept busy (docs/plan.md, "Calibration"): 10.3 ms of
+	// wall time a job of three messages, 8.3 ms a job of two, NetSuite's 10 ms latency and
+	// the permit's gap included.
+	DefaultOverhead = 2500 * time.Microsecond
+	// DefaultMachineJobs is MachineJobs when nothing else is said: fitted to two runs on
+	// the 2-core test machine whose jobs were limited by its CPU (docs/plan.md,
+	// "Calibration"), with IngressRPS as each webhook's share of it.
+	DefaultMachineJobs = 437.0
+	// DefaultPermitGap is PermitGap when nothing else is said: fitted to the
+	// netsuite-concurrency-incident run on the 2-core test machine (docs/plan.md,
+	// "Validation"), where three contested slots carried 3.5 calls a second, not the
+	// 3.7 their mean latency allows.
+	DefaultPermitGap = 2500 * time.Microsecond
 	// latencySamples is how many seeded draws estimate a distribution's mean.
 	latencySamples = 20000
 )
@@ -138,6 +150,19 @@ type Model struct {
 	// speed S stretches it S times in platform time, which is why a sped-up run on a
 	// small machine is limited by its workers sooner than production is.
 	Overhead time.Duration
+	// PermitGap is the wall time a NetSuite slot stays idle between one call's end and
+	// the next call's start while workers wait for it: the permit's release and the next
+	// acquisition in Redis, the waiting worker's wake-up. A run at speed S stretches it S
+	// times, like Overhead; it only matters while NetSuite's slots are the limit.
+	PermitGap time.Duration
+	// MachineJobs is the jobs a second of wall time the machine running a scenario
+	// carries, the harness (fakes, load generator) and the integrator together, while no
+	// webhook arrives; each webhook a second takes 1/IngressRPS of it. It limits only a
+	// plan of a run (Harness): production's integrator has its own machines.
+	MachineJobs float64
+	// Harness says the plan predicts what a run of the harness measures (a plan of a
+	// run's speed): its drain then includes the run's detection, DrainLook.
+	Harness bool
 	// CRM is the CRM the integrator syncs customers to ("" none); CRMFlow its flow.
 	CRM     string
 	CRMFlow *CRMFlow
@@ -149,7 +174,16 @@ type Model struct {
 	ReorderWindow           time.Duration
 	LateDelay               latency.Distribution
 
-	tl        timeline
+	// Checkouts, when the store refuses what it has not in stock, is its stock; Refused
+	// the new orders it refuses over the traffic (at Growth).
+	Checkouts *Checkouts
+	Refused   float64
+
+	// rawTL is the traffic as the scenario writes it; tl what reaches the integrator
+	// (less the refused checkouts).
+	rawTL, tl timeline
+	// tail caches deliveryTail: it depends on the traffic, not on the knobs.
+	tail      *time.Duration
 	nsLatency latency.Distribution
 }
 
@@ -164,7 +198,7 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 	if b == nil {
 		return nil, ErrExternal
 	}
-	m := &Model{Name: sc.Name, Speed: 1, Growth: 1, Overhead: DefaultOverhead, CRM: sc.CRMKind(), DuplicateShare: sc.Delivery.DuplicateShare}
+	m := &Model{Name: sc.Name, Speed: 1, Growth: 1, Overhead: DefaultOverhead, PermitGap: DefaultPermitGap, MachineJobs: DefaultMachineJobs, CRM: sc.CRMKind(), DuplicateShare: sc.Delivery.DuplicateShare}
 	mx := sc.Traffic.Mix
 	total := mx.NewOrder + mx.Pay + mx.Edit + mx.Cancel + mx.CustomerUpdate + mx.CustomerEdit
 	if total <= 0 {
@@ -260,7 +294,9 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.tl = newTimeline(phases)
+	m.rawTL = newTimeline(phases)
+	m.Checkouts = checkoutsFrom(sc)
+	m.limitCheckouts()
 	if m.CRMFlow, err = crmFromScenario(sc, sc.Seed); err != nil {
 		return nil, err
 	}
@@ -401,11 +437,14 @@ type resource struct {
 // resources are the limits at t: NetSuite's concurrency over its mean latency, the
 // workers over the time a job holds one, and Shopify's cost bucket.
 func (m *Model) resources(t time.Duration) []resource {
-	ns := NetSuiteRPS(m.available(t), m.NetSuiteMean)
-	busy := m.writesPerJob()*m.NetSuiteMean.Seconds() + m.prep().Seconds()
+	ns := NetSuiteRPS(m.available(t), m.slotTime())
+	busy := m.jobBusy().Seconds()
 	workers := 0.0
 	if busy > 0 {
 		workers = float64(m.replicasUp(t)*m.Knobs.Workers) / busy
+	}
+	if c, ok := m.machineCap(t); ok {
+		workers = math.Min(workers, c)
 	}
 	rs := []resource{
 		{name: "netsuite", rps: ns, perJob: m.writesPerJob()},
@@ -415,6 +454,39 @@ func (m *Model) resources(t time.Duration) []resource {
 		rs = append(rs, resource{name: "shopify", rps: ShopifyRPS(shopifyRestore[m.ShopifyPlan], OrderDetailsPoints), perJob: m.lookupsPerJob()})
 	}
 	return rs
+}
+
+// machineCap is the jobs a second (platform time) the machine running the scenario
+// carries at t, when the plan is of a run: MachineJobs less the share its webhooks take,
+// in the run's compressed time.
+func (m *Model) machineCap(t time.Duration) (float64, bool) {
+	if !m.Harness || m.MachineJobs <= 0 {
+		return 0, false
+	}
+	const h = 500 * time.Millisecond
+	rate := 0.0
+	if t < m.tl.end {
+		a, b := max(t-h, 0), min(t+h, m.tl.end)
+		rate = (m.tl.count(b) - m.tl.count(a)) / (b - a).Seconds() * m.Growth
+	}
+	webhooks := rate * m.jobShare() * m.messagesPerJob() * (1 + m.DuplicateShare) * m.Speed
+	return m.MachineJobs * math.Max(0, 1-webhooks/IngressRPS) / m.Speed, true
+}
+
+// jobBusy is how long a job holds a worker: its NetSuite calls and the handling of its
+// messages.
+func (m *Model) jobBusy() time.Duration {
+	return time.Duration(m.writesPerJob()*float64(m.slotTime())) + m.prep()
+}
+
+// slotTime is how long a NetSuite call holds a slot in platform time: its mean latency
+// and the permit's gap before the next call (PermitGap, stretched by the speed).
+func (m *Model) slotTime() time.Duration {
+	return m.NetSuiteMean + m.permitGap()
+}
+
+func (m *Model) permitGap() time.Duration {
+	return time.Duration(float64(m.PermitGap) * m.Speed)
 }
 
 // prep is the platform time a worker spends on a job outside NetSuite: Overhead (wall
@@ -456,42 +528,85 @@ func (m *Model) jobCapacity(t time.Duration) (float64, string) {
 	return best, name
 }
 
-// lateTailWindow is how far back from the end of the traffic deliveries are drawn for
-// the delivery tail: a late delivery sent earlier is very unlikely to land later.
-const lateTailWindow = 6 * time.Hour
+// tailDraws is how many seeded draws of a delivery's fate estimate the delivery tail.
+const tailDraws = 20000
+
+// DrainLook is the run's drain detection: it looks at the store and the queue every
+// 100 ms of wall time and calls the system drained on the second idle look in a row, so
+// a drain ends, on average, 150 ms of wall time after the work did. A run at speed S
+// reads that as S times as long in platform time.
+const DrainLook = 150 * time.Millisecond
+
+// drainDetection is DrainLook in the platform time of the run modelled; nothing for a
+// plan of production.
+func (m *Model) drainDetection() time.Duration {
+	if !m.Harness {
+		return 0
+	}
+	return time.Duration(float64(DrainLook) * m.Speed)
+}
 
 // deliveryTail is how long after the traffic the last delivery arrives, when the
-// deliverer holds some back (reordering) or delays them (late deliveries): every message
-// of the traffic's last hours draws its fate as the fake deliverer does, seeded.
+// deliverer holds some back (reordering), delays them (late deliveries) or sends a copy
+// later (duplicates, DefaultDuplicateDelay after the original): the median of that
+// maximum. Each delivery is delayed as the fake deliverer delays it; the expected number
+// of deliveries landing later than x after the traffic, E(x), is summed over seeded draws
+// of a delivery's delay, and the last one lands after x with probability 1 − e^−E(x)
+// (deliveries are many and independent), so the median is where E(x) = ln 2. A median is
+// what one run measures most often; a single draw of the maximum is not.
 func (m *Model) deliveryTail() time.Duration {
-	if m.ReorderShare == 0 && m.LateShare == 0 {
+	if m.tail == nil {
+		t := m.computeTail()
+		m.tail = &t
+	}
+	return *m.tail
+}
+
+func (m *Model) computeTail() time.Duration {
+	if m.ReorderShare == 0 && m.LateShare == 0 && m.DuplicateShare == 0 {
 		return 0
 	}
 	r := rand.New(rand.NewPCG(m.Seed, 0x1a7e))
-	end := m.tl.end
-	mpj := m.messagesPerJob() * (1 + m.DuplicateShare)
-	var tail time.Duration
-	for _, s := range m.segments() {
-		segEnd := s.start + s.dur
-		if segEnd < end-lateTailWindow {
-			continue
+	delays := make([]time.Duration, 0, tailDraws*2)
+	for range tailDraws {
+		var d time.Duration
+		if r.Float64() < m.LateShare {
+			d += m.LateDelay.Sample(r)
 		}
-		n := s.arrival * m.Growth * mpj * s.dur.Seconds()
-		count := int(n)
-		if r.Float64() < n-float64(count) {
-			count++
+		if r.Float64() < m.ReorderShare {
+			d += 1 + time.Duration(r.Int64N(int64(m.ReorderWindow)))
 		}
-		for i := range count {
-			at := s.start + time.Duration(float64(s.dur)*(float64(i)+0.5)/float64(count))
-			var delay time.Duration
-			if r.Float64() < m.LateShare {
-				delay += m.LateDelay.Sample(r)
-			}
-			if r.Float64() < m.ReorderShare {
-				delay += 1 + time.Duration(r.Int64N(int64(m.ReorderWindow)))
-			}
-			tail = max(tail, at+delay-end)
+		delays = append(delays, d)
+		if r.Float64() < m.DuplicateShare {
+			delays = append(delays, d+webhooks.DefaultDuplicateDelay.Sample(r))
 		}
 	}
-	return tail
+	end := m.tl.end
+	perAction := m.jobShare() * m.messagesPerJob() * m.Growth
+	total := m.tl.count(end)
+	// expected is E(x): a delivery of an action at t lands after end+x when its delay
+	// exceeds end+x−t, so each draw d counts the deliveries of the actions after end+x−d.
+	expected := func(x time.Duration) float64 {
+		e := 0.0
+		for _, d := range delays {
+			if from := end + x - d; from < end {
+				e += perAction * (total - m.tl.count(max(from, 0)))
+			}
+		}
+		return e / tailDraws
+	}
+	hi := slices.Max(delays)
+	if hi <= 0 || expected(0) <= math.Ln2 {
+		return 0
+	}
+	lo := time.Duration(0)
+	for hi-lo > 10*time.Millisecond {
+		mid := lo + (hi-lo)/2
+		if expected(mid) > math.Ln2 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }

@@ -19,6 +19,12 @@ type Options struct {
 	Growth float64
 	// Overhead is the workers' wall time per message (nil: DefaultOverhead).
 	Overhead *time.Duration
+	// PermitGap is the wall time a NetSuite slot stays idle between two calls (nil:
+	// DefaultPermitGap).
+	PermitGap *time.Duration
+	// MachineJobs is the jobs a second of wall time the run's machine carries (0:
+	// DefaultMachineJobs); it limits only a plan of a run (a Speed given).
+	MachineJobs float64
 	// Speed is the speed of the system modelled: 1 (or 0) is production; a run's speed
 	// factor predicts that run, whose workers' overhead it stretches.
 	Speed float64
@@ -38,7 +44,7 @@ func Plan(sc *scenarios.Scenario, o Options) (*Prediction, error) {
 		if !(o.Growth > 0) {
 			return nil, fmt.Errorf("capacity: growth %v must be above 0", o.Growth)
 		}
-		m.Growth = o.Growth
+		m.SetGrowth(o.Growth)
 	}
 	if o.Overhead != nil {
 		if *o.Overhead < 0 {
@@ -46,8 +52,21 @@ func Plan(sc *scenarios.Scenario, o Options) (*Prediction, error) {
 		}
 		m.Overhead = *o.Overhead
 	}
+	if o.MachineJobs < 0 {
+		return nil, fmt.Errorf("capacity: machine rate %v must not be negative", o.MachineJobs)
+	} else if o.MachineJobs > 0 {
+		m.MachineJobs = o.MachineJobs
+	}
+	if o.PermitGap != nil {
+		if *o.PermitGap < 0 {
+			return nil, fmt.Errorf("capacity: permit gap %s must not be negative", *o.PermitGap)
+		}
+		m.PermitGap = *o.PermitGap
+	}
 	if o.Speed > 0 {
-		m.Speed = o.Speed
+		// A plan of a run at a speed predicts what the run measures, its drain
+		// detection included.
+		m.Speed, m.Harness = o.Speed, true
 	}
 	if o.Latency != nil {
 		m.SetNetSuiteLatency(o.Latency)

@@ -44,12 +44,20 @@ type Prediction struct {
 	MaxOrdersPerHour         float64 `json:"max_orders_per_hour"`
 	PlannedPeakOrdersPerHour float64 `json:"planned_peak_orders_per_hour"`
 	Orders                   float64 `json:"orders"`
+	// SoldOut is the new orders the shop refuses at checkout for want of stock (a deny
+	// inventory policy): they never reach the integrator, and Orders leaves them out.
+	SoldOut float64 `json:"sold_out_checkouts,omitempty"`
 	// PeakBacklog is in queue messages, as the run's queue depth counts them.
 	PeakBacklog   float64  `json:"peak_backlog"`
 	PeakBacklogAt Duration `json:"peak_backlog_at"`
+	// PeakQueueDepth is the largest queue depth a run's samples should show: the
+	// backlog, the messages being worked on (Little's law) and their fluctuation. It is
+	// what --validate compares with the run's largest sample.
+	PeakQueueDepth float64 `json:"peak_queue_depth"`
 	// OldestAge is the longest a message waits in the queue (FIFO).
 	OldestAge Duration `json:"oldest_age"`
-	// DrainTime is from the end of the traffic until the queue is empty; Drains is false
+	// DrainTime is from the end of the traffic until the run sees the system idle (the
+	// queue empty, the last delivery in, and the run's detection, DrainLook); Drains is false
 	// when it is not empty DrainHorizon after the traffic.
 	DrainTime Duration `json:"drain_time"`
 	Drains    bool     `json:"drains"`
@@ -347,7 +355,7 @@ func (m *Model) Predict() (*Prediction, error) {
 	p.QueueDrain = Duration(t - end)
 	cr.finish(m, p, end)
 	p.DeliveryTail = Duration(m.deliveryTail())
-	p.DrainTime = Duration(max(time.Duration(p.QueueDrain), time.Duration(p.DeliveryTail)))
+	p.DrainTime = Duration(max(time.Duration(p.QueueDrain), time.Duration(p.DeliveryTail)) + m.drainDetection())
 	p.OldestAge = Duration(max(cum.maxWait(), cr.oldestWait()))
 	p.Backlog = thin(p.Backlog, maxBacklogPoints)
 
@@ -382,6 +390,7 @@ func (m *Model) Predict() (*Prediction, error) {
 	}
 	p.Phases = phases
 	p.Orders = math.Round(total / jpo)
+	p.SoldOut = math.Round(m.Refused)
 	p.PlannedPeakOrdersPerHour = math.Round(peakArr / jpo * 3600)
 	if math.IsInf(headroom, 1) {
 		headroom = 0
@@ -396,6 +405,7 @@ func (m *Model) Predict() (*Prediction, error) {
 		p.Throughput = round(total*m.writesPerJob()/busy, 3)
 	}
 	p.PeakBacklog = math.Round(p.PeakBacklog)
+	p.PeakQueueDepth = math.Round(math.Max(p.PeakQueueDepth, p.PeakBacklog))
 	p.AckP99 = Duration(m.ackP99(peakArr).Round(100 * time.Microsecond))
 	p.Daily = []DailyUsage{
 		{Upstream: "netsuite", Requests: p.Upstreams["netsuite"].Requests},
@@ -455,11 +465,28 @@ func (m *Model) advance(p *Prediction, cum *cumulative, q float64, t, d time.Dur
 		}
 	}
 	cum.add(t+d, cum.arrived()+arr*d.Seconds(), cum.served()+served)
+	work := 0.0
+	if d > 0 {
+		work = m.inWork(t+d/2, served/d.Seconds(), mpj)
+	}
 	if bq := q * mpj; bq > p.PeakBacklog {
 		p.PeakBacklog, p.PeakBacklogAt = bq, Duration(t+d)
 	}
+	// The run's queue depth counts every message not yet acknowledged: the backlog and
+	// the messages being worked on. Its largest sample sits above the mean of the latter
+	// by their fluctuation (a Poisson count: 3√μ covers the samples of a run).
+	p.PeakQueueDepth = math.Max(p.PeakQueueDepth, q*mpj+work+3*math.Sqrt(work))
 	p.Backlog = append(p.Backlog, BacklogPoint{At: Duration(t + d), Backlog: math.Round(q*mpj*10) / 10})
 	return q
+}
+
+// inWork is the messages being worked on at t while jobs finish at rate a second
+// (Little's law): a job's messages arrive together and wait, per key, for the first to
+// be applied, so each stays about as long as the job holds its worker; never more jobs
+// than the workers up.
+func (m *Model) inWork(t time.Duration, rate, mpj float64) float64 {
+	jobs := math.Min(rate*m.jobBusy().Seconds(), float64(m.replicasUp(t)*m.Knobs.Workers))
+	return math.Max(jobs, 0) * mpj
 }
 
 // inFlight records NetSuite's requests in flight over a stretch (Little's law: rate ×

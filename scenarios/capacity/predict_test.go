@@ -12,8 +12,8 @@ import (
 	"github.com/peakready/peakready/scenarios"
 )
 
-// model parses a scenario and reduces it, without the workers' per-message overhead so
-// closed forms hold; with plainOrders (only new orders, no risk holds) and no look-ups,
+// model parses a scenario and reduces it, without the workers' per-message overhead and
+// the NetSuite permit's gap so closed forms hold; with plainOrders (only new orders, no risk holds) and no look-ups,
 // one action is one job is one NetSuite write.
 func model(t *testing.T, body string) *Model {
 	t.Helper()
@@ -21,7 +21,7 @@ func model(t *testing.T, body string) *Model {
 	require.NoError(t, err)
 	m, err := FromScenario(sc)
 	require.NoError(t, err)
-	m.Overhead = 0
+	m.Overhead, m.PermitGap = 0, 0
 	return m
 }
 
@@ -320,14 +320,73 @@ sut:
 	p, err := model(t, strings.Replace(body, "%s", "", 1)).Predict()
 	require.NoError(t, err)
 	assert.Equal(t, Duration(0), p.QueueDrain)
+	// A plan of production: no run's detection.
 	assert.Equal(t, p.DeliveryTail, p.DrainTime)
-	// Dozens of deliveries in the last seconds each held up to 40 s: the last lands
-	// close to 40 s after the traffic, never later.
-	assert.Greater(t, time.Duration(p.DrainTime), 35*time.Second)
-	assert.LessOrEqual(t, time.Duration(p.DrainTime), 40*time.Second)
+	// Half the deliveries are held back uniformly up to W = 40 s, λ = 7.5 a second (5
+	// orders/s, three topics each, half of them): E(x) = λ(W−x)²/2W deliveries land
+	// later than x after the traffic, and the median of the last one is where
+	// E(x) = ln 2: x = W − √(2W ln2/λ), 37.28 s.
+	lambda := 0.5 * 5 * model(t, strings.Replace(body, "%s", "", 1)).messagesPerJob()
+	want := 40 - math.Sqrt(2*40*math.Ln2/lambda)
+	assert.InDelta(t, want, time.Duration(p.DeliveryTail).Seconds(), 0.2)
 
 	p, err = model(t, strings.Replace(body, "%s", `, late_share: 0.1, late_delay: "5m"`, 1)).Predict()
 	require.NoError(t, err)
 	assert.Greater(t, time.Duration(p.DrainTime), 5*time.Minute)
 	assert.LessOrEqual(t, time.Duration(p.DrainTime), 5*time.Minute+40*time.Second)
+}
+
+func TestPermitGapAndMachineLimitARunOnly(t *testing.T) {
+	body := `
+name: gap
+speed: 20
+traffic:
+  phases:
+    - {name: day, constant: {rate: 5/s, duration: 10m}}` + plainOrders + `
+fakes:
+  netsuite: {concurrency: 10, latency: "1s"}
+sut:
+  builtin: {replicas: 1, workers: 50, risk_check: false}
+`
+	m := model(t, body)
+	m.PermitGap = 5 * time.Millisecond
+	// Production: 10 slots ÷ (1 s + 5 ms).
+	assert.InDelta(t, 10/1.005, NetSuiteRPS(m.available(0), m.slotTime()), 1e-9)
+	_, limited := m.machineCap(0)
+	assert.False(t, limited, "production's integrator has its own machines")
+	// A run at speed 20: the gap is 100 ms of platform time; the machine carries
+	// 437 jobs a second of wall time less what 5 × 3 × 20 = 300 webhooks a second take.
+	m.Speed, m.Harness, m.MachineJobs = 20, true, 437
+	assert.InDelta(t, 10/1.1, NetSuiteRPS(m.available(0), m.slotTime()), 1e-9)
+	c, limited := m.machineCap(time.Minute)
+	require.True(t, limited)
+	assert.InDelta(t, 437*(1-300.0/IngressRPS)/20, c, 1e-9)
+	c, _ = m.machineCap(11 * time.Minute)
+	assert.InDelta(t, 437.0/20, c, 1e-9, "after the traffic, no webhook takes its share")
+}
+
+func TestDrainWaitsForDuplicateCopies(t *testing.T) {
+	// Shopify's duplicate is sent 1 s to 1 min after the original
+	// (webhooks.DefaultDuplicateDelay): with 5 % copies of 15 deliveries a second, the
+	// last copy lands about a minute after the traffic, and the run at speed 20 sees
+	// it 20 × 150 ms later.
+	m := model(t, `
+name: dup-tail
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 5/s, duration: 10m}}`+plainOrders+`
+delivery: {duplicate_share: 0.05}
+fakes:
+  netsuite: {concurrency: 10, latency: "500ms"}
+sut:
+  builtin: {replicas: 1, workers: 100, risk_check: false}
+`)
+	m.Speed, m.Harness = 20, true // a plan of the run at its speed (peakready plan --speed 20)
+	p, err := m.Predict()
+	require.NoError(t, err)
+	// Copies land uniformly over (1 s, 60 s] after their original: E(x) = λd(60−x)²/118,
+	// λd = 0.75 a second, so the median is 60 − √(118 ln2/0.75) = 49.9 s.
+	assert.InDelta(t, 49.9, time.Duration(p.DeliveryTail).Seconds(), 1.5)
+	assert.Equal(t, p.DeliveryTail+Duration(20*DrainLook), p.DrainTime)
 }

@@ -348,7 +348,7 @@ func (s *Simulation) call(key int) {
 	s.inflight++
 	d := s.dist.Sample(s.rng)
 	ok := s.rng.Float64() >= s.fail
-	s.schedule(event{at: s.now + d, kind: evDone, key: key, ok: ok})
+	s.schedule(event{at: s.now + d + m.permitGap(), kind: evDone, key: key, ok: ok})
 }
 
 // snooze frees the worker and makes the key ready again after d, its head kept.
@@ -407,6 +407,7 @@ func (m *Model) PredictSim() (*Prediction, error) {
 	crmDrains := p.Drains || p.crmDrain == 0 // the fluid CRM queue's
 	curve, drain := p.addCRM(r.Curve, r.Drain)
 	p.PeakBacklog, p.PeakBacklogAt, p.OldestAge = r.PeakBacklog, Duration(r.PeakAt), Duration(max(r.OldestAge, p.crmOldest))
+	p.PeakQueueDepth = r.PeakBacklog // the simulation counts the messages in work
 	if p.crmCurve != nil {
 		p.PeakBacklog, p.PeakBacklogAt = 0, 0
 		for _, pt := range curve {
@@ -415,9 +416,10 @@ func (m *Model) PredictSim() (*Prediction, error) {
 			}
 		}
 		p.Notes = append(p.Notes, "the simulation models the orders flow; the CRM's queue is the fluid model's, added to it")
+		p.PeakQueueDepth = math.Max(p.PeakQueueDepth, p.PeakBacklog)
 	}
 	p.QueueDrain, p.Drains, p.Backlog = Duration(drain), r.Drains && crmDrains, curve
-	p.DrainTime = Duration(max(drain, time.Duration(p.DeliveryTail)))
+	p.DrainTime = Duration(max(drain, time.Duration(p.DeliveryTail)) + m.drainDetection())
 	if r.Requests > 0 {
 		p.NetSuiteThrottledShare = round(float64(r.Throttled)/float64(r.Requests), 4)
 	}

@@ -93,6 +93,7 @@ func TestSimThrottlesWhileTheAccountIsContested(t *testing.T) {
 	require.NoError(t, err)
 	m, err := FromScenario(sc)
 	require.NoError(t, err)
+	m.PermitGap = 0 // the gate's adaptation against full use of the slots left, nothing else
 	f, err := m.Predict()
 	require.NoError(t, err)
 	s, err := m.PredictSim()

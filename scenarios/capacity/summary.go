@@ -38,6 +38,9 @@ func WriteSummary(w io.Writer, p *Prediction) {
 		fmt.Fprintf(w, "  queue       peak backlog %s messages at %s, oldest message waits %s, drains %s\n",
 			thousands(p.PeakBacklog), clock(time.Duration(p.PeakBacklogAt)), time.Duration(p.OldestAge).Round(time.Second), drainPhrase(p))
 	}
+	if p.SoldOut >= 1 {
+		fmt.Fprintf(w, "  stock       the shop refuses %s checkouts as sold out: only the orders it takes reach the integrator\n", thousands(p.SoldOut))
+	}
 	if r := p.Recommendation; r != nil {
 		switch {
 		case !r.Found:

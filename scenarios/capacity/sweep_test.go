@@ -40,7 +40,7 @@ func TestRunSweepTabulatesEachValue(t *testing.T) {
 	sw, err := ParseSweep("netsuite.suitecloud_plus=0..1")
 	require.NoError(t, err)
 	zero := time.Duration(0)
-	res, err := RunSweep(sc, sw, Options{Goal: &Goal{Drain: 5 * 60e9, Backlog: -1}, Overhead: &zero})
+	res, err := RunSweep(sc, sw, Options{Goal: &Goal{Drain: 5 * 60e9, Backlog: -1}, Overhead: &zero, PermitGap: &zero})
 	require.NoError(t, err)
 	assert.Equal(t, "fakes.netsuite.suitecloud_plus", res.Key)
 	require.Len(t, res.Rows, 2)

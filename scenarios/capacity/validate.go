@@ -105,7 +105,7 @@ func Compare(p *Prediction, rep *report.Report) (*Validation, error) {
 		v.Rows = append(v.Rows, c)
 	}
 	add("throughput", p.Throughput, got.Throughput, ThroughputTarget, 0, func(x float64) string { return fmt.Sprintf("%.2f writes/s", x) })
-	add("peak backlog", p.PeakBacklog, got.PeakBacklog, BacklogTarget, BacklogFloor, func(x float64) string { return thousands(x) + " messages" })
+	add("peak backlog", p.PeakQueueDepth, got.PeakBacklog, BacklogTarget, BacklogFloor, func(x float64) string { return thousands(x) + " messages" })
 	add("drain", time.Duration(p.DrainTime).Seconds(), got.Drain.Seconds(), DrainTarget, DrainFloor.Seconds(),
 		func(x float64) string { return seconds(x).Round(time.Second).String() })
 	return v, nil

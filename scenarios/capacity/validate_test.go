@@ -35,14 +35,14 @@ func TestMeasuredFromReport(t *testing.T) {
 }
 
 func TestCompareAppliesTargetsAndFloors(t *testing.T) {
-	p := &Prediction{Scenario: "x", Engine: "fluid", Throughput: 1.3, PeakBacklog: 520, DrainTime: Duration(50 * time.Second)}
+	p := &Prediction{Scenario: "x", Engine: "fluid", Throughput: 1.3, PeakQueueDepth: 520, DrainTime: Duration(50 * time.Second)}
 	v, err := Compare(p, measuredReport())
 	require.NoError(t, err)
 	require.Len(t, v.Rows, 3)
 	assert.True(t, v.Within, "%+v", v.Rows)
 	assert.InDelta(t, (850.0/660-1.3)/1.3, v.Rows[0].Diff, 1e-3)
 
-	p.PeakBacklog = 400 // 500 measured: 20% over, beyond 10% and the 50-message floor
+	p.PeakQueueDepth = 400 // 500 measured: 20% over, beyond 10% and the 50-message floor
 	v, err = Compare(p, measuredReport())
 	require.NoError(t, err)
 	assert.False(t, v.Within)

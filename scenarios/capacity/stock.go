@@ -1,0 +1,263 @@
+package capacity
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/scenarios"
+)
+
+// Checkouts is what a shop that refuses to sell what it does not have (Shopify's deny
+// inventory policy, the fake store's default when the ERP moves stock) does to the
+// traffic: a new order whose lines ask for more than the variant has available is
+// refused at checkout and never becomes an order, a webhook or an ERP write. A flash
+// sale that sells out sends the ERP a fraction of the orders its traffic curve says.
+type Checkouts struct {
+	// SafetyStock is held back from what Shopify sells once the ERP's stock reached it.
+	SafetyStock int
+	// ShopStart is each sold SKU's available quantity in Shopify at the start (the
+	// store's seeded catalog); ERPStart its on hand in the ERP.
+	ShopStart, ERPStart []int
+	// CatalogSize is the ERP's item master: its own stock moves pick any of it.
+	CatalogSize int
+	// Lines are the weights of an order's line counts (index = lines).
+	Lines []float64
+	// ReceiptsEvery, AdjustmentsEvery and OtherSalesEvery are the ERP's own moves
+	// (0: none): a receipt of 1–100 units, an adjustment of −20..+20, another channel's
+	// sale of 1–5, each of a random SKU of the catalog.
+	ReceiptsEvery, AdjustmentsEvery, OtherSalesEvery time.Duration
+}
+
+// checkoutsFrom reads the stock a scenario's store sells from: nil when the store never
+// refuses a checkout (policy continue, the default without ERP stock).
+func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
+	st := sc.Fakes.NetSuite.Stock
+	if st == nil || sc.InventoryPolicy() != "deny" {
+		return nil
+	}
+	size := sc.Traffic.Orders.CatalogSize
+	if size <= 0 {
+		size = catalog.DefaultSize
+	}
+	// The store and the ERP generate the same item master from the seed (one location
+	// in a stock run); starting_on_hand replaces the ERP's quantities only.
+	cat := catalog.Generate(sc.Seed, size, 1)
+	skus := size
+	if n := sc.Traffic.Orders.SKUs; n > 0 && n < skus {
+		skus = n
+	}
+	c := &Checkouts{SafetyStock: st.SafetyStock, CatalogSize: size,
+		ReceiptsEvery: st.ReceiptsEvery.D(), AdjustmentsEvery: st.AdjustmentsEvery.D(), OtherSalesEvery: st.OtherSalesEvery.D()}
+	for i := range skus {
+		c.ShopStart = append(c.ShopStart, cat.Items[i].Stock[0])
+		erp := cat.Items[i].Stock[0]
+		if st.StartingOnHand > 0 {
+			erp = st.StartingOnHand
+		}
+		c.ERPStart = append(c.ERPStart, erp)
+	}
+	o := sc.Traffic.Orders
+	if o.MinLines > 0 {
+		hi := max(o.MaxLines, o.MinLines)
+		c.Lines = make([]float64, hi+1)
+		for n := o.MinLines; n <= hi; n++ {
+			c.Lines[n] = 1
+		}
+	} else {
+		c.Lines = []float64{0, 45, 30, 15, 6, 4} // the store's default mix
+	}
+	return c
+}
+
+// checkoutStep is the resolution of the refused-checkout curve.
+const checkoutStep = time.Second
+
+// checkoutMix is the share of each store action among the traffic's, and the share of
+// new orders created paid.
+type checkoutMix struct{ NewOrder, Pay, Edit, Cancel, Paid float64 }
+
+// refusedCurve plays the store's checkouts against its stock, seeded, over the
+// traffic (counts times growth), as the load generator and the store do: new orders
+// draw their lines and quantities as the store does (1 unit 80 %, 2 units 15 %, 3 units
+// 5 %) and are refused when a line asks for more than is available; a payment, an edit
+// or a cancellation with no order to act on (no pending order, no open one) places a
+// new order instead; a cancellation gives its units back; the ERP's own moves change
+// what Shopify may sell once they reach it, and so does the first sales order of a SKU
+// (the ERP pushes the SKU's stock when an order commits it): both taken as at once, the
+// flow's delay being seconds. It returns, at every checkoutStep, the cumulative order actions that left
+// nothing for the integrator: the refused checkouts.
+func (c *Checkouts) refusedCurve(tl timeline, mix checkoutMix, growth float64, seed uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 0xc4ec0))
+	skus := len(c.ShopStart)
+	avail := make([]int, skus)
+	erp := make([]int, skus)
+	sold := make([]int, skus)
+	synced := make([]bool, skus)
+	copy(avail, c.ShopStart)
+	copy(erp, c.ERPStart)
+	available := func(i int) int {
+		if synced[i] {
+			return erp[i] - c.SafetyStock - sold[i]
+		}
+		return avail[i] - sold[i]
+	}
+	erpMove := func(lo, hi int) {
+		i := r.IntN(max(c.CatalogSize, 1))
+		d := lo + r.IntN(hi-lo+1)
+		if i < skus {
+			erp[i] += d
+			synced[i] = true
+		}
+	}
+	lineTotal := 0.0
+	for _, w := range c.Lines {
+		lineTotal += w
+	}
+	drawLines := func() int {
+		x := r.Float64() * lineTotal
+		for n, w := range c.Lines {
+			if x < w {
+				return n
+			}
+			x -= w
+		}
+		return len(c.Lines) - 1
+	}
+	type order struct{ items, qty []int }
+	var open []order
+	pending := 0
+	var refused float64
+	checkout := func() {
+		n := min(drawLines(), skus)
+		o := order{}
+		ok := true
+		for len(o.items) < n {
+			i := r.IntN(skus)
+			if contains(o.items, i) {
+				continue
+			}
+			q := 1
+			switch x := r.IntN(100); {
+			case x >= 95:
+				q = 3
+			case x >= 80:
+				q = 2
+			}
+			o.items, o.qty = append(o.items, i), append(o.qty, q)
+			ok = ok && available(i) >= q
+		}
+		if !ok {
+			refused++
+			return
+		}
+		for j, i := range o.items {
+			sold[i] += o.qty[j]
+			// The order's sales order commits the units in the ERP, which pushes the
+			// SKU's stock: from then on Shopify sells what the ERP says.
+			synced[i] = true
+		}
+		open = append(open, o)
+		if r.Float64() >= mix.Paid {
+			pending++
+		}
+	}
+	steps := int(math.Ceil(float64(tl.end) / float64(checkoutStep)))
+	out := make([]float64, steps+1)
+	nextRcpt, nextAdj, nextOther := c.ReceiptsEvery, c.AdjustmentsEvery, c.OtherSalesEvery
+	shares := []float64{mix.NewOrder, mix.Pay, mix.Edit, mix.Cancel}
+	carry := make([]float64, len(shares))
+	for k := 1; k <= steps; k++ {
+		a, b := time.Duration(k-1)*checkoutStep, min(time.Duration(k)*checkoutStep, tl.end)
+		for _, mv := range []struct {
+			next   *time.Duration
+			every  time.Duration
+			lo, hi int
+		}{{&nextRcpt, c.ReceiptsEvery, 1, 100}, {&nextAdj, c.AdjustmentsEvery, -20, 20}, {&nextOther, c.OtherSalesEvery, -5, -1}} {
+			for mv.every > 0 && *mv.next <= b {
+				erpMove(mv.lo, mv.hi)
+				*mv.next += mv.every
+			}
+		}
+		actions := (tl.count(b) - tl.count(a)) * growth
+		for kind, share := range shares {
+			for carry[kind] += actions * share; carry[kind] >= 1; carry[kind]-- {
+				switch {
+				case kind == 0:
+					checkout()
+				case kind == 1 && pending > 0:
+					pending--
+				case kind == 2 && len(open) > 0:
+				case kind == 3 && len(open) > 0:
+					j := r.IntN(len(open))
+					o := open[j]
+					open[j] = open[len(open)-1]
+					open = open[:len(open)-1]
+					for x, i := range o.items {
+						sold[i] -= o.qty[x]
+					}
+				default:
+					checkout() // nothing to act on: a new order instead
+				}
+			}
+		}
+		out[k] = refused
+	}
+	return out
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// limitCheckouts takes the refused new orders out of the timeline's actions: the
+// traffic the integrator sees is what the store let through.
+func (m *Model) limitCheckouts() {
+	m.tl, m.tail = m.rawTL, nil
+	m.Refused = 0
+	if m.Checkouts == nil || m.Growth <= 0 {
+		return
+	}
+	mix := checkoutMix{NewOrder: m.Mix.NewOrder, Pay: m.Mix.Pay, Edit: m.Mix.Edit, Cancel: m.Mix.Cancel, Paid: m.PaidShare}
+	cum := m.Checkouts.refusedCurve(m.rawTL, mix, m.Growth, m.Seed)
+	m.Refused = cum[len(cum)-1]
+	if m.Refused == 0 {
+		return
+	}
+	g := m.Growth
+	// refusedAt is the refused new orders up to t, in the timeline's (growth 1) units.
+	refusedAt := func(t time.Duration) float64 {
+		x := float64(t) / float64(checkoutStep)
+		k := int(x)
+		if k >= len(cum)-1 {
+			return cum[len(cum)-1] / g
+		}
+		return (cum[k] + (x-float64(k))*(cum[k+1]-cum[k])) / g
+	}
+	phases := make([]phaseCurve, len(m.rawTL.phases))
+	for i, p := range m.rawTL.phases {
+		start, inner := m.rawTL.starts[i], p.count
+		p.count = func(t time.Duration) float64 {
+			return inner(t) - (refusedAt(start+min(t, p.duration)) - refusedAt(start))
+		}
+		phases[i] = p
+	}
+	m.tl = newTimeline(phases)
+}
+
+// SetGrowth scales every arrival rate by g and replays the checkouts at that traffic.
+func (m *Model) SetGrowth(g float64) {
+	m.Growth = g
+	m.limitCheckouts()
+}
+
+// refusedIn is the refused new orders in [a, b) of the traffic, at the model's growth.
+func (m *Model) refusedIn(a, b time.Duration) float64 {
+	return ((m.rawTL.count(b) - m.rawTL.count(a)) - (m.tl.count(b) - m.tl.count(a))) * m.Growth
+}
