@@ -47,15 +47,17 @@ type Simulation struct {
 	events eventHeap
 	seq    uint64
 
-	keys     []simKey
-	ready    readyHeap
-	idle     int // workers free
-	busy     int
-	waiting  []int // keys whose worker waits for a gate permit, in order
-	inflight int
-	limit    float64 // the gate's effective limit
-	success  int
-	lastDec  time.Duration
+	keys    []simKey
+	ready   readyHeap
+	idle    int // workers free
+	busy    int
+	waiting []int // keys whose worker waits for a gate permit, in order
+	// machineFree is when the run's machine (Model.machineCap) is next free for a job.
+	machineFree time.Duration
+	inflight    int
+	limit       float64 // the gate's effective limit
+	success     int
+	lastDec     time.Duration
 
 	jobsLeft   int
 	backlog    int // messages of jobs not finished
@@ -307,7 +309,19 @@ func (s *Simulation) dispatch() {
 		if j.attempts > 0 {
 			prep = time.Duration(float64(s.m.Overhead) * s.m.Speed) // only the retried message
 		}
-		s.schedule(event{at: s.now + prep, kind: evPrepared, key: top.key})
+		// In a plan of a run, the machine the harness shares serves jobs one after the
+		// other at its rate of the moment: a job's work ends no sooner than its turn.
+		done := s.now + prep
+		if c, ok := s.m.machineCap(s.now); ok && j.attempts == 0 {
+			turn := max(s.now, s.machineFree)
+			if c > 0 {
+				s.machineFree = turn + seconds(1/c)
+			} else {
+				s.machineFree = turn + time.Second
+			}
+			done = max(done, s.machineFree)
+		}
+		s.schedule(event{at: done, kind: evPrepared, key: top.key})
 	}
 }
 

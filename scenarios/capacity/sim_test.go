@@ -149,3 +149,21 @@ func BenchmarkSimulateDayAtPeak(b *testing.B) {
 		}
 	}
 }
+
+func TestSimServesJobsNoFasterThanTheRunsMachine(t *testing.T) {
+	// flash-sale's drop at speed 20: 25 orders a second of platform time are 500 a
+	// second of wall time, beyond what the machine shared with the harness carries, so
+	// a backlog builds that a machine as fast as needed does not build.
+	sc, err := scenarios.Builtin("flash-sale")
+	require.NoError(t, err)
+	m, err := FromScenario(sc)
+	require.NoError(t, err)
+	m.Speed, m.Harness = 20, true
+	m.MachineJobs = 1e9
+	fast, err := m.Simulate(1)
+	require.NoError(t, err)
+	m.MachineJobs = DefaultMachineJobs
+	shared, err := m.Simulate(1)
+	require.NoError(t, err)
+	assert.Greater(t, shared.PeakBacklog, 3*fast.PeakBacklog+100)
+}
