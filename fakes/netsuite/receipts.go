@@ -56,7 +56,7 @@ type receipts struct {
 }
 
 func newReceipts(s *Server, seed uint64) *receipts {
-	return &receipts{s: s, rand: faults.NewRand(seed ^ 0x726563), wakeup: newAlarm(), massBase: s.clock.Now(), massAt: -1}
+	return &receipts{s: s, rand: faults.NewRand(ownMovesSeed(seed)), wakeup: newAlarm(), massBase: s.clock.Now(), massAt: -1}
 }
 
 // wake makes the loop re-read its knobs; a changed mass_update_at counts from now.
@@ -177,10 +177,7 @@ func (rc *receipts) move(reason string, lo, hi int) {
 	}
 	var idx, loc int
 	var delta int64
-	rc.rand.With(func(r *rand.Rand) {
-		idx, loc = r.IntN(n), r.IntN(len(s.st.locations))
-		delta = int64(lo + r.IntN(hi-lo+1))
-	})
+	rc.rand.With(func(r *rand.Rand) { idx, loc, delta = drawMove(r, n, len(s.st.locations), lo, hi) })
 	it, ok := s.st.items.byID[s.st.items.ids[idx]]
 	if !ok {
 		s.mu.Unlock()
@@ -214,9 +211,7 @@ func (s *Server) MassUpdate(n int) int {
 	if n <= 0 || n > len(ids) {
 		n = len(ids)
 	}
-	rc.rand.With(func(r *rand.Rand) {
-		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-	})
+	rc.rand.With(func(r *rand.Rand) { drawMassOrder(r, ids) })
 	now := s.clock.Now()
 	var events []Event
 	changed := 0
@@ -227,7 +222,7 @@ func (s *Server) MassUpdate(n int) int {
 		}
 		for loc := range it.OnHand {
 			var delta int64
-			rc.rand.With(func(r *rand.Rand) { delta = int64(massMin + r.IntN(massMax-massMin+1)) })
+			rc.rand.With(func(r *rand.Rand) { delta = drawMassDelta(r) })
 			events = append(events, s.setOnHand(it, loc, max(it.OnHand[loc]+delta, 0), ReasonMassUpdate, now)...)
 		}
 		changed++

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/fakes/catalog"
+	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/scenarios"
 )
 
@@ -24,10 +25,10 @@ type Checkouts struct {
 	CatalogSize int
 	// Lines are the weights of an order's line counts (index = lines).
 	Lines []float64
-	// ReceiptsEvery, AdjustmentsEvery and OtherSalesEvery are the ERP's own moves
-	// (0: none): a receipt of 1–100 units, an adjustment of −20..+20, another channel's
-	// sale of 1–5, each of a random SKU of the catalog.
-	ReceiptsEvery, AdjustmentsEvery, OtherSalesEvery time.Duration
+	// Moves is when the ERP moves stock on its own; Seed the ERP's seed, which draws
+	// them (netsuite.OwnMoves replays the fake's draws).
+	Moves netsuite.OwnMoveSchedule
+	Seed  uint64
 }
 
 // checkoutsFrom reads the stock a scenario's store sells from: nil when the store never
@@ -48,8 +49,10 @@ func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 	if n := sc.Traffic.Orders.SKUs; n > 0 && n < skus {
 		skus = n
 	}
-	c := &Checkouts{SafetyStock: st.SafetyStock, CatalogSize: size,
-		ReceiptsEvery: st.ReceiptsEvery.D(), AdjustmentsEvery: st.AdjustmentsEvery.D(), OtherSalesEvery: st.OtherSalesEvery.D()}
+	c := &Checkouts{SafetyStock: st.SafetyStock, CatalogSize: size, Seed: sc.Seed,
+		Moves: netsuite.OwnMoveSchedule{ReceiptsEvery: st.ReceiptsEvery.D(), AdjustmentsEvery: st.AdjustmentsEvery.D(),
+			OtherSalesEvery: st.OtherSalesEvery.D(), MassUpdate: st.MassUpdateAt > 0, MassUpdateAt: st.MassUpdateAt.D(),
+			MassUpdateSKUs: st.MassUpdateSKUs}}
 	for i := range skus {
 		c.ShopStart = append(c.ShopStart, cat.Items[i].Stock[0])
 		erp := cat.Items[i].Stock[0]
@@ -103,14 +106,8 @@ func (c *Checkouts) refusedCurve(tl timeline, mix checkoutMix, growth float64, s
 		}
 		return avail[i] - sold[i]
 	}
-	erpMove := func(lo, hi int) {
-		i := r.IntN(max(c.CatalogSize, 1))
-		d := lo + r.IntN(hi-lo+1)
-		if i < skus {
-			erp[i] += d
-			synced[i] = true
-		}
-	}
+	// The ERP's own moves, as the fake draws them from its seed (one location).
+	moves := netsuite.OwnMoves(c.Seed, c.CatalogSize, 1, c.Moves, tl.end)
 	lineTotal := 0.0
 	for _, w := range c.Lines {
 		lineTotal += w
@@ -165,20 +162,16 @@ func (c *Checkouts) refusedCurve(tl timeline, mix checkoutMix, growth float64, s
 	}
 	steps := int(math.Ceil(float64(tl.end) / float64(checkoutStep)))
 	out := make([]float64, steps+1)
-	nextRcpt, nextAdj, nextOther := c.ReceiptsEvery, c.AdjustmentsEvery, c.OtherSalesEvery
 	shares := []float64{mix.NewOrder, mix.Pay, mix.Edit, mix.Cancel}
 	carry := make([]float64, len(shares))
 	for k := 1; k <= steps; k++ {
 		a, b := time.Duration(k-1)*checkoutStep, min(time.Duration(k)*checkoutStep, tl.end)
-		for _, mv := range []struct {
-			next   *time.Duration
-			every  time.Duration
-			lo, hi int
-		}{{&nextRcpt, c.ReceiptsEvery, 1, 100}, {&nextAdj, c.AdjustmentsEvery, -20, 20}, {&nextOther, c.OtherSalesEvery, -5, -1}} {
-			for mv.every > 0 && *mv.next <= b {
-				erpMove(mv.lo, mv.hi)
-				*mv.next += mv.every
+		for len(moves) > 0 && moves[0].At <= b {
+			if i := moves[0].Item; i < skus {
+				erp[i] = max(erp[i]+int(moves[0].Delta), 0)
+				synced[i] = true
 			}
+			moves = moves[1:]
 		}
 		actions := (tl.count(b) - tl.count(a)) * growth
 		for kind, share := range shares {
