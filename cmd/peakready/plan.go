@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/peakready/peakready/scenarios"
@@ -132,6 +133,19 @@ configuration meets the goal; with --validate: and every figure is within its ta
 			code = exitFailed
 		}
 	case *validate:
+		if r := p.Recommendation; r != nil && r.Found && len(r.Changes) > 0 {
+			// --goal with --validate proves the answer: the run is of the recommended
+			// configuration, planned again as such.
+			rec, err := r.Apply(sc, p.Knobs)
+			if err != nil {
+				return fail(s, "plan", exitUsage, "%v", err)
+			}
+			fmt.Fprintf(s.err, "peakready plan %s: validating the recommendation for %s (%s)\n", sc.Name, r.Goal, strings.Join(r.Changes, ", "))
+			if p, err = capacity.Plan(rec, opts); err != nil {
+				return fail(s, "plan", exitUsage, "%v", err)
+			}
+			sc = rec
+		}
 		if code = validateRun(ctx, sc, p, *quiet, *runJSON, s); code == exitUsage {
 			return code
 		}

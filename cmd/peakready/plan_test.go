@@ -340,6 +340,35 @@ assertions:
 	assert.Contains(t, stderr, "--growth")
 }
 
+// --goal with --validate runs the recommended configuration, not the scenario's.
+func TestPlanValidateRunsTheRecommendation(t *testing.T) {
+	path := writeScenario(t, `
+name: plan-validate-goal
+speed: 20
+traffic:
+  phases:
+    - {name: steady, constant: {rate: 4/s, duration: 1m}}
+fakes:
+  netsuite: {latency: "lognormal(300ms,1s)"}
+sut:
+  builtin: {replicas: 1, workers: 1}
+assertions:
+  allow: [held]
+`)
+	code, stdout, stderr := runCLI(t, "plan", path, "--goal", "drain=1m", "--validate", "--quiet", "--json")
+	require.Contains(t, []int{exitOK, exitFailed}, code, stderr)
+	assert.Regexp(t, `validating the recommendation for drain=1m0s \(workers: 1 → \d+`, stderr)
+	var v struct {
+		Knobs      struct{ Workers int } `json:"knobs"`
+		Validation struct {
+			Verdict string `json:"run_verdict"`
+		} `json:"validation"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+	assert.Greater(t, v.Knobs.Workers, 1, "the plan printed is the recommendation's")
+	assert.Equal(t, "pass", v.Validation.Verdict, "one worker cannot keep up; the recommended ones do")
+}
+
 func TestPlanLatencySample(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ns.csv")
 	require.NoError(t, os.WriteFile(path, []byte("ms\n350\n350\n350\n350\n"), 0o644))

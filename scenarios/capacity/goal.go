@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/peakready/peakready/scenarios"
 )
 
 // Goal is what a team wants of a peak: each set field must hold.
@@ -338,4 +340,42 @@ func ApplyGoal(m *Model, p *Prediction, g Goal, costs Costs, sim bool) error {
 	p.Meets = allMet(p.Checks)
 	p.Verdict = verdict(p.Meets)
 	return nil
+}
+
+// Apply returns a copy of the scenario with the recommendation's knobs in place of its
+// own (only those that differ), so it can be run: --goal with --validate proves the
+// recommendation, not the configuration it replaces.
+func (r *Recommendation) Apply(sc *scenarios.Scenario, was Knobs) (*scenarios.Scenario, error) {
+	if r == nil || !r.Found {
+		return nil, errors.New("capacity: no recommendation to apply")
+	}
+	k := r.Knobs
+	out := sc
+	set := func(key, value string) error {
+		next, err := out.Set(key, value)
+		if err != nil {
+			return fmt.Errorf("capacity: apply the recommendation (%s=%s): %w", key, value, err)
+		}
+		out = next
+		return nil
+	}
+	type change struct {
+		key      string
+		from, to any
+	}
+	for _, c := range []change{
+		{"netsuite.tier", was.Tier, k.Tier},
+		{"netsuite.suitecloud_plus", was.SuiteCloudPlus, k.SuiteCloudPlus},
+		{"netsuite_concurrency", was.share(), k.share()},
+		{"replicas", was.Replicas, k.Replicas},
+		{"workers", was.Workers, k.Workers},
+	} {
+		if fmt.Sprint(c.from) == fmt.Sprint(c.to) {
+			continue
+		}
+		if err := set(c.key, fmt.Sprint(c.to)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
