@@ -90,6 +90,9 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	if err != nil {
 		return fail(s, "plan", exitUsage, "%v", err)
 	}
+	if *machine <= 0 {
+		return fail(s, "plan", exitUsage, "--machine-rate must be above 0, got %v", *machine)
+	}
 	opts := capacity.Options{Sim: *engine == "sim", Goal: goal, Growth: *growth, Overhead: overhead, PermitGap: permitGap, MachineJobs: *machine, Speed: *speed}
 	if *sample != "" {
 		e, err := readLatencySample(*sample)
@@ -137,6 +140,9 @@ configuration meets the goal; with --validate: and every figure is within its ta
 			// --goal with --validate proves the answer: the run is of the recommended
 			// configuration, planned again as such.
 			rec, err := r.Apply(sc, p.Knobs)
+			if err == nil {
+				err = rec.Override(*speed, 0, "") // Apply re-reads the file: the run's speed again
+			}
 			if err != nil {
 				return fail(s, "plan", exitUsage, "%v", err)
 			}

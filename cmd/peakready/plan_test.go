@@ -344,7 +344,7 @@ assertions:
 func TestPlanValidateRunsTheRecommendation(t *testing.T) {
 	path := writeScenario(t, `
 name: plan-validate-goal
-speed: 20
+speed: 5
 traffic:
   phases:
     - {name: steady, constant: {rate: 4/s, duration: 1m}}
@@ -355,8 +355,15 @@ sut:
 assertions:
   allow: [held]
 `)
-	code, stdout, stderr := runCLI(t, "plan", path, "--goal", "drain=1m", "--validate", "--quiet", "--json")
+	runJSON := filepath.Join(t.TempDir(), "run.json")
+	code, stdout, stderr := runCLI(t, "plan", path, "--goal", "drain=1m", "--validate", "--speed", "20", "--quiet", "--json", "--run-json", runJSON)
 	require.Contains(t, []int{exitOK, exitFailed}, code, stderr)
+	f, err := os.Open(runJSON)
+	require.NoError(t, err)
+	defer f.Close()
+	rep, err := report.ReadJSON(f)
+	require.NoError(t, err)
+	assert.Equal(t, 20.0, rep.Speed, "the recommendation runs at the speed planned, not the file's")
 	assert.Regexp(t, `validating the recommendation for drain=1m0s \(workers: 1 → \d+`, stderr)
 	var v struct {
 		Knobs      struct{ Workers int } `json:"knobs"`

@@ -143,17 +143,18 @@ type Model struct {
 	// the ingress's wall rate.
 	Speed   float64
 	Budgets Budgets
-	// Growth scales every arrival rate (1: as the scenario says).
+	// Growth scales every arrival rate (1: as the scenario says). Change it with
+	// SetGrowth, which replays the checkouts at the new traffic.
 	Growth float64
 	// Overhead is the wall time a worker spends on each queue message outside NetSuite:
 	// dequeue and acknowledgement in Redis, the Shopify look-up, bookkeeping. A run at
 	// speed S stretches it S times in platform time, which is why a sped-up run on a
 	// small machine is limited by its workers sooner than production is.
 	Overhead time.Duration
-	// PermitGap is the wall time a NetSuite slot stays idle between one call's end and
-	// the next call's start while workers wait for it: the permit's release and the next
-	// acquisition in Redis, the waiting worker's wake-up. A run at speed S stretches it S
-	// times, like Overhead; it only matters while NetSuite's slots are the limit.
+	// PermitGap is the wall time a NetSuite call costs beyond its latency: the permit's
+	// acquisition and release in Redis, and, while workers wait for a slot, the waiting
+	// worker's wake-up, when the slot stays idle. It is added to every call's slot time
+	// and its worker's time; a run at speed S stretches it S times, like Overhead.
 	PermitGap time.Duration
 	// MachineJobs is the jobs a second of wall time the machine running a scenario
 	// carries, the harness (fakes, load generator) and the integrator together, while no

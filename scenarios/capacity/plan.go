@@ -23,7 +23,8 @@ type Options struct {
 	// DefaultPermitGap).
 	PermitGap *time.Duration
 	// MachineJobs is the jobs a second of wall time the run's machine carries (0:
-	// DefaultMachineJobs); it limits only a plan of a run (a Speed given).
+	// DefaultMachineJobs; negative is refused); it limits only a plan of a run (a Speed
+	// given).
 	MachineJobs float64
 	// Speed is the speed of the system modelled: 1 (or 0) is production; a run's speed
 	// factor predicts that run, whose workers' overhead it stretches.

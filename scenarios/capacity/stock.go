@@ -16,11 +16,12 @@ import (
 // refused at checkout and never becomes an order, a webhook or an ERP write. A flash
 // sale that sells out sends the ERP a fraction of the orders its traffic curve says.
 type Checkouts struct {
-	// SafetyStock is held back from what Shopify sells once the ERP's stock reached it.
+	// SafetyStock is held back from what Shopify sells of the ERP's on hand.
 	SafetyStock int
-	// ShopStart is each sold SKU's available quantity in Shopify at the start (the
-	// store's seeded catalog); ERPStart its on hand in the ERP.
-	ShopStart, ERPStart []int
+	// ERPStart is each sold SKU's on hand in the ERP at the start. The run starts
+	// converged (as last night's overwrite left it): Shopify sells ERPStart less
+	// SafetyStock.
+	ERPStart []int
 	// CatalogSize is the ERP's item master: its own stock moves pick any of it.
 	CatalogSize int
 	// Lines are the weights of an order's line counts (index = lines).
@@ -32,7 +33,9 @@ type Checkouts struct {
 }
 
 // checkoutsFrom reads the stock a scenario's store sells from: nil when the store never
-// refuses a checkout (policy continue, the default without ERP stock).
+// refuses a checkout (policy continue, the default without ERP stock), and nil too for
+// a deny policy without ERP stock, whose seeded levels per location the plan does not
+// follow (docs/plan.md says so).
 func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 	st := sc.Fakes.NetSuite.Stock
 	if st == nil || sc.InventoryPolicy() != "deny" {
@@ -42,8 +45,8 @@ func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 	if size <= 0 {
 		size = catalog.DefaultSize
 	}
-	// The store and the ERP generate the same item master from the seed (one location
-	// in a stock run); starting_on_hand replaces the ERP's quantities only.
+	// The ERP's item master from the seed (one location in a stock run), or every SKU at
+	// starting_on_hand.
 	cat := catalog.Generate(sc.Seed, size, 1)
 	skus := size
 	if n := sc.Traffic.Orders.SKUs; n > 0 && n < skus {
@@ -54,7 +57,6 @@ func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 			OtherSalesEvery: st.OtherSalesEvery.D(), MassUpdate: st.MassUpdateAt > 0, MassUpdateAt: st.MassUpdateAt.D(),
 			MassUpdateSKUs: st.MassUpdateSKUs}}
 	for i := range skus {
-		c.ShopStart = append(c.ShopStart, cat.Items[i].Stock[0])
 		erp := cat.Items[i].Stock[0]
 		if st.StartingOnHand > 0 {
 			erp = st.StartingOnHand
@@ -86,26 +88,21 @@ type checkoutMix struct{ NewOrder, Pay, Edit, Cancel, Paid float64 }
 // draw their lines and quantities as the store does (1 unit 80 %, 2 units 15 %, 3 units
 // 5 %) and are refused when a line asks for more than is available; a payment, an edit
 // or a cancellation with no order to act on (no pending order, no open one) places a
-// new order instead; a cancellation gives its units back; the ERP's own moves change
-// what Shopify may sell once they reach it, and so does the first sales order of a SKU
-// (the ERP pushes the SKU's stock when an order commits it): both taken as at once, the
-// flow's delay being seconds. It returns, at every checkoutStep, the cumulative order actions that left
-// nothing for the integrator: the refused checkouts.
+// new order instead; a cancellation gives its units back. Shopify starts from the ERP's
+// on hand less the safety stock (the run starts converged) and follows the ERP's own
+// moves, taken as at once (the stock flow's delay is seconds). It returns, at every
+// checkoutStep, the cumulative order actions that left nothing for the integrator: the
+// refused checkouts.
 func (c *Checkouts) refusedCurve(tl timeline, mix checkoutMix, growth float64, seed uint64) []float64 {
 	r := rand.New(rand.NewPCG(seed, 0xc4ec0))
-	skus := len(c.ShopStart)
-	avail := make([]int, skus)
+	skus := len(c.ERPStart)
 	erp := make([]int, skus)
 	sold := make([]int, skus)
-	synced := make([]bool, skus)
-	copy(avail, c.ShopStart)
 	copy(erp, c.ERPStart)
-	available := func(i int) int {
-		if synced[i] {
-			return erp[i] - c.SafetyStock - sold[i]
-		}
-		return avail[i] - sold[i]
-	}
+	// Shopify sells the ERP's on hand less the safety stock, less what it has sold and
+	// not seen cancelled (the run starts converged; the stock flow carries every change
+	// within seconds, taken as at once).
+	available := func(i int) int { return max(erp[i]-c.SafetyStock, 0) - sold[i] }
 	// The ERP's own moves, as the fake draws them from its seed (one location).
 	moves := netsuite.OwnMoves(c.Seed, c.CatalogSize, 1, c.Moves, tl.end)
 	lineTotal := 0.0
@@ -151,9 +148,6 @@ func (c *Checkouts) refusedCurve(tl timeline, mix checkoutMix, growth float64, s
 		}
 		for j, i := range o.items {
 			sold[i] += o.qty[j]
-			// The order's sales order commits the units in the ERP, which pushes the
-			// SKU's stock: from then on Shopify sells what the ERP says.
-			synced[i] = true
 		}
 		open = append(open, o)
 		if r.Float64() >= mix.Paid {
@@ -169,7 +163,6 @@ func (c *Checkouts) refusedCurve(tl timeline, mix checkoutMix, growth float64, s
 		for len(moves) > 0 && moves[0].At <= b {
 			if i := moves[0].Item; i < skus {
 				erp[i] = max(erp[i]+int(moves[0].Delta), 0)
-				synced[i] = true
 			}
 			moves = moves[1:]
 		}
@@ -225,13 +218,15 @@ func (m *Model) limitCheckouts() {
 	}
 	g := m.Growth
 	// refusedAt is the refused new orders up to t, in the timeline's (growth 1) units.
+	end := m.rawTL.end
 	refusedAt := func(t time.Duration) float64 {
-		x := float64(t) / float64(checkoutStep)
-		k := int(x)
-		if k >= len(cum)-1 {
+		k := int(t / checkoutStep)
+		if t >= end || k >= len(cum)-1 {
 			return cum[len(cum)-1] / g
 		}
-		return (cum[k] + (x-float64(k))*(cum[k+1]-cum[k])) / g
+		// Step k+1 ends at (k+1)·checkoutStep, or at the end of the traffic.
+		a, b := time.Duration(k)*checkoutStep, min(time.Duration(k+1)*checkoutStep, end)
+		return (cum[k] + float64(t-a)/float64(b-a)*(cum[k+1]-cum[k])) / g
 	}
 	phases := make([]phaseCurve, len(m.rawTL.phases))
 	for i, p := range m.rawTL.phases {

@@ -42,8 +42,8 @@ func TestRefusedCheckoutsNeverReachTheIntegrator(t *testing.T) {
 	// The integrator sees only the accepted orders: one write each.
 	assert.InDelta(t, accepted, p.Upstreams["netsuite"].Requests, 1)
 
-	// With safety stock, Shopify sells 20 fewer units once the first order reached the
-	// ERP (its push sets Shopify's on hand to the ERP's less the safety stock).
+	// With safety stock, Shopify sells 20 fewer units: the run starts with Shopify at the
+	// ERP's on hand less the safety stock.
 	held := model(t, replace(soldOut, ", safety_stock: 20"))
 	assert.InDelta(t, 0.8*accepted, 600-held.Refused, 10)
 
