@@ -245,7 +245,8 @@ func (a *App) InvalidEmails(ctx context.Context) ([]crm.InvalidEmail, error) {
 	return a.crm.store.InvalidEmails(ctx)
 }
 
-// hubSpotMaxWait is the longest a worker blocks for room in HubSpot's window; a longer
-// wait (the window closed by a 429, the daily limit) snoozes the message instead, so
-// workers stay free for the other flows.
+// hubSpotMaxWait is the longest a worker blocks for its turn in HubSpot's window; a turn
+// further away (the window full with the turns of calls already waiting, or closed by a
+// 429 or the daily limit) snoozes the message until then instead, so workers stay free
+// for the other flows.
 const hubSpotMaxWait = time.Second

@@ -34,13 +34,14 @@ type RollingWindowConfig struct {
 	// Limit is the number of calls allowed in any Window (default 100: HubSpot
 	// Free/Starter, 100 per 10 s; Professional and Enterprise allow 190).
 	Limit int
-	// Window is the rolling window (default 10 s).
+	// Window is the rolling window (default 10 s). A margin over the upstream's own
+	// window covers the time a call takes to reach it (see Admit).
 	Window time.Duration
 	// DailyReset is the time zone of the upstream account, whose midnight ends a DAILY
 	// 429 (default UTC; HubSpot resets daily limits at midnight in the account's zone).
 	DailyReset *time.Location
-	// MaxWait bounds how long Wait blocks (default Window); a longer wait is returned as
-	// a *ThrottledError.
+	// MaxWait bounds how long Wait and Admit block in all (default Window): a call whose
+	// turn is further away gets a *ThrottledError saying how far.
 	MaxWait time.Duration
 	// Prefix of the window's Redis keys (default DefaultPrefix).
 	Prefix string
@@ -115,13 +116,18 @@ func (w *RollingWindow) call(ctx context.Context, op string, args ...any) (windo
 // would be admitted (Reason ReasonWindowFull, or the policy of the 429 that closed the
 // window), or a *StoreError.
 func (w *RollingWindow) Allow(ctx context.Context) error {
-	r, err := w.call(ctx, "allow", newToken())
+	r, err := w.call(ctx, "allow", newToken(), 0)
 	if err != nil {
 		return err
 	}
 	if r.allowed {
 		return nil
 	}
+	return w.refused(r)
+}
+
+// refused is the *ThrottledError of a call the window did not admit.
+func (w *RollingWindow) refused(r windowReply) *ThrottledError {
 	reason := r.reason
 	if reason == "window" {
 		reason = ReasonWindowFull
@@ -129,24 +135,16 @@ func (w *RollingWindow) Allow(ctx context.Context) error {
 	return &ThrottledError{Upstream: w.name, Reason: reason, Wait: r.wait}
 }
 
-// Wait blocks (on the window's clock) until a call is admitted. A wait longer than
-// MaxWait (a DAILY close, for one) is not waited: its *ThrottledError is returned. When
-// ctx ends, Wait returns a *ThrottledError wrapping ctx's error.
+// Wait blocks (on the window's clock) until a call is admitted, at most MaxWait in all.
+// A call that has to wait is handed its turn, the first moment the window has room
+// counting the turns of the calls already waiting, and sleeps until then: waiting
+// callers neither race for each freed place nor wait longer than MaxWait. A turn
+// further than MaxWait away (a DAILY close, for one) is not waited: its *ThrottledError
+// gives the caller a place in line (see Admit), and no turn is kept. When ctx ends, Wait returns a
+// *ThrottledError wrapping ctx's error (the turn it held goes unused).
 func (w *RollingWindow) Wait(ctx context.Context) error {
-	for {
-		err := w.Allow(ctx)
-		te, ok := err.(*ThrottledError)
-		if !ok {
-			return err
-		}
-		if te.Wait > w.cfg.MaxWait {
-			return te
-		}
-		if serr := w.clock.Sleep(ctx, te.Wait); serr != nil {
-			te.Err = serr
-			return te
-		}
-	}
+	_, err := w.Admit(ctx)
+	return err
 }
 
 // Rejected records a 429 from the upstream. body is HubSpot's error body, from which the

@@ -15,31 +15,34 @@ type WindowCall struct {
 }
 
 // Admit is Wait for a call whose answer will be reported with Done: it blocks (on the
-// window's clock) until the call is admitted, and returns a *ThrottledError for a wait
-// longer than MaxWait or a closed window, or a *StoreError.
+// window's clock) until the call's turn, at most MaxWait, and returns a *ThrottledError
+// for a turn further away or a closed window, or a *StoreError. The error's Wait is the
+// caller's place in line: callers refused one after another are told to come back one
+// call's share of the window (Window ÷ Limit) apart, from the first turn they could
+// have had, so that a backlog of them (a queue's snoozed messages) returns at the pace
+// the window admits calls, not all when a place frees.
+//
+// A turn is reckoned from the times in the window's log, which for a call still in
+// flight is its admission: a turn handed out then comes a Window after that admission,
+// so it can reach the upstream before the upstream stopped counting the earlier call
+// only when that call took longer than the window's margin over the upstream's (see
+// RollingWindowConfig.Window) to reach the upstream.
 func (w *RollingWindow) Admit(ctx context.Context) (WindowCall, error) {
-	for {
-		token := newToken()
-		r, err := w.call(ctx, "allow", token)
-		if err != nil {
-			return WindowCall{}, err
-		}
-		if r.allowed {
-			return WindowCall{w: w, token: token}, nil
-		}
-		reason := r.reason
-		if reason == "window" {
-			reason = ReasonWindowFull
-		}
-		te := &ThrottledError{Upstream: w.name, Reason: reason, Wait: r.wait}
-		if te.Wait > w.cfg.MaxWait {
-			return WindowCall{}, te
-		}
-		if serr := w.clock.Sleep(ctx, te.Wait); serr != nil {
-			te.Err = serr
+	token := newToken()
+	r, err := w.call(ctx, "allow", token, w.cfg.MaxWait.Milliseconds(), 1)
+	if err != nil {
+		return WindowCall{}, err
+	}
+	if !r.allowed {
+		return WindowCall{}, w.refused(r)
+	}
+	if r.wait > 0 {
+		if serr := w.clock.Sleep(ctx, r.wait); serr != nil {
+			te := &ThrottledError{Upstream: w.name, Reason: ReasonWindowFull, Wait: r.wait, Err: serr}
 			return WindowCall{}, te
 		}
 	}
+	return WindowCall{w: w, token: token}, nil
 }
 
 // Done records that the call's answer came now. A lost report leaves the call at its

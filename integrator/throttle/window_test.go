@@ -86,7 +86,8 @@ func TestRollingWindowWait(t *testing.T) {
 		// A wait beyond MaxWait is returned, not waited.
 		short := newWindow(t, b, RollingWindowConfig{Name: "short", Limit: 1, Window: 10 * time.Second, MaxWait: time.Second, Clock: clk})
 		require.NoError(t, short.Wait(ctx))
-		requireWait(t, short.Wait(ctx), ReasonWindowFull, 10*time.Second)
+		requireWait(t, short.Allow(ctx), ReasonWindowFull, 10*time.Second)
+		requireWait(t, short.Wait(ctx), ReasonWindowFull, 20*time.Second) // its turn, then its place in line
 
 		// The context ending stops the wait.
 		cctx, cancel := context.WithCancel(ctx)
@@ -97,6 +98,49 @@ func TestRollingWindowWait(t *testing.T) {
 		assert.ErrorIs(t, err, context.Canceled)
 		_, throttled := IsThrottled(err)
 		assert.True(t, throttled)
+	})
+}
+
+func TestRollingWindowWaitersTakeTurnsWithinMaxWait(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		clk := manual()
+		ctx := testCtx(t)
+		w := newWindow(t, b, RollingWindowConfig{Limit: 2, Window: 10 * time.Second, MaxWait: 10 * time.Second, Clock: clk})
+		require.NoError(t, w.Allow(ctx))
+		require.NoError(t, w.Allow(ctx))
+		clk.Advance(time.Second) // t=1: full until t=10
+
+		// Two waiters get the two places freed at t=10, each its own; a third's turn
+		// (t=20) is beyond MaxWait: it is refused at once, holds no turn, and is told to
+		// come back a call's share of the window (5 s) after that turn; a fourth, 5 s
+		// after the third. Allow only probes: it says when the next turn is.
+		done := make(chan error, 2)
+		for range 2 {
+			go func() { done <- w.Wait(ctx) }()
+		}
+		require.NoError(t, clk.BlockUntil(ctx, 2))
+		requireWait(t, w.Wait(ctx), ReasonWindowFull, 24*time.Second)
+		requireWait(t, w.Wait(ctx), ReasonWindowFull, 29*time.Second)
+		requireWait(t, w.Allow(ctx), ReasonWindowFull, 19*time.Second)
+		clk.Advance(9 * time.Second) // t=10
+		require.NoError(t, <-done)
+		require.NoError(t, <-done)
+		s := windowStats(t, w)
+		assert.Equal(t, int64(2), s.InWindow)
+		assert.Equal(t, int64(4), s.Allowed)
+		assert.Equal(t, int64(3), s.Refused)
+
+		// MaxWait bounds the whole wait, not each try: a turn 1.5 s away is refused by a
+		// window that waits at most 1 s (come back after it, at 3 s).
+		short := newWindow(t, b, RollingWindowConfig{Name: "short", Limit: 1, Window: 1500 * time.Millisecond, MaxWait: time.Second, Clock: clk})
+		require.NoError(t, short.Wait(ctx))
+		requireWait(t, short.Wait(ctx), ReasonWindowFull, 3*time.Second)
+		clk.Advance(600 * time.Millisecond)
+		go func() { done <- short.Wait(ctx) }()
+		require.NoError(t, clk.BlockUntil(ctx, 1))
+		clk.Advance(900 * time.Millisecond)
+		require.NoError(t, <-done)
 	})
 }
 
@@ -118,8 +162,9 @@ func TestRollingWindowRejected(t *testing.T) {
 		// 05:00:10 UTC → midnight UTC is 18:59:50 away.
 		requireWait(t, err, string(PolicyDaily), 18*time.Hour+59*time.Minute+50*time.Second)
 		requireWait(t, w.Allow(ctx), string(PolicyDaily), 18*time.Hour+59*time.Minute+50*time.Second)
-		// Wait does not block until midnight.
-		requireWait(t, w.Wait(ctx), string(PolicyDaily), 18*time.Hour+59*time.Minute+50*time.Second)
+		// Wait does not block until midnight: it is told to come back at midnight, plus
+		// its place in line (a call's share of the window, 100 ms).
+		requireWait(t, w.Wait(ctx), string(PolicyDaily), 18*time.Hour+59*time.Minute+50*time.Second+100*time.Millisecond)
 		s := windowStats(t, w)
 		assert.Equal(t, PolicyDaily, s.ClosedBy)
 		assert.Equal(t, int64(1), s.RejectedDaily)

@@ -1,8 +1,11 @@
 -- RollingWindow: at most 'limit' calls in any 'window' ms, across replicas.
 --
--- KEYS[1] log    zset  one member per admitted call -> its time (ms); never more than
---                      'limit' members, so it needs no expiry
--- KEYS[2] ctl    hash  closed_until (ms), reason (the upstream's 429 policy)
+-- KEYS[1] log    zset  one member per admitted call -> its time (ms), which may lie in the
+--                      future: a call admitted to wait for its turn holds that turn.
+--                      Never more than 'limit' members at or before now, and the future
+--                      ones are at most 'max wait' ahead, so it needs no expiry
+-- KEYS[2] ctl    hash  closed_until (ms), reason (the upstream's 429 policy), line (ms:
+--                      when the last caller refused was told to come back)
 -- KEYS[3] stats  hash  cumulative counters (allowed, refused, rejected_rolling,
 --                      rejected_daily)
 --
@@ -23,20 +26,37 @@ local closedUntil = tonumber(redis.call('HGET', ctl, 'closed_until') or '0')
 local reason = redis.call('HGET', ctl, 'reason') or ''
 
 if op == 'allow' then
-  -- ARGV[5] a unique member for this call
+  -- ARGV[5] a unique member for this call, ARGV[6] the longest the caller will wait for
+  -- its turn (ms; 0: now or never), ARGV[7] '1' when a refused caller comes back later.
+  -- The call's turn is the first moment the window holds fewer than 'limit' calls
+  -- counting every turn already handed out: when the (n - limit + 1)-th newest call has
+  -- left. A turn within the wait is the caller's, so callers that wait take turns
+  -- instead of all retrying when one call leaves.
+  local at = now
+  local why = 'window'
   if closedUntil > now then
+    at, why = closedUntil, reason
+  elseif n >= limit then
+    local m = redis.call('ZRANGE', log, n - limit, n - limit, 'WITHSCORES')
+    at = math.max(now, tonumber(m[2]) + window)
+  end
+  local wait = at - now
+  if closedUntil > now or wait > tonumber(ARGV[6] or '0') then
     redis.call('HINCRBY', stats, 'refused', 1)
-    return { 0, closedUntil - now, reason, n, {} }
+    if ARGV[7] == '1' then
+      -- A place in line (ctl 'line', the last place given): each caller refused is
+      -- told to come back one call's share of the window after the one refused before
+      -- it, so a backlog of callers returns at the window's pace, not all at once.
+      local line = tonumber(redis.call('HGET', ctl, 'line') or '0')
+      local back = math.max(line, at) + math.ceil(window / limit)
+      redis.call('HSET', ctl, 'line', back)
+      wait = back - now
+    end
+    return { 0, wait, why, n, {} }
   end
-  if n < limit then
-    redis.call('ZADD', log, now, ARGV[5])
-    redis.call('HINCRBY', stats, 'allowed', 1)
-    return { 1, 0, '', n + 1, {} }
-  end
-  local oldest = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
-  local wait = tonumber(oldest[2]) + window - now
-  redis.call('HINCRBY', stats, 'refused', 1)
-  return { 0, wait, 'window', n, {} }
+  redis.call('ZADD', log, at, ARGV[5])
+  redis.call('HINCRBY', stats, 'allowed', 1)
+  return { 1, wait, '', n + 1, {} }
 end
 
 if op == 'close' then
@@ -64,7 +84,7 @@ end
 if op == 'stats' then
   local wait = 0
   if closedUntil > now then wait = closedUntil - now else reason = '' end
-  return { 1, wait, reason, n, redis.call('HGETALL', stats) }
+  return { 1, wait, reason, redis.call('ZCOUNT', log, '-inf', now), redis.call('HGETALL', stats) }
 end
 
 return redis.error_reply('window: unknown op ' .. tostring(op))
