@@ -70,6 +70,9 @@ func adminDo(t *testing.T, method, url, token string) (int, []byte) {
 // The audit against the fakes: clean once the orders are synced; after changes made by
 // hand in the ERP it names exactly the changed orders, stores the report for the admin
 // API, sends it to the report URL and raises an alert.
+// shopZone is the fake shop's time zone (its ianaTimezone).
+const shopZone = "America/New_York"
+
 func TestAuditFindsTheERPsManualChanges(t *testing.T) {
 	t.Parallel()
 	shop, shopURL := startShop(t, "shpat_audit")
@@ -82,7 +85,7 @@ func TestAuditFindsTheERPsManualChanges(t *testing.T) {
 	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret, AdminToken: token,
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: shopURL, ShopifyToken: "shpat_audit",
 		Poller:  integrator.PollerConfig{Enabled: true, Every: 200 * time.Millisecond},
-		Audit:   integrator.AuditConfig{TimeZone: "UTC", ReportURL: receiver},
+		Audit:   integrator.AuditConfig{TimeZone: shopZone, ReportURL: receiver},
 		Alerts:  []alert.Sender{alerts},
 		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Workers: 4}
@@ -106,8 +109,12 @@ func TestAuditFindsTheERPsManualChanges(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return ns.SalesOrderCount() == len(ids) }, 20*time.Second, 20*time.Millisecond)
 
-	day := time.Now().UTC().Format(time.DateOnly)
-	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	// The days of the shop's zone, in which the orders flow books tranDate (in UTC, an
+	// order placed in the evening in New York is on the next day).
+	loc, err := time.LoadLocation(shopZone)
+	require.NoError(t, err)
+	day := time.Now().In(loc).Format(time.DateOnly)
+	tomorrow := time.Now().In(loc).AddDate(0, 0, 1).Format(time.DateOnly)
 	runURL := base + "/admin/audit?from=" + day + "&to=" + tomorrow
 	status, body := adminDo(t, http.MethodPost, runURL, token)
 	require.Equal(t, http.StatusOK, status, string(body))
