@@ -43,6 +43,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
 	speed := fs.Float64("speed", 0, "predict a run at this speed factor (default: production, 1; with --validate: the scenario's, which this overrides)")
 	quiet := fs.Bool("quiet", false, "with --validate: no live progress of the run")
+	redisSpec := fs.String("redis", "", "with --validate: the run's Redis instead of the scenario's: `embedded`, docker, local or redis://... (as peakready run --redis)")
 	runJSON := fs.String("run-json", "", "with --validate: also write the run's own JSON report (as peakready run --json) to `FILE`, for --against later")
 	sample := fs.String("latency-sample", "", "fit NetSuite's latency from measured durations: a vegeta results `FILE` or a CSV of durations (712ms, or milliseconds)")
 	machine := fs.Float64("machine-rate", capacity.DefaultMachineJobs, "`JOBS` a second of wall time the machine running a scenario carries, harness and integrator together, with no webhook arriving (limits only a plan of a run: --speed, --validate, --against)")
@@ -75,6 +76,9 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	}
 	if *validate && *against != "" {
 		return fail(s, "plan", exitUsage, "--validate runs the scenario, --against reads a run: use one")
+	}
+	if *redisSpec != "" && !*validate {
+		return fail(s, "plan", exitUsage, "--redis names the Redis of the run --validate starts: add --validate")
 	}
 	if *validate && *growth != 1 {
 		return fail(s, "plan", exitUsage, "--validate runs the scenario as written: drop --growth")
@@ -112,7 +116,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 		}
 		opts.Speed = ran.Speed
 	case *validate:
-		if err := sc.Override(*speed, 0, ""); err != nil {
+		if err := sc.Override(*speed, 0, *redisSpec); err != nil {
 			return fail(s, "plan", exitUsage, "%v", err)
 		}
 		opts.Speed = sc.Speed

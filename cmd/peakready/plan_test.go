@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -111,6 +112,8 @@ sut:
 		{[]string{"plan", "smoke", "--growth", "0"}, exitUsage, "--growth"},
 		{[]string{"plan", "smoke", "--bogus"}, exitUsage, "bogus"},
 		{[]string{"plan", "smoke", "extra"}, exitUsage, "unexpected argument"},
+		{[]string{"plan", "smoke", "--redis", "local"}, exitUsage, "add --validate"},
+		{[]string{"plan", "smoke", "--validate", "--redis", "memcached://x"}, exitUsage, "must be embedded, docker, local"},
 	} {
 		code, _, stderr := runCLI(t, c.args...)
 		assert.Equal(t, c.code, code, "%v: %s", c.args, stderr)
@@ -313,7 +316,8 @@ assertions:
   allow: [held]
 `)
 	runJSON := filepath.Join(t.TempDir(), "run.json")
-	code, stdout, stderr := runCLI(t, "plan", path, "--validate", "--quiet", "--json", "--run-json", runJSON)
+	redisURL := "redis://" + miniredis.RunT(t).Addr() // the run's Redis: --redis reaches the run
+	code, stdout, stderr := runCLI(t, "plan", path, "--validate", "--quiet", "--json", "--run-json", runJSON, "--redis", redisURL)
 	require.Contains(t, []int{exitOK, exitFailed}, code, stderr)
 	f, err := os.Open(runJSON)
 	require.NoError(t, err)
@@ -321,6 +325,7 @@ assertions:
 	rep, err := report.ReadJSON(f)
 	require.NoError(t, err)
 	assert.Equal(t, "plan-validate", rep.Scenario)
+	assert.Contains(t, rep.SUT, "redis external", "the run used the Redis --redis named")
 	var v struct {
 		Validation struct {
 			Verdict     string `json:"run_verdict"`
