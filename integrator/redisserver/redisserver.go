@@ -169,7 +169,8 @@ func startEmbedded() (*Server, error) {
 			select {
 			case <-done:
 				return
-			case now := <-t.C:
+			case <-t.C:
+				now := time.Now()
 				m.FastForward(now.Sub(last))
 				last = now
 				t.Reset(ttlTickAfter(time.Since(now)))
@@ -187,19 +188,21 @@ func startEmbedded() (*Server, error) {
 
 // embeddedTTLTick is how often the embedded server expires keys while they are few, and
 // embeddedTTLShare the most of its time the expiry walks may take when they are many.
+// embeddedTTLMaxTick bounds how late a key expires however many there are.
 const (
-	embeddedTTLTick  = 250 * time.Millisecond
-	embeddedTTLShare = 0.05
+	embeddedTTLTick    = 250 * time.Millisecond
+	embeddedTTLShare   = 0.05
+	embeddedTTLMaxTick = 2 * time.Second
 )
 
 // ttlTickAfter is the wait before the embedded server's next expiry walk, after one that
 // took walk: embeddedTTLTick, or longer when that would give the walks (which hold the
 // server's lock, so every command waits for them) more than embeddedTTLShare of the
 // time. A long scenario leaves hundreds of thousands of dedup marks, and walking them
-// four times a second would stall the queue it measures; keys then expire up to a
-// second or two late, later than on a real Redis.
+// four times a second would stall the queue it measures; keys then expire up to
+// embeddedTTLMaxTick late, later than on a real Redis.
 func ttlTickAfter(walk time.Duration) time.Duration {
-	return max(embeddedTTLTick, time.Duration(float64(walk)/embeddedTTLShare))
+	return min(embeddedTTLMaxTick, max(embeddedTTLTick, time.Duration(float64(walk)/embeddedTTLShare)))
 }
 
 func useURL(ctx context.Context, url string, timeout time.Duration) (*Server, error) {

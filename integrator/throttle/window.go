@@ -138,9 +138,9 @@ func (w *RollingWindow) refused(r windowReply) *ThrottledError {
 // Wait blocks (on the window's clock) until a call is admitted, at most MaxWait in all.
 // A call that has to wait is handed its turn, the first moment the window has room
 // counting the turns of the calls already waiting, and sleeps until then: waiting
-// callers neither race for each freed place nor wait longer than MaxWait. A turn
-// further than MaxWait away (a DAILY close, for one) is not waited: its *ThrottledError
-// gives the caller a place in line (see Admit), and no turn is kept. When ctx ends, Wait returns a
+// callers neither race for each freed place nor wait longer than MaxWait. A closed
+// window (a 429, a DAILY close) or a turn further than MaxWait away is not waited: its
+// *ThrottledError gives the caller a place in line (see Admit), and no turn is kept. When ctx ends, Wait returns a
 // *ThrottledError wrapping ctx's error (the turn it held goes unused).
 func (w *RollingWindow) Wait(ctx context.Context) error {
 	_, err := w.Admit(ctx)

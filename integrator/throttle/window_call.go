@@ -1,6 +1,9 @@
 package throttle
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // WindowCall is a call a RollingWindow admitted, for callers that report when its answer
 // came (Done). The window logs a call at its admission; the upstream counts it when the
@@ -23,26 +26,36 @@ type WindowCall struct {
 // the window admits calls, not all when a place frees.
 //
 // A turn is reckoned from the times in the window's log, which for a call still in
-// flight is its admission: a turn handed out then comes a Window after that admission,
-// so it can reach the upstream before the upstream stopped counting the earlier call
-// only when that call took longer than the window's margin over the upstream's (see
-// RollingWindowConfig.Window) to reach the upstream.
+// flight is its admission. When the turn comes, the call asks again, and the window
+// looks afresh: a call that settled (Done) later than its admission, or a 429 that
+// closed the window, moves the turn later (waited, if still within MaxWait of the first
+// ask) or refuses it. A call whose wait ends with ctx gives its turn back.
 func (w *RollingWindow) Admit(ctx context.Context) (WindowCall, error) {
 	token := newToken()
-	r, err := w.call(ctx, "allow", token, w.cfg.MaxWait.Milliseconds(), 1)
-	if err != nil {
-		return WindowCall{}, err
-	}
-	if !r.allowed {
-		return WindowCall{}, w.refused(r)
-	}
-	if r.wait > 0 {
+	deadline := w.clock.Now().Add(w.cfg.MaxWait)
+	for {
+		// Asked again when its turn comes, the window looks afresh: a call in flight when
+		// the turn was reckoned may have settled later than its admission, or a 429 may
+		// have closed the window meanwhile.
+		left := max(deadline.Sub(w.clock.Now()), 0)
+		r, err := w.call(ctx, "allow", token, left.Milliseconds(), 1)
+		if err != nil {
+			return WindowCall{}, err
+		}
+		if !r.allowed {
+			return WindowCall{}, w.refused(r)
+		}
+		if r.wait <= 0 {
+			return WindowCall{w: w, token: token}, nil
+		}
 		if serr := w.clock.Sleep(ctx, r.wait); serr != nil {
-			te := &ThrottledError{Upstream: w.name, Reason: ReasonWindowFull, Wait: r.wait, Err: serr}
-			return WindowCall{}, te
+			// The turn goes back to the window, not wasted.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			_, _ = w.call(rctx, "release", token)
+			cancel()
+			return WindowCall{}, &ThrottledError{Upstream: w.name, Reason: ReasonWindowFull, Wait: r.wait, Err: serr}
 		}
 	}
-	return WindowCall{w: w, token: token}, nil
 }
 
 // Done records that the call's answer came now. A lost report leaves the call at its

@@ -144,6 +144,55 @@ func TestRollingWindowWaitersTakeTurnsWithinMaxWait(t *testing.T) {
 	})
 }
 
+// A turn is a promise only of the window as it was: when it comes the call asks again,
+// and calls that settled later, a 429 meanwhile, push it back or refuse it. A waiter
+// whose context ends gives its turn back.
+func TestRollingWindowTurnIsCheckedWhenItComes(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		clk := manual()
+		ctx := testCtx(t)
+		w := newWindow(t, b, RollingWindowConfig{Limit: 2, Window: 10 * time.Second, MaxWait: 10 * time.Second, Clock: clk})
+		a, err := w.Admit(ctx)
+		require.NoError(t, err)
+		bc, err := w.Admit(ctx)
+		require.NoError(t, err)
+		clk.Advance(time.Second) // t=1: c's turn is t=10, when a and b leave
+		done := make(chan error, 1)
+		go func() { _, err := w.Admit(ctx); done <- err }()
+		require.NoError(t, clk.BlockUntil(ctx, 1))
+		clk.Advance(4 * time.Second) // t=5: both answers come, so both count until t=15
+		require.NoError(t, a.Done(ctx))
+		require.NoError(t, bc.Done(ctx))
+		clk.Advance(5 * time.Second) // t=10: c's turn, but the window is full until 15, beyond its MaxWait
+		err = <-done
+		var te *ThrottledError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, ReasonWindowFull, te.Reason)
+
+		// A 429 while a call sleeps for its turn: the turn is refused when it comes.
+		one := newWindow(t, b, RollingWindowConfig{Name: "one", Limit: 1, Window: 10 * time.Second, MaxWait: 10 * time.Second, Clock: clk})
+		require.NoError(t, one.Allow(ctx)) // t=10
+		clk.Advance(time.Second)
+		go func() { _, err := one.Admit(ctx); done <- err }()
+		require.NoError(t, clk.BlockUntil(ctx, 1))
+		requireWait(t, one.Rejected(ctx, []byte(`{"policyName":"TEN_SECONDLY_ROLLING"}`)), string(PolicyTenSecondlyRolling), 10*time.Second)
+		clk.Advance(9 * time.Second) // t=20: its turn; the window is closed until 21
+		require.ErrorAs(t, <-done, &te)
+		assert.Equal(t, string(PolicyTenSecondlyRolling), te.Reason)
+
+		// A waiter whose context ends gives its turn back.
+		two := newWindow(t, b, RollingWindowConfig{Name: "two", Limit: 1, Window: 10 * time.Second, MaxWait: 10 * time.Second, Clock: clk})
+		require.NoError(t, two.Allow(ctx)) // t=20, leaves at 30
+		cctx, cancel := context.WithCancel(ctx)
+		go func() { _, err := two.Admit(cctx); done <- err }()
+		require.NoError(t, clk.BlockUntil(ctx, 1))
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+		requireWait(t, two.Allow(ctx), ReasonWindowFull, 10*time.Second) // the next turn is t=30 again, not 40
+	})
+}
+
 func TestRollingWindowRejected(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {

@@ -1,9 +1,9 @@
 -- RollingWindow: at most 'limit' calls in any 'window' ms, across replicas.
 --
 -- KEYS[1] log    zset  one member per admitted call -> its time (ms), which may lie in the
---                      future: a call admitted to wait for its turn holds that turn.
---                      Never more than 'limit' members at or before now, and the future
---                      ones are at most 'max wait' ahead, so it needs no expiry
+--                      future: a call admitted to wait for its turn holds that turn
+--                      until it asks again when the turn comes. The future members are
+--                      at most 'max wait' ahead, so it needs no expiry
 -- KEYS[2] ctl    hash  closed_until (ms), reason (the upstream's 429 policy), line (ms:
 --                      when the last caller refused was told to come back)
 -- KEYS[3] stats  hash  cumulative counters (allowed, refused, rejected_rolling,
@@ -21,6 +21,15 @@ local limit = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
 
 redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+if op == 'allow' or op == 'release' then
+  -- A caller whose turn has come asks again with the same member: its turn is taken
+  -- back and the window looked at afresh (calls settled since may have moved later,
+  -- or a 429 closed the window); 'release' only gives the turn back.
+  redis.call('ZREM', log, ARGV[5])
+  if op == 'release' then
+    return { 1, 0, '', 0, {} }
+  end
+end
 local n = redis.call('ZCARD', log)
 local closedUntil = tonumber(redis.call('HGET', ctl, 'closed_until') or '0')
 local reason = redis.call('HGET', ctl, 'reason') or ''
@@ -55,7 +64,10 @@ if op == 'allow' then
     return { 0, wait, why, n, {} }
   end
   redis.call('ZADD', log, at, ARGV[5])
-  redis.call('HINCRBY', stats, 'allowed', 1)
+  if wait == 0 then
+    -- counted once, when the call goes (a turn is asked for again when it comes)
+    redis.call('HINCRBY', stats, 'allowed', 1)
+  end
   return { 1, wait, '', n + 1, {} }
 end
 
