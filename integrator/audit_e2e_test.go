@@ -67,12 +67,12 @@ func adminDo(t *testing.T, method, url, token string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// The audit against the fakes: clean once the orders are synced; after changes made by
-// hand in the ERP it names exactly the changed orders, stores the report for the admin
-// API, sends it to the report URL and raises an alert.
 // shopZone is the fake shop's time zone (its ianaTimezone).
 const shopZone = "America/New_York"
 
+// The audit against the fakes: clean once the orders are synced; after changes made by
+// hand in the ERP it names exactly the changed orders, stores the report for the admin
+// API, sends it to the report URL and raises an alert.
 func TestAuditFindsTheERPsManualChanges(t *testing.T) {
 	t.Parallel()
 	shop, shopURL := startShop(t, "shpat_audit")

@@ -35,7 +35,7 @@ type RollingWindowConfig struct {
 	// Free/Starter, 100 per 10 s; Professional and Enterprise allow 190).
 	Limit int
 	// Window is the rolling window (default 10 s). A margin over the upstream's own
-	// window covers the time a call takes to reach it (see Admit).
+	// window covers the time a call takes to reach it (see WindowCall).
 	Window time.Duration
 	// DailyReset is the time zone of the upstream account, whose midnight ends a DAILY
 	// 429 (default UTC; HubSpot resets daily limits at midnight in the account's zone).
@@ -135,13 +135,9 @@ func (w *RollingWindow) refused(r windowReply) *ThrottledError {
 	return &ThrottledError{Upstream: w.name, Reason: reason, Wait: r.wait}
 }
 
-// Wait blocks (on the window's clock) until a call is admitted, at most MaxWait in all.
-// A call that has to wait is handed its turn, the first moment the window has room
-// counting the turns of the calls already waiting, and sleeps until then: waiting
-// callers neither race for each freed place nor wait longer than MaxWait. A closed
-// window (a 429, a DAILY close) or a turn further than MaxWait away is not waited: its
-// *ThrottledError gives the caller a place in line (see Admit), and no turn is kept. When ctx ends, Wait returns a
-// *ThrottledError wrapping ctx's error (the turn it held goes unused).
+// Wait blocks (on the window's clock) until a call is admitted, at most MaxWait in all:
+// it is Admit for a call whose answer is not reported (see Admit for turns, places in
+// line and a wait that ctx ends).
 func (w *RollingWindow) Wait(ctx context.Context) error {
 	_, err := w.Admit(ctx)
 	return err

@@ -33,10 +33,7 @@ type WindowCall struct {
 func (w *RollingWindow) Admit(ctx context.Context) (WindowCall, error) {
 	token := newToken()
 	deadline := w.clock.Now().Add(w.cfg.MaxWait)
-	for {
-		// Asked again when its turn comes, the window looks afresh: a call in flight when
-		// the turn was reckoned may have settled later than its admission, or a 429 may
-		// have closed the window meanwhile.
+	for { // the first ask, then one at each turn
 		left := max(deadline.Sub(w.clock.Now()), 0)
 		r, err := w.call(ctx, "allow", token, left.Milliseconds(), 1)
 		if err != nil {
