@@ -83,6 +83,20 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	o.nsLimits.ReadLatency = "0"
 	o.nsLimits.FulfillAfter = "off"
+	// Redis first: starting its container can take seconds, and the fake's fault windows
+	// (maintenance:from=0s,…) count from the fake's start.
+	e := &env{t: t, rdb: o.rdb}
+	if e.rdb == nil {
+		url := redisservertest.URL(t)
+		opt, err := redis.ParseURL(url)
+		require.NoError(t, err)
+		c := redis.NewClient(opt)
+		t.Cleanup(func() { _ = c.Close() })
+		e.rdb = c
+		e.prefix = redisservertest.KeyPrefix(t, url)
+	} else {
+		e.prefix = fmt.Sprintf("t%d", time.Now().UnixNano())
+	}
 	ns, err := netsuite.New(netsuite.Options{Catalog: &cat, Limits: o.nsLimits, Token: nsToken})
 	require.NoError(t, err)
 	var rules []faults.Rule
@@ -98,18 +112,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ns.Close() })
 
-	e := &env{t: t, ns: ns, nsURL: nsURL, rdb: o.rdb}
-	if e.rdb == nil {
-		url := redisservertest.URL(t)
-		opt, err := redis.ParseURL(url)
-		require.NoError(t, err)
-		c := redis.NewClient(opt)
-		t.Cleanup(func() { _ = c.Close() })
-		e.rdb = c
-		e.prefix = redisservertest.KeyPrefix(t, url)
-	} else {
-		e.prefix = fmt.Sprintf("t%d", time.Now().UnixNano())
-	}
+	e.ns, e.nsURL = ns, nsURL
 	if o.replicas == 0 {
 		o.replicas = 1
 	}
