@@ -152,15 +152,8 @@ func (a *App) RunAudit(ctx context.Context, from, to time.Time) (*audit.Report, 
 		return nil, fmt.Errorf("integrator: audit lock: %w", err)
 	}
 	defer release()
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := whileHeld(ctx, lost)
 	defer cancel()
-	go func() {
-		select {
-		case <-lost:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	rep, err := a.audit.auditor.Audit(ctx, from, to)
 	if err != nil {
 		a.audit.runs.WithLabelValues("failed").Inc()

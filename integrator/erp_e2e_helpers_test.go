@@ -2,6 +2,9 @@ package integrator_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -55,4 +58,16 @@ func startShop(t *testing.T, token string) (*fakeshopify.Server, string) {
 	shop, err := fakeshopify.New(fakeshopify.Options{Seed: 7, CatalogSize: 50, Locations: 2, AccessToken: token})
 	require.NoError(t, err)
 	return shop, fakehttptest.Start(t, shop)
+}
+
+// replicaFront is a server that passes every request to the handler stored in the
+// returned value: the replica's, once it exists (the fakes need the front's URL before).
+func replicaFront(t *testing.T) (*httptest.Server, *atomic.Value) {
+	t.Helper()
+	var handler atomic.Value
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.Load().(http.Handler).ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front, &handler
 }

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,11 +49,7 @@ func TestFlowLowStockIsRecheckedAgainstTheERP(t *testing.T) {
 	require.NoError(t, err)
 	shopURL := fakehttptest.Start(t, shop)
 
-	var handler atomic.Value
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		handler.Load().(http.Handler).ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	front, handler := replicaFront(t)
 	ns, nsURL := startERP(t, netsuite.PushOptions{})
 	rdb, prefix := e2eRedis(t)
 	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret,

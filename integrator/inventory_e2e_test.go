@@ -1,9 +1,13 @@
 package integrator_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,11 +25,7 @@ func TestERPStockReachesShopify(t *testing.T) {
 	t.Parallel()
 	shop, shopURL := startShop(t, "shpat_inv")
 
-	var handler atomic.Value // the replica's handler, once it exists
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		handler.Load().(http.Handler).ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
+	front, handler := replicaFront(t)
 
 	ns, nsURL := startERP(t, netsuite.PushOptions{URL: front.URL + "/netsuite/changes", Secret: "push-secret"})
 	rdb, prefix := e2eRedis(t)
@@ -83,4 +83,63 @@ func TestERPStockReachesShopify(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "an unsigned push is refused")
+}
+
+// Every SKU's Shopify level is read once, with one bulk query operation, for every
+// replica: after it, stock writes look up no SKU by itself.
+func TestStockLevelsAreReadInBulkForEveryReplica(t *testing.T) {
+	t.Parallel()
+	shop, shopURL := startShop(t, "shpat_inv")
+	target, err := url.Parse(shopURL)
+	require.NoError(t, err)
+	var bySKU, bulk atomic.Int64
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if bytes.Contains(body, []byte("query LevelBySKU")) {
+			bySKU.Add(1)
+		}
+		if bytes.Contains(body, []byte("bulkOperationRunQuery")) {
+			bulk.Add(1)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(counting.Close)
+
+	front, handler := replicaFront(t)
+	ns, nsURL := startERP(t, netsuite.PushOptions{URL: front.URL + "/netsuite/changes", Secret: "push-secret"})
+	rdb, prefix := e2eRedis(t)
+	cfg := integrator.Config{Redis: rdb, Prefix: prefix, WebhookSecret: secret,
+		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: counting.URL, ShopifyToken: "shpat_inv",
+		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", FlushEvery: 10 * time.Millisecond}}
+	app := runApp(t, cfg)
+	runApp(t, cfg) // a second replica: it finds the levels the first read
+	handler.Store(app.Handler())
+
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		n, err := rdb.Exists(ctx, "{"+prefix+":inventory:levels}:filled").Result()
+		return err == nil && n == 1
+	}, 20*time.Second, 20*time.Millisecond, "one replica reads the levels in bulk")
+	n, err := rdb.HLen(ctx, "{"+prefix+":inventory:levels}").Result()
+	require.NoError(t, err)
+	assert.EqualValues(t, len(cat.Items), n, "every SKU of the catalog")
+	assert.EqualValues(t, 1, bulk.Load(), "one bulk query, for both replicas")
+
+	for i, it := range cat.Items[:5] {
+		set := int64(40 + i)
+		_, err := ns.AdjustInventory(netsuite.InventoryAdjustment{SKU: it.SKU, Set: &set})
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		for i, it := range cat.Items[:5] {
+			v, ok := shop.Store().VariantBySKU(it.SKU)
+			if !ok || v.Levels[0].OnHand != 40+i {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 10*time.Millisecond, "every SKU shows the ERP's on hand")
+	assert.Zero(t, bySKU.Load(), "no SKU was looked up by itself")
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/peakready/peakready/integrator/inventory"
+	"github.com/peakready/peakready/integrator/overwrite"
 	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/shopify"
 )
@@ -32,12 +34,18 @@ type InventoryConfig struct {
 	Location   string
 	FlushEvery time.Duration
 	BatchSize  int
+	// LevelsRefresh is how often every SKU's Shopify inventory item and location are
+	// read again with one bulk query operation, by one replica, into the record the
+	// replicas share (default DefaultLevelsRefresh); negative: never, each SKU is looked
+	// up by itself (once for all replicas) when first written.
+	LevelsRefresh time.Duration
 }
 
 // inventoryParts is the stock flow of a replica.
 type inventoryParts struct {
 	syncer *inventory.Syncer
 	every  time.Duration
+	warm   *levelsWarm // nil when LevelsRefresh is negative
 }
 
 // newInventory assembles the stock flow; sc is nil without Shopify.
@@ -67,13 +75,29 @@ func (a *App) newInventory(sc *shopify.Client) error {
 	latest := &inventory.RedisLatest{Redis: a.cfg.Redis, Key: a.cfg.Prefix + ":inventory:latest"}
 	a.pushSinks()
 	a.push.Pending, a.push.Latest = pending, latest
+	refresh := c.LevelsRefresh
+	if refresh == 0 {
+		refresh = DefaultLevelsRefresh
+	}
+	key := "{" + a.cfg.Prefix + ":inventory:levels}" // a hash tag: Replace renames a key of the same slot over it
+	levels := &inventory.SharedLocator{Redis: a.cfg.Redis, Key: key, Shopify: sc, Location: c.Location, TTL: 2 * max(refresh, DefaultLevelsRefresh)}
 	a.inventory = &inventoryParts{
 		syncer: &inventory.Syncer{Pending: pending, Safety: safety, Shopify: sc,
-			Levels: &inventory.ShopifyLocator{Shopify: sc, Location: c.Location}, BatchSize: c.BatchSize, Clock: a.cfg.Clock, Latest: latest},
+			Levels: levels, BatchSize: c.BatchSize, Clock: a.cfg.Clock, Latest: latest},
 		every: c.FlushEvery,
+	}
+	if refresh > 0 {
+		a.inventory.warm = &levelsWarm{locator: levels, redis: a.cfg.Redis, filled: key + ":filled", refresh: refresh,
+			read:  &overwrite.BulkLevels{Shopify: sc, Location: c.Location, Clock: a.cfg.Clock, BulkWait: levelsBulkWait},
+			lock:  &overwrite.RedisLock{Redis: a.cfg.Redis, Key: key + ":lock"},
+			clock: a.cfg.Clock, log: a.log}
 	}
 	return nil
 }
+
+// levelsBulkWait bounds the levels' bulk read, the wait for another of the app's bulk
+// queries to end included.
+const levelsBulkWait = 15 * time.Minute
 
 // pushSinks is where flows other than stock register the ERP push types they take; it
 // makes the push endpoint exist without the stock flow.
@@ -96,9 +120,15 @@ func (a *App) mountInventory(mux *http.ServeMux) {
 
 // runInventory writes pending stock to Shopify until ctx ends.
 func (a *App) runInventory(ctx context.Context) {
-	if a.inventory != nil {
-		a.inventory.syncer.Run(ctx, a.inventory.every, a.log, nil)
+	if a.inventory == nil {
+		return
 	}
+	var wg sync.WaitGroup
+	if w := a.inventory.warm; w != nil {
+		wg.Go(func() { w.run(ctx) })
+	}
+	a.inventory.syncer.Run(ctx, a.inventory.every, a.log, nil)
+	wg.Wait()
 }
 
 // countSales feeds a velocity safety stock: every orders/create the orders flow handled

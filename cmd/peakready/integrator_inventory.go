@@ -17,6 +17,7 @@ type inventorySettings struct {
 	ShopifyLocation     string        `yaml:"shopify_location"`
 	InventoryFlushEvery time.Duration `yaml:"inventory_flush_every"`
 	InventoryBatch      int           `yaml:"inventory_batch"`
+	InventoryLevels     string        `yaml:"inventory_levels_refresh"`
 	Fulfillments        string        `yaml:"fulfillments"`
 	Poller              string        `yaml:"missed_webhook_poller"`
 	PollerEvery         time.Duration `yaml:"poller_every"`
@@ -31,6 +32,7 @@ func (s *inventorySettings) table() []setting {
 		{flag: "shopify-location", env: "PEAKREADY_SHOPIFY_LOCATION", help: "Shopify location gid the ERP's stock is written to (default each item's first location)", str: &s.ShopifyLocation},
 		{flag: "inventory-flush-every", env: "PEAKREADY_INVENTORY_FLUSH_EVERY", help: "how often changed SKUs are written to Shopify (default 1s)", dur: &s.InventoryFlushEvery},
 		{flag: "inventory-batch", env: "PEAKREADY_INVENTORY_BATCH", help: "SKUs per inventorySetQuantities call, 1 to 250 (default 250)", num: &s.InventoryBatch},
+		{flag: "inventory-levels-refresh", env: "PEAKREADY_INVENTORY_LEVELS_REFRESH", help: "how often one replica reads every SKU's Shopify inventory item with one bulk query operation, for all replicas (default 12h); off: each SKU is looked up by itself when first written", str: &s.InventoryLevels},
 		{flag: "missed-webhook-poller", env: "PEAKREADY_MISSED_WEBHOOK_POLLER", help: "on: every --poller-every, list Shopify orders updated since a watermark kept in Redis and enqueue those the integrator never applied or applied at an older state (needs --shopify-url); off (default)", str: &s.Poller},
 		{flag: "poller-every", env: "PEAKREADY_POLLER_EVERY", help: "how often the missed-webhook poller runs a pass, on one replica at a time (default 1m)", dur: &s.PollerEvery},
 		{flag: "poller-bulk-after", env: "PEAKREADY_POLLER_BULK_AFTER", help: "a window since the missed-webhook poller's watermark longer than this is read with one Shopify bulk operation instead of pages (default 6h)", dur: &s.PollerBulkAfter},
@@ -71,6 +73,18 @@ func (s *inventorySettings) config() (integrator.InventoryConfig, error) {
 	default:
 		return integrator.InventoryConfig{}, fmt.Errorf("--inventory %q must be on or off", s.Inventory)
 	}
+	var refresh time.Duration
+	switch v := strings.ToLower(strings.TrimSpace(s.InventoryLevels)); v {
+	case "":
+	case "off":
+		refresh = -1
+	default:
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return integrator.InventoryConfig{}, fmt.Errorf("--inventory-levels-refresh %q must be a positive duration (12h) or off", s.InventoryLevels)
+		}
+		refresh = d
+	}
 	return integrator.InventoryConfig{Enabled: on, PushSecret: s.InventoryPushSecret, SafetyStock: s.SafetyStock,
-		Location: s.ShopifyLocation, FlushEvery: s.InventoryFlushEvery, BatchSize: s.InventoryBatch}, nil
+		Location: s.ShopifyLocation, FlushEvery: s.InventoryFlushEvery, BatchSize: s.InventoryBatch, LevelsRefresh: refresh}, nil
 }

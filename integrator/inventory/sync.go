@@ -140,8 +140,23 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 	qs := make([]shopify.Quantity, 0, len(batch))
 	kept := batch[:0:0]
 	h := sha256.New()
+	level := s.Levels.Level
+	if bl, ok := s.Levels.(BatchLocator); ok {
+		levels, err := bl.Levels(ctx, skusOf(batch))
+		if err != nil {
+			s.Pending.PutBack(batch)
+			return 0, err
+		}
+		level = func(_ context.Context, sku string) (string, string, error) {
+			q, ok := levels[sku]
+			if !ok {
+				return "", "", ErrUnknownSKU
+			}
+			return q.InventoryItemID, q.LocationID, nil
+		}
+	}
 	for _, c := range batch {
-		item, loc, err := s.Levels.Level(ctx, c.SKU)
+		item, loc, err := level(ctx, c.SKU)
 		if errors.Is(err, ErrUnknownSKU) {
 			continue
 		}
