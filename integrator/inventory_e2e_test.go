@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,7 +116,7 @@ func TestStockLevelsAreReadInBulkForEveryReplica(t *testing.T) {
 		NetSuiteURL: nsURL, NetSuiteToken: nsToken, NetSuiteCustomer: netsuite.DefaultCustomerID, ShopifyURL: counting.URL, ShopifyToken: "shpat_inv",
 		Inventory: integrator.InventoryConfig{Enabled: true, PushSecret: "push-secret", FlushEvery: 10 * time.Millisecond}}
 	app := runApp(t, cfg)
-	runApp(t, cfg) // a second replica: it finds the levels the first read
+	other := runApp(t, cfg) // a second replica: one of the two reads the levels, for both
 	handler.Store(app.Handler())
 
 	ctx := context.Background()
@@ -142,4 +144,17 @@ func TestStockLevelsAreReadInBulkForEveryReplica(t *testing.T) {
 		return true
 	}, 10*time.Second, 10*time.Millisecond, "every SKU shows the ERP's on hand")
 	assert.Zero(t, bySKU.Load(), "no SKU was looked up by itself")
+
+	readers := 0
+	for _, a := range []*integrator.App{app, other} {
+		resp, err := http.Get(httpServe(t, a.Handler()) + "/metrics")
+		require.NoError(t, err)
+		page, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if strings.Contains(string(page), `peakready_inventory_levels_reads_total{outcome="completed"} 1`) {
+			readers++
+			assert.Contains(t, string(page), "peakready_inventory_levels_skus "+strconv.Itoa(len(cat.Items)), "the replica that read them says how many")
+		}
+	}
+	assert.Equal(t, 1, readers, "one replica read the levels")
 }

@@ -91,6 +91,7 @@ func (a *App) newInventory(sc *shopify.Client) error {
 			read:  &overwrite.BulkLevels{Shopify: sc, Location: c.Location, Clock: a.cfg.Clock, BulkWait: levelsBulkWait},
 			lock:  &overwrite.RedisLock{Redis: a.cfg.Redis, Key: key + ":lock"},
 			clock: a.cfg.Clock, log: a.log}
+		a.inventory.warm.reads, a.inventory.warm.skus = newLevelsMetrics(a.metrics.registry)
 	}
 	return nil
 }

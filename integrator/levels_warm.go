@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/peakready/peakready/clock"
@@ -35,6 +36,22 @@ type levelsWarm struct {
 	refresh time.Duration
 	clock   clock.Clock
 	log     *slog.Logger
+	// reads counts bulk reads by outcome (completed, failed); skus is the SKUs the last
+	// completed one found.
+	reads *prometheus.CounterVec
+	skus  prometheus.Gauge
+}
+
+// newLevelsMetrics registers the warm-up's metrics on reg.
+func newLevelsMetrics(reg *prometheus.Registry) (*prometheus.CounterVec, prometheus.Gauge) {
+	reads := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "peakready_inventory_levels_reads_total", Help: "Bulk reads of every SKU's Shopify inventory item and location into the replicas' shared record, by outcome (completed, failed).",
+	}, []string{"outcome"})
+	skus := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "peakready_inventory_levels_skus", Help: "SKUs the last completed bulk read of Shopify's levels found.",
+	})
+	reg.MustRegister(reads, skus)
+	return reads, skus
 }
 
 // run fills the hash whenever it is due, until ctx ends.
@@ -73,6 +90,7 @@ func (w *levelsWarm) once(ctx context.Context) error {
 	defer cancel()
 	levels, err := w.read.Levels(ctx)
 	if err != nil {
+		w.reads.WithLabelValues("failed").Inc()
 		return err
 	}
 	qs := make(map[string]shopify.Quantity, len(levels))
@@ -80,8 +98,11 @@ func (w *levelsWarm) once(ctx context.Context) error {
 		qs[sku] = shopify.Quantity{InventoryItemID: l.InventoryItemID, LocationID: l.LocationID}
 	}
 	if err := w.locator.Replace(ctx, qs); err != nil {
+		w.reads.WithLabelValues("failed").Inc()
 		return err
 	}
+	w.reads.WithLabelValues("completed").Inc()
+	w.skus.Set(float64(len(qs)))
 	now := w.clock.Now()
 	if err := w.redis.Set(ctx, w.filled, strconv.FormatInt(now.UnixMilli(), 10), w.refresh).Err(); err != nil {
 		return err
