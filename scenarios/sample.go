@@ -38,6 +38,9 @@ type sampler struct {
 	// limits is the system under test's latest own view of its limits, read by its own
 	// loop (see pollLimits) so a slow admin call never delays a sample.
 	limits atomic.Pointer[sut.LimitStats]
+	// redis times a PING to the system's Redis each sample (nil: the runner did not
+	// start it).
+	redis *redisProbe
 }
 
 type upstreamCounters struct{ requests, throttled int64 }
@@ -47,7 +50,7 @@ type queueCounters struct {
 }
 
 func newSampler(r *runner) *sampler {
-	return &sampler{r: r, last: r.began, depth: -1}
+	return &sampler{r: r, last: r.began, depth: -1, redis: newRedisProbe(r.e.sut)}
 }
 
 // run samples every interval until the returned function is called.
@@ -121,6 +124,7 @@ func (s *sampler) sample() {
 // record adds one point. Rates are per second of platform time: the wall interval
 // times the speed.
 func (s *sampler) record() bool {
+	s.redis.probe()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.r

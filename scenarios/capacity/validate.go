@@ -42,6 +42,9 @@ type Validation struct {
 	Verdict  string       `json:"run_verdict"`
 	Rows     []Comparison `json:"comparisons"`
 	Within   bool         `json:"within"`
+	// Harness says what of the run was the harness's, not the system's (the run could
+	// not produce its load, or its Redis was slow), when anything was.
+	Harness string `json:"harness,omitempty"`
 }
 
 // Measured are the figures of a run's report the plan predicts.
@@ -93,6 +96,15 @@ func Compare(p *Prediction, rep *report.Report) (*Validation, error) {
 		return nil, err
 	}
 	v := &Validation{Scenario: p.Scenario, Engine: p.Engine, Speed: rep.Speed, Verdict: rep.Verdict, Within: true}
+	if h := rep.Harness; h != nil {
+		switch {
+		case h.Bottleneck && h.Reason != "":
+			v.Harness = h.Reason
+		case h.Redis != nil && h.Redis.Slow:
+			v.Harness = fmt.Sprintf("the run waited on its Redis (%s: a PING took %s at the 99th percentile), which the plan does not model: the queue it measured is that Redis's as much as the system's; validate on a real Redis (--redis local or redis://...)",
+				h.Redis.Mode, seconds(h.Redis.P99Seconds).Round(time.Millisecond))
+		}
+	}
 	add := func(name string, pred, meas, target, floor float64, format func(float64) string) {
 		c := Comparison{Name: name, Predicted: format(pred), Measured: format(meas), Target: target}
 		if pred != 0 {
@@ -140,4 +152,7 @@ func WriteValidation(w io.Writer, v *Validation) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%+.0f%%\t±%.0f%%\t%s\n", c.Name, c.Predicted, c.Measured, 100*c.Diff, 100*c.Target, mark)
 	}
 	tw.Flush()
+	if v.Harness != "" {
+		fmt.Fprintf(w, "  note: %s\n", v.Harness)
+	}
 }

@@ -54,3 +54,29 @@ func TestCompareAppliesTargetsAndFloors(t *testing.T) {
 	assert.Contains(t, out.String(), "OUTSIDE the targets")
 	assert.Contains(t, out.String(), "peak backlog  400 messages")
 }
+
+func TestCompareSaysWhatWasTheHarnesss(t *testing.T) {
+	p := &Prediction{Scenario: "x", Engine: "fluid", Throughput: 1.3, PeakQueueDepth: 520, DrainTime: Duration(50 * time.Second)}
+	rep := measuredReport()
+	v, err := Compare(p, rep)
+	require.NoError(t, err)
+	assert.Empty(t, v.Harness, "a report without harness figures")
+
+	rep.Harness = &report.Harness{Redis: &report.HarnessRedis{Mode: "embedded", Probes: 100, P50Seconds: 0.002, P99Seconds: 0.004}}
+	v, err = Compare(p, rep)
+	require.NoError(t, err)
+	assert.Empty(t, v.Harness, "a Redis that kept up")
+
+	rep.Harness.Redis.P99Seconds, rep.Harness.Redis.Slow = 0.0514, true
+	v, err = Compare(p, rep)
+	require.NoError(t, err)
+	assert.Contains(t, v.Harness, "the run waited on its Redis (embedded: a PING took 51ms at the 99th percentile)")
+	var out bytes.Buffer
+	WriteValidation(&out, v)
+	assert.Contains(t, out.String(), "  note: the run waited on its Redis")
+
+	rep.Harness.Bottleneck, rep.Harness.Reason = true, "the load generator produced 10 of the 100 store actions"
+	v, err = Compare(p, rep)
+	require.NoError(t, err)
+	assert.Equal(t, "the load generator produced 10 of the 100 store actions", v.Harness, "the harness's own reason first")
+}

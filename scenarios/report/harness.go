@@ -44,6 +44,22 @@ type Harness struct {
 	MaxStallSeconds float64 `json:"max_stall_seconds"`
 	// Drained is false when the drain timed out with work still pending.
 	Drained bool `json:"drained"`
+	// Redis is the runner's round trips to the system's Redis, when the runner started
+	// it: one PING a sample.
+	Redis *HarnessRedis `json:"redis,omitempty"`
+}
+
+// HarnessRedis is what the runner measured of the system's Redis: a Redis that keeps up
+// answers a PING in well under a millisecond; one that does not makes the queue wait.
+type HarnessRedis struct {
+	Mode       string  `json:"mode"`
+	Probes     int     `json:"probes"`
+	Failed     int     `json:"failed"`
+	P50Seconds float64 `json:"p50_seconds"`
+	P99Seconds float64 `json:"p99_seconds"`
+	MaxSeconds float64 `json:"max_seconds"`
+	// Slow: the 99th percentile was over 20 ms; the run's queue waited on its Redis.
+	Slow bool `json:"slow"`
 }
 
 // HarnessPhase is one phase's planned and produced load.

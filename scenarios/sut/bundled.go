@@ -158,6 +158,7 @@ var (
 	_ LimitObserver   = (*bundled)(nil)
 	_ Crasher         = (*bundled)(nil)
 	_ RedisRestarter  = (*bundled)(nil)
+	_ RedisProber     = (*bundled)(nil)
 	_ StockOverwriter = (*bundled)(nil)
 )
 
@@ -306,6 +307,16 @@ func (b *bundled) Traits() Traits {
 }
 
 func (b *bundled) Replicas() int { return b.cfg.Replicas }
+
+// ProbeRedis times one PING to the replicas' Redis.
+func (b *bundled) ProbeRedis(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	err := b.observerRdb.Ping(ctx).Err()
+	return time.Since(start), err
+}
+
+// RedisMode names the replicas' Redis: embedded, docker, local or url.
+func (b *bundled) RedisMode() string { return string(b.redis.Mode()) }
 
 // RestartRedis kills the replicas' Redis and starts it again after down (redis: local).
 func (b *bundled) RestartRedis(ctx context.Context, down time.Duration) error {

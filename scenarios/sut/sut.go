@@ -132,6 +132,16 @@ type RedisRestarter interface {
 	RestartRedis(ctx context.Context, down time.Duration) error
 }
 
+// RedisProber is implemented by systems whose Redis the runner started (embedded,
+// docker, local, or one it was given): the runner times a round trip to it every sample,
+// so a run can tell when that Redis, not the system, set the pace.
+type RedisProber interface {
+	// ProbeRedis is the wall time of one PING.
+	ProbeRedis(ctx context.Context) (time.Duration, error)
+	// RedisMode names the Redis (embedded, docker, local, url).
+	RedisMode() string
+}
+
 // Starter starts a system under test once the fakes are up.
 type Starter interface {
 	// Credentials are the tokens the fakes demand of this system; an empty token makes
