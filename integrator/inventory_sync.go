@@ -2,6 +2,8 @@ package integrator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,8 +38,8 @@ type InventoryConfig struct {
 	BatchSize  int
 	// LevelsRefresh is how often every SKU's Shopify inventory item and location are
 	// read again with one bulk query operation, by one replica, into the record the
-	// replicas share (default DefaultLevelsRefresh); negative: never, each SKU is looked
-	// up by itself (once for all replicas) when first written.
+	// replicas share (default DefaultLevelsRefresh, at least MinLevelsRefresh); negative:
+	// never, each SKU is looked up by itself when first written, and the answer shared.
 	LevelsRefresh time.Duration
 }
 
@@ -79,26 +81,30 @@ func (a *App) newInventory(sc *shopify.Client) error {
 	if refresh == 0 {
 		refresh = DefaultLevelsRefresh
 	}
-	key := "{" + a.cfg.Prefix + ":inventory:levels}" // a hash tag: Replace renames a key of the same slot over it
-	levels := &inventory.SharedLocator{Redis: a.cfg.Redis, Key: key, Shopify: sc, Location: c.Location, TTL: 2 * max(refresh, DefaultLevelsRefresh)}
+	if refresh > 0 && refresh < MinLevelsRefresh {
+		return fmt.Errorf("integrator: the inventory levels refresh %s is under %s: each exports the whole catalog", refresh, MinLevelsRefresh)
+	}
+	// One record per location, under a hash tag: Replace renames a key of the same slot
+	// over it.
+	loc := sha256.Sum256([]byte(c.Location))
+	key := "{" + a.cfg.Prefix + ":inventory:levels:" + hex.EncodeToString(loc[:6]) + "}"
+	levels := &inventory.SharedLocator{Redis: a.cfg.Redis, Key: key, Shopify: sc, Location: c.Location,
+		TTL: 2 * max(refresh, DefaultLevelsRefresh), Clock: a.cfg.Clock}
 	a.inventory = &inventoryParts{
 		syncer: &inventory.Syncer{Pending: pending, Safety: safety, Shopify: sc,
 			Levels: levels, BatchSize: c.BatchSize, Clock: a.cfg.Clock, Latest: latest},
 		every: c.FlushEvery,
 	}
 	if refresh > 0 {
-		a.inventory.warm = &levelsWarm{locator: levels, redis: a.cfg.Redis, filled: key + ":filled", refresh: refresh,
+		w := &levelsWarm{locator: levels, redis: a.cfg.Redis, due: key + ":filled", refresh: refresh,
 			read:  &overwrite.BulkLevels{Shopify: sc, Location: c.Location, Clock: a.cfg.Clock, BulkWait: levelsBulkWait},
 			lock:  &overwrite.RedisLock{Redis: a.cfg.Redis, Key: key + ":lock"},
 			clock: a.cfg.Clock, log: a.log}
-		a.inventory.warm.reads, a.inventory.warm.skus = newLevelsMetrics(a.metrics.registry)
+		w.reads, w.skus = newLevelsMetrics(a.metrics.registry)
+		a.inventory.warm = w
 	}
 	return nil
 }
-
-// levelsBulkWait bounds the levels' bulk read, the wait for another of the app's bulk
-// queries to end included.
-const levelsBulkWait = 15 * time.Minute
 
 // pushSinks is where flows other than stock register the ERP push types they take; it
 // makes the push endpoint exist without the stock flow.

@@ -324,6 +324,7 @@ func TestIntegratorRefusesBadConfiguration(t *testing.T) {
 		{[]string{"--inventory", "on", "--shopify-url", "http://127.0.0.1:1", "--shopify-token", "shpat_x", "--inventory-push-secret", "p", "--inventory-batch", "300"}, "inventory batch size 300 must be 1 to 250"},
 		{[]string{"--inventory-levels-refresh", "sometimes"}, `--inventory-levels-refresh "sometimes" must be a positive duration (12h) or off`},
 		{[]string{"--inventory-levels-refresh", "-1h"}, `--inventory-levels-refresh "-1h" must be a positive duration (12h) or off`},
+		{[]string{"--inventory", "on", "--shopify-url", "http://127.0.0.1:1", "--shopify-token", "shpat_x", "--inventory-push-secret", "p", "--inventory-levels-refresh", "5m"}, "the inventory levels refresh 5m0s is under 10m0s"},
 		{[]string{"--fulfillments", "maybe"}, `--fulfillments "maybe" must be on or off`},
 		{[]string{"--missed-webhook-poller", "maybe"}, `--missed-webhook-poller "maybe" must be on or off`},
 		{[]string{"--missed-webhook-poller", "on"}, "the missed-webhook poller needs a Shopify URL and token"},

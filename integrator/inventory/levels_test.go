@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/peakready/peakready/clock"
 	"github.com/peakready/peakready/integrator/shopify"
 )
 
@@ -52,8 +54,9 @@ func TestSharedLocatorLooksEachSKUUpOnceForEveryReplica(t *testing.T) {
 	b1 := shopify.Quantity{InventoryItemID: "gid://shopify/InventoryItem/2", LocationID: "gid://shopify/Location/1"}
 	shop := &finder{catalog: map[string]shopify.Quantity{"A": a1, "B": b1}}
 	const key = "t:inventory:levels"
+	clk := clock.NewManual(t0)
 	replica := func() *SharedLocator {
-		return &SharedLocator{Redis: rdb, Key: key, Shopify: shop, TTL: time.Hour}
+		return &SharedLocator{Redis: rdb, Key: key, Shopify: shop, TTL: time.Hour, Clock: clk}
 	}
 	r1, r2 := replica(), replica()
 	ctx := context.Background()
@@ -76,21 +79,51 @@ func TestSharedLocatorLooksEachSKUUpOnceForEveryReplica(t *testing.T) {
 		assert.Equal(t, 1, shop.count(sku), "%s is looked up once, by the first replica that needed it", sku)
 	}
 
+	// A SKU Shopify did not sell is asked about again after NotSoldFor: the shop may
+	// have published it since.
+	clk.Set(t0.Add(DefaultNotSoldFor))
+	shop.mu.Lock()
+	shop.catalog["GONE"] = shopify.Quantity{InventoryItemID: "gid://shopify/InventoryItem/7", LocationID: "gid://shopify/Location/1"}
+	shop.mu.Unlock()
+	got, err = r2.Levels(ctx, []string{"GONE"})
+	require.NoError(t, err)
+	assert.Contains(t, got, "GONE")
+	assert.Equal(t, 2, shop.count("GONE"))
+
+	// A SKU Shopify's search cannot take is not asked about (the bulk read alone can find
+	// it); a very long one is kept under its hash.
+	long := strings.Repeat("X", 300)
+	shop.catalog[long] = a1
+	got, err = r1.Levels(ctx, []string{`12" PIPE`, long, "A"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]shopify.Quantity{long: a1, "A": a1}, got)
+	assert.Zero(t, shop.count(`12" PIPE`))
+	_, err = r2.Levels(ctx, []string{long})
+	require.NoError(t, err)
+	assert.Equal(t, 1, shop.count(long))
+	assert.False(t, mr.Exists(key) && mr.HGet(key, long) != "", "not a 300-byte field")
+
+	// Forget: looked up again when next needed.
+	require.NoError(t, r1.Forget(ctx, []string{"A", long}))
+	_, err = r2.Levels(ctx, []string{"A"})
+	require.NoError(t, err)
+	assert.Equal(t, 2, shop.count("A"))
+
 	// A bulk read replaces the whole record: A moved to another item, C is new, B and
 	// GONE are no longer in it, so B is looked up again when needed.
 	a2 := shopify.Quantity{InventoryItemID: "gid://shopify/InventoryItem/9", LocationID: "gid://shopify/Location/1"}
 	c1 := shopify.Quantity{InventoryItemID: "gid://shopify/InventoryItem/3", LocationID: "gid://shopify/Location/1"}
 	mr.FastForward(30 * time.Minute)
-	require.NoError(t, r1.Replace(ctx, map[string]shopify.Quantity{"A": a2, "C": c1, "": c1, "NOITEM": {}}))
+	require.NoError(t, r1.Replace(ctx, map[string]shopify.Quantity{"A": a2, "C": c1, `12" PIPE`: c1, "": c1, "NOITEM": {}}))
 	assert.Equal(t, time.Hour, mr.TTL(key), "a replaced hash lives TTL from then")
 	assert.False(t, mr.Exists(key+":next"))
 	fields, err := rdb.HKeys(ctx, key).Result()
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"A", "C"}, fields, "SKUs without a name or an item are not kept")
-	got, err = r2.Levels(ctx, []string{"A", "B", "C"})
+	assert.ElementsMatch(t, []string{"A", "C", `12" PIPE`}, fields, "SKUs without a name or an item are not kept")
+	got, err = r2.Levels(ctx, []string{"A", "B", "C", `12" PIPE`})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]shopify.Quantity{"A": a2, "B": b1, "C": c1}, got)
-	assert.Equal(t, 1, shop.count("A"))
+	assert.Equal(t, map[string]shopify.Quantity{"A": a2, "B": b1, "C": c1, `12" PIPE`: c1}, got)
+	assert.Equal(t, 2, shop.count("A"), "A came from the bulk read")
 	assert.Equal(t, 2, shop.count("B"))
 	assert.Equal(t, 0, shop.count("C"), "a SKU the bulk read found is never looked up")
 
@@ -98,9 +131,13 @@ func TestSharedLocatorLooksEachSKUUpOnceForEveryReplica(t *testing.T) {
 	shop.err = errors.New("shopify: 503")
 	_, err = r1.Levels(ctx, []string{"A", "D"})
 	require.ErrorContains(t, err, "503")
-	assert.False(t, mr.Exists(key) && mr.HGet(key, "D") != "", "D was not recorded")
+	require.True(t, mr.Exists(key))
+	assert.Empty(t, mr.HGet(key, "D"), "D was not recorded")
 
-	// An empty catalog clears the record.
+	// A catalog with nothing to keep clears the record.
+	require.NoError(t, r1.Replace(ctx, map[string]shopify.Quantity{"NOITEM": {}}))
+	assert.False(t, mr.Exists(key))
+	assert.False(t, mr.Exists(key+":next"))
 	require.NoError(t, r1.Replace(ctx, nil))
 	assert.False(t, mr.Exists(key))
 }
@@ -120,6 +157,18 @@ func TestFlushFindsABatchsLevelsAtOnce(t *testing.T) {
 	assert.Equal(t, 1, n, "the SKU Shopify does not sell is dropped")
 	require.Len(t, w.calls, 1)
 	assert.Equal(t, []shopify.Quantity{{InventoryItemID: a1.InventoryItemID, LocationID: a1.LocationID, Quantity: 7}}, w.calls[0])
+
+	// Shopify refuses the write (the item is gone): the batch is dropped and its SKUs
+	// forgotten, so their next change looks them up again.
+	w.fail = []error{refused{}}
+	s.Pending.Put(Change{SKU: "A", OnHand: 8, At: t0.Add(time.Second)})
+	_, err = s.Flush(context.Background())
+	require.ErrorIs(t, err, refused{})
+	assert.Zero(t, s.Pending.Len())
+	s.Pending.Put(Change{SKU: "A", OnHand: 9, At: t0.Add(2 * time.Second)})
+	_, err = s.Flush(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 2, shop.count("A"))
 
 	shop.err = errors.New("shopify: 503")
 	s.Pending.Put(Change{SKU: "B", OnHand: 1, At: t0})

@@ -181,6 +181,12 @@ func (s *Syncer) Flush(ctx context.Context) (int, error) {
 		var p interface{ Permanent() bool }
 		if !errors.As(err, &p) || !p.Permanent() {
 			s.Pending.PutBack(kept)
+		} else if f, ok := s.Levels.(Forgetter); ok {
+			// Shopify refused the batch: an inventory item it names may be gone, so the
+			// next change of these SKUs looks them up again.
+			if ferr := f.Forget(ctx, skusOf(kept)); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
 		}
 		return 0, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strings"
 )
 
@@ -126,10 +127,15 @@ func (c *Client) DownloadBulk(ctx context.Context, url string, maxBytes int64, r
 	op := "bulk result download"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return permanent(fmt.Errorf("shopify: %s: %w", op, err))
+		return permanent(fmt.Errorf("shopify: %s: the URL Shopify gave does not parse", op))
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		// The URL is signed: an error that quotes it must not reach a log.
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s://%s%s: %w", ue.Op, req.URL.Scheme, req.URL.Host, req.URL.Path, ue.Err)
+		}
 		return &Error{Op: op, Err: err}
 	}
 	defer resp.Body.Close()

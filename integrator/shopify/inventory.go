@@ -103,11 +103,15 @@ const levelBySKUQuery = `query LevelBySKU($q: String!) {
 
 const levelBySKUCost = 26
 
+// SearchableSKU reports whether InventoryLevel can search Shopify for sku: not empty, and
+// without the quote or backslash its search syntax would need escaped.
+func SearchableSKU(sku string) bool { return sku != "" && !strings.ContainsAny(sku, `"\`) }
+
 // InventoryLevel finds the inventory item of the variant with sku and its level at
 // locationID (a gid; empty takes the item's first level). found is false when Shopify has
 // no variant with that SKU, or it is not stocked at the location.
 func (c *Client) InventoryLevel(ctx context.Context, sku, locationID string) (itemID, location string, found bool, err error) {
-	if sku == "" || strings.ContainsAny(sku, `"\`) {
+	if !SearchableSKU(sku) {
 		return "", "", false, permanent(fmt.Errorf("shopify: inventory level: SKU %q cannot be searched", sku))
 	}
 	var data struct {

@@ -1,7 +1,11 @@
 package shopify
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -55,4 +59,18 @@ func FuzzParseOrderStamps(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+// The result's URL is signed: a failed download's error, which ends in a log, does not
+// quote its query.
+func TestBulkDownloadErrorHidesTheSignature(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close() // nothing listens there any more
+	c, err := New(base, "shpat_x", "", nil, nil)
+	require.NoError(t, err)
+	err = c.DownloadBulk(context.Background(), base+"/bulk/result.jsonl?X-Goog-Signature=s3cr3t", 1<<20, func(io.Reader) error { return nil })
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cr3t")
+	assert.Contains(t, err.Error(), "/bulk/result.jsonl")
 }
