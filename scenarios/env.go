@@ -31,6 +31,9 @@ type env struct {
 	shop    *shopify.Server
 	shopURL string
 	deliv   *webhooks.Deliverer
+	// published is deliv for the store's events, which may come from the store's own
+	// goroutines (a bulk operation ending) before deliv is set.
+	published atomic.Pointer[webhooks.Deliverer]
 	// orderMix shapes the store's generated orders.
 	orderMix *store.Mix
 	// onAttempt forwards delivery attempts to the load engine once it exists.
@@ -260,24 +263,24 @@ func lineCounts(lo, hi int) string {
 type lazyRegistry struct{ e *env }
 
 func (l lazyRegistry) Publish(ev webhooks.Event) {
-	if d := l.e.deliv; d != nil {
+	if d := l.e.published.Load(); d != nil {
 		d.Publish(ev)
 	}
 }
 func (l lazyRegistry) Subscribe(s webhooks.Subscription) (webhooks.Subscription, error) {
-	if d := l.e.deliv; d != nil {
+	if d := l.e.published.Load(); d != nil {
 		return d.Subscribe(s)
 	}
 	return s, errors.New("webhooks are not running yet")
 }
 func (l lazyRegistry) Unsubscribe(id string) error {
-	if d := l.e.deliv; d != nil {
+	if d := l.e.published.Load(); d != nil {
 		return d.Unsubscribe(id)
 	}
 	return nil
 }
 func (l lazyRegistry) Subscriptions() []webhooks.Subscription {
-	if d := l.e.deliv; d != nil {
+	if d := l.e.published.Load(); d != nil {
 		return d.Subscriptions()
 	}
 	return nil
@@ -314,6 +317,7 @@ func (e *env) startDeliverer(hooks sut.Webhooks) error {
 		return fmt.Errorf("webhook delivery: %w", err)
 	}
 	e.deliv = deliv
+	e.published.Store(deliv)
 	e.closers = append(e.closers, func() { _ = deliv.Close() })
 	return nil
 }

@@ -100,9 +100,6 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 		h.Reason = fmt.Sprintf("the fake store's delivery queue overflowed: %d webhook deliveries were never sent", h.OverflowedDeliveries)
 	}
 	h.Redis = r.sampler.redis.summary()
-	if h.Redis != nil && h.Redis.Slow {
-		r.note(slowRedisNote(h.Redis))
-	}
 	rep.Harness = h
 	rep.Verdict = report.VerdictFail
 	if rep.Passed {
@@ -122,8 +119,6 @@ func (r *runner) judge(ctx context.Context, drained bool) {
 		case r.sampler.maxGap > starvedGap(r.opts.SampleEvery):
 			h.Reason = fmt.Sprintf("the harness was starved of CPU: %s between two samples planned %s apart",
 				report.FormatDuration(r.sampler.maxGap), report.FormatDuration(r.opts.SampleEvery))
-		case h.Redis != nil && h.Redis.Slow:
-			h.Reason = fmt.Sprintf("the run waited on its Redis (%s; see the note on it)", h.Redis.Mode)
 		default:
 			return
 		}

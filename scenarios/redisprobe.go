@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -71,10 +70,4 @@ func (r *redisProbe) summary() *report.HarnessRedis {
 		P50Seconds: at(0.50).Seconds(), P99Seconds: at(0.99).Seconds(), MaxSeconds: rtts[len(rtts)-1].Seconds()}
 	h.Slow = at(0.99) > slowRedisP99
 	return h
-}
-
-// slowRedisNote says why a run on a slow Redis measured that Redis.
-func slowRedisNote(h *report.HarnessRedis) string {
-	return fmt.Sprintf("the run waited on its Redis (%s): a PING took %s at the 99th percentile of %d samples (%s at most; a Redis that keeps up answers in well under a millisecond), so the queue's depth and the latencies measure that Redis as much as the system: run again with a real Redis (--redis local or redis://...)",
-		h.Mode, report.FormatDuration(time.Duration(h.P99Seconds*float64(time.Second))), h.Probes, report.FormatDuration(time.Duration(h.MaxSeconds*float64(time.Second))))
 }
