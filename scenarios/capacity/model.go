@@ -183,8 +183,13 @@ type Model struct {
 	// rawTL is the traffic as the scenario writes it; tl what reaches the integrator
 	// (less the refused checkouts).
 	rawTL, tl timeline
-	// tail caches deliveryTail: it depends on the traffic, not on the knobs.
+	// ERP is the ERP → Shopify flows (nil without ERP stock).
+	ERP *ERPFlows
+
+	// tail caches deliveryTail and ship the fulfilments' curve: they depend on the
+	// traffic, not on the knobs.
 	tail      *time.Duration
+	ship      *shipCurve
 	nsLatency latency.Distribution
 }
 
@@ -296,6 +301,9 @@ func FromScenario(sc *scenarios.Scenario) (*Model, error) {
 		return nil, err
 	}
 	m.rawTL = newTimeline(phases)
+	if m.ERP, err = erpFlowsFrom(sc); err != nil {
+		return nil, fmt.Errorf("capacity: netsuite stock fulfill_after: %w", err)
+	}
 	m.Checkouts = checkoutsFrom(sc)
 	m.limitCheckouts()
 	if m.CRMFlow, err = crmFromScenario(sc, sc.Seed); err != nil {
@@ -431,8 +439,11 @@ func (m *Model) replicasUp(t time.Duration) int {
 // resource is one thing that limits how many jobs a second the integrator finishes.
 type resource struct {
 	name string
-	// rps is the requests a second it serves; perJob the requests a job makes.
-	rps, perJob float64
+	// rps is the requests a second it serves; perJob the requests a job makes;
+	// background the requests a second (in the same units) of flows that spend it
+	// without waiting in the queue, and grow with the traffic (Shopify: the ERP's
+	// fulfilments, in look-ups' worth of points).
+	rps, perJob, background float64
 }
 
 // resources are the limits at t: NetSuite's concurrency over its mean latency, the
@@ -451,10 +462,25 @@ func (m *Model) resources(t time.Duration) []resource {
 		{name: "netsuite", rps: ns, perJob: m.writesPerJob()},
 		{name: "workers", rps: workers, perJob: 1},
 	}
-	if m.Lookups {
-		rs = append(rs, resource{name: "shopify", rps: ShopifyRPS(shopifyRestore[m.ShopifyPlan], OrderDetailsPoints), perJob: m.lookupsPerJob()})
+	if m.Lookups || m.ERP != nil {
+		rs = append(rs, resource{name: "shopify", rps: ShopifyRPS(shopifyRestore[m.ShopifyPlan], OrderDetailsPoints), perJob: m.lookupsPerJob(),
+			background: m.shopifyBackground(t)})
 	}
 	return rs
+}
+
+// jobs is the jobs a second the resource serves the queue: what the flows that do not
+// wait in it (background) leave.
+func (r resource) jobs() float64 { return math.Max(0, r.rps-r.background) / r.perJob }
+
+// scale is how many times the arrivals the resource carries, the background growing
+// with them: rps ÷ (arrivals × perJob + background).
+func (r resource) scale(arrival float64) float64 {
+	need := arrival*r.perJob + r.background
+	if need <= 0 {
+		return math.Inf(1)
+	}
+	return r.rps / need
 }
 
 // machineCap is the jobs a second (platform time) the machine running the scenario
@@ -519,7 +545,7 @@ func (m *Model) jobCapacity(t time.Duration) (float64, string) {
 		if r.perJob <= 0 {
 			continue
 		}
-		if c := r.rps / r.perJob; c < best {
+		if c := r.jobs(); c < best {
 			best, name = c, r.name
 		}
 	}

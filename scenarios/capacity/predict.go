@@ -120,6 +120,12 @@ type UpstreamPlan struct {
 	Kind      string  `json:"kind,omitempty"`
 	Burst     int     `json:"burst,omitempty"`
 	SearchRPS float64 `json:"search_rps,omitempty"`
+	// With ERP stock (Shopify only): the ERP's fulfilments the integrator mirrors (two
+	// calls each), its stock writes, and the points all of Shopify's requests are
+	// charged.
+	Fulfillments float64 `json:"fulfillments,omitempty"`
+	StockWrites  float64 `json:"stock_writes,omitempty"`
+	Points       float64 `json:"points,omitempty"`
 }
 
 // PhasePlan is one traffic phase.
@@ -282,8 +288,12 @@ func (m *Model) Predict() (*Prediction, error) {
 	for _, s := range segs {
 		mid := s.start + s.dur/2
 		capJobs, limiter := m.jobCapacity(mid)
+		scale := math.Inf(1)
 		if crmJobs, ok := cr.segment(m, s, phases); ok && crmJobs < capJobs {
 			capJobs, limiter = crmJobs, "crm"
+			if s.arrival > 0 {
+				scale = crmJobs / s.arrival
+			}
 		}
 		for _, r := range m.resources(mid) {
 			st := ups[r.name]
@@ -293,18 +303,24 @@ func (m *Model) Predict() (*Prediction, error) {
 			}
 			if r.rps == 0 {
 				st.unavailable += s.dur
+				if r.perJob > 0 {
+					scale = 0
+				}
 				continue
 			}
 			st.minCap = math.Min(st.minCap, r.rps)
-			if s.arrival > 0 && r.perJob > 0 {
-				u := s.arrival * r.perJob / r.rps
+			if r.perJob > 0 && s.arrival > 0 {
+				scale = math.Min(scale, r.scale(s.arrival))
+			}
+			if s.arrival > 0 && (r.perJob > 0 || r.background > 0) {
+				u := (s.arrival*r.perJob + r.background) / r.rps
 				st.peakUtil = math.Max(st.peakUtil, u)
 				pu := &phases[s.phase]
 				pu.Utilisation[r.name] = math.Max(pu.Utilisation[r.name], u)
 			}
 		}
 		if s.arrival > 0 {
-			headroom = math.Min(headroom, capJobs/s.arrival)
+			headroom = math.Min(headroom, scale)
 			if capJobs > 0 && s.arrival/capJobs > worst {
 				worst, bottleneck = s.arrival/capJobs, limiter
 			}
@@ -378,6 +394,7 @@ func (m *Model) Predict() (*Prediction, error) {
 			PeakUtilisation: round(st.peakUtil, 4), Requests: math.Round(total * st.perJob), Unavailable: Duration(st.unavailable)}
 	}
 	cr.upstream(m, p, total/jpo)
+	m.erpUpstream(p, end+time.Duration(p.DrainTime))
 	ns := p.Upstreams["netsuite"]
 	ns.PeakConcurrency, ns.Limit = round(peakConc, 1), m.Knobs.Limit()
 	p.Upstreams["netsuite"] = ns
@@ -410,7 +427,7 @@ func (m *Model) Predict() (*Prediction, error) {
 	p.Daily = []DailyUsage{
 		{Upstream: "netsuite", Requests: p.Upstreams["netsuite"].Requests},
 	}
-	if m.Lookups {
+	if m.Lookups || m.ERP != nil {
 		p.Daily = append(p.Daily, DailyUsage{Upstream: "shopify", Requests: p.Upstreams["shopify"].Requests})
 	}
 	if m.CRMFlow != nil {

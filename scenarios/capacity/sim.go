@@ -72,18 +72,38 @@ type Simulation struct {
 	drainedAt  time.Duration
 	lastFinish time.Duration // when the last job finished
 	lastArr    time.Duration
+
+	// shop is Shopify's cost bucket as the integrator's mirror spends it, and the stock
+	// flow's flushers; nil when the plan has no Shopify.
+	shop *simShopify
 }
 
 type simJob struct {
 	arrived  time.Duration
 	msgs     int
 	attempts int
+	kind     jobKind
+	// paid: the job's order is paid once it is written (a new order created paid, a
+	// payment); stage is how far a job that spends Shopify's points got.
+	paid  bool
+	stage int
 }
+
+// jobKind is what a queued job does.
+type jobKind uint8
+
+const (
+	jobOrder  jobKind = iota // an order action: the look-up, then the NetSuite write
+	jobFulfil                // an ERP fulfilment: two Shopify calls
+	jobEcho                  // the store's webhook of a fulfilment: handled, costs nothing upstream
+)
 
 type simKey struct {
 	jobs []simJob
 	held bool
 	busy bool // a worker has it, or it is snoozed
+	// shipped: the ERP ships the order (its fulfilment is drawn); cancelled: it will not.
+	shipped, cancelled bool
 }
 
 type eventKind uint8
@@ -94,6 +114,10 @@ const (
 	evWake
 	evSample
 	evPrepared
+	evPoints // a key's Shopify points are there
+	evShip   // the ERP pushes a key's fulfilment
+	evFlush  // a replica's stock flush (key: the replica)
+	evMove   // the ERP moves a SKU's stock on its own
 )
 
 type event struct {
@@ -158,6 +182,8 @@ type SimResult struct {
 	// Writes are the NetSuite calls that succeeded.
 	Writes int
 	Curve  []BacklogPoint
+	// ShopifyPoints are the points Shopify charged the integrator's calls.
+	ShopifyPoints float64
 }
 
 // Simulate runs the model's scenario through the integrator's policies, seeded by seed.
@@ -171,6 +197,7 @@ func (m *Model) Simulate(seed uint64) (*SimResult, error) {
 	s.idle = m.replicasUp(0) * m.Knobs.Workers
 	s.schedule(event{at: 0, kind: evSample})
 	s.scheduleArrivals()
+	s.shop = newSimShopify(s)
 	horizon := m.tl.end + DrainHorizon
 	for s.events.Len() > 0 {
 		e := heap.Pop(&s.events).(event)
@@ -185,6 +212,14 @@ func (m *Model) Simulate(seed uint64) (*SimResult, error) {
 			s.done(e.key, e.ok)
 		case evPrepared:
 			s.prepared(e.key)
+		case evPoints:
+			s.pointsReady(e.key)
+		case evShip:
+			s.ship(e.key)
+		case evFlush:
+			s.shop.flush(e.key)
+		case evMove:
+			s.shop.move(e.key)
 		case evWake:
 		case evSample:
 			s.curve = append(s.curve, BacklogPoint{At: Duration(s.now), Backlog: float64(s.backlog)})
@@ -201,6 +236,9 @@ func (m *Model) Simulate(seed uint64) (*SimResult, error) {
 	}
 	r := &SimResult{PeakBacklog: float64(s.peak), PeakAt: s.peakAt, OldestAge: s.oldest, Drains: s.drainedAt > 0 || s.jobsLeft == 0,
 		Requests: s.requests, Throttled: s.throttled, Writes: s.writes, Curve: thin(s.curve, maxBacklogPoints)}
+	if s.shop != nil {
+		r.ShopifyPoints = s.shop.spent
+	}
 	if r.Drains {
 		r.Drain = max(0, s.lastFinish-m.tl.end)
 	} else {
@@ -243,6 +281,7 @@ func (s *Simulation) arrive() {
 	mx := s.m.Mix
 	x := s.rng.Float64()
 	var key, msgs int
+	var paid bool
 	switch {
 	case x < mx.NewOrder || len(s.keys) == 0:
 		held := s.rng.Float64() < s.m.HighRiskShare
@@ -252,21 +291,29 @@ func (s *Simulation) arrive() {
 		if s.rng.Float64() < s.m.PaidShare {
 			msgs = 3
 		}
+		paid = msgs == 3
 	case x < mx.NewOrder+mx.Pay+mx.Edit+mx.Cancel:
 		key = s.rng.IntN(len(s.keys))
 		switch {
 		case x < mx.NewOrder+mx.Pay:
-			msgs = 2
+			msgs, paid = 2, true
 		case x < mx.NewOrder+mx.Pay+mx.Edit:
 			msgs = 1
 		default:
 			msgs = 2
+			s.keys[key].cancelled = true
 		}
 	default:
 		return // a customer action: not an order job
 	}
+	s.enqueue(key, simJob{arrived: s.now, msgs: msgs, paid: paid})
+}
+
+// enqueue queues a job under its key.
+func (s *Simulation) enqueue(key int, j simJob) {
 	k := &s.keys[key]
-	k.jobs = append(k.jobs, simJob{arrived: s.now, msgs: msgs})
+	k.jobs = append(k.jobs, j)
+	msgs := j.msgs
 	s.jobsLeft++
 	s.backlog += msgs
 	if s.backlog > s.peak {
@@ -325,9 +372,39 @@ func (s *Simulation) dispatch() {
 	}
 }
 
-// prepared: the worker has done the job's work outside NetSuite (its messages'
-// handling, the Shopify look-up); a held order is done, any other calls NetSuite.
+// prepared: the worker has done the job's work outside the upstreams (its messages'
+// handling). An order job then looks the order up in Shopify, once, when the bucket has
+// the points; a fulfilment makes its Shopify calls; the store's echo of a fulfilment is
+// done.
 func (s *Simulation) prepared(key int) {
+	j := &s.keys[key].jobs[0]
+	switch {
+	case j.kind == jobEcho:
+		s.finish(key)
+		return
+	case j.kind == jobFulfil:
+		s.shop.fulfil(key)
+		return
+	case s.m.Lookups && j.stage == 0:
+		s.shop.spend(key, OrderDetailsPoints)
+		return
+	}
+	s.write(key)
+}
+
+// pointsReady: the points a key's worker waited for are there.
+func (s *Simulation) pointsReady(key int) {
+	j := &s.keys[key].jobs[0]
+	j.stage++
+	if j.kind == jobFulfil {
+		s.shop.fulfil(key)
+		return
+	}
+	s.write(key)
+}
+
+// write: a held order is done, any other order job calls NetSuite.
+func (s *Simulation) write(key int) {
 	if s.keys[key].held {
 		s.finish(key) // held for review: no NetSuite write
 		return
@@ -383,6 +460,7 @@ func (s *Simulation) done(key int, ok bool) {
 	}
 	s.writes++
 	s.success++
+	s.written(key)
 	if s.success >= gateIncreaseAfter {
 		s.success = 0
 		s.limit = math.Min(float64(s.m.Knobs.share()), s.limit+1)

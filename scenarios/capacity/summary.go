@@ -41,6 +41,10 @@ func WriteSummary(w io.Writer, p *Prediction) {
 	if p.SoldOut >= 1 {
 		fmt.Fprintf(w, "  stock       the shop refuses %s checkouts as sold out: only the orders it takes reach the integrator\n", thousands(p.SoldOut))
 	}
+	if u := p.Upstreams["shopify"]; u.Fulfillments+u.StockWrites >= 1 {
+		fmt.Fprintf(w, "  erp flows   %s fulfilments and %s stock writes to Shopify: with the look-ups, %s points\n",
+			thousands(u.Fulfillments), thousands(u.StockWrites), thousands(u.Points))
+	}
 	if r := p.Recommendation; r != nil {
 		switch {
 		case !r.Found:

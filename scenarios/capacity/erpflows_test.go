@@ -1,0 +1,85 @@
+package capacity
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// shipping is a store on Shopify's standard plan (100 points a second) whose ERP ships
+// every order 30 s after it reached it, two replicas carrying its stock and
+// fulfilments: rate new orders a second, each paid, for 10 minutes. The store sells on
+// when a SKU runs out (no checkout is refused).
+const shipping = `
+name: shipping
+traffic:
+  phases:
+    - {name: peak, constant: {rate: %d/s, duration: 10m}}
+  mix: {new_order: 1}
+  orders: {paid_share: 1, high_risk_share: 0}
+fakes:
+  shopify: {plan: standard, inventory_policy: continue}
+  netsuite:
+    concurrency: 50
+    latency: "100ms"
+    stock: {fulfill_after: "30s"}
+sut:
+  builtin: {replicas: 2}
+`
+
+func TestERPFlowsSpendShopifysPoints(t *testing.T) {
+	m := model(t, fmt.Sprintf(shipping, 2))
+	require.NotNil(t, m.ERP)
+	p, err := m.Predict()
+	require.NoError(t, err)
+	sh := p.Upstreams["shopify"]
+	// Once the fulfilments flow, every second asks 2 look-ups of 4 points and 2
+	// fulfilments of 7 + 10: 42 of the 100 points. The fulfilments grow with the
+	// traffic, so the headroom is 100 ÷ 42.
+	assert.InDelta(t, 0.42, sh.PeakUtilisation, 0.005)
+	assert.InDelta(t, 100.0/42, p.Headroom, 0.01)
+	assert.Equal(t, "shopify", p.Bottleneck)
+	// Each order's fulfilment is two calls: 1 look-up + 2 per order.
+	assert.InDelta(t, 3.0, sh.RequestsPerOrder, 1e-9)
+	// Until the drain (a few seconds after the traffic) the ERP ships the orders of the
+	// first 9m30s and a few more; the two replicas write stock once a second each, as
+	// the changes (4 a second) outnumber them.
+	until := 10*time.Minute + time.Duration(p.DrainTime)
+	shipped := 2 * (until - 30*time.Second).Seconds()
+	assert.InDelta(t, shipped, sh.Fulfillments, 3)
+	assert.InDelta(t, 2*until.Seconds(), sh.StockWrites, 3)
+	assert.InDelta(t, 1200+2*sh.Fulfillments+sh.StockWrites, sh.Requests, 1)
+	assert.InDelta(t, 1200*4+sh.Fulfillments*17+sh.StockWrites*10, sh.Points, 1)
+
+	// The simulation spends as many points.
+	r, err := m.Simulate(m.Seed)
+	require.NoError(t, err)
+	assert.InDelta(t, sh.Points, r.ShopifyPoints, 0.03*sh.Points)
+	assert.Less(t, r.PeakBacklog, 20.0, "42 %% of the bucket: nothing waits")
+}
+
+func TestFulfilmentsBeyondTheBucketGrowTheBacklog(t *testing.T) {
+	// 5 orders a second ask 5 × 4 + 5 × 17 = 105 points a second once the fulfilments
+	// flow (after 30 s): the look-ups get what the fulfilments leave, (100 − 85) ÷ 4 =
+	// 3.75 a second, and the orders' backlog grows by 1.25 jobs (3 messages each) a
+	// second for 9m30s.
+	m := model(t, fmt.Sprintf(shipping, 5))
+	p, err := m.Predict()
+	require.NoError(t, err)
+	assert.InDelta(t, 1.25*3*570, p.PeakBacklog, 0.02*1.25*3*570)
+	assert.InDelta(t, 100.0/105, p.Headroom, 0.01)
+	// In the simulation the mirror serves every query in turn, so the fulfilments
+	// wait with the orders: the same 5 points a second missing (and what the stock
+	// writes take) leave a backlog of every kind of message, 20 messages for each 105
+	// points asked for (5 orders of 3 messages, 5 fulfilments of 1), at least
+	// 5 × 570 × 20 ÷ 105; the fluid model's, all orders, is the most it can be.
+	r, err := m.Simulate(m.Seed)
+	require.NoError(t, err)
+	assert.Greater(t, r.PeakBacklog, 5*570*20/105.0)
+	assert.Less(t, r.PeakBacklog, p.PeakBacklog)
+	// No more than the bucket: 100 points a second, and the 2,000 it starts with.
+	assert.LessOrEqual(t, r.ShopifyPoints, 100*(10*time.Minute+r.Drain).Seconds()+2000)
+}
