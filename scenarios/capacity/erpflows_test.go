@@ -2,6 +2,8 @@ package capacity
 
 import (
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +84,38 @@ func TestFulfilmentsBeyondTheBucketGrowTheBacklog(t *testing.T) {
 	assert.Less(t, r.PeakBacklog, p.PeakBacklog)
 	// No more than the bucket: 100 points a second, and the 2,000 it starts with.
 	assert.LessOrEqual(t, r.ShopifyPoints, 100*(10*time.Minute+r.Drain).Seconds()+2000)
+}
+
+func TestDrainWaitsForTheFulfilmentsDeliveries(t *testing.T) {
+	// Every delivery duplicated, uniformly 1 s to 1 min later: the ERP ships the last
+	// orders 30 s after the traffic, each fulfilment fires the order's orders/updated,
+	// 2 a second, and its copy lands up to a minute later. Deliveries are due without a
+	// gap until the last copy, whose median is where the copies expected later than x,
+	// 2 × (90 − x)² ÷ (2 × 59), are ln 2: x = 83.6 s. The traffic's own copies (6
+	// deliveries a second) end where 6 × (60 − x)² ÷ (2 × 59) = ln 2: x = 56.3 s.
+	body := strings.Replace(fmt.Sprintf(shipping, 2), "fakes:\n", "delivery: {duplicate_share: 1}\nfakes:\n", 1)
+	m := model(t, body)
+	p, err := m.Predict()
+	require.NoError(t, err)
+	assert.InDelta(t, 90-math.Sqrt(59*math.Ln2), time.Duration(p.DrainTime).Seconds(), 1.5)
+	assert.InDelta(t, 60-math.Sqrt(59*math.Ln2/3), m.deliveryTail().Seconds(), 0.5, "the traffic's own copies")
+	ps, err := m.PredictSim()
+	require.NoError(t, err)
+	assert.Equal(t, p.DrainTime, ps.DrainTime, "the simulation's queue drains at once too")
+
+	// Without copies or held-back deliveries nothing is ever due: the run is drained as
+	// soon as the queue is, fulfilments or not.
+	m = model(t, fmt.Sprintf(shipping, 2))
+	p, err = m.Predict()
+	require.NoError(t, err)
+	assert.Equal(t, Duration(0), p.DrainTime)
+}
+
+func TestFirstFreeSkipsGapsShorterThanALook(t *testing.T) {
+	spans := mergeSpans([]span{{5, 10}, {0, 3}, {2, 4}, {11, 20}, {30, 31}})
+	assert.Equal(t, []span{{0, 4}, {5, 10}, {11, 20}, {30, 31}}, spans)
+	assert.Equal(t, time.Duration(4), firstFree(spans, 0, 0))
+	assert.Equal(t, time.Duration(20), firstFree(spans, 0, 2), "gaps of 1 are not seen")
+	assert.Equal(t, time.Duration(25), firstFree(spans, 25, 2))
+	assert.Equal(t, time.Duration(31), firstFree(spans, 25, 10))
 }

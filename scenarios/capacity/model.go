@@ -186,10 +186,11 @@ type Model struct {
 	// ERP is the ERP → Shopify flows (nil without ERP stock).
 	ERP *ERPFlows
 
-	// tail caches deliveryTail and ship the fulfilments' curve: they depend on the
-	// traffic, not on the knobs.
+	// tail caches deliveryTail, ship the fulfilments' curve and echo the runs of the
+	// deliveries after the traffic: they depend on the traffic, not on the knobs.
 	tail      *time.Duration
 	ship      *shipCurve
+	echo      [][]span
 	nsLatency latency.Distribution
 }
 

@@ -370,8 +370,8 @@ func (m *Model) Predict() (*Prediction, error) {
 	}
 	p.QueueDrain = Duration(t - end)
 	cr.finish(m, p, end)
-	p.DeliveryTail = Duration(m.deliveryTail())
-	p.DrainTime = Duration(max(time.Duration(p.QueueDrain), time.Duration(p.DeliveryTail)) + m.drainDetection())
+	p.DeliveryTail = Duration(m.drainAfter(0))
+	p.DrainTime = Duration(m.drainAfter(time.Duration(p.QueueDrain)) + m.drainDetection())
 	p.OldestAge = Duration(max(cum.maxWait(), cr.oldestWait()))
 	p.Backlog = thin(p.Backlog, maxBacklogPoints)
 

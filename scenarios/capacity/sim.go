@@ -511,7 +511,7 @@ func (m *Model) PredictSim() (*Prediction, error) {
 		p.PeakQueueDepth = math.Max(p.PeakQueueDepth, p.PeakBacklog)
 	}
 	p.QueueDrain, p.Drains, p.Backlog = Duration(drain), r.Drains && crmDrains, curve
-	p.DrainTime = Duration(max(drain, time.Duration(p.DeliveryTail)) + m.drainDetection())
+	p.DrainTime = Duration(m.drainAfter(drain) + m.drainDetection())
 	if r.Requests > 0 {
 		p.NetSuiteThrottledShare = round(float64(r.Throttled)/float64(r.Requests), 4)
 	}

@@ -205,7 +205,7 @@ func contains(xs []int, x int) bool {
 // limitCheckouts takes the refused new orders out of the timeline's actions: the
 // traffic the integrator sees is what the store let through.
 func (m *Model) limitCheckouts() {
-	m.tl, m.tail, m.ship = m.rawTL, nil, nil
+	m.tl, m.tail, m.ship, m.echo = m.rawTL, nil, nil, nil
 	m.Refused = 0
 	if m.Checkouts == nil || m.Growth <= 0 {
 		return
