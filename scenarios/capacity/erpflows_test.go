@@ -55,6 +55,7 @@ func TestERPFlowsSpendShopifysPoints(t *testing.T) {
 	assert.InDelta(t, 2*until.Seconds(), sh.StockWrites, 3)
 	assert.InDelta(t, 1200+2*sh.Fulfillments+sh.StockWrites, sh.Requests, 1)
 	assert.InDelta(t, 1200*4+sh.Fulfillments*17+sh.StockWrites*10, sh.Points, 1)
+	assert.Empty(t, p.Notes, "42 %: no word of the simulation")
 
 	// The simulation spends as many points.
 	r, err := m.Simulate(m.Seed)
@@ -73,6 +74,11 @@ func TestFulfilmentsBeyondTheBucketGrowTheBacklog(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 1.25*3*570, p.PeakBacklog, 0.02*1.25*3*570)
 	assert.InDelta(t, 100.0/105, p.Headroom, 0.01)
+	require.Len(t, p.Notes, 1)
+	assert.Contains(t, p.Notes[0], "105 % spent")
+	ps, err := m.PredictSim()
+	require.NoError(t, err)
+	assert.Empty(t, ps.Notes, "the simulation plays the mirror's turns itself")
 	// In the simulation the mirror serves every query in turn, so the fulfilments
 	// wait with the orders: the same 5 points a second missing (and what the stock
 	// writes take) leave a backlog of every kind of message, 20 messages for each 105

@@ -258,6 +258,18 @@ func (m *Model) afterCuts() []time.Duration {
 // smallest of the limits (NetSuite's concurrency available to us over its mean latency,
 // the workers, Shopify's bucket); the backlog is the integral of the excess.
 func (m *Model) Predict() (*Prediction, error) {
+	p, err := m.predict()
+	if err != nil {
+		return nil, err
+	}
+	if u := p.Upstreams["shopify"]; m.ERP != nil && u.PeakUtilisation >= shopifyBusy {
+		p.Notes = append(p.Notes, fmt.Sprintf("Shopify's bucket is %.0f %% spent before the stock writes take their share: the queue its turns build is the simulation's (--engine sim), not the fluid model's",
+			100*u.PeakUtilisation))
+	}
+	return p, nil
+}
+
+func (m *Model) predict() (*Prediction, error) {
 	if m.tl.end <= 0 {
 		return nil, errors.New("capacity: the traffic has no duration")
 	}
@@ -442,6 +454,11 @@ func (m *Model) Predict() (*Prediction, error) {
 	p.Verdict = verdict(p.Meets)
 	return p, nil
 }
+
+// shopifyBusy is the share of Shopify's restore rate the look-ups and fulfilments take
+// above which the plan says the queue is the simulation's: the stock writes take what is
+// left, so the cost-bucket mirror's turns are long.
+const shopifyBusy = 0.8
 
 // roundTimes rounds the queue's times to the millisecond: finer is noise.
 func (p *Prediction) roundTimes() {

@@ -487,7 +487,7 @@ func (s *Simulation) finish(key int) {
 // throughput, NetSuite's refusals) measured by the simulation instead of the fluid
 // model; capacities, headroom and bottleneck stay the analytic ones.
 func (m *Model) PredictSim() (*Prediction, error) {
-	p, err := m.Predict()
+	p, err := m.predict()
 	if err != nil {
 		return nil, err
 	}
