@@ -55,17 +55,22 @@ func (g *guardedERP) do(ctx context.Context, fn func(context.Context) error) err
 		return err
 	}
 	err = fn(ctx)
-	// Free the slot before the bookkeeping, so a waiting worker starts at once.
+	throttled := netsuite.IsThrottled(err)
+	if throttled {
+		// Other integrations use the account's pool too: shrink our share for a while,
+		// before the slot is free again, or a waiting worker takes it at the old limit
+		// and is refused too (and the next, until the shrink lands).
+		_, _ = g.gate.Throttled(ctx)
+	}
+	// Free the slot before the rest of the bookkeeping, so a waiting worker starts at once.
 	_ = permit.Release(context.WithoutCancel(ctx))
 	_ = call.Report(ctx, err)
 	switch {
 	case err == nil:
 		g.m.upstream.WithLabelValues("netsuite", "ok").Inc()
 		_, _ = g.gate.Succeeded(ctx)
-	case netsuite.IsThrottled(err):
-		// Other integrations use the account's pool too: shrink our share for a while.
+	case throttled:
 		g.m.upstream.WithLabelValues("netsuite", "throttled").Inc()
-		_, _ = g.gate.Throttled(ctx)
 	case netsuite.IsTransient(err):
 		g.m.upstream.WithLabelValues("netsuite", "transient").Inc()
 	case errors.Is(err, context.Canceled):
