@@ -1,6 +1,7 @@
 package capacity
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -116,6 +117,41 @@ func TestSimIsSeeded(t *testing.T) {
 	c, err := m.Simulate(8)
 	require.NoError(t, err)
 	assert.NotEqual(t, a.Curve, c.Curve, "another seed draws other latencies")
+}
+
+func TestSimPlansTheMedianOfItsRuns(t *testing.T) {
+	// netsuite-concurrency-incident's backlog is the small difference of two close
+	// rates: one run's latencies move it by tens of per cent.
+	sc, err := scenarios.Builtin("netsuite-concurrency-incident")
+	require.NoError(t, err)
+	m, err := FromScenario(sc)
+	require.NoError(t, err)
+	var peaks []float64
+	for i := range SimRuns {
+		r, err := m.Simulate(m.Seed + uint64(i))
+		require.NoError(t, err)
+		peaks = append(peaks, r.PeakBacklog)
+	}
+	slices.Sort(peaks)
+	require.Greater(t, peaks[SimRuns-1], 1.2*peaks[0], "the runs differ")
+	p, err := m.PredictSim()
+	require.NoError(t, err)
+	assert.Equal(t, peaks[SimRuns/2], p.PeakQueueDepth)
+}
+
+// BenchmarkPredictSimBFCMPeakHour is what plan --engine sim does for bfcm-peak: the fluid
+// model and SimRuns simulations of its 80 minutes.
+func BenchmarkPredictSimBFCMPeakHour(b *testing.B) {
+	sc, err := scenarios.Builtin("bfcm-peak")
+	require.NoError(b, err)
+	m, err := FromScenario(sc)
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.PredictSim(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkSimulateBFCMPeakHour simulates bfcm-peak: 80 minutes of traffic, 30 of them at
