@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/peakready/peakready/fakes/catalog"
 	"github.com/peakready/peakready/fakes/latency"
 	"github.com/peakready/peakready/fakes/netsuite"
 	"github.com/peakready/peakready/integrator/inventory"
@@ -43,8 +44,10 @@ type ERPFlows struct {
 	// FlushEvery is how often each replica writes its pending stock changes.
 	FlushEvery time.Duration
 	// Moves is the ERP's own stock moves (receipts, adjustments, other channels' sales,
-	// the mass update), each a change a replica writes.
-	Moves netsuite.OwnMoveSchedule
+	// the mass update), each a change a replica writes; MassUpdateSKUs is how many SKUs
+	// the mass update changes (the whole catalog when the scenario says 0).
+	Moves          netsuite.OwnMoveSchedule
+	MassUpdateSKUs int
 	// delays are seeded draws of FulfillAfter, sorted.
 	delays []time.Duration
 }
@@ -55,10 +58,13 @@ func erpFlowsFrom(sc *scenarios.Scenario) (*ERPFlows, error) {
 	if st == nil {
 		return nil, nil
 	}
-	e := &ERPFlows{FlushEvery: inventory.DefaultFlushEvery,
-		Moves: netsuite.OwnMoveSchedule{ReceiptsEvery: st.ReceiptsEvery.D(), AdjustmentsEvery: st.AdjustmentsEvery.D(),
-			OtherSalesEvery: st.OtherSalesEvery.D(), MassUpdate: st.MassUpdateAt > 0, MassUpdateAt: st.MassUpdateAt.D(),
-			MassUpdateSKUs: st.MassUpdateSKUs}}
+	e := &ERPFlows{FlushEvery: inventory.DefaultFlushEvery, Moves: ownMovesOf(st), MassUpdateSKUs: st.MassUpdateSKUs}
+	if e.MassUpdateSKUs <= 0 {
+		e.MassUpdateSKUs = sc.Traffic.Orders.CatalogSize
+		if e.MassUpdateSKUs <= 0 {
+			e.MassUpdateSKUs = catalog.DefaultSize
+		}
+	}
 	if spec := string(st.FulfillAfter); spec != "" && spec != "off" {
 		d, err := latency.Parse(spec)
 		if err != nil {
@@ -75,13 +81,27 @@ func erpFlowsFrom(sc *scenarios.Scenario) (*ERPFlows, error) {
 	return e, nil
 }
 
-// fulfilledShare is the share of order jobs whose order the ERP ships: new orders not
-// held for review.
+// ownMovesOf is the ERP's own stock moves as the fake schedules them.
+func ownMovesOf(st *scenarios.ERPStock) netsuite.OwnMoveSchedule {
+	return netsuite.OwnMoveSchedule{ReceiptsEvery: st.ReceiptsEvery.D(), AdjustmentsEvery: st.AdjustmentsEvery.D(),
+		OtherSalesEvery: st.OtherSalesEvery.D(), MassUpdate: st.MassUpdateAt > 0, MassUpdateAt: st.MassUpdateAt.D(),
+		MassUpdateSKUs: st.MassUpdateSKUs}
+}
+
+// moveEvery is the intervals of the ERP's three kinds of own moves (0: none).
+func (e *ERPFlows) moveEvery() [3]time.Duration {
+	return [3]time.Duration{e.Moves.ReceiptsEvery, e.Moves.AdjustmentsEvery, e.Moves.OtherSalesEvery}
+}
+
+// fulfilledShare is the share of order jobs whose order the ERP ships: the paid orders
+// not held for review (an unpaid order waits for approval in the ERP), those created
+// paid and those a payment pays later. A cancellation before the shipment is left out.
 func (m *Model) fulfilledShare() float64 {
 	if m.ERP == nil || m.ERP.FulfillAfter == nil || m.jobShare() == 0 {
 		return 0
 	}
-	return m.Mix.NewOrder / m.jobShare() * (1 - m.HighRiskShare)
+	paid := m.Mix.NewOrder*m.PaidShare + min(m.Mix.Pay, m.Mix.NewOrder*(1-m.PaidShare))
+	return paid / m.jobShare() * (1 - m.HighRiskShare)
 }
 
 // shipCurve is the cumulative fulfilments the ERP pushes, on a grid, in the timeline's
@@ -169,7 +189,7 @@ func (m *Model) stockWrites(until time.Duration) float64 {
 		return 0
 	}
 	moves := 0.0
-	for _, every := range []time.Duration{e.Moves.ReceiptsEvery, e.Moves.AdjustmentsEvery, e.Moves.OtherSalesEvery} {
+	for _, every := range e.moveEvery() {
 		if every > 0 {
 			moves += 1 / every.Seconds()
 		}
@@ -177,14 +197,16 @@ func (m *Model) stockWrites(until time.Duration) float64 {
 	total := 0.0
 	step := max(time.Second, until/2000)
 	for t := time.Duration(0); t < until; t += step {
-		changes := moves*step.Seconds() + m.shippedBy(t+step) - m.shippedBy(t)
+		b := min(t+step, until)
+		span := (b - t).Seconds()
+		changes := moves*span + m.shippedBy(b) - m.shippedBy(t)
 		if t < m.tl.end {
-			changes += (m.tl.count(min(t+step, m.tl.end)) - m.tl.count(t)) * m.jobShare() * m.Growth * (1 - m.HighRiskShare)
+			changes += (m.tl.count(min(b, m.tl.end)) - m.tl.count(t)) * m.jobShare() * m.Growth * (1 - m.HighRiskShare)
 		}
-		total += math.Min(float64(m.replicasUp(t))*step.Seconds()/e.FlushEvery.Seconds(), changes)
+		total += math.Min(float64(m.replicasUp(t))*span/e.FlushEvery.Seconds(), changes)
 	}
 	if e.Moves.MassUpdate && e.Moves.MassUpdateAt < until {
-		total += math.Ceil(float64(max(e.Moves.MassUpdateSKUs, 1)) / stockBatch)
+		total += math.Ceil(float64(e.MassUpdateSKUs) / stockBatch)
 	}
 	return total
 }

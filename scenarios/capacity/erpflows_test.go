@@ -74,6 +74,9 @@ func TestFulfilmentsBeyondTheBucketGrowTheBacklog(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 1.25*3*570, p.PeakBacklog, 0.02*1.25*3*570)
 	assert.InDelta(t, 100.0/105, p.Headroom, 0.01)
+	// After the traffic the ERP ships for 30 s more, leaving the look-ups 3.75 a second;
+	// then the whole bucket, 25 a second, serves the rest of the 712 jobs.
+	assert.InDelta(t, 30+(1.25*570-3.75*30)/25, time.Duration(p.QueueDrain).Seconds(), 1)
 	require.Len(t, p.Notes, 1)
 	assert.Contains(t, p.Notes[0], "105 % spent")
 	ps, err := m.PredictSim()
@@ -109,12 +112,15 @@ func TestDrainWaitsForTheFulfilmentsDeliveries(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, p.DrainTime, ps.DrainTime, "the simulation's queue drains at once too")
 
-	// Without copies or held-back deliveries nothing is ever due: the run is drained as
-	// soon as the queue is, fulfilments or not.
+	// Without copies or held-back deliveries nothing is ever due: a run at speed 20 is
+	// drained as soon as its queue is, whatever fulfilments still come (each delivery is
+	// over between two looks), plus the run's detection.
 	m = model(t, fmt.Sprintf(shipping, 2))
+	m.Speed, m.Harness = 20, true
 	p, err = m.Predict()
 	require.NoError(t, err)
-	assert.Equal(t, Duration(0), p.DrainTime)
+	assert.Equal(t, Duration(0), p.QueueDrain)
+	assert.Equal(t, Duration(DrainLook*20), p.DrainTime)
 }
 
 func TestFirstFreeSkipsGapsShorterThanALook(t *testing.T) {
@@ -124,4 +130,53 @@ func TestFirstFreeSkipsGapsShorterThanALook(t *testing.T) {
 	assert.Equal(t, time.Duration(20), firstFree(spans, 0, 2), "gaps of 1 are not seen")
 	assert.Equal(t, time.Duration(25), firstFree(spans, 25, 2))
 	assert.Equal(t, time.Duration(31), firstFree(spans, 25, 10))
+}
+
+func TestOnlyPaidOrdersAreShipped(t *testing.T) {
+	// Half the orders are created unpaid and nobody pays them: the ERP waits for the
+	// approval a payment brings and ships only the other half.
+	body := strings.Replace(fmt.Sprintf(shipping, 2), "paid_share: 1", "paid_share: 0.5", 1)
+	m := model(t, body)
+	p, err := m.Predict()
+	require.NoError(t, err)
+	sh := p.Upstreams["shopify"]
+	until := 10*time.Minute + time.Duration(p.DrainTime)
+	assert.InDelta(t, (until - 30*time.Second).Seconds(), sh.Fulfillments, 3)
+	assert.InDelta(t, 2.0, sh.RequestsPerOrder, 1e-9, "1 look-up, and 2 calls for half the orders")
+	// The simulation ships the same orders: its points agree.
+	r, err := m.Simulate(m.Seed)
+	require.NoError(t, err)
+	assert.InDelta(t, sh.Points, r.ShopifyPoints, 0.03*sh.Points)
+}
+
+func TestFulfilmentsLimitTheHeadroomWithoutLookUps(t *testing.T) {
+	// Without the risk check no order job asks Shopify anything, but the ERP's
+	// fulfilments still do: 7 orders a second ship 7 × 17 = 119 points a second of the
+	// 100. The fulfilments are queue messages: they back up, and Shopify is the
+	// bottleneck.
+	body := strings.Replace(fmt.Sprintf(shipping, 7), "replicas: 2}", "replicas: 2, risk_check: false}", 1)
+	m := model(t, body)
+	require.False(t, m.Lookups)
+	p, err := m.Predict()
+	require.NoError(t, err)
+	assert.Equal(t, "shopify", p.Bottleneck)
+	assert.InDelta(t, 100.0/119, p.Headroom, 0.01)
+}
+
+func TestMassUpdateOfEverySKU(t *testing.T) {
+	// mass_update_skus 0 rewrites the whole catalog: 6,000 SKUs are 24 writes of 250
+	// more than the same traffic makes without it.
+	stock := func(s string) *Model {
+		body := strings.Replace(fmt.Sprintf(shipping, 2), `stock: {fulfill_after: "30s"}`, "stock: {"+s+"}", 1)
+		return model(t, strings.Replace(body, "paid_share: 1,", "paid_share: 1, catalog_size: 6000,", 1))
+	}
+	with, without := stock("mass_update_at: 1m"), stock("receipts_every: 1h")
+	assert.Equal(t, 6000, with.ERP.MassUpdateSKUs)
+	assert.InDelta(t, 24, with.stockWrites(10*time.Minute)-without.stockWrites(10*time.Minute), 0.1)
+	// The simulation writes them too, each replica its half.
+	a, err := with.Simulate(1)
+	require.NoError(t, err)
+	b, err := without.Simulate(1)
+	require.NoError(t, err)
+	assert.InDelta(t, 24*stockWritePoints, a.ShopifyPoints-b.ShopifyPoints, 2*stockWritePoints)
 }

@@ -243,13 +243,25 @@ func (m *Model) changes() []time.Duration {
 	return out
 }
 
-// afterCuts are the moments after the traffic where conditions change.
+// afterCuts are the moments after the traffic where conditions change: the windows'
+// edges, and while the ERP still ships the traffic's orders (what their fulfilments take
+// of Shopify changes), every few seconds.
 func (m *Model) afterCuts() []time.Duration {
 	var out []time.Duration
 	for _, t := range m.changes() {
 		if t > m.tl.end {
 			out = append(out, t)
 		}
+	}
+	if m.fulfilledShare() > 0 && len(m.ERP.delays) > 0 {
+		end, last := m.tl.end, m.tl.end+m.ERP.delays[len(m.ERP.delays)-1]
+		step := max(5*time.Second, (last-end)/500)
+		for t := end + step; t < last; t += step {
+			out = append(out, t)
+		}
+		out = append(out, last+time.Second) // past the last shipment's second
+
+		sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	}
 	return out
 }
@@ -299,13 +311,12 @@ func (m *Model) predict() (*Prediction, error) {
 	cr := m.newCRMRun(len(phases))
 	for _, s := range segs {
 		mid := s.start + s.dur/2
-		capJobs, limiter := m.jobCapacity(mid)
-		scale := math.Inf(1)
-		if crmJobs, ok := cr.segment(m, s, phases); ok && crmJobs < capJobs {
-			capJobs, limiter = crmJobs, "crm"
-			if s.arrival > 0 {
-				scale = crmJobs / s.arrival
-			}
+		// scale is how many times the arrivals the tightest limit carries (limiter), the
+		// flows that grow with the traffic included; down: a limit serves nothing.
+		capJobs, _ := m.jobCapacity(mid)
+		scale, limiter, down := math.Inf(1), "", false
+		if crmJobs, ok := cr.segment(m, s, phases); ok && crmJobs < capJobs && s.arrival > 0 {
+			scale, limiter = crmJobs/s.arrival, "crm"
 		}
 		for _, r := range m.resources(mid) {
 			st := ups[r.name]
@@ -315,14 +326,14 @@ func (m *Model) predict() (*Prediction, error) {
 			}
 			if r.rps == 0 {
 				st.unavailable += s.dur
-				if r.perJob > 0 {
-					scale = 0
-				}
+				down = down || r.perJob > 0 || r.background > 0
 				continue
 			}
 			st.minCap = math.Min(st.minCap, r.rps)
-			if r.perJob > 0 && s.arrival > 0 {
-				scale = math.Min(scale, r.scale(s.arrival))
+			if (r.perJob > 0 || r.background > 0) && s.arrival > 0 {
+				if sc := r.scale(s.arrival); sc < scale {
+					scale, limiter = sc, r.name
+				}
 			}
 			if s.arrival > 0 && (r.perJob > 0 || r.background > 0) {
 				u := (s.arrival*r.perJob + r.background) / r.rps
@@ -331,10 +342,13 @@ func (m *Model) predict() (*Prediction, error) {
 				pu.Utilisation[r.name] = math.Max(pu.Utilisation[r.name], u)
 			}
 		}
-		if s.arrival > 0 {
+		switch {
+		case s.arrival > 0 && down:
+			headroom = 0
+		case s.arrival > 0 && limiter != "":
 			headroom = math.Min(headroom, scale)
-			if capJobs > 0 && s.arrival/capJobs > worst {
-				worst, bottleneck = s.arrival/capJobs, limiter
+			if 1/scale > worst {
+				worst, bottleneck = 1/scale, limiter
 			}
 		}
 		peakArr = math.Max(peakArr, s.arrival)

@@ -199,7 +199,7 @@ func (m *Model) Simulate(seed uint64) (*SimResult, error) {
 	s.idle = m.replicasUp(0) * m.Knobs.Workers
 	s.schedule(event{at: 0, kind: evSample})
 	s.scheduleArrivals()
-	s.shop = newSimShopify(s)
+	s.shop = newSimShopify(s, seed)
 	horizon := m.tl.end + DrainHorizon
 	for s.events.Len() > 0 {
 		e := heap.Pop(&s.events).(event)
@@ -444,9 +444,12 @@ func (s *Simulation) call(key int) {
 	s.schedule(event{at: s.now + d + m.permitGap(), kind: evDone, key: key, ok: ok})
 }
 
-// snooze frees the worker and makes the key ready again after d, its head kept.
+// snooze frees the worker and makes the key ready again after d, its head kept: the
+// next attempt handles the message again from the start (the order's look-up, a
+// fulfilment's read).
 func (s *Simulation) snooze(key int, d time.Duration) {
 	s.keys[key].jobs[0].attempts++
+	s.keys[key].jobs[0].stage = 0
 	s.busy--
 	s.makeReady(key, s.now+d)
 	s.schedule(event{at: s.now + d, kind: evWake})

@@ -32,14 +32,15 @@ type simShopify struct {
 type simFlusher struct{ pending int }
 
 // newSimShopify returns the bucket of s's plan, nil when the plan has no Shopify, and
-// schedules the stock flow's flushers and the ERP's own moves.
-func newSimShopify(s *Simulation) *simShopify {
+// schedules the stock flow's flushers and the ERP's own moves. seed is the run's: it
+// draws the ERP's shipments.
+func newSimShopify(s *Simulation, seed uint64) *simShopify {
 	m := s.m
 	if !m.Lookups && m.ERP == nil {
 		return nil
 	}
 	r := shopifyRestore[m.ShopifyPlan]
-	sh := &simShopify{s: s, restore: r, maximum: 20 * r, level: 20 * r, rng: rand.New(rand.NewPCG(m.Seed, 0x5409))}
+	sh := &simShopify{s: s, restore: r, maximum: 20 * r, level: 20 * r, rng: rand.New(rand.NewPCG(seed, 0x5409))}
 	e := m.ERP
 	if e == nil || e.FlushEvery <= 0 {
 		return sh
@@ -49,7 +50,7 @@ func newSimShopify(s *Simulation) *simShopify {
 	for i := range n {
 		s.schedule(event{at: e.FlushEvery + e.FlushEvery*time.Duration(i)/time.Duration(n), kind: evFlush, key: i})
 	}
-	for i, every := range []time.Duration{e.Moves.ReceiptsEvery, e.Moves.AdjustmentsEvery, e.Moves.OtherSalesEvery} {
+	for i, every := range e.moveEvery() {
 		if every > 0 {
 			s.schedule(event{at: every, kind: evMove, key: i})
 		}
@@ -135,15 +136,17 @@ func (sh *simShopify) changed(n int) {
 func (sh *simShopify) move(key int) {
 	s, e := sh.s, sh.s.m.ERP
 	if key < 0 {
-		n := max(e.Moves.MassUpdateSKUs, 1)
+		n := len(sh.flushers)
 		for i := range sh.flushers {
-			sh.flushers[i].pending += n / len(sh.flushers)
+			sh.flushers[i].pending += e.MassUpdateSKUs / n
+			if i < e.MassUpdateSKUs%n {
+				sh.flushers[i].pending++
+			}
 		}
 		return
 	}
 	sh.changed(1)
-	every := []time.Duration{e.Moves.ReceiptsEvery, e.Moves.AdjustmentsEvery, e.Moves.OtherSalesEvery}[key]
-	s.schedule(event{at: s.now + every, kind: evMove, key: key})
+	s.schedule(event{at: s.now + e.moveEvery()[key], kind: evMove, key: key})
 }
 
 // flush is replica i's flusher waking: it writes one batch of what is pending, and goes

@@ -52,10 +52,7 @@ func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 	if n := sc.Traffic.Orders.SKUs; n > 0 && n < skus {
 		skus = n
 	}
-	c := &Checkouts{SafetyStock: st.SafetyStock, CatalogSize: size, Seed: sc.Seed,
-		Moves: netsuite.OwnMoveSchedule{ReceiptsEvery: st.ReceiptsEvery.D(), AdjustmentsEvery: st.AdjustmentsEvery.D(),
-			OtherSalesEvery: st.OtherSalesEvery.D(), MassUpdate: st.MassUpdateAt > 0, MassUpdateAt: st.MassUpdateAt.D(),
-			MassUpdateSKUs: st.MassUpdateSKUs}}
+	c := &Checkouts{SafetyStock: st.SafetyStock, CatalogSize: size, Seed: sc.Seed, Moves: ownMovesOf(st)}
 	for i := range skus {
 		erp := cat.Items[i].Stock[0]
 		if st.StartingOnHand > 0 {

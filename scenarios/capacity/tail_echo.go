@@ -16,11 +16,11 @@ import (
 // as the ERP ships. The run calls the system drained at the first moment nothing is due
 // and the queue is empty, not when the last delivery lands: the drain is the first gap
 // in the deliveries still due after the queue has drained. That is a first passage,
-// which echoRuns estimates from seeded runs of the deliveries around the end of the
+// which echoSpans estimates from seeded runs of the deliveries around the end of the
 // traffic.
 
 const (
-	// echoRuns is how many seeded runs of the deliveries estimate the drain.
+	// echoRunCount is how many seeded runs of the deliveries estimate the drain.
 	echoRunCount = 200
 	// echoStep is the resolution of the runs' delivery times.
 	echoStep = 100 * time.Millisecond
@@ -95,7 +95,7 @@ func (m *Model) echoSpans() [][]span {
 			if r.Float64() < m.DuplicateShare {
 				hold = d + webhooks.DefaultDuplicateDelay.Sample(r)
 			}
-			if at+hold > end {
+			if hold > 0 && at+hold > end { // a delivery not held is never due at a look
 				spans = append(spans, span{from: max(at, end) - end, to: at + hold - end})
 			}
 		}
