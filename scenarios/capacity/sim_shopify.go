@@ -68,13 +68,15 @@ func (sh *simShopify) refill() {
 }
 
 // reserve takes cost points: the wait until they are there, and false when that wait
-// is longer than the mirror lets a query wait (nothing taken).
+// is longer than the mirror lets a query wait (nothing taken). What it takes is counted
+// as charged until refunded.
 func (sh *simShopify) reserve(cost float64) (time.Duration, bool) {
 	sh.refill()
 	if need := seconds((cost - sh.level) / sh.restore); need > maxReserveWait {
 		return need, false
 	}
 	sh.level -= cost
+	sh.spent += cost
 	return max(0, seconds(-sh.level/sh.restore)), true
 }
 
@@ -82,6 +84,7 @@ func (sh *simShopify) reserve(cost float64) (time.Duration, bool) {
 func (sh *simShopify) refund(points float64) {
 	sh.refill()
 	sh.level = math.Min(sh.maximum, sh.level+points)
+	sh.spent -= points
 }
 
 // spend has key's worker take cost points: the job goes on when they are there, or is
@@ -89,10 +92,8 @@ func (sh *simShopify) refund(points float64) {
 func (sh *simShopify) spend(key int, cost float64) {
 	s := sh.s
 	wait, ok := sh.reserve(cost)
-	sh.spent += cost
 	switch {
 	case !ok:
-		sh.spent -= cost
 		s.snooze(key, wait)
 	case wait == 0:
 		s.pointsReady(key)
@@ -112,7 +113,6 @@ func (sh *simShopify) fulfil(key int) {
 		sh.spend(key, fulfilShippingRequested)
 	case 1:
 		sh.refund(fulfilShippingRequested - fulfilShippingActual)
-		sh.spent -= fulfilShippingRequested - fulfilShippingActual
 		sh.spend(key, fulfilCreatePoints)
 	default:
 		s.finish(key)
@@ -163,7 +163,6 @@ func (sh *simShopify) flush(i int) {
 		s.schedule(event{at: s.now + max(wait, every/10), kind: evFlush, key: i})
 		return
 	}
-	sh.spent += stockWritePoints
 	f.pending -= min(f.pending, stockBatch)
 	next := s.now + wait
 	if f.pending == 0 {

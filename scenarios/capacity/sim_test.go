@@ -122,10 +122,7 @@ func TestSimIsSeeded(t *testing.T) {
 func TestSimPlansTheMedianOfItsRuns(t *testing.T) {
 	// netsuite-concurrency-incident's backlog is the small difference of two close
 	// rates: one run's latencies move it by tens of per cent.
-	sc, err := scenarios.Builtin("netsuite-concurrency-incident")
-	require.NoError(t, err)
-	m, err := FromScenario(sc)
-	require.NoError(t, err)
+	m := builtinModel(t, "netsuite-concurrency-incident")
 	var peaks []float64
 	for i := range SimRuns {
 		r, err := m.Simulate(m.Seed + uint64(i))
@@ -139,13 +136,20 @@ func TestSimPlansTheMedianOfItsRuns(t *testing.T) {
 	assert.Equal(t, peaks[SimRuns/2], p.PeakQueueDepth)
 }
 
+// builtinModel is the model of a built-in scenario.
+func builtinModel(tb testing.TB, name string) *Model {
+	tb.Helper()
+	sc, err := scenarios.Builtin(name)
+	require.NoError(tb, err)
+	m, err := FromScenario(sc)
+	require.NoError(tb, err)
+	return m
+}
+
 // BenchmarkPredictSimBFCMPeakHour is what plan --engine sim does for bfcm-peak: the fluid
 // model and SimRuns simulations of its 80 minutes.
 func BenchmarkPredictSimBFCMPeakHour(b *testing.B) {
-	sc, err := scenarios.Builtin("bfcm-peak")
-	require.NoError(b, err)
-	m, err := FromScenario(sc)
-	require.NoError(b, err)
+	m := builtinModel(b, "bfcm-peak")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := m.PredictSim(); err != nil {
@@ -157,10 +161,7 @@ func BenchmarkPredictSimBFCMPeakHour(b *testing.B) {
 // BenchmarkSimulateBFCMPeakHour simulates bfcm-peak: 80 minutes of traffic, 30 of them at
 // its 8 actions/s peak, about 27,000 NetSuite writes.
 func BenchmarkSimulateBFCMPeakHour(b *testing.B) {
-	sc, err := scenarios.Builtin("bfcm-peak")
-	require.NoError(b, err)
-	m, err := FromScenario(sc)
-	require.NoError(b, err)
+	m := builtinModel(b, "bfcm-peak")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := m.Simulate(1); err != nil {
