@@ -34,11 +34,13 @@ peak backlog and drain side by side.
 
 Exit codes: 0 the plan meets the scenario's assertions (with --goal: the scenario's
 configuration meets the goal; with --validate: and every figure is within its target),
-1 it does not, 2 bad input (or, with --validate, the run could not run). See docs/plan.md.`, s)
+1 it does not, 2 bad input (or, with --validate, the run could not run), 3 with --validate
+or --against: a figure is outside its target in a run that measured its harness
+(inconclusive). See docs/plan.md.`, s)
 	jsonOut := fs.Bool("json", false, "print the prediction as one JSON object on stdout instead of the summary")
 	htmlPath := fs.String("html", "", "also write the prediction as a self-contained HTML page (charts, predicted and measured; with --sweep, a chart of each outcome per value) to `FILE`")
 	goalSpec := fs.String("goal", "", "search for the cheapest configuration meeting `GOAL`: drain=15m, backlog=N, ack_p99=D, headroom=X (comma-separated to combine)")
-	engine := fs.String("engine", "fluid", "`fluid` (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
+	engineSpec := fs.String("engine", "auto", "`auto` (the fluid model, and the simulation where the fluid model is blind), fluid (instant, the queue as a fluid) or sim (a seeded discrete-event simulation of the integrator's policies)")
 	validate := fs.Bool("validate", false, "then run the scenario for real (as peakready run does) and print predicted and measured side by side")
 	against := fs.String("against", "", "compare with a previous run's JSON report (`FILE`, from peakready run --json) instead of running")
 	speed := fs.Float64("speed", 0, "predict a run at this speed factor (default: production, 1; with --validate: the scenario's, which this overrides)")
@@ -63,8 +65,9 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	if !(*growth > 0 && *growth <= 1000) {
 		return fail(s, "plan", exitUsage, "--growth %v must be above 0 and at most 1000", *growth)
 	}
-	if *engine != "fluid" && *engine != "sim" { // the --goal search always runs the fluid model
-		return fail(s, "plan", exitUsage, "--engine %q: use fluid or sim", *engine)
+	engine, err := capacity.ParseEngine(*engineSpec)
+	if err != nil {
+		return fail(s, "plan", exitUsage, "--engine %q: use auto, fluid or sim", *engineSpec)
 	}
 	var goal *capacity.Goal
 	if *goalSpec != "" {
@@ -97,7 +100,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 	if *machine <= 0 {
 		return fail(s, "plan", exitUsage, "--machine-rate must be above 0, got %v", *machine)
 	}
-	opts := capacity.Options{Sim: *engine == "sim", Goal: goal, Growth: *growth, Overhead: overhead, PermitGap: permitGap, MachineJobs: *machine, Speed: *speed}
+	opts := capacity.Options{Engine: engine, Goal: goal, Growth: *growth, Overhead: overhead, PermitGap: permitGap, MachineJobs: *machine, Speed: *speed}
 	if *sample != "" {
 		e, err := readLatencySample(*sample)
 		if err != nil {
@@ -136,9 +139,7 @@ configuration meets the goal; with --validate: and every figure is within its ta
 			return fail(s, "plan", exitUsage, "--against: %v", err)
 		}
 		p.Validation = v
-		if !v.Within {
-			code = exitFailed
-		}
+		code = validationCode(v)
 	case *validate:
 		if r := p.Recommendation; r != nil && r.Found && len(r.Changes) > 0 {
 			// --goal with --validate proves the answer: the run is of the recommended
@@ -190,8 +191,8 @@ func readLatencySample(path string) (capacity.Empirical, error) {
 	return capacity.ReadLatencySample(f)
 }
 
-// validateRun runs the scenario and records the comparison in p: exit 0 when every
-// figure is within its target, 1 when one is not, 2 when the run could not run.
+// validateRun runs the scenario and records the comparison in p: the exit code of
+// validationCode, or 2 when the run could not run.
 func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Prediction, quiet bool, runJSON string, s streams) int {
 	opts := scenarios.Options{Logger: newLogger(s.err, slog.LevelError)}
 	if !quiet {
@@ -208,10 +209,20 @@ func validateRun(ctx context.Context, sc *scenarios.Scenario, p *capacity.Predic
 		}
 	}
 	p.Validation = v
-	if !v.Within {
-		return exitFailed
+	return validationCode(v)
+}
+
+// validationCode is 0 when every figure is within its target, 3 (as run's inconclusive)
+// when one is not in a run whose harness was the bottleneck or whose Redis was slow, 1
+// when one is not otherwise.
+func validationCode(v *capacity.Validation) int {
+	switch {
+	case v.Within:
+		return exitOK
+	case v.Inconclusive:
+		return exitInconclusive
 	}
-	return exitOK
+	return exitFailed
 }
 
 // planSweep plans the scenario at each value of one key: exit 0 when every value

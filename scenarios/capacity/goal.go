@@ -177,15 +177,13 @@ func canonicalTier(t string) string {
 // account limit stated outright stays), tries 1 to 16 replicas and a range of workers,
 // and this integration's share as set or the whole account.
 //
-// With sim, a configuration the fluid model finds meeting the goal must also meet it in
-// the simulation (which sees the queueing a fluid model does not): the search screens
-// with the fluid model and confirms with the simulation.
-func Search(m *Model, g Goal, costs Costs, sim bool) (*Recommendation, error) {
+// The search screens with the fluid model. With the engine sim, a configuration the
+// fluid model finds meeting the goal must also meet it in the simulation (which sees the
+// queueing a fluid model does not); with auto, only one where the fluid model is blind
+// (Model.BlindSpots); with fluid, none.
+func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
 	base := m.Knobs
 	rec := &Recommendation{Goal: g.String(), Engine: "fluid"}
-	if sim {
-		rec.Engine = "fluid, confirmed by sim"
-	}
 	type cand struct {
 		k    Knobs
 		cost float64
@@ -231,18 +229,25 @@ func Search(m *Model, g Goal, costs Costs, sim bool) (*Recommendation, error) {
 	meets := func(k Knobs) (*Prediction, bool, error) {
 		n := *m
 		n.Knobs = k
-		p, err := n.Predict()
+		p, err := n.predict()
 		if err != nil {
 			return nil, false, err
 		}
 		rec.Evaluated++
-		if !allMet(g.checks(p)) || !sim {
+		if !allMet(g.checks(p)) || e == EngineFluid {
 			return p, allMet(g.checks(p)), nil
 		}
-		if p, err = n.PredictSim(); err != nil {
+		var why []string
+		if e != EngineSim {
+			if why = n.BlindSpots(p); len(why) == 0 {
+				return p, true, nil
+			}
+		}
+		if p, err = n.simulated(p, why); err != nil {
 			return nil, false, err
 		}
 		rec.Simulated++
+		rec.Engine = "fluid, confirmed by sim"
 		return p, allMet(g.checks(p)), nil
 	}
 	for _, c := range cands {
@@ -330,8 +335,8 @@ func shareName(k Knobs) string {
 // ApplyGoal searches for the goal and records the recommendation in p. The goal's
 // checks replace the scenario's assertions: p meets when the scenario's own
 // configuration meets the goal; when it does not, the recommendation says what to change.
-func ApplyGoal(m *Model, p *Prediction, g Goal, costs Costs, sim bool) error {
-	rec, err := Search(m, g, costs, sim)
+func ApplyGoal(m *Model, p *Prediction, g Goal, costs Costs, e Engine) error {
+	rec, err := Search(m, g, costs, e)
 	if err != nil {
 		return err
 	}

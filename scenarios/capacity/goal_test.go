@@ -37,7 +37,7 @@ sut:
 
 func TestSearchBuysTheCheapestCapacityAndNamesWhatBinds(t *testing.T) {
 	m := model(t, overloaded)
-	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts, false)
+	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts, EngineFluid)
 	require.NoError(t, err)
 	require.True(t, rec.Found)
 	// One licence (15 slots: 30/s) is cheaper than a tier; 8 workers at 500 ms serve 16/s,
@@ -61,7 +61,7 @@ fakes:
 sut:
   builtin: {replicas: 1, workers: 100, risk_check: false}
 `)
-	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts, false)
+	rec, err := Search(m, Goal{Drain: 5 * time.Minute, Backlog: -1}, DefaultCosts, EngineFluid)
 	require.NoError(t, err)
 	assert.False(t, rec.Found, "only NetSuite capacity helps, and it is fixed")
 	assert.Positive(t, rec.Evaluated)
@@ -84,7 +84,7 @@ sut:
 	p, err := m.Predict()
 	require.NoError(t, err)
 	assert.Greater(t, time.Duration(p.AckP99), time.Hour, "saturated")
-	rec, err := Search(m, Goal{AckP99: 50 * time.Millisecond, Backlog: -1}, DefaultCosts, false)
+	rec, err := Search(m, Goal{AckP99: 50 * time.Millisecond, Backlog: -1}, DefaultCosts, EngineFluid)
 	require.NoError(t, err)
 	require.True(t, rec.Found)
 	assert.Equal(t, 3, rec.Knobs.Replicas)
@@ -95,11 +95,11 @@ func TestApplyGoalReplacesTheAssertions(t *testing.T) {
 	m := model(t, overloaded)
 	p, err := m.Predict()
 	require.NoError(t, err)
-	require.NoError(t, ApplyGoal(m, p, Goal{Drain: 10 * time.Minute, Backlog: -1}, DefaultCosts, false))
+	require.NoError(t, ApplyGoal(m, p, Goal{Drain: 10 * time.Minute, Backlog: -1}, DefaultCosts, EngineFluid))
 	assert.True(t, p.Meets, "7m30s is inside 10m")
 	require.Len(t, p.Checks, 1)
 	require.NotNil(t, p.Recommendation)
-	require.NoError(t, ApplyGoal(m, p, Goal{Backlog: 100}, DefaultCosts, false))
+	require.NoError(t, ApplyGoal(m, p, Goal{Backlog: 100}, DefaultCosts, EngineFluid))
 	assert.False(t, p.Meets)
 }
 
@@ -118,9 +118,9 @@ sut:
 `
 	m := model(t, body)
 	g := Goal{Backlog: 50}
-	fluid, err := Search(m, g, DefaultCosts, false)
+	fluid, err := Search(m, g, DefaultCosts, EngineFluid)
 	require.NoError(t, err)
-	sim, err := Search(m, g, DefaultCosts, true)
+	sim, err := Search(m, g, DefaultCosts, EngineSim)
 	require.NoError(t, err)
 	require.True(t, fluid.Found)
 	require.True(t, sim.Found)
@@ -128,4 +128,17 @@ sut:
 	assert.Equal(t, "fluid, confirmed by sim", sim.Engine)
 	assert.Greater(t, sim.Knobs.Workers*sim.Knobs.Replicas, fluid.Knobs.Workers*fluid.Knobs.Replicas,
 		"fluid %+v, sim %+v", fluid.Knobs, sim.Knobs)
+
+	// auto simulates only the configurations whose workers run near full, so it
+	// refuses the fluid model's answer too, with fewer simulations than sim.
+	auto, err := Search(m, g, DefaultCosts, EngineAuto)
+	require.NoError(t, err)
+	require.True(t, auto.Found)
+	assert.Equal(t, "fluid, confirmed by sim", auto.Engine)
+	assert.Positive(t, auto.Simulated)
+	assert.LessOrEqual(t, auto.Simulated, sim.Simulated)
+	assert.Greater(t, auto.Knobs.Workers*auto.Knobs.Replicas, fluid.Knobs.Workers*fluid.Knobs.Replicas,
+		"fluid %+v, auto %+v", fluid.Knobs, auto.Knobs)
+	assert.Zero(t, fluid.Simulated)
+	assert.Equal(t, "fluid", fluid.Engine)
 }

@@ -43,10 +43,19 @@ svg{width:100%;height:auto} .axis{stroke:#999} .grid{stroke:#eee} .line{fill:non
 <table id="utilisation"><tr><th>phase</th><th>orders</th><th>backlog at end</th>{{range .Limits}}<th>{{.}}</th>{{end}}</tr>
 {{range .Phases}}<tr><td>{{.Name}}</td><td>{{printf "%.0f" .Orders}}</td><td>{{printf "%.0f" .EndBacklog}}</td>{{range .Cells}}<td><span class="bar{{if .Over}} over{{end}}" style="width:{{.Width}}px"></span> {{.Label}}</td>{{end}}</tr>
 {{end}}</table>
+{{with .P.Engines}}<h2>The two engines</h2>
+{{if .Why}}<p>The simulation ran, as the fluid model is blind here: {{range $i, $w := .Why}}{{if $i}}; {{end}}{{$w}}{{end}}.</p>{{end}}
+<table id="engines"><tr><th>figure</th><th>fluid</th><th>sim</th></tr>
+<tr><td>throughput</td><td>{{printf "%.2f" .Fluid.Throughput}} writes/s</td><td>{{printf "%.2f" .Sim.Throughput}} writes/s</td></tr>
+<tr><td>peak backlog</td><td>{{printf "%.0f" .Fluid.PeakQueueDepth}} messages</td><td>{{printf "%.0f" .Sim.PeakQueueDepth}} messages{{with .SimPeakRange}} (seeded runs: {{printf "%.0f" (index . 0)}} to {{printf "%.0f" (index . 1)}}){{end}}</td></tr>
+<tr><td>drain</td><td>{{.Fluid.DrainTime}}</td><td>{{.Sim.DrainTime}}</td></tr>
+</table>
+<p id="engines-verdict">{{if .Agree}}The engines agree (within the validation's targets).{{else}}The engines <b class="fails">differ</b> on the {{range $i, $d := .Differ}}{{if $i}}, {{end}}{{$d}}{{end}}: the simulation's figures are the plan's.{{end}}</p>{{end}}
 {{if .P.Validation}}<h2>Predicted and measured</h2>
 <table id="validation"><tr><th>figure</th><th>predicted</th><th>measured</th><th>diff</th><th>target</th><th></th></tr>
 {{range .P.Validation.Rows}}<tr><td>{{.Name}}</td><td>{{.Predicted}}</td><td>{{.Measured}}</td><td>{{printf "%+.0f%%" (pct .Diff)}}</td><td>±{{printf "%.0f%%" (pct .Target)}}</td><td>{{if .Within}}ok{{else}}<b class="fails">outside</b>{{end}}</td></tr>
-{{end}}</table>{{end}}
+{{end}}</table>
+{{with .P.Validation.Harness}}<p id="harness">{{if $.P.Validation.Inconclusive}}<b class="fails">Inconclusive</b>: {{end}}{{.}}</p>{{end}}{{end}}
 <h2>Summary</h2>
 <pre>{{.Summary}}</pre>
 </body></html>

@@ -9,10 +9,12 @@ import (
 )
 
 // Options say how to plan a scenario; the zero value plans it as written, at the speed
-// of real life, with the fluid model.
+// of real life, with the fluid model (and the simulation where the fluid model is blind).
 type Options struct {
-	// Sim runs the discrete-event simulation instead of the fluid model for the queue.
-	Sim bool
+	// Engine predicts the queue: auto (the zero value) runs the fluid model, and the
+	// discrete-event simulation too where the fluid model is blind; fluid and sim force
+	// one.
+	Engine Engine
 	// Goal, when set, is searched for and replaces the scenario's assertions.
 	Goal *Goal
 	// Growth scales every arrival rate (0: 1).
@@ -72,11 +74,10 @@ func Plan(sc *scenarios.Scenario, o Options) (*Prediction, error) {
 	if o.Latency != nil {
 		m.SetNetSuiteLatency(o.Latency)
 	}
-	predict := m.Predict
-	if o.Sim {
-		predict = m.PredictSim
+	if _, err := ParseEngine(string(o.Engine)); err != nil {
+		return nil, err
 	}
-	p, err := predict()
+	p, err := m.predictWith(o.Engine)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func Plan(sc *scenarios.Scenario, o Options) (*Prediction, error) {
 		if o.Costs != nil {
 			costs = *o.Costs
 		}
-		if err := ApplyGoal(m, p, *o.Goal, costs, o.Sim); err != nil {
+		if err := ApplyGoal(m, p, *o.Goal, costs, o.Engine); err != nil {
 			return nil, err
 		}
 	}

@@ -87,7 +87,11 @@ type Prediction struct {
 	Recommendation *Recommendation `json:"recommendation,omitempty"`
 	// Validation puts the prediction next to a run of the scenario (with --validate).
 	Validation *Validation `json:"validation,omitempty"`
-	Notes      []string    `json:"notes,omitempty"`
+	// Engines puts the fluid model's queue figures next to the simulation's when both
+	// ran (--engine sim, or auto where the fluid model is blind), and says whether they
+	// agree.
+	Engines *Engines `json:"engines,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
 
 	// crmCurve is the CRM queue's own backlog (fluid), which the simulation adds to its
 	// orders' queue.
@@ -268,15 +272,15 @@ func (m *Model) afterCuts() []time.Duration {
 
 // Predict runs the fluid model: jobs arrive as the traffic says and are served at the
 // smallest of the limits (NetSuite's concurrency available to us over its mean latency,
-// the workers, Shopify's bucket); the backlog is the integral of the excess.
+// the workers, Shopify's bucket); the backlog is the integral of the excess. Where the
+// fluid model is blind (BlindSpots), a note says so.
 func (m *Model) Predict() (*Prediction, error) {
 	p, err := m.predict()
 	if err != nil {
 		return nil, err
 	}
-	if u := p.Upstreams["shopify"]; m.ERP != nil && u.PeakUtilisation >= shopifyBusy {
-		p.Notes = append(p.Notes, fmt.Sprintf("Shopify's bucket is %.0f %% spent before the stock writes take their share: the queue its turns build is the simulation's (--engine sim), not the fluid model's",
-			100*u.PeakUtilisation))
+	for _, why := range m.BlindSpots(p) {
+		p.Notes = append(p.Notes, "the fluid model may miss the queue here ("+why+"): --engine auto, the default, or sim runs the simulation")
 	}
 	return p, nil
 }
@@ -468,11 +472,6 @@ func (m *Model) predict() (*Prediction, error) {
 	p.Verdict = verdict(p.Meets)
 	return p, nil
 }
-
-// shopifyBusy is the share of Shopify's restore rate the look-ups and fulfilments take
-// above which the plan says the queue is the simulation's: the stock writes take what is
-// left, so the cost-bucket mirror's turns are long.
-const shopifyBusy = 0.8
 
 // roundTimes rounds the queue's times to the millisecond: finer is noise.
 func (p *Prediction) roundTimes() {

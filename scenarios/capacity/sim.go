@@ -495,33 +495,40 @@ func (s *Simulation) finish(key int) {
 const SimRuns = 7
 
 // simulateMedian plays SimRuns seeded runs and returns the one whose peak backlog is the
-// median (the earlier seed of equals).
-func (m *Model) simulateMedian(seed uint64) (*SimResult, error) {
+// median (the earlier seed of equals), and the lowest and highest peak of the runs.
+func (m *Model) simulateMedian(seed uint64) (*SimResult, [2]float64, error) {
 	runs := make([]*SimResult, SimRuns)
 	for i := range runs {
 		r, err := m.Simulate(seed + uint64(i))
 		if err != nil {
-			return nil, err
+			return nil, [2]float64{}, err
 		}
 		runs[i] = r
 	}
 	slices.SortStableFunc(runs, func(a, b *SimResult) int { return cmp.Compare(a.PeakBacklog, b.PeakBacklog) })
-	return runs[SimRuns/2], nil
+	return runs[SimRuns/2], [2]float64{runs[0].PeakBacklog, runs[SimRuns-1].PeakBacklog}, nil
 }
 
 // PredictSim is Predict with the queue's figures (backlog, its curve, oldest age, drain,
 // throughput, NetSuite's refusals) measured by the simulation instead of the fluid
 // model (the median of SimRuns seeded runs); capacities, headroom and bottleneck stay the
-// analytic ones.
+// analytic ones. Engines holds both engines' figures.
 func (m *Model) PredictSim() (*Prediction, error) {
 	p, err := m.predict()
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.simulateMedian(m.Seed)
+	return m.simulated(p, nil)
+}
+
+// simulated replaces the fluid prediction p's queue figures with the simulation's; why
+// says why the simulation ran, when it was not asked for.
+func (m *Model) simulated(p *Prediction, why []string) (*Prediction, error) {
+	r, spread, err := m.simulateMedian(m.Seed)
 	if err != nil {
 		return nil, err
 	}
+	fluid := figuresOf(p)
 	p.Engine = "sim"
 	crmDrains := p.Drains || p.crmDrain == 0 // the fluid CRM queue's
 	curve, drain := p.addCRM(r.Curve, r.Drain)
@@ -553,6 +560,10 @@ func (m *Model) PredictSim() (*Prediction, error) {
 	p.Checks = m.checks(p)
 	p.Meets = allMet(p.Checks)
 	p.Verdict = verdict(p.Meets)
+	p.Engines = compareEngines(fluid, figuresOf(p), why)
+	if p.crmCurve == nil { // with a CRM the peak is the sum of two queues
+		p.Engines.SimPeakRange = spread[:]
+	}
 	return p, nil
 }
 

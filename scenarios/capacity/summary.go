@@ -38,6 +38,14 @@ func WriteSummary(w io.Writer, p *Prediction) {
 		fmt.Fprintf(w, "  queue       peak backlog %s messages at %s, oldest message waits %s, drains %s\n",
 			thousands(p.PeakBacklog), clock(time.Duration(p.PeakBacklogAt)), time.Duration(p.OldestAge).Round(time.Second), drainPhrase(p))
 	}
+	if e := p.Engines; e != nil {
+		if len(e.Why) > 0 {
+			fmt.Fprintf(w, "  engines     the simulation ran, as the fluid model is blind here: %s\n", strings.Join(e.Why, "; "))
+			fmt.Fprintf(w, "              %s\n", engineLine(e))
+		} else {
+			fmt.Fprintf(w, "  engines     %s\n", engineLine(e))
+		}
+	}
 	if p.SoldOut >= 1 {
 		fmt.Fprintf(w, "  stock       the shop refuses %s checkouts as sold out: only the orders it takes reach the integrator\n", thousands(p.SoldOut))
 	}

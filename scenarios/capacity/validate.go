@@ -45,6 +45,10 @@ type Validation struct {
 	// Harness says what of the run was the harness's, not the system's (the run could
 	// not produce its load, or its Redis was slow), when anything was.
 	Harness string `json:"harness,omitempty"`
+	// Inconclusive says a figure is outside its target in a run whose harness Harness
+	// names: the run measured the harness as much as the system, so it neither confirms
+	// the plan nor refutes it.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // Measured are the figures of a run's report the plan predicts.
@@ -112,7 +116,7 @@ func Compare(p *Prediction, rep *report.Report) (*Validation, error) {
 		} else if meas != 0 {
 			c.Diff = math.Copysign(1, meas)
 		}
-		c.Within = math.Abs(meas-pred) <= math.Max(floor, target*math.Max(math.Abs(pred), math.Abs(meas)))
+		c.Within = within(pred, meas, target, floor)
 		v.Within = v.Within && c.Within
 		v.Rows = append(v.Rows, c)
 	}
@@ -120,6 +124,7 @@ func Compare(p *Prediction, rep *report.Report) (*Validation, error) {
 	add("peak backlog", p.PeakQueueDepth, got.PeakBacklog, BacklogTarget, BacklogFloor, func(x float64) string { return thousands(x) + " messages" })
 	add("drain", time.Duration(p.DrainTime).Seconds(), got.Drain.Seconds(), DrainTarget, DrainFloor.Seconds(),
 		func(x float64) string { return seconds(x).Round(time.Second).String() })
+	v.Inconclusive = !v.Within && v.Harness != ""
 	return v, nil
 }
 
@@ -138,7 +143,10 @@ func Validate(ctx context.Context, sc *scenarios.Scenario, p *Prediction, opts s
 // WriteValidation prints predicted and measured side by side.
 func WriteValidation(w io.Writer, v *Validation) {
 	state := "within the targets"
-	if !v.Within {
+	switch {
+	case v.Inconclusive:
+		state = "INCONCLUSIVE: outside the targets in a run that measured its harness (see the note)"
+	case !v.Within:
 		state = "OUTSIDE the targets"
 	}
 	fmt.Fprintf(w, "\nvalidation: %s (%s model) against a run at speed %v (run verdict: %s): %s\n", v.Scenario, v.Engine, v.Speed, v.Verdict, state)

@@ -71,9 +71,20 @@ func TestCompareSaysWhatWasTheHarnesss(t *testing.T) {
 	v, err = Compare(p, rep)
 	require.NoError(t, err)
 	assert.Contains(t, v.Harness, "the run waited on its Redis (embedded: a PING took 51ms at the 99th percentile)")
+	assert.False(t, v.Inconclusive, "within the targets: the slow Redis changed nothing")
 	var out bytes.Buffer
 	WriteValidation(&out, v)
 	assert.Contains(t, out.String(), "  note: the run waited on its Redis")
+
+	p.PeakQueueDepth = 40 // 500 measured on a slow Redis: neither confirms nor refutes
+	v, err = Compare(p, rep)
+	require.NoError(t, err)
+	assert.False(t, v.Within)
+	assert.True(t, v.Inconclusive)
+	out.Reset()
+	WriteValidation(&out, v)
+	assert.Contains(t, out.String(), "INCONCLUSIVE")
+	p.PeakQueueDepth = 520
 
 	rep.Harness.Bottleneck, rep.Harness.Reason = true, "the load generator produced 10 of the 100 store actions"
 	v, err = Compare(p, rep)
