@@ -44,7 +44,7 @@ func (g *guardedERP) do(ctx context.Context, fn func(context.Context) error) err
 		g.m.upstream.WithLabelValues("netsuite", "breaker_open").Inc()
 		var open *throttle.BreakerOpenError
 		if errors.As(err, &open) {
-			return errors.Join(queue.Snooze(max(open.Wait, g.outageSnooze)), err)
+			return errors.Join(queue.Snooze(max(open.Wait, g.outageSnooze)), errNetSuiteDown, err)
 		}
 		return err // the breaker's Redis is unreachable: an ordinary retry
 	}
@@ -79,8 +79,9 @@ func (g *guardedERP) do(ctx context.Context, fn func(context.Context) error) err
 		g.m.upstream.WithLabelValues("netsuite", "permanent").Inc()
 	}
 	if netsuite.IsTransient(err) && (call.Probe() || netsuite.IsUnavailable(err)) {
-		wait := g.outageSnooze // a failed probe: the breaker is open again
+		wait, down := g.outageSnooze, errNetSuiteDown // a failed probe: the breaker is open again
 		if !call.Probe() {
+			down = nil
 			// A 503 while the breaker is closed: maybe a blip, maybe the start of a
 			// window; wait what NetSuite asks for, or a little.
 			wait = unavailableSnooze
@@ -89,7 +90,7 @@ func (g *guardedERP) do(ctx context.Context, fn func(context.Context) error) err
 				wait = ne.RetryAfter()
 			}
 		}
-		return errors.Join(queue.Snooze(wait), err)
+		return errors.Join(queue.Snooze(wait), down, err)
 	}
 	return err
 }

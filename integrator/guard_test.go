@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/peakready/peakready/integrator/netsuite"
+	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/throttle"
 )
 
@@ -66,4 +67,30 @@ func TestARefusedCallShrinksTheGateBeforeItsSlotIsTaken(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the waiting worker never got the slot")
 	}
+}
+
+// The snoozes that wait for NetSuite's return (breaker open, failed probe) are marked so
+// a late one is woken; a 503 while the breaker is closed waits what NetSuite asked.
+func TestOnlySnoozesForAnOpenBreakerWaitForItsClosing(t *testing.T) {
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	gate, err := throttle.NewConcurrencyGate(rdb, throttle.GateConfig{Name: "netsuite", Limit: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = gate.Close() })
+	br, err := throttle.NewBreaker(rdb, throttle.BreakerConfig{Name: "netsuite", Failures: 2, OpenFor: time.Second})
+	require.NoError(t, err)
+	g := &guardedERP{gate: gate, breaker: br, m: newMetrics(nil), outageSnooze: 5 * time.Minute}
+	unavailable := func(context.Context) error { return &netsuite.Error{Status: http.StatusServiceUnavailable} }
+
+	err = g.do(ctx, unavailable)
+	var snooze *queue.SnoozeError
+	require.ErrorAs(t, err, &snooze)
+	assert.Equal(t, unavailableSnooze, snooze.Delay)
+	assert.NotErrorIs(t, err, errNetSuiteDown, "a 503 while closed")
+
+	_ = g.do(ctx, unavailable) // the second failure opens the breaker
+	err = g.do(ctx, func(context.Context) error { t.Fatal("called through an open breaker"); return nil })
+	require.ErrorAs(t, err, &snooze)
+	assert.Equal(t, 5*time.Minute, snooze.Delay)
+	assert.ErrorIs(t, err, errNetSuiteDown, "the breaker is open")
 }

@@ -193,6 +193,8 @@ type App struct {
 	// ns is the unguarded NetSuite client, for the outage probe.
 	ns         *netsuite.Client
 	probeEvery time.Duration
+	// lateSnooze asks wakeLateSnoozes to look at the breaker (see errNetSuiteDown).
+	lateSnooze chan struct{}
 
 	adminFails        *failLimiter
 	durabilityChecked atomic.Bool
@@ -266,7 +268,8 @@ func New(cfg Config) (*App, error) {
 	cfg.OutageSnooze = orDefault(cfg.OutageSnooze, DefaultOutageSnooze)
 	a := &App{cfg: cfg, log: cfg.Logger, probeEvery: orDefault(cfg.ProbeEvery, DefaultProbeEvery),
 		watchEvery: orDefault(cfg.WatchEvery, DefaultWatchEvery), heldAlertAfter: orDefault(cfg.HeldAlertAfter, DefaultHeldAlertAfter),
-		breakerAlertAfter: orDefault(cfg.BreakerAlertAfter, DefaultBreakerAlertAfter), adminFails: newFailLimiter()}
+		breakerAlertAfter: orDefault(cfg.BreakerAlertAfter, DefaultBreakerAlertAfter), adminFails: newFailLimiter(),
+		lateSnooze: make(chan struct{}, 1)}
 	a.notifier = alert.NewNotifier(alert.NotifierConfig{Senders: cfg.Alerts, Interval: cfg.AlertInterval,
 		Limiter: alert.NewRedisLimiter(cfg.Redis, cfg.Prefix), Source: cfg.AlertSource, Now: cfg.Clock.Now, Logger: cfg.Logger})
 
@@ -401,7 +404,8 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.watch = newWatcher(a)
-	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger))
+	a.processor = queue.NewProcessor(q, queue.HandlerFunc(a.route), queue.Workers(cfg.Workers), queue.WithLogger(cfg.Logger),
+		queue.OnSnoozed(a.snoozed))
 	a.registerLimitMetrics()
 	return a, nil
 }
@@ -418,6 +422,7 @@ func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.probeOutages(loops, a.ns) })
+	wg.Go(func() { a.wakeLateSnoozes(loops) })
 	wg.Go(func() { a.trimDeadLetters(loops) })
 	wg.Go(func() { a.watch.run(loops) })
 	wg.Go(func() { a.notifier.Run(loops) })

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/peakready/peakready/integrator/netsuite"
+	"github.com/peakready/peakready/integrator/queue"
 	"github.com/peakready/peakready/integrator/throttle"
 )
 
@@ -23,6 +24,14 @@ const (
 	DefaultBreakerOpenFor    = time.Second
 	DefaultBreakerMaxOpenFor = 2 * time.Second
 )
+
+// errNetSuiteDown marks the snoozes that wait for NetSuite's breaker to close. They are
+// woken when it closes (upstreamBack), and at once when it had already closed by the time
+// their snooze was written (wakeLateSnoozes): a worker that saw the breaker open settles
+// its snooze after its handler returns, and the breaker may close, and the delayed groups
+// be woken, in between. Without the second path such a message would sleep the whole
+// OutageSnooze with NetSuite up.
+var errNetSuiteDown = errors.New("netsuite is down")
 
 // pinger makes a cheap call that tells whether the upstream answers.
 type pinger interface {
@@ -80,4 +89,50 @@ func (a *App) upstreamBack(t throttle.BreakerTransition) {
 		}
 		a.log.Info("netsuite is back: snoozed messages woken", "groups", n)
 	}()
+}
+
+// snoozed is the processor's OnSnoozed hook: a snooze that waits for NetSuite asks
+// wakeLateSnoozes to look at the breaker, now that the snooze is in Redis. It never
+// blocks the settler: requests made while one is pending are one request.
+func (a *App) snoozed(_ *queue.Message, cause error) {
+	if !errors.Is(cause, errNetSuiteDown) {
+		return
+	}
+	select {
+	case a.lateSnooze <- struct{}{}:
+	default:
+	}
+}
+
+// wakeLateSnoozes wakes the delayed groups when a snooze for an outage was written while
+// the breaker was already closed (see wakeIfClosed).
+func (a *App) wakeLateSnoozes(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.lateSnooze:
+		}
+		n, err := a.wakeIfClosed(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("a message snoozed for a netsuite outage as netsuite came back may sleep its whole snooze", "err", err)
+		case n > 0:
+			a.log.Info("netsuite is back: messages snoozed as it came back woken", "groups", n)
+		}
+	}
+}
+
+// wakeIfClosed wakes the queue's delayed groups if NetSuite's breaker is closed, and
+// returns how many. If it is still open or half-open, its closing comes after every
+// snooze already written, and upstreamBack wakes them then.
+func (a *App) wakeIfClosed(ctx context.Context) (int, error) {
+	st, err := a.breaker.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if st.State != throttle.BreakerClosed {
+		return 0, nil
+	}
+	return a.queue.WakeDelayed(ctx)
 }

@@ -43,6 +43,7 @@ type processorConfig struct {
 	heartbeat       time.Duration
 	recoverEvery    time.Duration
 	throttleSnooze  time.Duration
+	onSnoozed       func(m *Message, cause error)
 	logger          *slog.Logger
 }
 
@@ -89,6 +90,16 @@ func ThrottleSnooze(d time.Duration) ProcessorOption {
 	return func(c *processorConfig) { c.throttleSnooze = d }
 }
 
+// OnSnoozed sets a function called once a snooze is written to Redis, with a copy of the
+// message and the handler's error that asked for it. It runs on the settler's goroutine
+// and must not block. It lets a caller notice a snooze that landed after what it waited
+// for had already ended: a worker that saw an upstream down settles its snooze only after
+// the handler returned, and by then the upstream may be back and the delayed groups
+// already woken (see Queue.WakeDelayed).
+func OnSnoozed(fn func(m *Message, cause error)) ProcessorOption {
+	return func(c *processorConfig) { c.onSnoozed = fn }
+}
+
 // WithLogger sets the Processor's logger (default slog.Default()). Messages are logged by
 // id and key, never with payloads.
 func WithLogger(l *slog.Logger) ProcessorOption { return func(c *processorConfig) { c.logger = l } }
@@ -128,6 +139,7 @@ type Processor struct {
 type job struct {
 	d      *Delivery
 	op     settleOp
+	cause  error // the handler's error, for OnSnoozed
 	cancel context.CancelCauseFunc
 
 	mu        sync.Mutex
@@ -323,6 +335,7 @@ func (p *Processor) handle(base context.Context, j *job) {
 		j.op = settleOp{kind: opDead, d: j.d, reason: ReasonPermanent, err: errText(err)}
 	case opSnooze:
 		j.op = settleOp{kind: opSnooze, d: j.d, at: now.Add(v.delay)}
+		j.cause = err
 	default:
 		j.op = settleOp{kind: opRetry, d: j.d, at: now.Add(v.delay), err: errText(err)}
 	}

@@ -223,3 +223,54 @@ func TestKilledReplicasMessageIsHandledWithinFifteenSeconds(t *testing.T) {
 		clk.Advance(250 * time.Millisecond)
 	}
 }
+
+// OnSnoozed is called once the snooze is in Redis, with the handler's error, and only
+// for snoozes: by then the group waits, and a WakeDelayed made from the hook wakes it.
+func TestOnSnoozedRunsOnceTheSnoozeIsWritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := clock.NewManual(queuetest.BlackFriday)
+	q := embedded(t, queue.WithClock(clk))
+	waiting := errors.New("waiting for an upstream")
+	type seen struct {
+		id      string
+		cause   error
+		delayed int64
+		err     error
+	}
+	hooked := make(chan seen, 4)
+	p := queue.NewProcessor(q, queue.HandlerFunc(func(ctx context.Context, m *queue.Message) error {
+		switch m.ID {
+		case "snoozed":
+			return errors.Join(queue.Snooze(time.Hour), waiting)
+		case "retried":
+			return errors.New("a failure")
+		}
+		return nil
+	}), queue.WithLogger(quiet), queue.OnSnoozed(func(m *queue.Message, cause error) {
+		st, err := q.Stats(ctx)
+		hooked <- seen{id: m.ID, cause: cause, delayed: st.GroupsDelayed, err: err}
+	}))
+	run(t, p)
+	_, err := q.Enqueue(ctx, queue.Message{ID: "snoozed", Key: "a"})
+	require.NoError(t, err)
+	got := <-hooked
+	require.NoError(t, got.err)
+	assert.Equal(t, "snoozed", got.id)
+	assert.ErrorIs(t, got.cause, waiting)
+	assert.Equal(t, int64(1), got.delayed, "the snooze is written before the hook runs")
+	woken, err := q.WakeDelayed(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, woken)
+	require.Equal(t, "snoozed", (<-hooked).id, "woken, it ran and snoozed again")
+
+	for _, id := range []string{"acked", "retried"} {
+		_, err := q.Enqueue(ctx, queue.Message{ID: id, Key: id})
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		st, err := q.Stats(ctx)
+		return err == nil && st.Acked == 1 && st.Retried == 1
+	}, 10*time.Second, 5*time.Millisecond)
+	assert.Empty(t, hooked, "an ack and a retry do not reach the hook")
+}

@@ -36,6 +36,9 @@ func (p *Processor) settle(ctx context.Context) {
 						"id", j.d.ID, "key", j.d.Key, "outcome", j.op.kind.String())
 				case r.deadLettered:
 					p.log.Warn("message dead-lettered", "id", j.d.ID, "key", j.d.Key, "attempt", j.d.Attempt, "err", j.op.err)
+				case j.op.kind == opSnooze && p.cfg.onSnoozed != nil:
+					m := j.d.Message
+					p.cfg.onSnoozed(&m, j.cause)
 				}
 				p.untrack(j)
 			}
