@@ -145,6 +145,7 @@ sut:
 	assert.GreaterOrEqual(t, s.PeakBacklog, 4*(20-rps)*60-2)
 	assert.InDelta(t, (20-rps)*60/rps, time.Duration(s.QueueDrain).Seconds(), 1)
 	assert.Contains(t, s.Notes, "the simulation models the orders flow; the CRM's queue is the fluid model's, added to it")
+	require.NotNil(t, s.Engines)
 	assert.Nil(t, s.Engines.SimPeakRange, "the runs' spread is of the orders' queue alone")
 }
 

@@ -109,7 +109,7 @@ func compareEngines(fluid, sim EngineFigures, why []string) *Engines {
 		e.Differ = append(e.Differ, "throughput")
 	}
 	if !within(fluid.PeakQueueDepth, sim.PeakQueueDepth, BacklogTarget, BacklogFloor) {
-		e.Differ = append(e.Differ, "peak backlog")
+		e.Differ = append(e.Differ, "peak queue depth")
 	}
 	if !within(time.Duration(fluid.DrainTime).Seconds(), time.Duration(sim.DrainTime).Seconds(), DrainTarget, DrainFloor.Seconds()) {
 		e.Differ = append(e.Differ, "drain")
@@ -158,7 +158,7 @@ func engineLine(e *Engines) string {
 	if r := e.SimPeakRange; len(r) == 2 {
 		spread = fmt.Sprintf(" (%d seeded runs: %s to %s)", SimRuns, thousands(r[0]), thousands(r[1]))
 	}
-	return fmt.Sprintf("fluid → sim: peak %s → %s messages%s, drain %s → %s, %.2f → %.2f writes/s: they %s",
+	return fmt.Sprintf("fluid → sim: peak queue depth %s → %s messages%s, drain %s → %s, %.2f → %.2f writes/s: they %s",
 		thousands(e.Fluid.PeakQueueDepth), thousands(e.Sim.PeakQueueDepth), spread,
 		time.Duration(e.Fluid.DrainTime).Round(time.Second), time.Duration(e.Sim.DrainTime).Round(time.Second),
 		e.Fluid.Throughput, e.Sim.Throughput, state)

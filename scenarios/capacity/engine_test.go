@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/peakready/peakready/scenarios"
 )
 
 func TestParseEngine(t *testing.T) {
@@ -16,6 +18,11 @@ func TestParseEngine(t *testing.T) {
 	}
 	_, err := ParseEngine("exact")
 	assert.ErrorContains(t, err, "auto, fluid or sim")
+
+	sc, err := scenarios.Builtin("smoke")
+	require.NoError(t, err)
+	_, err = Plan(sc, Options{Engine: "exact"})
+	assert.ErrorContains(t, err, "auto, fluid or sim", "Plan refuses it too")
 }
 
 func TestBlindSpots(t *testing.T) {
@@ -61,7 +68,7 @@ func TestEnginesAgreeWithinTheValidationTargets(t *testing.T) {
 	assert.True(t, compareEngines(small, EngineFigures{Throughput: 1, PeakQueueDepth: 60, DrainTime: Duration(39 * time.Second)}, nil).Agree)
 	e := compareEngines(f, EngineFigures{Throughput: 3.6, PeakQueueDepth: 1120, DrainTime: Duration(140 * time.Second)}, nil)
 	assert.False(t, e.Agree)
-	assert.Equal(t, []string{"throughput", "peak backlog", "drain"}, e.Differ)
+	assert.Equal(t, []string{"throughput", "peak queue depth", "drain"}, e.Differ)
 }
 
 func TestAutoSimulatesWhereTheFluidModelIsBlind(t *testing.T) {
@@ -94,7 +101,7 @@ func TestAutoSimulatesWhereTheFluidModelIsBlind(t *testing.T) {
 	assert.Less(t, r[0], auto.PeakQueueDepth)
 	assert.Greater(t, r[1], auto.PeakQueueDepth)
 	assert.False(t, auto.Engines.Agree)
-	assert.Equal(t, []string{"peak backlog"}, auto.Engines.Differ)
+	assert.Equal(t, []string{"peak queue depth"}, auto.Engines.Differ)
 }
 
 func TestAutoKeepsTheFluidModelWhereItSees(t *testing.T) {

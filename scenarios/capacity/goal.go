@@ -182,8 +182,14 @@ func canonicalTier(t string) string {
 // queueing a fluid model does not); with auto, only one where the fluid model is blind
 // (Model.BlindSpots); with fluid, none.
 func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
+	if _, err := ParseEngine(string(e)); err != nil {
+		return nil, err
+	}
 	base := m.Knobs
 	rec := &Recommendation{Goal: g.String(), Engine: "fluid"}
+	if e == EngineSim {
+		rec.Engine = "fluid, confirmed by sim"
+	}
 	type cand struct {
 		k    Knobs
 		cost float64
@@ -226,32 +232,32 @@ func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].cost < cands[j].cost })
-	meets := func(k Knobs) (*Prediction, bool, error) {
+	// meets predicts k and says whether it meets the goal, and whether the simulation
+	// decided it.
+	meets := func(k Knobs) (p *Prediction, ok, simulated bool, err error) {
 		n := *m
 		n.Knobs = k
-		p, err := n.predict()
-		if err != nil {
-			return nil, false, err
+		if p, err = n.predict(); err != nil {
+			return nil, false, false, err
 		}
 		rec.Evaluated++
 		if !allMet(g.checks(p)) || e == EngineFluid {
-			return p, allMet(g.checks(p)), nil
+			return p, allMet(g.checks(p)), false, nil
 		}
 		var why []string
 		if e != EngineSim {
 			if why = n.BlindSpots(p); len(why) == 0 {
-				return p, true, nil
+				return p, true, false, nil
 			}
 		}
 		if p, err = n.simulated(p, why); err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		rec.Simulated++
-		rec.Engine = "fluid, confirmed by sim"
-		return p, allMet(g.checks(p)), nil
+		return p, allMet(g.checks(p)), true, nil
 	}
 	for _, c := range cands {
-		p, ok, err := meets(c.k)
+		p, ok, simulated, err := meets(c.k)
 		if err != nil {
 			return nil, err
 		}
@@ -260,6 +266,9 @@ func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
 		}
 		rec.Found, rec.Knobs, rec.Cost = true, c.k, c.cost
 		rec.Bottleneck, rec.DrainTime, rec.PeakBacklog, rec.Headroom = p.Bottleneck, p.DrainTime, p.PeakBacklog, p.Headroom
+		if simulated {
+			rec.Engine = "fluid, confirmed by sim"
+		}
 		break
 	}
 	if !rec.Found {
@@ -299,7 +308,7 @@ func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
 		if !ok {
 			continue
 		}
-		_, met, err := meets(lower)
+		_, met, _, err := meets(lower)
 		if err != nil {
 			return nil, err
 		}

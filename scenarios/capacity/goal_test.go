@@ -134,11 +134,25 @@ sut:
 	auto, err := Search(m, g, DefaultCosts, EngineAuto)
 	require.NoError(t, err)
 	require.True(t, auto.Found)
-	assert.Equal(t, "fluid, confirmed by sim", auto.Engine)
+	chosen := *m
+	chosen.Knobs = auto.Knobs
+	p, err := chosen.predict()
+	require.NoError(t, err)
+	if len(chosen.BlindSpots(p)) > 0 {
+		assert.Equal(t, "fluid, confirmed by sim", auto.Engine, "the recommendation itself was simulated")
+	} else {
+		assert.Equal(t, "fluid", auto.Engine, "the fluid model sees the recommendation well")
+	}
 	assert.Positive(t, auto.Simulated)
 	assert.LessOrEqual(t, auto.Simulated, sim.Simulated)
 	assert.Greater(t, auto.Knobs.Workers*auto.Knobs.Replicas, fluid.Knobs.Workers*fluid.Knobs.Replicas,
 		"fluid %+v, auto %+v", fluid.Knobs, auto.Knobs)
 	assert.Zero(t, fluid.Simulated)
 	assert.Equal(t, "fluid", fluid.Engine)
+}
+
+// A search refuses an engine it does not know, as Plan does.
+func TestSearchRefusesAnUnknownEngine(t *testing.T) {
+	_, err := Search(builtinModel(t, "flash-sale"), Goal{Backlog: 50}, DefaultCosts, Engine("exact"))
+	require.ErrorContains(t, err, `engine "exact"`)
 }

@@ -47,7 +47,7 @@ svg{width:100%;height:auto} .axis{stroke:#999} .grid{stroke:#eee} .line{fill:non
 {{if .Why}}<p>The simulation ran, as the fluid model is blind here: {{range $i, $w := .Why}}{{if $i}}; {{end}}{{$w}}{{end}}.</p>{{end}}
 <table id="engines"><tr><th>figure</th><th>fluid</th><th>sim</th></tr>
 <tr><td>throughput</td><td>{{printf "%.2f" .Fluid.Throughput}} writes/s</td><td>{{printf "%.2f" .Sim.Throughput}} writes/s</td></tr>
-<tr><td>peak backlog</td><td>{{printf "%.0f" .Fluid.PeakQueueDepth}} messages</td><td>{{printf "%.0f" .Sim.PeakQueueDepth}} messages{{with .SimPeakRange}} (seeded runs: {{printf "%.0f" (index . 0)}} to {{printf "%.0f" (index . 1)}}){{end}}</td></tr>
+<tr><td>peak queue depth</td><td>{{printf "%.0f" .Fluid.PeakQueueDepth}} messages</td><td>{{printf "%.0f" .Sim.PeakQueueDepth}} messages{{with .SimPeakRange}} (seeded runs: {{printf "%.0f" (index . 0)}} to {{printf "%.0f" (index . 1)}}){{end}}</td></tr>
 <tr><td>drain</td><td>{{.Fluid.DrainTime}}</td><td>{{.Sim.DrainTime}}</td></tr>
 </table>
 <p id="engines-verdict">{{if .Agree}}The engines agree (within the validation's targets).{{else}}The engines <b class="fails">differ</b> on the {{range $i, $d := .Differ}}{{if $i}}, {{end}}{{$d}}{{end}}: the simulation's figures are the plan's.{{end}}</p>{{end}}
@@ -154,8 +154,8 @@ rect.meets{fill:#3b6ea8} rect.fails{fill:#b3261e} .one{stroke:#b3261e;stroke-das
 {{range .Charts}}<h2>{{.Title}}</h2>
 {{.SVG}}
 {{end}}<h2>Table</h2>
-<table id="sweep"><tr><th>value</th><th>verdict</th><th>bottleneck</th><th>headroom</th><th>max orders/h</th><th>peak backlog</th><th>drain</th></tr>
-{{range .Rows}}<tr class="{{.Verdict}}"><td>{{.Value}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Bottleneck}}</td><td>{{.Headroom}}</td><td>{{.MaxOrders}}</td><td>{{.PeakBacklog}}</td><td>{{.Drain}}</td></tr>
+<table id="sweep"><tr><th>value</th><th>verdict</th><th>bottleneck</th><th>headroom</th><th>max orders/h</th><th>peak backlog</th><th>drain</th><th>engine</th></tr>
+{{range .Rows}}<tr class="{{.Verdict}}"><td>{{.Value}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{.Bottleneck}}</td><td>{{.Headroom}}</td><td>{{.MaxOrders}}</td><td>{{.PeakBacklog}}</td><td>{{.Drain}}</td><td>{{.Engine}}</td></tr>
 {{end}}</table>
 <h2>Summary</h2>
 <pre>{{.Summary}}</pre>
@@ -163,7 +163,7 @@ rect.meets{fill:#3b6ea8} rect.fails{fill:#b3261e} .one{stroke:#b3261e;stroke-das
 `))
 
 type sweepHTMLRow struct {
-	Value, Verdict, Bottleneck, Headroom, MaxOrders, PeakBacklog, Drain string
+	Value, Verdict, Bottleneck, Headroom, MaxOrders, PeakBacklog, Drain, Engine string
 }
 
 type sweepChart struct {
@@ -194,7 +194,7 @@ func WriteSweepHTML(w io.Writer, r *SweepResult) error {
 		}
 		headroom, backlog, drain = append(headroom, row.Headroom), append(backlog, row.PeakBacklog), append(drain, dv)
 		rows = append(rows, sweepHTMLRow{Value: labels[i], Verdict: verdict(row.Meets), Bottleneck: row.Bottleneck,
-			Headroom: fmt.Sprintf("%.2f×", row.Headroom), MaxOrders: thousands(row.MaxOrdersPerHour), PeakBacklog: thousands(row.PeakBacklog), Drain: d})
+			Headroom: fmt.Sprintf("%.2f×", row.Headroom), MaxOrders: thousands(row.MaxOrdersPerHour), PeakBacklog: thousands(row.PeakBacklog), Drain: d, Engine: row.Engine})
 	}
 	headline := "every value meets"
 	if failed > 0 {

@@ -71,7 +71,7 @@ func TestWriteHTMLShowsBothEnginesAndAnInconclusiveRun(t *testing.T) {
 	page := buf.String()
 	assert.Contains(t, page, `<table id="engines">`)
 	assert.Contains(t, page, "The simulation ran, as the fluid model is blind here: Shopify&#39;s bucket")
-	assert.Contains(t, page, `The engines <b class="fails">differ</b> on the peak backlog`)
+	assert.Contains(t, page, `The engines <b class="fails">differ</b> on the peak queue depth`)
 	assert.Regexp(t, `\d+ messages \(seeded runs: \d+ to \d+\)`, page)
 	assert.Contains(t, page, `<p id="harness"><b class="fails">Inconclusive</b>: the run waited on its Redis`)
 

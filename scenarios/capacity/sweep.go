@@ -103,6 +103,9 @@ type SweepRow struct {
 	PeakBacklog      float64  `json:"peak_backlog"`
 	DrainTime        Duration `json:"drain_time"`
 	Drains           bool     `json:"drains"`
+	// Engine is the engine whose figures the row holds: with auto, a value where the
+	// fluid model is blind is simulated, and its neighbours may not be.
+	Engine string `json:"engine"`
 }
 
 // SweepResult is a sweep's table.
@@ -132,7 +135,7 @@ func RunSweep(sc *scenarios.Scenario, sw Sweep, o Options) (*SweepResult, error)
 			meets = allMet(g.checks(p))
 		}
 		res.Rows = append(res.Rows, SweepRow{Value: v, Meets: meets, Bottleneck: p.Bottleneck, Headroom: p.Headroom,
-			MaxOrdersPerHour: p.MaxOrdersPerHour, PeakBacklog: p.PeakBacklog, DrainTime: p.DrainTime, Drains: p.Drains})
+			MaxOrdersPerHour: p.MaxOrdersPerHour, PeakBacklog: p.PeakBacklog, DrainTime: p.DrainTime, Drains: p.Drains, Engine: p.Engine})
 	}
 	return res, nil
 }
@@ -155,7 +158,7 @@ func WriteSweep(w io.Writer, r *SweepResult) {
 		top = math.Max(top, row.PeakBacklog)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  value\tverdict\tbottleneck\theadroom\tmax orders/h\tpeak backlog\tdrain\t")
+	fmt.Fprintln(tw, "  value\tverdict\tbottleneck\theadroom\tmax orders/h\tpeak backlog\tdrain\tengine\t")
 	for _, row := range r.Rows {
 		bar := ""
 		if top > 0 {
@@ -165,8 +168,8 @@ func WriteSweep(w io.Writer, r *SweepResult) {
 		if !row.Drains {
 			drain = "never"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%.2f×\t%s\t%s\t%s\t%s\n", strconv.FormatFloat(row.Value, 'f', -1, 64), verdict(row.Meets),
-			row.Bottleneck, row.Headroom, thousands(row.MaxOrdersPerHour), thousands(row.PeakBacklog), drain, bar)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%.2f×\t%s\t%s\t%s\t%s\t%s\n", strconv.FormatFloat(row.Value, 'f', -1, 64), verdict(row.Meets),
+			row.Bottleneck, row.Headroom, thousands(row.MaxOrdersPerHour), thousands(row.PeakBacklog), drain, row.Engine, bar)
 	}
 	tw.Flush()
 }

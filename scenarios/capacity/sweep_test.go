@@ -56,3 +56,28 @@ func TestRunSweepTabulatesEachValue(t *testing.T) {
 	_, err = RunSweep(sc, Sweep{Key: "replicas", Values: []float64{99}}, Options{})
 	assert.Error(t, err)
 }
+
+// Under auto a sweep simulates only the values where the fluid model is blind, and each
+// row names the engine its figures come from.
+func TestASweepNamesEachRowsEngine(t *testing.T) {
+	sc, err := scenarios.Builtin("flash-sale")
+	require.NoError(t, err)
+	sw, err := ParseSweep("netsuite.suitecloud_plus=0..2")
+	require.NoError(t, err)
+	engines := func(e Engine) []string {
+		res, err := RunSweep(sc, sw, Options{Engine: e})
+		require.NoError(t, err)
+		var out []string
+		for _, row := range res.Rows {
+			out = append(out, row.Engine)
+		}
+		var text bytes.Buffer
+		WriteSweep(&text, res)
+		assert.Contains(t, text.String(), "engine")
+		return out
+	}
+	// One licence puts NetSuite at 82 % of its limit; none overloads it, two leave it
+	// well below.
+	assert.Equal(t, []string{"fluid", "sim", "fluid"}, engines(EngineAuto))
+	assert.Equal(t, []string{"fluid", "fluid", "fluid"}, engines(EngineFluid))
+}

@@ -90,4 +90,12 @@ func TestCompareSaysWhatWasTheHarnesss(t *testing.T) {
 	v, err = Compare(p, rep)
 	require.NoError(t, err)
 	assert.Equal(t, "the load generator produced 10 of the 100 store actions", v.Harness, "the harness's own reason first")
+	assert.False(t, v.Inconclusive, "within the targets")
+
+	rep.Harness.Redis = nil // a load generator that fell short, alone, outside the targets
+	p.PeakQueueDepth = 40
+	v, err = Compare(p, rep)
+	require.NoError(t, err)
+	assert.False(t, v.Within)
+	assert.True(t, v.Inconclusive, "a run whose load fell short neither confirms nor refutes")
 }
