@@ -106,19 +106,31 @@ func (a *App) snoozed(_ *queue.Message, cause error) {
 
 // wakeLateSnoozes wakes the delayed groups when a snooze for an outage was written while
 // the breaker was already closed (see wakeIfClosed).
+// The look outlives ctx by a little: the processor's last outcomes, flushed at shutdown
+// just before ctx ends, may ask for it too.
 func (a *App) wakeLateSnoozes(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-a.lateSnooze:
-		}
-		n, err := a.wakeIfClosed(ctx)
+	look := func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		n, err := a.wakeIfClosed(lctx)
 		switch {
-		case err != nil && ctx.Err() == nil:
+		case err != nil:
 			a.log.Warn("a message snoozed for a netsuite outage as netsuite came back may sleep its whole snooze", "err", err)
 		case n > 0:
 			a.log.Info("netsuite is back: messages snoozed as it came back woken", "groups", n)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-a.lateSnooze:
+				look()
+			default:
+			}
+			return
+		case <-a.lateSnooze:
+			look()
 		}
 	}
 }

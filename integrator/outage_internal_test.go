@@ -80,3 +80,24 @@ func TestOnlyOutageSnoozesAskForAWake(t *testing.T) {
 	a.snoozed(&queue.Message{}, errors.Join(queue.Snooze(time.Minute), errNetSuiteDown))
 	assert.Len(t, a.lateSnooze, 1)
 }
+
+// The loop does the look a late snooze asks for, and one asked for as the replica stops
+// (the processor's last outcomes are flushed just before the loops end).
+func TestTheLoopWakesALateSnooze(t *testing.T) {
+	a, q := lateSnoozeApp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.wakeLateSnoozes(ctx); close(done) }()
+	a.snoozed(&queue.Message{}, errors.Join(queue.Snooze(time.Minute), errNetSuiteDown))
+	require.Eventually(t, func() bool { return delayedGroups(t, q) == 0 }, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	<-done
+
+	d, err := q.Dequeue(context.Background())
+	require.NoError(t, err)
+	require.NotNil(t, d)
+	require.NoError(t, q.Snooze(context.Background(), d, DefaultOutageSnooze))
+	a.snoozed(&queue.Message{}, errors.Join(queue.Snooze(time.Minute), errNetSuiteDown))
+	a.wakeLateSnoozes(ctx) // already stopped: it still does the pending look
+	assert.Zero(t, delayedGroups(t, q))
+}

@@ -272,5 +272,10 @@ func TestOnSnoozedRunsOnceTheSnoozeIsWritten(t *testing.T) {
 		st, err := q.Stats(ctx)
 		return err == nil && st.Acked == 1 && st.Retried == 1
 	}, 10*time.Second, 5*time.Millisecond)
+	// The settler is one goroutine: once a later snooze reached the hook, the ack's and
+	// the retry's outcomes are long past it.
+	_, err = q.Enqueue(ctx, queue.Message{ID: "snoozed", Key: "later"})
+	require.NoError(t, err)
+	require.Equal(t, "snoozed", (<-hooked).id)
 	assert.Empty(t, hooked, "an ack and a retry do not reach the hook")
 }
