@@ -105,9 +105,9 @@ func (a *App) snoozed(_ *queue.Message, cause error) {
 }
 
 // wakeLateSnoozes wakes the delayed groups when a snooze for an outage was written while
-// the breaker was already closed (see wakeIfClosed).
-// The look outlives ctx by a little: the processor's last outcomes, flushed at shutdown
-// just before ctx ends, may ask for it too.
+// the breaker was already closed (see wakeIfClosed). The look outlives ctx by a little:
+// the processor's last outcomes, flushed at shutdown just before ctx ends, may ask for it
+// too.
 func (a *App) wakeLateSnoozes(ctx context.Context) {
 	look := func() {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -172,6 +172,10 @@ func canonicalTier(t string) string {
 	return t
 }
 
+// confirmedBySim is Recommendation.Engine when the simulation confirmed the
+// recommended configuration.
+const confirmedBySim = "fluid, confirmed by sim"
+
 // Search finds the cheapest knobs, from the model's, whose prediction meets the goal. It
 // buys NetSuite capacity only upwards (tier and licences at least the scenario's; an
 // account limit stated outright stays), tries 1 to 16 replicas and a range of workers,
@@ -187,9 +191,6 @@ func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
 	}
 	base := m.Knobs
 	rec := &Recommendation{Goal: g.String(), Engine: "fluid"}
-	if e == EngineSim {
-		rec.Engine = "fluid, confirmed by sim"
-	}
 	type cand struct {
 		k    Knobs
 		cost float64
@@ -266,8 +267,8 @@ func Search(m *Model, g Goal, costs Costs, e Engine) (*Recommendation, error) {
 		}
 		rec.Found, rec.Knobs, rec.Cost = true, c.k, c.cost
 		rec.Bottleneck, rec.DrainTime, rec.PeakBacklog, rec.Headroom = p.Bottleneck, p.DrainTime, p.PeakBacklog, p.Headroom
-		if simulated {
-			rec.Engine = "fluid, confirmed by sim"
+		if simulated { // always, with sim: a candidate the fluid model passes is simulated
+			rec.Engine = confirmedBySim
 		}
 		break
 	}

@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 	"time"
 
@@ -71,9 +72,13 @@ func TestASweepNamesEachRowsEngine(t *testing.T) {
 		for _, row := range res.Rows {
 			out = append(out, row.Engine)
 		}
-		var text bytes.Buffer
+		var text, page bytes.Buffer
 		WriteSweep(&text, res)
-		assert.Contains(t, text.String(), "engine")
+		require.NoError(t, WriteSweepHTML(&page, res))
+		for _, row := range res.Rows {
+			assert.Regexp(t, `(?m)^  `+strconv.FormatFloat(row.Value, 'f', -1, 64)+` .* `+row.Engine+` `, text.String())
+		}
+		assert.Contains(t, page.String(), "<td>"+res.Rows[1].Engine+"</td></tr>")
 		return out
 	}
 	// One licence puts NetSuite at 82 % of its limit; none overloads it, two leave it
