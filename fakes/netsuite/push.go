@@ -62,6 +62,11 @@ type PushOptions struct {
 	// Workers deliver in parallel; events are therefore not strictly ordered. Default
 	// DefaultPushWorkers.
 	Workers int
+	// BatchWorkers deliver a batch job's events (MassUpdate) in a lane of their own, with
+	// its own queue of QueueSize. A user event runs in the context that saved its record,
+	// so a nightly import's thousands of posts do not hold a warehouse's fulfilment's.
+	// Default DefaultPushWorkers.
+	BatchWorkers int
 	// Client sends the requests; nil uses a client with Timeout.
 	Client *http.Client
 }
@@ -73,7 +78,8 @@ type Event struct {
 	OccurredAt string `json:"occurredAt"`
 	Data       any    `json:"data"`
 
-	at time.Time // when it happened; ID and OccurredAt are stamped on enqueue
+	at    time.Time // when it happened; ID and OccurredAt are stamped on enqueue
+	batch bool      // a batch job's: delivered in the batch lane
 }
 
 // InventoryChange is the data of an inventory.changed event: an item's quantities at one
@@ -123,14 +129,16 @@ type PushStats struct {
 	Dropped   int64 `json:"dropped"`
 }
 
-// pusher delivers events in the background: a bounded queue, a few workers, retries
-// with exponential backoff on the platform clock. Safe for concurrent use.
+// pusher delivers events in the background: two lanes (the records' saves, the batch
+// jobs'), each a bounded queue with a few workers, and retries with exponential backoff
+// on the platform clock. Safe for concurrent use.
 type pusher struct {
 	opts    PushOptions
 	account string
 	clock   clock.Clock
 	log     *slog.Logger
-	queue   chan Event
+	saves   *pushLane
+	batch   *pushLane
 	client  *http.Client
 	ids     *faults.Rand
 
@@ -154,30 +162,108 @@ func newPusher(opts PushOptions, account string, c clock.Clock, log *slog.Logger
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultPushWorkers
 	}
+	if opts.BatchWorkers <= 0 {
+		opts.BatchWorkers = DefaultPushWorkers
+	}
 	client := opts.Client
 	if client == nil {
 		client = &http.Client{Timeout: opts.Timeout}
 	}
 	return &pusher{
 		opts: opts, account: account, clock: c, log: log, client: client,
-		queue: make(chan Event, opts.QueueSize), ids: faults.NewRand(seed ^ 0x707573),
+		saves: newPushLane(opts.QueueSize), batch: newPushLane(opts.QueueSize), ids: faults.NewRand(seed ^ 0x707573),
 	}, nil
 }
 
 func (p *pusher) start(ctx context.Context, wg *sync.WaitGroup) {
-	for range p.opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case ev := <-p.queue:
-					p.deliver(ctx, ev)
-				case <-ctx.Done():
-					return
+	for _, l := range []struct {
+		lane    *pushLane
+		workers int
+	}{{p.saves, p.opts.Workers}, {p.batch, p.opts.BatchWorkers}} {
+		for range l.workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-l.lane.ready:
+						if ev, ok := l.lane.pop(); ok {
+							p.deliver(ctx, ev)
+						}
+					case <-ctx.Done():
+						return
+					}
 				}
-			}
-		}()
+			}()
+		}
+	}
+}
+
+// pushLane is a bounded FIFO of events. It holds only what is queued (a channel of
+// QueueSize events would be allocated, and scanned by the collector, whole); ready
+// carries one token per queued event.
+type pushLane struct {
+	mu     sync.Mutex
+	events []Event
+	head   int
+	ready  chan struct{}
+}
+
+func newPushLane(size int) *pushLane {
+	return &pushLane{ready: make(chan struct{}, size)}
+}
+
+// push queues ev, or reports false when the lane is full.
+func (l *pushLane) push(ev Event) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.events)-l.head >= cap(l.ready) {
+		return false
+	}
+	l.events = append(l.events, ev)
+	l.ready <- struct{}{} // never blocks: one token per queued event, at most cap
+	return true
+}
+
+// pop takes the oldest event; a worker calls it for a token it received. After clear
+// the token may have no event left.
+func (l *pushLane) pop() (Event, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.head == len(l.events) {
+		return Event{}, false
+	}
+	ev := l.events[l.head]
+	l.events[l.head] = Event{}
+	l.head++
+	if l.head == len(l.events) {
+		l.events, l.head = l.events[:0], 0
+	} else if l.head > 1024 && l.head > len(l.events)/2 {
+		n := copy(l.events, l.events[l.head:])
+		clear(l.events[n:])
+		l.events, l.head = l.events[:n], 0
+	}
+	return ev, true
+}
+
+func (l *pushLane) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events) - l.head
+}
+
+// clear drops the queued events and their tokens.
+func (l *pushLane) clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.events)
+	l.events, l.head = l.events[:0], 0
+	for drained := false; !drained; {
+		select {
+		case <-l.ready:
+		default:
+			drained = true
+		}
 	}
 }
 
@@ -198,9 +284,11 @@ func (p *pusher) newID() string {
 func (p *pusher) enqueue(evs []Event) {
 	for _, ev := range evs {
 		ev.ID, ev.OccurredAt = p.newID(), ev.at.UTC().Format(time.RFC3339Nano)
-		select {
-		case p.queue <- ev:
-		default:
+		lane := p.saves
+		if ev.batch {
+			lane = p.batch
+		}
+		if !lane.push(ev) {
 			p.dropped.Add(1)
 			p.log.Warn("push queue full, event dropped", "platform", "netsuite", "type", ev.Type, "id", ev.ID)
 		}
@@ -273,18 +361,13 @@ func (p *pusher) post(ctx context.Context, ev Event, body []byte, sig string, at
 }
 
 func (p *pusher) stats() PushStats {
-	return PushStats{Queued: len(p.queue), Delivered: p.delivered.Load(), Retries: p.retries.Load(), Failed: p.failed.Load(), Dropped: p.dropped.Load()}
+	return PushStats{Queued: p.saves.len() + p.batch.len(), Delivered: p.delivered.Load(), Retries: p.retries.Load(), Failed: p.failed.Load(), Dropped: p.dropped.Load()}
 }
 
 // resetCounts zeroes the counters and drops queued events.
 func (p *pusher) resetCounts() {
-	for drained := false; !drained; {
-		select {
-		case <-p.queue:
-		default:
-			drained = true
-		}
-	}
+	p.saves.clear()
+	p.batch.clear()
 	p.delivered.Store(0)
 	p.retries.Store(0)
 	p.failed.Store(0)

@@ -1,7 +1,11 @@
 package netsuite
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -65,6 +69,77 @@ func TestPushQueueIsBounded(t *testing.T) {
 	st := srv.GovernanceStats().Push
 	assert.GreaterOrEqual(t, st.Dropped, int64(3), "one in flight, two queued, the rest dropped")
 	assert.LessOrEqual(t, st.Queued, 2)
+}
+
+// A batch job's pushes go in a lane of their own: while its posts are stuck at the
+// receiver, a record saved by hand is still pushed at once.
+func TestBatchJobPushesDoNotHoldTheRecordsSaves(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	reasons := make(chan string, 100)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(`"reason":"massUpdate"`)) {
+			<-release
+			return
+		}
+		reasons <- string(body)
+	}))
+	t.Cleanup(rc.Close)
+	t.Cleanup(func() { close(release) })
+	srv, b := setup(t, func(o *Options) { o.Push = PushOptions{URL: rc.URL, Workers: 1, BatchWorkers: 1} })
+
+	require.Equal(t, 20, srv.MassUpdate(0))
+	require.Eventually(t, func() bool { return srv.GovernanceStats().Push.Queued >= 39 }, 5*time.Second, time.Millisecond,
+		"40 item locations changed: one post stuck, the rest queued")
+	sku, _ := b.sku(0)
+	require.Equal(t, 200, adminPost(t, b, "/_fake/inventory", `{"sku":"`+sku+`","set":7}`).status)
+	select {
+	case got := <-reasons:
+		assert.Contains(t, got, `"reason":"adjustment"`)
+		assert.Contains(t, got, `"sku":"`+sku+`"`)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the adjustment waited behind the batch job's pushes")
+	}
+	assert.Eventually(t, func() bool { return srv.GovernanceStats().Push.Delivered == 1 }, 5*time.Second, time.Millisecond)
+}
+
+// A lane is a bounded FIFO that keeps its order across its compactions and loses its
+// events, and their tokens, when cleared.
+func TestPushLaneIsABoundedFIFO(t *testing.T) {
+	t.Parallel()
+	l := newPushLane(3000)
+	next := 0
+	for i := range 2500 {
+		require.True(t, l.push(Event{ID: itoa(int64(i))}))
+		if i%2 == 1 { // two in, one out: the head passes 1,024 with events behind it
+			<-l.ready
+			ev, ok := l.pop()
+			require.True(t, ok)
+			require.Equal(t, itoa(int64(next)), ev.ID)
+			next++
+		}
+	}
+	assert.Equal(t, 1250, l.len())
+	for range 1750 {
+		require.True(t, l.push(Event{ID: "more"}))
+	}
+	assert.False(t, l.push(Event{ID: "over"}), "3,000 queued: full")
+	<-l.ready
+	ev, ok := l.pop()
+	require.True(t, ok)
+	assert.Equal(t, itoa(int64(next)), ev.ID, "still in order after compacting")
+
+	l.clear()
+	assert.Zero(t, l.len())
+	assert.Empty(t, l.ready, "no token left for a cleared event")
+	_, ok = l.pop()
+	assert.False(t, ok, "a token taken before the clear finds nothing")
+	assert.True(t, l.push(Event{ID: "after"}))
+	<-l.ready
+	ev, ok = l.pop()
+	require.True(t, ok)
+	assert.Equal(t, "after", ev.ID)
 }
 
 func TestVerifySignature(t *testing.T) {

@@ -202,8 +202,9 @@ func (rc *receipts) move(reason string, lo, hi int) {
 // catalog has) at every location in one second, as a batch job (a nightly inventory
 // import, a bulk CSV update) does: -50 to +200 units each, never below zero, drawn from
 // the seed. Every changed item's lastModifiedDate becomes that second and one
-// inventory.changed event is pushed per item location: the burst that follows such a
-// job to an integration's Shopify side. It returns how many SKUs changed.
+// inventory.changed event is pushed per item location, in the batch lane
+// (PushOptions.BatchWorkers): the burst that follows such a job to an integration's
+// Shopify side. It returns how many SKUs changed.
 func (s *Server) MassUpdate(n int) int {
 	rc := s.receipts
 	s.mu.Lock()
@@ -228,6 +229,9 @@ func (s *Server) MassUpdate(n int) int {
 		changed++
 	}
 	s.mu.Unlock()
+	for i := range events {
+		events[i].batch = true
+	}
 	rc.mu.Lock()
 	rc.stats.MassUpdates++
 	rc.stats.MassUpdatedSKUs += int64(changed)
