@@ -9,6 +9,7 @@ import (
 	"github.com/peakready/peakready/fakes/catalog"
 	"github.com/peakready/peakready/fakes/latency"
 	"github.com/peakready/peakready/fakes/netsuite"
+	"github.com/peakready/peakready/fakes/shopify/gql"
 	"github.com/peakready/peakready/integrator/inventory"
 	"github.com/peakready/peakready/integrator/throttle"
 	"github.com/peakready/peakready/scenarios"
@@ -19,11 +20,11 @@ import (
 // from what the fake store charges for them (fakes/shopify/gql: the actual cost of what
 // a query returns).
 const (
-	// A fulfilment reads the order's fulfillment orders (requested 35, charged 7 for the
-	// one fulfillment order of the fake's orders) and creates the fulfillment (a
-	// mutation: 10 requested and charged).
-	fulfilShippingRequested, fulfilShippingActual = 35, 7
-	fulfilCreatePoints                            = 10
+	// A fulfilment reads the order's fulfillment orders (requested 35, charged
+	// shippingReadPoints) and creates the fulfillment (a mutation: 10 requested and
+	// charged).
+	fulfilShippingRequested = 35
+	fulfilCreatePoints      = 10
 	// stockWritePoints is one inventorySetQuantities call, whatever its batch.
 	stockWritePoints = 10
 	// stockBatch is the SKUs one stock write carries (the integrator's default batch).
@@ -48,6 +49,9 @@ type ERPFlows struct {
 	// the mass update changes (the whole catalog when the scenario says 0).
 	Moves          netsuite.OwnMoveSchedule
 	MassUpdateSKUs int
+	// ShippingReadPoints is what Shopify charges, on average, for a fulfilment's read of
+	// the order's fulfillment orders (shippingReadPoints over the orders' line counts).
+	ShippingReadPoints float64
 	// delays are seeded draws of FulfillAfter, sorted.
 	delays []time.Duration
 }
@@ -59,6 +63,12 @@ func erpFlowsFrom(sc *scenarios.Scenario) (*ERPFlows, error) {
 		return nil, nil
 	}
 	e := &ERPFlows{FlushEvery: inventory.DefaultFlushEvery, Moves: ownMovesOf(st), MassUpdateSKUs: st.MassUpdateSKUs}
+	lines, sum := orderLineShares(sc.Traffic.Orders), 0.0
+	for k, share := range lines {
+		e.ShippingReadPoints += share * shippingReadPoints(k)
+		sum += share
+	}
+	e.ShippingReadPoints /= sum
 	if e.MassUpdateSKUs <= 0 {
 		e.MassUpdateSKUs = sc.Traffic.Orders.CatalogSize
 		if e.MassUpdateSKUs <= 0 {
@@ -79,6 +89,16 @@ func erpFlowsFrom(sc *scenarios.Scenario) (*ERPFlows, error) {
 		slices.Sort(e.delays)
 	}
 	return e, nil
+}
+
+// shippingReadPoints is the actual cost of the integrator's OrderShipping query
+// (integrator/shopify) for an order of k lines in one fulfillment order, none fulfilled,
+// as the fake store charges it (fakes/shopify/gql): the order 1, the fulfillment orders'
+// connection 2 plus one node (1, and its lines' connection: 2 plus the log multiplier of
+// k lines of 1 point each), the empty fulfillments list 0. 7 points for 1 or 2 lines, 8
+// for 3 or 4, 9 for 5 to 7.
+func shippingReadPoints(k int) float64 {
+	return float64(1 + 2 + 1 + 2 + gql.ScaleLog.Multiplier(int64(k)))
 }
 
 // ownMovesOf is the ERP's own stock moves as the fake schedules them.
@@ -169,14 +189,17 @@ func (m *Model) fulfilRate(t time.Duration) float64 {
 
 // fulfilPoints is what one fulfilment costs Shopify: the fulfillment orders' read and
 // the fulfillment's creation.
-const fulfilPoints = fulfilShippingActual + fulfilCreatePoints
+func (e *ERPFlows) fulfilPoints() float64 { return e.ShippingReadPoints + fulfilCreatePoints }
 
 // shopifyBackground is the Shopify points a second the fulfilment flow spends at t,
 // in look-ups' worth: what the bucket does not give the orders' look-ups. The stock
 // flow's writes are not in it: each replica writes at most once a flush interval and
 // batches what waits, so the writes take what is left and slow down when it is little.
 func (m *Model) shopifyBackground(t time.Duration) float64 {
-	return m.fulfilRate(t) * fulfilPoints / OrderDetailsPoints
+	if m.ERP == nil {
+		return 0
+	}
+	return m.fulfilRate(t) * m.ERP.fulfilPoints() / OrderDetailsPoints
 }
 
 // stockWrites is the stock writes over the run's span [0, until): each replica up
@@ -223,7 +246,7 @@ func (m *Model) erpUpstream(p *Prediction, until time.Duration) {
 	u.Fulfillments, u.StockWrites = math.Round(ful), math.Round(stock)
 	u.Requests = math.Round(lookups + 2*ful + stock)
 	u.RequestsPerOrder = round(u.RequestsPerOrder+2*m.fulfilledShare()*m.jobsPerOrder(), 4)
-	u.Points = math.Round(lookups*OrderDetailsPoints + ful*fulfilPoints + stock*stockWritePoints)
+	u.Points = math.Round(lookups*OrderDetailsPoints + ful*m.ERP.fulfilPoints() + stock*stockWritePoints)
 	p.Upstreams["shopify"] = u
 }
 

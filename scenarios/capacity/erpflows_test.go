@@ -13,15 +13,16 @@ import (
 
 // shipping is a store on Shopify's standard plan (100 points a second) whose ERP ships
 // every order 30 s after it reached it, two replicas carrying its stock and
-// fulfilments: rate new orders a second, each paid, for 10 minutes. The store sells on
-// when a SKU runs out (no checkout is refused).
+// fulfilments: rate new orders a second, each paid, of 1 or 2 lines (a fulfilment's read
+// costs 7 points), for 10 minutes. The store sells on when a SKU runs out (no checkout
+// is refused).
 const shipping = `
 name: shipping
 traffic:
   phases:
     - {name: peak, constant: {rate: %d/s, duration: 10m}}
   mix: {new_order: 1}
-  orders: {paid_share: 1, high_risk_share: 0}
+  orders: {paid_share: 1, high_risk_share: 0, min_lines: 1, max_lines: 2}
 fakes:
   shopify: {plan: standard, inventory_policy: continue}
   netsuite:
@@ -62,6 +63,20 @@ func TestERPFlowsSpendShopifysPoints(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, sh.Points, r.ShopifyPoints, 0.03*sh.Points)
 	assert.Less(t, r.PeakBacklog, 20.0, "42 %% of the bucket: nothing waits")
+}
+
+func TestAFulfilmentsReadCostsWhatItsOrdersLinesReturn(t *testing.T) {
+	// The log multiplier of a k-line connection: 1 for 1 or 2, 2 for 3 and 4, 3 for 5
+	// to 7; on top, 6 points.
+	for k, want := range map[int]float64{1: 7, 2: 7, 3: 8, 4: 8, 5: 9, 7: 9, 8: 10} {
+		assert.Equal(t, want, shippingReadPoints(k), "%d lines", k)
+	}
+	// 1 to 3 lines alike: (7 + 7 + 8) ÷ 3; the default 1 to 4: (7 + 7 + 8 + 8) ÷ 4.
+	three := strings.Replace(fmt.Sprintf(shipping, 2), "max_lines: 2", "max_lines: 3", 1)
+	assert.InDelta(t, 22.0/3, model(t, three).ERP.ShippingReadPoints, 1e-9)
+	four := strings.Replace(fmt.Sprintf(shipping, 2), "min_lines: 1, max_lines: 2", "catalog_size: 100", 1)
+	assert.InDelta(t, 7.5, model(t, four).ERP.ShippingReadPoints, 1e-9)
+	assert.InDelta(t, 7.0, model(t, fmt.Sprintf(shipping, 2)).ERP.ShippingReadPoints, 1e-9)
 }
 
 func TestFulfilmentsBeyondTheBucketGrowTheBacklog(t *testing.T) {

@@ -112,7 +112,7 @@ func (sh *simShopify) fulfil(key int) {
 	case 0:
 		sh.spend(key, fulfilShippingRequested)
 	case 1:
-		sh.refund(fulfilShippingRequested - fulfilShippingActual)
+		sh.refund(fulfilShippingRequested - s.m.ERP.ShippingReadPoints)
 		sh.spend(key, fulfilCreatePoints)
 	default:
 		s.finish(key)

@@ -60,17 +60,22 @@ func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 		}
 		c.ERPStart = append(c.ERPStart, erp)
 	}
-	o := sc.Traffic.Orders
-	if o.MinLines > 0 {
-		hi := max(o.MaxLines, o.MinLines)
-		c.Lines = make([]float64, hi+1)
-		for n := o.MinLines; n <= hi; n++ {
-			c.Lines[n] = 1
-		}
-	} else {
-		c.Lines = []float64{0, 45, 30, 15, 6, 4} // the store's default mix
-	}
+	c.Lines = orderLineShares(sc.Traffic.Orders)
 	return c
+}
+
+// orderLineShares is the weight of each line count (index) among the traffic's new
+// orders: min_lines to max_lines alike, or the store's default mix.
+func orderLineShares(o scenarios.OrderShape) []float64 {
+	if o.MinLines <= 0 {
+		return []float64{0, 45, 30, 15, 6, 4}
+	}
+	hi := max(o.MaxLines, o.MinLines)
+	lines := make([]float64, hi+1)
+	for n := o.MinLines; n <= hi; n++ {
+		lines[n] = 1
+	}
+	return lines
 }
 
 // checkoutStep is the resolution of the refused-checkout curve.
