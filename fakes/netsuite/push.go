@@ -52,8 +52,8 @@ type PushOptions struct {
 	URL string
 	// Secret signs each body (SignatureHeader); empty sends no signature.
 	Secret string
-	// QueueSize bounds the events waiting for delivery; beyond it events are dropped and
-	// counted. Default DefaultPushQueue.
+	// QueueSize bounds the events waiting for delivery in each lane; beyond it events are
+	// dropped and counted. Default DefaultPushQueue.
 	QueueSize int
 	// MaxAttempts per event, the first included. Default DefaultPushAttempts.
 	MaxAttempts int
@@ -199,15 +199,19 @@ func (p *pusher) start(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// pushLane is a bounded FIFO of events. It holds only what is queued (a channel of
-// QueueSize events would be allocated, and scanned by the collector, whole); ready
-// carries one token per queued event.
+// pushLane is a bounded FIFO of events. It grows with what is queued and lets its
+// array go once empty (a channel of QueueSize events would be allocated, and scanned by
+// the collector, whole); ready carries a token for each queued event, and a stale one
+// when clear ran between a worker's token and its pop.
 type pushLane struct {
 	mu     sync.Mutex
 	events []Event
 	head   int
 	ready  chan struct{}
 }
+
+// keptLaneEvents is the largest array an empty lane keeps for its next events.
+const keptLaneEvents = 256
 
 func newPushLane(size int) *pushLane {
 	return &pushLane{ready: make(chan struct{}, size)}
@@ -221,7 +225,10 @@ func (l *pushLane) push(ev Event) bool {
 		return false
 	}
 	l.events = append(l.events, ev)
-	l.ready <- struct{}{} // never blocks: one token per queued event, at most cap
+	select {
+	case l.ready <- struct{}{}:
+	default: // full of tokens, stale ones among them: every queued event has one
+	}
 	return true
 }
 
@@ -238,6 +245,9 @@ func (l *pushLane) pop() (Event, bool) {
 	l.head++
 	if l.head == len(l.events) {
 		l.events, l.head = l.events[:0], 0
+		if cap(l.events) > keptLaneEvents {
+			l.events = nil
+		}
 	} else if l.head > 1024 && l.head > len(l.events)/2 {
 		n := copy(l.events, l.events[l.head:])
 		clear(l.events[n:])
@@ -256,8 +266,7 @@ func (l *pushLane) len() int {
 func (l *pushLane) clear() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	clear(l.events)
-	l.events, l.head = l.events[:0], 0
+	l.events, l.head = nil, 0
 	for drained := false; !drained; {
 		select {
 		case <-l.ready:

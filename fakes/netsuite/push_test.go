@@ -104,42 +104,71 @@ func TestBatchJobPushesDoNotHoldTheRecordsSaves(t *testing.T) {
 	assert.Eventually(t, func() bool { return srv.GovernanceStats().Push.Delivered == 1 }, 5*time.Second, time.Millisecond)
 }
 
-// A lane is a bounded FIFO that keeps its order across its compactions and loses its
-// events, and their tokens, when cleared.
+// A lane is a bounded FIFO that keeps its order across its compactions, and loses its
+// events when cleared without losing its bound or blocking on a stale token.
 func TestPushLaneIsABoundedFIFO(t *testing.T) {
 	t.Parallel()
 	l := newPushLane(3000)
-	next := 0
+	take := func() Event {
+		t.Helper()
+		<-l.ready
+		ev, ok := l.pop()
+		require.True(t, ok)
+		return ev
+	}
 	for i := range 2500 {
 		require.True(t, l.push(Event{ID: itoa(int64(i))}))
-		if i%2 == 1 { // two in, one out: the head passes 1,024 with events behind it
-			<-l.ready
-			ev, ok := l.pop()
-			require.True(t, ok)
-			require.Equal(t, itoa(int64(next)), ev.ID)
-			next++
-		}
 	}
-	assert.Equal(t, 1250, l.len())
-	for range 1750 {
-		require.True(t, l.push(Event{ID: "more"}))
+	// 1,300 out: the head passes 1,024 and half the array, and the rest moves down.
+	for i := range 1300 {
+		require.Equal(t, itoa(int64(i)), take().ID)
+	}
+	assert.Equal(t, 1200, l.len())
+	assert.Less(t, len(l.events), 2500, "compacted")
+	for i := 2500; i < 4300; i++ {
+		require.True(t, l.push(Event{ID: itoa(int64(i))}))
 	}
 	assert.False(t, l.push(Event{ID: "over"}), "3,000 queued: full")
-	<-l.ready
-	ev, ok := l.pop()
-	require.True(t, ok)
-	assert.Equal(t, itoa(int64(next)), ev.ID, "still in order after compacting")
+	for i := 1300; i < 4300; i++ {
+		require.Equal(t, itoa(int64(i)), take().ID, "in order after compacting")
+	}
+	assert.Zero(t, l.len())
+	assert.Nil(t, l.events, "an empty lane lets a large array go")
 
+	// A worker holds a token when the lane is cleared: it finds nothing, and its token
+	// stays in the count; the lane still fills to its bound without blocking.
+	require.True(t, l.push(Event{ID: "cleared"}))
+	<-l.ready
 	l.clear()
 	assert.Zero(t, l.len())
 	assert.Empty(t, l.ready, "no token left for a cleared event")
-	_, ok = l.pop()
-	assert.False(t, ok, "a token taken before the clear finds nothing")
-	assert.True(t, l.push(Event{ID: "after"}))
-	<-l.ready
-	ev, ok = l.pop()
+	_, ok := l.pop()
+	assert.False(t, ok, "the token taken before the clear finds nothing")
+	small := newPushLane(2)
+	require.True(t, small.push(Event{ID: "a"}))
+	<-small.ready
+	small.clear()
+	require.True(t, small.push(Event{ID: "b"}))
+	ev, ok := small.pop() // the token taken before the clear, used for b
 	require.True(t, ok)
-	assert.Equal(t, "after", ev.ID)
+	assert.Equal(t, "b", ev.ID)
+	done := make(chan bool)
+	go func() {
+		done <- small.push(Event{ID: "c"}) && small.push(Event{ID: "d"}) && !small.push(Event{ID: "e"})
+	}()
+	select {
+	case ok := <-done:
+		assert.True(t, ok, "c and d queued, e over the bound")
+	case <-time.After(5 * time.Second):
+		t.Fatal("a push blocked on the stale token")
+	}
+	assert.Equal(t, 2, small.len())
+	for _, want := range []string{"c", "d"} {
+		<-small.ready
+		ev, ok := small.pop()
+		require.True(t, ok)
+		assert.Equal(t, want, ev.ID)
+	}
 }
 
 func TestVerifySignature(t *testing.T) {
