@@ -24,10 +24,10 @@ import (
 
 // loseAnswers forwards requests, then, while armed, drops the answer of a fulfillmentCreate
 // that Shopify ran: the call the ERP-side retry must not repeat. It records the requested
-// cost Shopify reported for each operation name.
+// and the actual cost Shopify reported for each operation name.
 type loseAnswers struct {
-	armed     atomic.Bool
-	requested map[string]int
+	armed             atomic.Bool
+	requested, actual map[string]int
 }
 
 func (l *loseAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -43,13 +43,14 @@ func (l *loseAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
 		Extensions struct {
 			Cost struct {
 				Requested int `json:"requestedQueryCost"`
+				Actual    int `json:"actualQueryCost"`
 			} `json:"cost"`
 		} `json:"extensions"`
 	}
 	_ = json.Unmarshal(answer, &cost)
 	op := strings.Fields(string(body))[1] // {"query":"query Name(... / mutation Name(...
 	op, _, _ = strings.Cut(op, "(")
-	l.requested[op] = cost.Extensions.Cost.Requested
+	l.requested[op], l.actual[op] = cost.Extensions.Cost.Requested, cost.Extensions.Cost.Actual
 	if strings.Contains(string(body), "fulfillmentCreate") && l.armed.Load() {
 		return nil, errors.New("read tcp: i/o timeout")
 	}
@@ -68,7 +69,7 @@ func setup(t *testing.T) bundle {
 	fake, err := fakeshopify.New(fakeshopify.Options{Seed: 11, AccessToken: "shpat_f"})
 	require.NoError(t, err)
 	url := fakehttptest.Start(t, fake)
-	lose := &loseAnswers{requested: map[string]int{}}
+	lose := &loseAnswers{requested: map[string]int{}, actual: map[string]int{}}
 	c, err := shopify.New(url, "shpat_f", "", nil, &http.Client{Transport: lose})
 	require.NoError(t, err)
 	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
@@ -85,6 +86,27 @@ func (b bundle) shopifyOrder(t *testing.T) store.Order {
 	o, ok := b.fake.Store().Order(b.order.ID)
 	require.True(t, ok)
 	return o
+}
+
+// What Shopify charges for reading an order's fulfillment orders grows with the order's
+// lines, by the log multiplier of a connection: the capacity plan counts these points
+// (scenarios/capacity: shippingReadPoints).
+func TestShippingReadIsChargedByTheOrdersLines(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	items := b.fake.Store().Catalog().Items
+	for k, want := range map[int]int{1: 7, 2: 7, 3: 8, 4: 8, 5: 9, 7: 9, 8: 10} {
+		var lines []store.LineSpec
+		for i := range k {
+			lines = append(lines, store.LineSpec{SKU: items[i].SKU, Quantity: 1})
+		}
+		ch, err := b.fake.Store().CreateOrder(store.OrderSpec{LineItems: lines})
+		require.NoError(t, err)
+		_, err = b.mirror.Shopify.OrderShipping(context.Background(), ch.Orders[0])
+		require.NoError(t, err)
+		assert.Equal(t, 35, b.lose.requested["OrderShipping"])
+		assert.Equal(t, want, b.lose.actual["OrderShipping"], "%d lines", k)
+	}
 }
 
 func TestShipmentBecomesOneFulfillmentWithTracking(t *testing.T) {

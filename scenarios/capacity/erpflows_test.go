@@ -77,6 +77,12 @@ func TestAFulfilmentsReadCostsWhatItsOrdersLinesReturn(t *testing.T) {
 	four := strings.Replace(fmt.Sprintf(shipping, 2), "min_lines: 1, max_lines: 2", "catalog_size: 100", 1)
 	assert.InDelta(t, 7.5, model(t, four).ERP.ShippingReadPoints, 1e-9)
 	assert.InDelta(t, 7.0, model(t, fmt.Sprintf(shipping, 2)).ERP.ShippingReadPoints, 1e-9)
+	// Orders of 1 to 5 lines drawn from 4 SKUs have at most 4: (7 + 7 + 3 × 8) ÷ 5, not
+	// (7 + 7 + 8 + 8 + 9) ÷ 5.
+	few := strings.Replace(fmt.Sprintf(shipping, 2), "max_lines: 2", "max_lines: 5, skus: 4", 1)
+	assert.InDelta(t, 7.6, model(t, few).ERP.ShippingReadPoints, 1e-9)
+	one := strings.Replace(four, "catalog_size: 100", "catalog_size: 100, skus: 1", 1)
+	assert.InDelta(t, 7.0, model(t, one).ERP.ShippingReadPoints, 1e-9)
 }
 
 func TestFulfilmentsBeyondTheBucketGrowTheBacklog(t *testing.T) {

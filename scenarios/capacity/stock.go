@@ -65,15 +65,27 @@ func checkoutsFrom(sc *scenarios.Scenario) *Checkouts {
 }
 
 // orderLineShares is the weight of each line count (index) among the traffic's new
-// orders: min_lines to max_lines alike, or the store's default mix.
+// orders: min_lines to max_lines alike, or the store's default mix; an order has no more
+// lines than the SKUs it draws from (orders.skus, or the catalog), as the store draws.
 func orderLineShares(o scenarios.OrderShape) []float64 {
-	if o.MinLines <= 0 {
-		return []float64{0, 45, 30, 15, 6, 4}
+	lines := []float64{0, 45, 30, 15, 6, 4}
+	if o.MinLines > 0 {
+		hi := max(o.MaxLines, o.MinLines)
+		lines = make([]float64, hi+1)
+		for n := o.MinLines; n <= hi; n++ {
+			lines[n] = 1
+		}
 	}
-	hi := max(o.MaxLines, o.MinLines)
-	lines := make([]float64, hi+1)
-	for n := o.MinLines; n <= hi; n++ {
-		lines[n] = 1
+	skus := o.CatalogSize
+	if skus <= 0 {
+		skus = catalog.DefaultSize
+	}
+	if o.SKUs > 0 && o.SKUs < skus {
+		skus = o.SKUs
+	}
+	for n := len(lines) - 1; n > skus; n-- {
+		lines[skus] += lines[n]
+		lines[n] = 0
 	}
 	return lines
 }
