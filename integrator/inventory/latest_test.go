@@ -83,6 +83,10 @@ func TestReplicasWriteTheNewestChangeLast(t *testing.T) {
 	newest, err = latest.Newest(ctx, []string{"SKU-0"})
 	require.NoError(t, err)
 	assert.Equal(t, 40, newest["SKU-0"].OnHand)
+	// and, though nothing of its SKU was pending any more, it does not roll Shopify back.
+	_, err = a.Drain(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 40, s.level, "the late old change wrote the newest again")
 }
 
 func pushTo(h *PushHandler, body string) int { return push(h, "POST", body, "") }

@@ -70,12 +70,16 @@ func startERP(s *SUT, up sut.Upstreams) error {
 	e.stop = cancel
 	if s.mode == FulfilTwice || s.mode == OverwriteAvailable {
 		safety := &inventory.SafetyStock{Fixed: up.ERP.SafetyStock}
-		e.push.Pending = inventory.NewCoalescer()
+		// The ERP's pushes arrive in any order (a batch job's and a record's come from
+		// different contexts): the newest change of each SKU wins, as in the bundled
+		// integrator, whatever was written before it.
+		latest := &memLatest{m: map[string]inventory.Change{}}
+		e.push.Pending, e.push.Latest = inventory.NewCoalescer(), latest
 		var set inventory.Setter = c
 		if s.mode == OverwriteAvailable {
 			set = availableSetter{c}
 		}
-		syncer := &inventory.Syncer{Pending: e.push.Pending, Safety: safety, Shopify: set, Levels: &inventory.ShopifyLocator{Shopify: c}}
+		syncer := &inventory.Syncer{Pending: e.push.Pending, Safety: safety, Shopify: set, Levels: &inventory.ShopifyLocator{Shopify: c}, Latest: latest}
 		e.syncer = syncer
 		go func() {
 			defer close(e.done)
@@ -207,4 +211,31 @@ func (r *memRecord) Remember(_ context.Context, id, f string) error {
 	defer r.mu.Unlock()
 	r.m[id] = f
 	return nil
+}
+
+// memLatest is inventory.Latest in memory, for one process.
+type memLatest struct {
+	mu sync.Mutex
+	m  map[string]inventory.Change
+}
+
+func (l *memLatest) Offer(_ context.Context, c inventory.Change) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.m[c.SKU]; !ok || !cur.At.After(c.At) {
+		l.m[c.SKU] = c
+	}
+	return nil
+}
+
+func (l *memLatest) Newest(_ context.Context, skus []string) (map[string]inventory.Change, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]inventory.Change, len(skus))
+	for _, sku := range skus {
+		if c, ok := l.m[sku]; ok {
+			out[sku] = c
+		}
+	}
+	return out, nil
 }
