@@ -18,7 +18,8 @@ import (
 // last write of every SKU is therefore its newest change. Implementations are safe for
 // concurrent use.
 type Latest interface {
-	// Offer records c unless a change of its SKU at the same time or later is recorded.
+	// Offer records c unless a later change of its SKU is recorded (of the same instant,
+	// the later offer wins).
 	Offer(ctx context.Context, c Change) error
 	// Newest returns the recorded change of each of skus that has one.
 	Newest(ctx context.Context, skus []string) (map[string]Change, error)

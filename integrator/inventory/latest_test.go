@@ -84,8 +84,10 @@ func TestReplicasWriteTheNewestChangeLast(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 40, newest["SKU-0"].OnHand)
 	// and, though nothing of its SKU was pending any more, it does not roll Shopify back.
-	_, err = a.Drain(ctx)
+	s.level = 0
+	n, err := a.Drain(ctx)
 	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 	assert.Equal(t, 40, s.level, "the late old change wrote the newest again")
 }
 
