@@ -6,6 +6,7 @@ package chromiumtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/png"
 	"os"
@@ -45,8 +46,29 @@ func Find(t testing.TB) string {
 }
 
 // Run loads file in headless Chromium with a fresh profile and returns what it wrote to
-// stdout and stderr; a non-zero exit or a run over 60 s fails the test.
+// stdout and stderr; a non-zero exit or a run over 60 s fails the test. A browser killed
+// by a signal (a crash of the browser process, which the page cannot cause by itself)
+// is run again, at most crashRuns times in all.
 func Run(t testing.TB, bin, file string, args ...string) (stdout, stderr []byte) {
+	t.Helper()
+	for run := 1; ; run++ {
+		out, errb, err := runOnce(t, bin, file, args)
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == -1 && run < crashRuns {
+			t.Logf("chromium %v crashed (%v), running it again; stderr:\n%s", args, err, errb)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("chromium %v: %v\nstderr:\n%s", args, err, errb)
+		}
+		return out, errb
+	}
+}
+
+// crashRuns is how many times Run starts a browser that keeps crashing.
+const crashRuns = 3
+
+func runOnce(t testing.TB, bin, file string, args []string) (stdout, stderr []byte, err error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -58,14 +80,11 @@ func Run(t testing.TB, bin, file string, args ...string) (stdout, stderr []byte)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
+	err = cmd.Run()
 	if ctx.Err() != nil {
 		t.Fatalf("chromium did not finish within 60s; stderr:\n%s", errb.Bytes())
 	}
-	if err != nil {
-		t.Fatalf("chromium %v: %v\nstderr:\n%s", args, err, errb.Bytes())
-	}
-	return out.Bytes(), errb.Bytes()
+	return out.Bytes(), errb.Bytes(), err
 }
 
 // Screenshot loads file in a window width × height pixels and decodes its screenshot.
